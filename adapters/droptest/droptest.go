@@ -1,0 +1,151 @@
+// Package droptest is the behaviour table of the drop contract, run against every inbound
+// adapter (the Function URL handler and the HTTP server) with the real core and memstore, so
+// that the adapters cannot drift from each other or from the contract.
+package droptest
+
+import (
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// The client tokens of the tests (the fixtures under testdata/events carry the same), and the
+// CDN header they travel in.
+const (
+	CDNHeader = "x-cdn-authorization"
+	CDNToken  = "cdn-fixture-7Qm3VJ2xKp9LwR4tYz8NcB6hF1gD5sA0eU3iO7kT2yX9vQ4rM6nP8jH1bG5fC0dW3zL7aS2e"
+	AuthToken = "auth-fixture-Zp4Rk8Wn2Xc6Vb1Mq9Lj3Hg7Fd5Sa0Tu8Yi4Oe2Pw6Ry1Ut9Iq3Ko7Ml5Nj2Bh8Vg4Cf6D"
+)
+
+// KeyPattern matches an object key of the original's format.
+var KeyPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// Credential returns the credential of a client token, as the settings make it.
+func Credential(clientToken string) ports.Credential {
+	d, err := ports.ParseServerToken(ports.ServerToken(clientToken))
+	if err != nil {
+		panic(err)
+	}
+	return ports.Credential{Name: "default", Digest: d}
+}
+
+// Config returns the core's configuration for the test tokens, with the CDN header named as
+// given.
+func Config(cdnHeader string) domain.Config {
+	return domain.Config{
+		CDNHeader:  cdnHeader,
+		CDNTokens:  []ports.Credential{Credential(CDNToken)},
+		AuthTokens: []ports.Credential{Credential(AuthToken)},
+	}
+}
+
+// Request is one request of the table, in terms both adapters can send.
+type Request struct {
+	Method string
+	Header map[string]string // lower-case names
+	Body   string
+	NoBody bool // the request carries no body at all: only a Function URL event can say so
+	Base64 bool // Body is base64 text of the payload: only a Function URL event can say so
+}
+
+// EventOnly reports whether only a Function URL event can carry the request.
+func (r Request) EventOnly() bool { return r.NoBody || r.Base64 || r.Method == "" }
+
+// Response is what an adapter answered.
+type Response struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// Case is one row of the table.
+type Case struct {
+	Name      string
+	CDNHeader string // the CDN_TOKEN_HTTP_HEADER_NAME setting; CDNHeader when empty
+	Req       Request
+	Status    int
+	Message   string  // the response body
+	Stored    *string // the stored payload; nil: nothing may be stored
+}
+
+// Adapter sends a Request through one inbound adapter to a core and returns the response.
+type Adapter struct {
+	Events bool // the adapter takes Function URL events: run the event-only rows too
+	Serve  func(t *testing.T, core ports.Dropper, req Request) Response
+}
+
+// Run runs every row of the table through a.
+func Run(t *testing.T, a Adapter) {
+	t.Helper()
+	for _, c := range Cases() {
+		if c.Req.EventOnly() && !a.Events {
+			continue // this adapter cannot express the request; the event adapter runs it
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			store := memstore.New()
+			name := c.CDNHeader
+			if name == "" {
+				name = CDNHeader
+			}
+			core, err := domain.New(Config(name), store, system.Clock{}, system.UUIDs{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := a.Serve(t, core, c.Req)
+			Check(t, c, got, store)
+		})
+	}
+}
+
+// Check asserts that a response and a store's content are what the row wants.
+func Check(t *testing.T, c Case, got Response, store *memstore.Store) {
+	t.Helper()
+	if got.Status != c.Status {
+		t.Errorf("status = %d, want %d (body %q)", got.Status, c.Status, got.Body)
+	}
+	if got.Body != c.Message {
+		t.Errorf("body = %q, want %q", got.Body, c.Message)
+	}
+	wantType := "text/plain; charset=utf-8"
+	if c.Status == http.StatusAccepted {
+		wantType = "text/plain"
+	}
+	if ct := got.Header.Get("Content-Type"); ct != wantType {
+		t.Errorf("Content-Type = %q, want %q", ct, wantType)
+	}
+	if wa := got.Header.Get("Www-Authenticate"); (c.Status == http.StatusUnauthorized) != (wa == "Bearer") {
+		t.Errorf("WWW-Authenticate = %q with status %d; want Bearer exactly on 401", wa, c.Status)
+	}
+	for _, tok := range []string{CDNToken, AuthToken} {
+		for k, v := range got.Header {
+			if strings.Contains(strings.Join(v, ","), tok) {
+				t.Errorf("header %s echoes a token", k)
+			}
+		}
+		if strings.Contains(got.Body, tok) {
+			t.Errorf("body echoes a token")
+		}
+	}
+	keys := store.Keys()
+	if c.Stored == nil {
+		if len(keys) != 0 {
+			t.Errorf("stored %d objects, want none", len(keys))
+		}
+		return
+	}
+	if len(keys) != 1 {
+		t.Fatalf("stored %d objects, want 1", len(keys))
+	}
+	if !KeyPattern.MatchString(keys[0]) {
+		t.Errorf("key %q does not have the format YYYY-MM-DDTHH:MM:SS.ffffff-<uuid4>", keys[0])
+	}
+	if b, _ := store.Get(keys[0]); string(b) != *c.Stored {
+		t.Errorf("stored %d bytes %.40q, want %d bytes %.40q", len(b), b, len(*c.Stored), *c.Stored)
+	}
+}

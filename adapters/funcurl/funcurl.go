@@ -1,0 +1,110 @@
+// Package funcurl is the inbound adapter for AWS Lambda Function URLs: it turns a payload
+// format 2.0 event into a drop and the drop's outcome into a Function URL response.
+package funcurl
+
+import (
+	"context"
+	"encoding/base64"
+	"log/slog"
+	"strings"
+	"time"
+	"unsafe"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambdacontext"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// Request is a Function URL event as this adapter reads it: the SDK's event, with Body a
+// pointer so that an event without a body (400) is told from one with an empty body (stored).
+type Request struct {
+	events.LambdaFunctionURLRequest
+	Body *string `json:"body,omitempty"`
+}
+
+// DefaultReserve is how long before the invocation's deadline storage is given up, so that
+// the function still answers with a clear 503 instead of being stopped by Lambda.
+const DefaultReserve = 500 * time.Millisecond
+
+// Handler serves Function URL invocations.
+type Handler struct {
+	dropper ports.Dropper
+	log     *slog.Logger
+	reserve time.Duration
+}
+
+// New returns a handler that hands drops to d and logs one line per request to log.
+func New(d ports.Dropper, log *slog.Logger) *Handler {
+	return &Handler{dropper: d, log: log, reserve: DefaultReserve}
+}
+
+// Handle serves one invocation. It always answers with a response, never an error, so that a
+// client sees the status and message of the contract rather than a Function URL 502.
+func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctionURLResponse, error) {
+	start := time.Now()
+	if deadline, ok := ctx.Deadline(); ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.reserve))
+		defer cancel()
+	}
+	dr := ports.DropRequest{
+		Method: req.RequestContext.HTTP.Method,
+		Header: headers(req.Headers),
+	}
+	if req.Body != nil {
+		dr.Body = eventBody{s: *req.Body, base64: req.IsBase64Encoded}
+	}
+	res, err := h.dropper.Drop(ctx, dr)
+
+	requestID := req.RequestContext.RequestID
+	if lc, ok := lambdacontext.FromContext(ctx); ok {
+		requestID = lc.AwsRequestID
+	}
+	httpapi.LogDrop(ctx, h.log, requestID, res, err, time.Since(start))
+
+	reply := httpapi.ReplyTo(err)
+	return events.LambdaFunctionURLResponse{StatusCode: reply.Status, Headers: reply.Header, Body: reply.Body}, nil
+}
+
+// headers are a Function URL event's headers. Lambda sends their names in lower case; other
+// callers (test events, the emulator) may not, so a lookup falls back to a case-insensitive scan.
+type headers map[string]string
+
+func (h headers) Get(name string) (string, bool) {
+	if v, ok := h[strings.ToLower(name)]; ok {
+		return v, true
+	}
+	for k, v := range h {
+		if strings.EqualFold(k, name) {
+			return v, true
+		}
+	}
+	return "", false
+}
+
+// eventBody is an event's body: text, or standard base64 when the event says so.
+type eventBody struct {
+	s      string
+	base64 bool
+}
+
+func (b eventBody) Read(max int) ([]byte, error) {
+	if !b.base64 {
+		return []byte(b.s[:min(len(b.s), max+1)]), nil
+	}
+	s := b.s
+	// Decode no more than the text of max+1 bytes: enough to see that a payload is too large
+	// without decoding all of a large one.
+	if n := base64.StdEncoding.EncodedLen(max + 1); len(s) > n {
+		s = s[:n]
+	}
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
+	// The event's text is only read: decode it in place rather than copy it first.
+	n, err := base64.StdEncoding.Strict().Decode(out, unsafe.Slice(unsafe.StringData(s), len(s)))
+	if err != nil {
+		return nil, &ports.Error{Code: ports.EBadBase64, Message: "The request body is marked as base64 but is not valid standard base64", Err: err}
+	}
+	return out[:n], nil
+}

@@ -1,0 +1,69 @@
+// Package s3store is the ports.ObjectStore on Amazon S3 or any S3-compatible service (MinIO),
+// through aws-sdk-go-v2.
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// NewClient returns an S3 client from the SDK's default chain (AWS_REGION, credentials from the
+// environment, the Lambda role, shared files). With endpoint set (an S3-compatible service such
+// as MinIO) it uses that base URL and path-style addressing. It touches no network: credentials
+// are fetched on first use. Build it once per process and share it.
+func NewClient(ctx context.Context, endpoint string, opts ...func(*config.LoadOptions) error) (*s3.Client, error) {
+	cfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	return s3.NewFromConfig(cfg, func(o *s3.Options) {
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
+			o.UsePathStyle = true
+		}
+	}), nil
+}
+
+// Store keeps objects in one bucket. It needs s3:PutObject on the bucket's objects, and
+// nothing else.
+type Store struct {
+	client *s3.Client
+	bucket string
+}
+
+var _ ports.ObjectStore = (*Store)(nil)
+
+// New returns a store over client and bucket.
+func New(client *s3.Client, bucket string) *Store {
+	return &Store{client: client, bucket: bucket}
+}
+
+// Put writes obj with PutObject, create-only (If-None-Match: *): S3 refuses to replace an
+// existing key, which Put reports as EConflict. S3 writes are atomic, so a failed Put leaves
+// nothing under the key. The SDK's retries end with ctx.
+func (s *Store) Put(ctx context.Context, obj ports.Object) error {
+	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+		Bucket:        aws.String(s.bucket),
+		Key:           aws.String(obj.Key),
+		Body:          bytes.NewReader(obj.Data),
+		ContentLength: aws.Int64(int64(len(obj.Data))),
+		IfNoneMatch:   aws.String("*"),
+	})
+	if err == nil {
+		return nil
+	}
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "PreconditionFailed" {
+		return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
+	}
+	return fmt.Errorf("put s3://%s/%s: %w", s.bucket, obj.Key, err)
+}

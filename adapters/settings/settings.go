@@ -1,0 +1,127 @@
+// Package settings reads and validates the service's configuration from the environment with
+// envconfig, once at start. Every error names the variable, and never repeats its value: a
+// token must not reach a log because it was mistyped.
+package settings
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// Drop is the configuration of the drop use-case and of its S3 store: the original's
+// variables, the same for the Lambda function and the server. The AWS_* variables are read by
+// the SDK's own default chain, not here.
+type Drop struct {
+	Bucket        string `envconfig:"BUCKET" desc:"S3 bucket that receives the drops"`
+	AuthToken     Tokens `envconfig:"AUTH_TOKEN" required:"true" desc:"server token of the clients (base64 of the SHA-256 of the client token)"`
+	CDNToken      Tokens `envconfig:"CDN_TOKEN" required:"true" desc:"server token of the CDN header"`
+	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" required:"true" desc:"name of the header the CDN adds (case-insensitive)"`
+	S3EndpointURL string `envconfig:"S3_ENDPOINT_URL" desc:"S3-compatible endpoint such as MinIO (path-style addressing); unset: AWS"`
+}
+
+// Lambda is the Lambda function's configuration.
+type Lambda struct {
+	Drop
+}
+
+// Validate checks what envconfig cannot: non-empty values, a header name that is a valid HTTP
+// field name, an endpoint that is an http(s) URL.
+func (d *Drop) Validate(needBucket bool) error {
+	if needBucket && d.Bucket == "" {
+		return errors.New("BUCKET: required, and not set")
+	}
+	if !fieldName.MatchString(d.CDNHeaderName) {
+		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
+	}
+	if strings.EqualFold(d.CDNHeaderName, "authorization") {
+		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization, which carries the client's token")
+	}
+	if d.S3EndpointURL != "" {
+		u, err := url.Parse(d.S3EndpointURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return errors.New("S3_ENDPOINT_URL: must be an http:// or https:// URL, such as http://127.0.0.1:9000")
+		}
+	}
+	return nil
+}
+
+// fieldName is an RFC 9110 field name (a token).
+var fieldName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+
+// LoadLambda reads the Lambda function's configuration.
+func LoadLambda() (Lambda, error) {
+	var l Lambda
+	if err := process(&l); err != nil {
+		return Lambda{}, err
+	}
+	return l, l.Validate(true)
+}
+
+// process runs envconfig over spec, rewording its errors so that they name the variable and
+// never hold its value (envconfig's own parse errors quote it).
+func process(spec any) error {
+	err := envconfig.Process("", spec)
+	var pe *envconfig.ParseError
+	if errors.As(err, &pe) {
+		return fmt.Errorf("%s: %w", pe.KeyName, pe.Err)
+	}
+	if err != nil && strings.HasPrefix(err.Error(), "required key ") {
+		key := strings.TrimSuffix(strings.TrimPrefix(err.Error(), "required key "), " missing value")
+		return fmt.Errorf("%s: required, and not set", key)
+	}
+	return err
+}
+
+// Tokens is a list of server tokens: the original's single token, or a comma-separated list
+// for rotation, each entry optionally named by its client as name:token.
+type Tokens []ports.Credential
+
+// DefaultClient names the client of an entry that gives no name.
+const DefaultClient = "default"
+
+var clientName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
+
+// Decode parses the list. Errors give an entry's position, never its text.
+func (t *Tokens) Decode(value string) error {
+	entries := strings.Split(value, ",")
+	creds := make(Tokens, 0, len(entries))
+	names := map[string]int{}
+	for i, e := range entries {
+		pos := i + 1
+		e = strings.TrimSpace(e)
+		if e == "" {
+			return fmt.Errorf("entry %d is empty", pos)
+		}
+		c := ports.Credential{Name: DefaultClient}
+		if name, token, ok := strings.Cut(e, ":"); ok {
+			if !clientName.MatchString(name) {
+				return fmt.Errorf("entry %d: the client name must be 1 to 32 of a-z, 0-9 and -", pos)
+			}
+			if prev, dup := names[name]; dup {
+				return fmt.Errorf("entry %d: the client name is already used by entry %d", pos, prev)
+			}
+			names[name] = pos
+			c.Name, e = name, token
+		}
+		d, err := ports.ParseServerToken(e)
+		if err != nil {
+			return fmt.Errorf("entry %d: %w", pos, err)
+		}
+		for j, prev := range creds {
+			if prev.Digest == d {
+				return fmt.Errorf("entry %d: the token is already given by entry %d", pos, j+1)
+			}
+		}
+		c.Digest = d
+		creds = append(creds, c)
+	}
+	*t = creds
+	return nil
+}

@@ -1,0 +1,30 @@
+// Command create-token makes a token pair: the client token, which the client sends as
+// "Authorization: Bearer <client>" (or the CDN sends in its header), and the server token, the
+// SHA-256 of it, which the service is configured with (AUTH_TOKEN, CDN_TOKEN). The output is the
+// original create_token.py's, byte for byte in form.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+func main() {
+	if err := run(os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "create-token:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer) error {
+	client, err := ports.NewClientToken(nil)
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprintf(w, "Client token (plain text):          %s\nServer token (hashed client token): %s\n",
+		client, ports.ServerToken(client))
+	return err
+}

@@ -1,0 +1,70 @@
+// Command s3-dropbox-lambda is the AWS Lambda function (runtime provided.al2023, binary named
+// bootstrap) behind a Function URL. It reads its settings once, builds one S3 client for the
+// life of the process, and serves invocations until Lambda stops it.
+//
+// Build:
+//
+//	CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -trimpath -tags lambda.norpc -o bootstrap ./cmd/s3-dropbox-lambda
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+)
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if err := run(context.Background(), log); err != nil {
+		log.Error("start failed", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+// run wires settings, the S3 store and the core into the Function URL handler, and serves.
+func run(ctx context.Context, log *slog.Logger) error {
+	handler, err := setup(ctx, log)
+	if err != nil {
+		return err
+	}
+	lambda.StartWithOptions(handler.Handle, lambda.WithContext(ctx))
+	return nil
+}
+
+// setup builds the handler from the environment. Nothing here touches the network.
+func setup(ctx context.Context, log *slog.Logger) (*funcurl.Handler, error) {
+	cfg, err := settings.LoadLambda()
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := domain.New(domain.Config{
+		CDNHeader:  cfg.CDNHeaderName,
+		CDNTokens:  cfg.CDNToken,
+		AuthTokens: cfg.AuthToken,
+	}, s3store.New(client, cfg.Bucket), system.Clock{}, system.UUIDs{})
+	if err != nil {
+		return nil, err
+	}
+	log.Info("configured",
+		slog.String("bucket", cfg.Bucket),
+		slog.String("s3_endpoint", cfg.S3EndpointURL),
+		slog.String("cdn_header", cfg.CDNHeaderName),
+		slog.Int("max_bytes", domain.DefaultMaxBytes),
+		slog.Int("auth_tokens", len(cfg.AuthToken)),
+		slog.Int("cdn_tokens", len(cfg.CDNToken)),
+	)
+	return funcurl.New(svc, log), nil
+}

@@ -1,0 +1,141 @@
+// Package domain is the dropbox core: the drop use-case (authorize, validate, store) behind
+// ports.Dropper. It knows nothing of AWS, HTTP or the environment; adapters bring those.
+package domain
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// DefaultMaxBytes is the largest payload accepted by default, as in the original.
+const DefaultMaxBytes = 10240
+
+// AuthHeader is the header that carries the client's own bearer token.
+const AuthHeader = "authorization"
+
+// KeyTimeLayout formats the time part of an object key: UTC, always six fraction digits, as the
+// original's datetime.isoformat() did on Lambda, so that keys sort by time.
+const KeyTimeLayout = "2006-01-02T15:04:05.000000"
+
+// Config is what the core is configured with.
+type Config struct {
+	CDNHeader  string             // the header the CDN adds, matched case-insensitively
+	CDNTokens  []ports.Credential // accepted CDN tokens
+	AuthTokens []ports.Credential // accepted client tokens
+	MaxBytes   int                // the payload limit; DefaultMaxBytes when 0
+}
+
+// Service implements ports.Dropper.
+type Service struct {
+	cfg   Config
+	store ports.ObjectStore
+	clock ports.Clock
+	ids   ports.IDSource
+}
+
+var _ ports.Dropper = (*Service)(nil)
+
+// New returns the drop use-case over a store, a clock and an id source. A configuration that
+// could never authorize a request is an error, so that nothing is served half-configured.
+func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSource) (*Service, error) {
+	switch {
+	case cfg.CDNHeader == "":
+		return nil, fmt.Errorf("no CDN header name")
+	case len(cfg.CDNTokens) == 0:
+		return nil, fmt.Errorf("no CDN token")
+	case len(cfg.AuthTokens) == 0:
+		return nil, fmt.Errorf("no auth token")
+	case cfg.MaxBytes < 0:
+		return nil, fmt.Errorf("negative payload limit")
+	case store == nil || clock == nil || ids == nil:
+		return nil, fmt.Errorf("a store, a clock and an id source are all required")
+	}
+	if cfg.MaxBytes == 0 {
+		cfg.MaxBytes = DefaultMaxBytes
+	}
+	return &Service{cfg: cfg, store: store, clock: clock, ids: ids}, nil
+}
+
+// Drop authorizes, validates and stores one request, in the original's order: the CDN header,
+// the authorization header, the method, content-length, the presence of a body, its decoding
+// and real length; then the payload is stored under a new time-sortable key.
+func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
+	if _, err := bearer(req.Header, s.cfg.CDNHeader, ports.EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {
+		return ports.DropResult{}, err
+	}
+	if _, err := bearer(req.Header, AuthHeader, ports.EUnauthorizedAuth, s.cfg.AuthTokens); err != nil {
+		return ports.DropResult{}, err
+	}
+	if req.Method != "POST" {
+		return ports.DropResult{}, ports.Errorf(ports.EMethod, "Only POST is supported")
+	}
+	if err := s.checkLength(req.Header); err != nil {
+		return ports.DropResult{}, err
+	}
+	if req.Body == nil {
+		return ports.DropResult{}, ports.Errorf(ports.ENoBody, "There must be a request body")
+	}
+	data, err := req.Body.Read(s.cfg.MaxBytes)
+	if err != nil {
+		if ports.ErrorCode(err) == ports.EInternal {
+			err = &ports.Error{Code: ports.EBadBody, Message: "The request body could not be read", Err: err}
+		}
+		return ports.DropResult{}, err
+	}
+	if len(data) > s.cfg.MaxBytes {
+		return ports.DropResult{}, s.tooLarge()
+	}
+	key, err := s.newKey()
+	if err != nil {
+		return ports.DropResult{}, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: err}
+	}
+	if err := s.store.Put(ctx, ports.Object{Key: key, Data: data}); err != nil {
+		return ports.DropResult{}, &ports.Error{
+			Code:    ports.EStorage,
+			Message: "The payload was not stored: storage is unavailable. Please retry later",
+			Err:     err,
+		}
+	}
+	return ports.DropResult{Key: key, Size: len(data)}, nil
+}
+
+// checkLength applies the content-length rules: required, a non-negative decimal integer, and
+// no more than the limit.
+func (s *Service) checkLength(h ports.Header) error {
+	v, ok := h.Get("content-length")
+	if !ok {
+		return ports.Errorf(ports.ELengthRequired, "The content-length header must be present")
+	}
+	v = strings.TrimSpace(v)
+	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
+		return ports.Errorf(ports.EBadLength, "The content-length header must be a non-negative decimal integer")
+	}
+	n, err := strconv.ParseUint(v, 10, 63)
+	if err != nil || n > uint64(s.cfg.MaxBytes) { // only overflow fails ParseUint here: too large too
+		return s.tooLarge()
+	}
+	return nil
+}
+
+func (s *Service) tooLarge() error {
+	return ports.Errorf(ports.ETooLarge, "The request body must be at most %d bytes", s.cfg.MaxBytes)
+}
+
+// newKey returns YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then a unique id.
+func (s *Service) newKey() (string, error) {
+	id, err := s.ids.NewID()
+	if err != nil {
+		return "", fmt.Errorf("new id: %w", err)
+	}
+	return Key(s.clock.Now(), id), nil
+}
+
+// Key returns the object key for a time and an id, as Drop makes it.
+func Key(t time.Time, id string) string {
+	return t.UTC().Format(KeyTimeLayout) + "-" + id
+}

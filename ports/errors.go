@@ -1,0 +1,76 @@
+package ports
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Error codes. Each names one reason a drop did not succeed; the inbound adapters map them to
+// HTTP statuses in one table, and the request log reports them as the reason.
+const (
+	EUnauthorizedCDN  = "unauthorized_cdn"  // the CDN header is missing, malformed or wrong
+	EUnauthorizedAuth = "unauthorized_auth" // the authorization header is missing, malformed or wrong
+	EMethod           = "method"            // the method is not POST
+	ELengthRequired   = "length_required"   // there is no content-length header
+	EBadLength        = "bad_length"        // content-length is not a non-negative decimal integer
+	ETooLarge         = "too_large"         // the payload is over the limit
+	ENoBody           = "no_body"           // the request carries no body at all
+	EBadBase64        = "bad_base64"        // the body says it is base64 and is not
+	EBadBody          = "bad_body"          // the body could not be read
+	EStorage          = "storage"           // the object store failed; the drop may be retried
+	EConflict         = "conflict"          // the object store already holds the key
+	EInternal         = "internal"          // anything else
+)
+
+// Error is the one error type of the core. Code is for programs (and the status table at the
+// edge); Message is for the client and never holds a secret or payload bytes. Err, when set, is
+// the underlying cause: it is logged, never sent to the client.
+type Error struct {
+	Code    string
+	Message string
+	Err     error
+}
+
+// Error returns a lower-case summary for logs: the code, the message and the cause.
+func (e *Error) Error() string {
+	if e.Err != nil {
+		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
+
+// Errorf returns an *Error with the given code and a formatted client message.
+func Errorf(code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// ErrorCode returns the code of the first *Error in err's chain, EInternal for any other
+// error, and "" for nil.
+func ErrorCode(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Code
+	default:
+		return EInternal
+	}
+}
+
+// ErrorMessage returns the client message of the first *Error in err's chain, and a generic
+// message for any other error, so that no internal detail reaches a client.
+func ErrorMessage(err error) string {
+	var e *Error
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &e):
+		return e.Message
+	default:
+		return "Internal error"
+	}
+}

@@ -1,0 +1,80 @@
+// Package ports holds the boundary of the dropbox core: the use-case it offers to inbound
+// adapters (Dropper), what it needs from the outside (ObjectStore, Clock, IDSource), and the data
+// that crosses the boundary. It imports only the standard library, so that the domain and every
+// adapter can depend on it without a cycle.
+package ports
+
+import (
+	"context"
+	"crypto/sha256"
+	"time"
+)
+
+//go:generate go tool moq -rm -out ../mocks/ports.go -pkg mocks . Dropper ObjectStore Clock IDSource Header Body
+
+// Dropper is the drop use-case: authorize, validate, store. Inbound adapters call it.
+type Dropper interface {
+	// Drop keeps the request's payload as a new object. Every failure is an *Error whose code
+	// says why; nothing is stored unless the error is nil.
+	Drop(ctx context.Context, req DropRequest) (DropResult, error)
+}
+
+// DropRequest is one request as an inbound adapter received it. The core reads headers and the
+// body only as far as its checks need, in the contract's order.
+type DropRequest struct {
+	Method string // the HTTP method as sent
+	Header Header // the request headers
+	Body   Body   // the payload, or nil when the request carries no body at all
+}
+
+// Header looks up request headers.
+type Header interface {
+	// Get returns the value of the named header, matched case-insensitively, and whether the
+	// request carries it at all. Several values are joined with commas.
+	Get(name string) (value string, ok bool)
+}
+
+// Body is a request's payload, read only after the request has passed the checks before it.
+type Body interface {
+	// Read returns the payload's bytes, decoded from any transfer encoding. It reads at most
+	// max+1 bytes, so that a payload over max is seen without reading all of it. A payload
+	// that cannot be decoded or read is an *Error.
+	Read(max int) ([]byte, error)
+}
+
+// DropResult describes a stored drop.
+type DropResult struct {
+	Key  string // the new object's key
+	Size int    // the payload's length in bytes
+}
+
+// Object is what the core asks a store to keep.
+type Object struct {
+	Key  string
+	Data []byte
+}
+
+// ObjectStore keeps objects. Implementations must be safe for concurrent use.
+type ObjectStore interface {
+	// Put stores obj under obj.Key, create-only: it never replaces an existing object, and
+	// reports an existing key as an *Error with code EConflict. A failed Put leaves no object,
+	// nor any part of one, under the key.
+	Put(ctx context.Context, obj Object) error
+}
+
+// Clock tells the time; keys are made from it.
+type Clock interface {
+	Now() time.Time
+}
+
+// IDSource makes unique ids (random version-4 UUIDs in production); keys end with one.
+type IDSource interface {
+	NewID() (string, error)
+}
+
+// Credential is one accepted server token: the SHA-256 of a client token, and the name of the
+// client that holds it.
+type Credential struct {
+	Name   string
+	Digest [sha256.Size]byte
+}
