@@ -1,0 +1,19 @@
+package memstore_test
+
+import (
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
+)
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		s := memstore.New()
+		return storetest.Harness{
+			Store: s,
+			Get:   func(t *testing.T, key string) ([]byte, bool) { return s.Get(key) },
+			Keys:  func(t *testing.T) []string { return s.Keys() },
+		}
+	})
+}

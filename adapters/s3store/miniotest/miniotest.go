@@ -1,0 +1,141 @@
+// Package miniotest connects tests to a real S3-compatible server (MinIO, started by
+// scripts/test). The server is named by TEST_S3_ENDPOINT, TEST_S3_ACCESS_KEY and
+// TEST_S3_SECRET_KEY. Without it, tests that need it skip and say so; where CI=true or
+// TEST_S3_REQUIRED=1 they fail instead, so that CI never passes without running them.
+package miniotest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+)
+
+// Server is a reachable S3-compatible server.
+type Server struct {
+	Endpoint  string
+	AccessKey string
+	SecretKey string
+	Region    string
+}
+
+// Require returns the server, or skips the test with a message (fails it in CI) when none is
+// configured.
+func Require(t testing.TB) Server {
+	t.Helper()
+	s := Server{
+		Endpoint:  os.Getenv("TEST_S3_ENDPOINT"),
+		AccessKey: os.Getenv("TEST_S3_ACCESS_KEY"),
+		SecretKey: os.Getenv("TEST_S3_SECRET_KEY"),
+		Region:    "us-east-1",
+	}
+	if s.Endpoint != "" && s.AccessKey != "" && s.SecretKey != "" {
+		return s
+	}
+	const msg = "no S3-compatible server: set TEST_S3_ENDPOINT, TEST_S3_ACCESS_KEY and TEST_S3_SECRET_KEY, or run ./scripts/test, which starts MinIO"
+	if os.Getenv("CI") == "true" || os.Getenv("TEST_S3_REQUIRED") == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip("skipped: " + msg)
+	return Server{}
+}
+
+// Env sets the environment the service reads to reach the server (S3_ENDPOINT_URL and the
+// AWS_* variables of the SDK's default chain) for the rest of the test.
+func (s Server) Env(t *testing.T) {
+	t.Helper()
+	t.Setenv("S3_ENDPOINT_URL", s.Endpoint)
+	t.Setenv("AWS_ACCESS_KEY_ID", s.AccessKey)
+	t.Setenv("AWS_SECRET_ACCESS_KEY", s.SecretKey)
+	t.Setenv("AWS_REGION", s.Region)
+	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+}
+
+// Client returns an S3 client for the server, built as the service builds its own.
+func (s Server) Client(t testing.TB) *s3.Client {
+	t.Helper()
+	c, err := s3store.NewClient(context.Background(), s.Endpoint,
+		config.WithRegion(s.Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, "")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// NewBucket creates an empty bucket with a fresh name, removed with its objects when the test
+// ends.
+func (s Server) NewBucket(t testing.TB, c *s3.Client) string {
+	t.Helper()
+	b := make([]byte, 6)
+	rand.Read(b)
+	name := "test-" + hex.EncodeToString(b)
+	if _, err := c.CreateBucket(context.Background(), &s3.CreateBucketInput{Bucket: aws.String(name)}); err != nil {
+		t.Fatalf("create bucket: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx := context.Background()
+		for k := range Objects(t, c, name) {
+			c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: aws.String(k)})
+		}
+		c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
+	})
+	return name
+}
+
+// Keys lists every key in the bucket.
+func Keys(t testing.TB, c *s3.Client, bucket string) []string {
+	t.Helper()
+	var keys []string
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list %s: %v", bucket, err)
+		}
+		for _, o := range page.Contents {
+			keys = append(keys, aws.ToString(o.Key))
+		}
+	}
+	return keys
+}
+
+// Get returns the object under key, and whether there is one.
+func Get(t testing.TB, c *s3.Client, bucket, key string) ([]byte, bool) {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if err != nil {
+		return nil, false
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	return b, true
+}
+
+// Objects returns every object in the bucket, by key.
+func Objects(t testing.TB, c *s3.Client, bucket string) map[string][]byte {
+	t.Helper()
+	m := map[string][]byte{}
+	for _, k := range Keys(t, c, bucket) {
+		b, ok := Get(t, c, bucket, k)
+		if !ok {
+			t.Fatalf("listed %s, cannot get it", k)
+		}
+		m[k] = b
+	}
+	return m
+}
