@@ -39,9 +39,11 @@ func ParseServerToken(s string) ([sha256.Size]byte, error) {
 		return d, fmt.Errorf("must be %d characters of standard base64 (the SHA-256 of a client token), not %d",
 			base64.StdEncoding.EncodedLen(sha256.Size), len(s))
 	}
-	n, err := base64.StdEncoding.Strict().Decode(d[:], []byte(s))
+	var buf [sha256.Size + 1]byte // 44 characters may decode to 33 bytes: room to see it
+	n, err := base64.StdEncoding.Strict().Decode(buf[:], []byte(s))
 	if err != nil || n != sha256.Size {
 		return d, fmt.Errorf("must be standard base64 of a SHA-256 digest (44 characters, ending in '=')")
 	}
+	copy(d[:], buf[:n])
 	return d, nil
 }

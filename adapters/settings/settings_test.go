@@ -1,0 +1,149 @@
+package settings_test
+
+import (
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+var (
+	authServer = ports.ServerToken("auth-client")
+	cdnServer  = ports.ServerToken("cdn-client")
+)
+
+// setValid sets a complete, valid environment of the original's variables.
+func setValid(t *testing.T) {
+	t.Helper()
+	t.Setenv("BUCKET", "my-bucket")
+	t.Setenv("AUTH_TOKEN", authServer)
+	t.Setenv("CDN_TOKEN", cdnServer)
+	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
+	t.Setenv("S3_ENDPOINT_URL", "")
+}
+
+// unset removes an environment variable for the rest of the test, and restores it after.
+func unset(t *testing.T, key string) {
+	t.Helper()
+	t.Setenv(key, "") // registers the restore
+	os.Unsetenv(key)
+}
+
+func TestLoadLambda(t *testing.T) {
+	setValid(t)
+	t.Setenv("S3_ENDPOINT_URL", "http://127.0.0.1:9000/")
+	got, err := settings.LoadLambda()
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantAuth, _ := ports.ParseServerToken(authServer)
+	wantCDN, _ := ports.ParseServerToken(cdnServer)
+	if got.Bucket != "my-bucket" || got.CDNHeaderName != "X-CDN-Authorization" || got.S3EndpointURL != "http://127.0.0.1:9000/" {
+		t.Errorf("got %+v", got)
+	}
+	if len(got.AuthToken) != 1 || got.AuthToken[0] != (ports.Credential{Name: "default", Digest: wantAuth}) {
+		t.Errorf("AuthToken = %+v, want the one default credential", got.AuthToken)
+	}
+	if len(got.CDNToken) != 1 || got.CDNToken[0].Digest != wantCDN {
+		t.Errorf("CDNToken = %+v", got.CDNToken)
+	}
+}
+
+// TestLoadLambdaFailsClosed: each missing or malformed variable stops the start with an error
+// that names it and never holds its value.
+func TestLoadLambdaFailsClosed(t *testing.T) {
+	secretish := "s3cr3t-value-never-printed"
+	tests := []struct {
+		name, key, value string
+		unset            bool
+		want             string
+	}{
+		{"BUCKET unset", "BUCKET", "", true, "BUCKET: required"},
+		{"BUCKET empty", "BUCKET", "", false, "BUCKET: required"},
+		{"AUTH_TOKEN unset", "AUTH_TOKEN", "", true, "AUTH_TOKEN: required"},
+		{"AUTH_TOKEN empty", "AUTH_TOKEN", "", false, "AUTH_TOKEN: entry 1 is empty"},
+		{"AUTH_TOKEN not base64", "AUTH_TOKEN", secretish, false, "AUTH_TOKEN: entry 1: must be 44 characters"},
+		{"AUTH_TOKEN a client token", "AUTH_TOKEN", strings.Repeat("A", 86), false, "AUTH_TOKEN: entry 1: must be 44"},
+		{"AUTH_TOKEN 44 bad chars", "AUTH_TOKEN", strings.Repeat("!", 44), false, "AUTH_TOKEN: entry 1: must be standard base64"},
+		{"CDN_TOKEN unset", "CDN_TOKEN", "", true, "CDN_TOKEN: required"},
+		{"CDN_TOKEN malformed", "CDN_TOKEN", secretish, false, "CDN_TOKEN: entry 1"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME unset", "CDN_TOKEN_HTTP_HEADER_NAME", "", true, "CDN_TOKEN_HTTP_HEADER_NAME: required"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME empty", "CDN_TOKEN_HTTP_HEADER_NAME", "", false, "CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME with space", "CDN_TOKEN_HTTP_HEADER_NAME", "x cdn", false, "CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME authorization", "CDN_TOKEN_HTTP_HEADER_NAME", "Authorization", false, "CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization"},
+		{"S3_ENDPOINT_URL no scheme", "S3_ENDPOINT_URL", "minio.internal:9000", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
+		{"S3_ENDPOINT_URL ftp", "S3_ENDPOINT_URL", "ftp://example.com", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			setValid(t)
+			if tt.unset {
+				unset(t, tt.key)
+			} else {
+				t.Setenv(tt.key, tt.value)
+			}
+			_, err := settings.LoadLambda()
+			if err == nil {
+				t.Fatal("LoadLambda succeeded, want an error")
+			}
+			if !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("error %q, want it to contain %q", err, tt.want)
+			}
+			if tt.value != "" && strings.Contains(err.Error(), tt.value) {
+				t.Errorf("error %q repeats the value", err)
+			}
+		})
+	}
+}
+
+// TestTokenLists: the list forms for rotation and named clients, and the errors that name the
+// entry's position, never its text.
+func TestTokenLists(t *testing.T) {
+	a, b := ports.ServerToken("a"), ports.ServerToken("b")
+	ok := []struct {
+		value string
+		names []string
+	}{
+		{a, []string{"default"}},
+		{a + "," + b, []string{"default", "default"}},
+		{" " + a + " , " + b + " ", []string{"default", "default"}},
+		{"alice:" + a + ",bob-2:" + b, []string{"alice", "bob-2"}},
+		{"alice:" + a + "," + b, []string{"alice", "default"}},
+	}
+	for _, tt := range ok {
+		var got settings.Tokens
+		if err := got.Decode(tt.value); err != nil {
+			t.Errorf("Decode(%q): %v", tt.value, err)
+			continue
+		}
+		var names []string
+		for _, c := range got {
+			names = append(names, c.Name)
+		}
+		if strings.Join(names, ",") != strings.Join(tt.names, ",") {
+			t.Errorf("Decode(%q) names = %v, want %v", tt.value, names, tt.names)
+		}
+	}
+	bad := []struct{ value, want string }{
+		{a + ",", "entry 2 is empty"},
+		{"," + a, "entry 1 is empty"},
+		{a + "," + a, "entry 2: the token is already given by entry 1"},
+		{"x:" + a + ",x:" + b, "entry 2: the client name is already used by entry 1"},
+		{"Alice:" + a, "entry 1: the client name must be"},
+		{":" + a, "entry 1: the client name must be"},
+		{strings.Repeat("n", 33) + ":" + a, "entry 1: the client name must be"},
+		{a + ",bob:" + b[:40], "entry 2: must be 44 characters"},
+	}
+	for _, tt := range bad {
+		var got settings.Tokens
+		err := got.Decode(tt.value)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("Decode(%q) = %v, want an error containing %q", tt.value, err, tt.want)
+		}
+		if err != nil && (strings.Contains(err.Error(), a) || strings.Contains(err.Error(), b[:40])) {
+			t.Errorf("error %q repeats a token", err)
+		}
+	}
+}

@@ -1,0 +1,251 @@
+package domain_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/mocks"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+const (
+	cdnClient  = "cdn-client-token"
+	authClient = "auth-client-token"
+)
+
+func cred(name, client string) ports.Credential {
+	d, err := ports.ParseServerToken(ports.ServerToken(client))
+	if err != nil {
+		panic(err)
+	}
+	return ports.Credential{Name: name, Digest: d}
+}
+
+func config() domain.Config {
+	return domain.Config{
+		CDNHeader:  "X-Cdn-Authorization",
+		CDNTokens:  []ports.Credential{cred("cdn", cdnClient)},
+		AuthTokens: []ports.Credential{cred("default", authClient)},
+	}
+}
+
+// header is a ports.Header over lower-case names.
+type header map[string]string
+
+func (h header) Get(name string) (string, bool) {
+	v, ok := h[strings.ToLower(name)]
+	return v, ok
+}
+
+func validHeader() header {
+	return header{
+		"x-cdn-authorization": "Bearer " + cdnClient,
+		"authorization":       "Bearer " + authClient,
+		"content-length":      "5",
+	}
+}
+
+var fixedTime = time.Date(2026, 11, 28, 21, 14, 7, 0, time.FixedZone("CET", 3600))
+
+// deps returns mocks that succeed, recording what they were asked.
+func deps() (*mocks.ObjectStoreMock, *mocks.ClockMock, *mocks.IDSourceMock) {
+	return &mocks.ObjectStoreMock{PutFunc: func(context.Context, ports.Object) error { return nil }},
+		&mocks.ClockMock{NowFunc: func() time.Time { return fixedTime }},
+		&mocks.IDSourceMock{NewIDFunc: func() (string, error) { return "5f0c6a0e-8d3b-4b8e-9a41-2c7d9e1f3a5b", nil }}
+}
+
+func body(data string) *mocks.BodyMock {
+	return &mocks.BodyMock{ReadFunc: func(max int) ([]byte, error) {
+		return []byte(data[:min(len(data), max+1)]), nil
+	}}
+}
+
+func newService(t *testing.T, store ports.ObjectStore, clock ports.Clock, ids ports.IDSource) *domain.Service {
+	t.Helper()
+	s, err := domain.New(config(), store, clock, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestKeyFromClockAndIDSource: the key is the clock's time in UTC with six fraction digits,
+// then the id; the payload is stored unchanged.
+func TestKeyFromClockAndIDSource(t *testing.T) {
+	store, clock, ids := deps()
+	s := newService(t, store, clock, ids)
+	got, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const wantKey = "2026-11-28T20:14:07.000000-5f0c6a0e-8d3b-4b8e-9a41-2c7d9e1f3a5b"
+	if got.Key != wantKey || got.Size != 5 {
+		t.Errorf("Drop = %+v, want key %s, size 5", got, wantKey)
+	}
+	calls := store.PutCalls()
+	if len(calls) != 1 || calls[0].Obj.Key != wantKey || string(calls[0].Obj.Data) != "hello" {
+		t.Errorf("Put calls = %+v, want one of %q under %s", calls, "hello", wantKey)
+	}
+	if len(clock.NowCalls()) != 1 || len(ids.NewIDCalls()) != 1 {
+		t.Errorf("clock called %d times, ids %d times; want once each", len(clock.NowCalls()), len(ids.NewIDCalls()))
+	}
+}
+
+func TestKeyFormat(t *testing.T) {
+	tests := []struct {
+		t    time.Time
+		want string
+	}{
+		{time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), "2026-01-02T03:04:05.000000-id"},
+		{time.Date(2026, 1, 2, 3, 4, 5, 123456789, time.UTC), "2026-01-02T03:04:05.123456-id"},
+		{time.Date(2026, 1, 2, 3, 4, 5, 1000, time.FixedZone("", -5*3600)), "2026-01-02T08:04:05.000001-id"},
+	}
+	for _, tt := range tests {
+		if got := domain.Key(tt.t, "id"); got != tt.want {
+			t.Errorf("Key(%v) = %q, want %q", tt.t, got, tt.want)
+		}
+	}
+}
+
+// TestNothingStoredOnRefusal: when authorization or validation fails, the store, the clock and
+// the id source are never called, and the body is not read before the checks that come first.
+func TestNothingStoredOnRefusal(t *testing.T) {
+	with := func(kv ...string) header {
+		h := validHeader()
+		for i := 0; i < len(kv); i += 2 {
+			if kv[i+1] == "" {
+				delete(h, kv[i])
+			} else {
+				h[kv[i]] = kv[i+1]
+			}
+		}
+		return h
+	}
+	tests := []struct {
+		name     string
+		method   string
+		header   header
+		body     ports.Body
+		wantCode string
+		readBody bool
+	}{
+		{"no CDN header", "POST", with("x-cdn-authorization", ""), body("hello"), ports.EUnauthorizedCDN, false},
+		{"wrong CDN token", "POST", with("x-cdn-authorization", "Bearer "+authClient), body("hello"), ports.EUnauthorizedCDN, false},
+		{"wrong auth token", "POST", with("authorization", "Bearer "+cdnClient), body("hello"), ports.EUnauthorizedAuth, false},
+		{"not POST", "PUT", validHeader(), body("hello"), ports.EMethod, false},
+		{"no content-length", "POST", with("content-length", ""), body("hello"), ports.ELengthRequired, false},
+		{"bad content-length", "POST", with("content-length", "5x"), body("hello"), ports.EBadLength, false},
+		{"content-length over", "POST", with("content-length", "10241"), body("hello"), ports.ETooLarge, false},
+		{"no body", "POST", validHeader(), nil, ports.ENoBody, false},
+		{"body over", "POST", validHeader(), body(strings.Repeat("x", 10241)), ports.ETooLarge, true},
+		{"body unreadable", "POST", validHeader(), &mocks.BodyMock{ReadFunc: func(int) ([]byte, error) { return nil, errors.New("connection reset") }}, ports.EBadBody, true},
+		{"body undecodable", "POST", validHeader(), &mocks.BodyMock{ReadFunc: func(int) ([]byte, error) { return nil, ports.Errorf(ports.EBadBase64, "bad") }}, ports.EBadBase64, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store, clock, ids := deps()
+			s := newService(t, store, clock, ids)
+			_, err := s.Drop(context.Background(), ports.DropRequest{Method: tt.method, Header: tt.header, Body: tt.body})
+			if got := ports.ErrorCode(err); got != tt.wantCode {
+				t.Errorf("code = %q, want %q (%v)", got, tt.wantCode, err)
+			}
+			if n := len(store.PutCalls()) + len(clock.NowCalls()) + len(ids.NewIDCalls()); n != 0 {
+				t.Errorf("store, clock or ids called %d times, want none", n)
+			}
+			if m, ok := tt.body.(*mocks.BodyMock); ok && (len(m.ReadCalls()) > 0) != tt.readBody {
+				t.Errorf("body read %d times, want read: %v", len(m.ReadCalls()), tt.readBody)
+			}
+		})
+	}
+}
+
+// TestBodyReadWithLimit: the body is asked for at most the limit (plus one byte to see excess).
+func TestBodyReadWithLimit(t *testing.T) {
+	store, clock, ids := deps()
+	cfg := config()
+	cfg.MaxBytes = 100
+	s, err := domain.New(cfg, store, clock, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := body("hello")
+	if _, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: b}); err != nil {
+		t.Fatal(err)
+	}
+	if calls := b.ReadCalls(); len(calls) != 1 || calls[0].Max != 100 {
+		t.Errorf("Read calls = %+v, want one with max 100", calls)
+	}
+}
+
+// TestStorageError: a store failure is EStorage, says the payload was not stored and may be
+// retried, and keeps the cause for the log.
+func TestStorageError(t *testing.T) {
+	cause := errors.New("dial tcp 127.0.0.1:9: connection refused")
+	store, clock, ids := deps()
+	store.PutFunc = func(context.Context, ports.Object) error { return cause }
+	s := newService(t, store, clock, ids)
+	_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+	if ports.ErrorCode(err) != ports.EStorage || !errors.Is(err, cause) {
+		t.Fatalf("err = %v, want EStorage wrapping the cause", err)
+	}
+	if msg := ports.ErrorMessage(err); !strings.Contains(msg, "not stored") || !strings.Contains(msg, "retry") || strings.Contains(msg, "127.0.0.1") {
+		t.Errorf("message %q: want 'not stored' and 'retry', and no internal detail", msg)
+	}
+}
+
+// TestIDSourceError: no id, no key, nothing stored, a 5xx-class error.
+func TestIDSourceError(t *testing.T) {
+	store, clock, ids := deps()
+	ids.NewIDFunc = func() (string, error) { return "", errors.New("entropy exhausted") }
+	s := newService(t, store, clock, ids)
+	_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+	if ports.ErrorCode(err) != ports.EInternal || len(store.PutCalls()) != 0 {
+		t.Errorf("err = %v, Put calls %d; want EInternal and no Put", err, len(store.PutCalls()))
+	}
+}
+
+// TestAnyOfSeveralTokens: with several accepted tokens, each is accepted, others refused.
+func TestAnyOfSeveralTokens(t *testing.T) {
+	store, clock, ids := deps()
+	cfg := config()
+	cfg.AuthTokens = []ports.Credential{cred("old", "old-token"), cred("new", "new-token")}
+	s, err := domain.New(cfg, store, clock, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for token, wantOK := range map[string]bool{"old-token": true, "new-token": true, "other-token": false} {
+		h := validHeader()
+		h["authorization"] = "Bearer " + token
+		_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: h, Body: body("hello")})
+		if (err == nil) != wantOK {
+			t.Errorf("token %s: err %v, want accepted %v", token, err, wantOK)
+		}
+	}
+}
+
+func TestNewRefusesIncompleteConfig(t *testing.T) {
+	store, clock, ids := deps()
+	tests := []struct {
+		name string
+		edit func(*domain.Config)
+	}{
+		{"no CDN header", func(c *domain.Config) { c.CDNHeader = "" }},
+		{"no CDN tokens", func(c *domain.Config) { c.CDNTokens = nil }},
+		{"no auth tokens", func(c *domain.Config) { c.AuthTokens = nil }},
+		{"negative limit", func(c *domain.Config) { c.MaxBytes = -1 }},
+	}
+	for _, tt := range tests {
+		cfg := config()
+		tt.edit(&cfg)
+		if _, err := domain.New(cfg, store, clock, ids); err == nil {
+			t.Errorf("%s: New succeeded, want an error", tt.name)
+		}
+	}
+	if _, err := domain.New(config(), nil, clock, ids); err == nil {
+		t.Error("New without a store succeeded, want an error")
+	}
+}
