@@ -6,8 +6,11 @@ package settings
 import (
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/kelseyhightower/envconfig"
@@ -124,4 +127,63 @@ func (t *Tokens) Decode(value string) error {
 	}
 	*t = creds
 	return nil
+}
+
+// Storage kinds of the server.
+const (
+	StorageS3         = "s3"
+	StorageFilesystem = "filesystem"
+)
+
+// Server is the HTTP server's configuration: the Lambda's, plus where to listen and where to
+// store.
+type Server struct {
+	Drop
+	Addr       string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
+	Port       string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
+	Storage    string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
+	StorageDir string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
+}
+
+// ListenAddr returns the address to listen on.
+func (s *Server) ListenAddr() string {
+	if s.Addr != "" {
+		return s.Addr
+	}
+	return ":" + s.Port
+}
+
+// Validate checks the server's own variables, then the shared ones.
+func (s *Server) Validate() error {
+	switch s.Storage {
+	case StorageS3:
+	case StorageFilesystem:
+		if s.StorageDir == "" {
+			return errors.New("STORAGE_DIR: required with STORAGE=filesystem, and not set")
+		}
+	default:
+		return fmt.Errorf("STORAGE: must be %s or %s", StorageS3, StorageFilesystem)
+	}
+	if s.Addr == "" {
+		if p, err := strconv.Atoi(s.Port); err != nil || p < 0 || p > 65535 {
+			return errors.New("PORT: must be a port number, 0 to 65535")
+		}
+	} else if _, _, err := net.SplitHostPort(s.Addr); err != nil {
+		return errors.New("ADDR: must be host:port, such as 127.0.0.1:8080 or :8080")
+	}
+	return s.Drop.Validate(s.Storage == StorageS3)
+}
+
+// LoadServer reads the server's configuration.
+func LoadServer() (Server, error) {
+	var s Server
+	if err := process(&s); err != nil {
+		return Server{}, err
+	}
+	return s, s.Validate()
+}
+
+// Usage writes the table of every variable spec reads (a *Lambda or a *Server).
+func Usage(w io.Writer, spec any) error {
+	return envconfig.Usagef("", spec, w, envconfig.DefaultTableFormat)
 }

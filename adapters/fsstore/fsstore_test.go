@@ -1,0 +1,106 @@
+package fsstore_test
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+func newStore(t *testing.T) *fsstore.Store {
+	t.Helper()
+	s, err := fsstore.New(filepath.Join(t.TempDir(), "drops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func keys(t *testing.T, s *fsstore.Store) []string {
+	t.Helper()
+	k, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func TestContract(t *testing.T) {
+	storetest.Run(t, func(t *testing.T) storetest.Harness {
+		s := newStore(t)
+		return storetest.Harness{
+			Store: s,
+			Get:   func(t *testing.T, key string) ([]byte, bool) { return s.Get(key) },
+			Keys:  func(t *testing.T) []string { return keys(t, s) },
+		}
+	})
+}
+
+// TestPermissionsAndNoLeftovers: folders 0700, files 0600, no temporary file left behind.
+func TestPermissionsAndNoLeftovers(t *testing.T) {
+	s := newStore(t)
+	for _, k := range []string{"2026-11-28T21:14:07.000001-a", "drops/dt=2026-11-28/2026-11-28T21:14:07.000002-b"} {
+		if err := s.Put(context.Background(), ports.Object{Key: k, Data: []byte("x")}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// A refused Put leaves nothing either.
+	if err := s.Put(context.Background(), ports.Object{Key: "2026-11-28T21:14:07.000001-a", Data: []byte("y")}); ports.ErrorCode(err) != ports.EConflict {
+		t.Fatalf("second Put: %v, want a conflict", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := s.Put(ctx, ports.Object{Key: "c", Data: []byte("z")}); err == nil {
+		t.Fatal("Put with a cancelled context succeeded")
+	}
+	err := filepath.WalkDir(s.Dir(), func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		info, _ := d.Info()
+		want := os.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700 | os.ModeDir
+		}
+		if info.Mode() != want {
+			t.Errorf("%s: mode %v, want %v", path, info.Mode(), want)
+		}
+		if strings.HasPrefix(d.Name(), ".tmp-") {
+			t.Errorf("temporary file left: %s", path)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := keys(t, s); len(got) != 2 {
+		t.Errorf("keys = %v, want the two stored", got)
+	}
+}
+
+func TestKeysThatLeaveTheFolderAreRefused(t *testing.T) {
+	s := newStore(t)
+	for _, k := range []string{"", "../escape", "a/../../escape", "/abs", "a//b", ".hidden", "a/./b", "nul\x00"} {
+		if err := s.Put(context.Background(), ports.Object{Key: k, Data: []byte("x")}); err == nil {
+			t.Errorf("Put(%q) succeeded, want an error", k)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(s.Dir()), "escape")); err == nil {
+		t.Error("a file was written outside the folder")
+	}
+}
+
+func TestNewCreatesFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	if _, err := fsstore.New(dir); err != nil {
+		t.Fatal(err)
+	}
+	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
+		t.Errorf("folder: %v, %v; want one with mode 0700", info, err)
+	}
+}

@@ -1,0 +1,208 @@
+// Command s3-dropbox is the dropbox as a plain HTTP server, for any machine: the same contract
+// as the Lambda function, into S3 (or MinIO) or a local folder.
+//
+//	s3-dropbox -dev    a working dropbox on 127.0.0.1:8080, nothing to configure
+//	s3-dropbox         configured from the environment (s3-dropbox -h lists it)
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// Dev mode's fixed choices.
+const (
+	devAddr      = "127.0.0.1:8080"
+	devDir       = "drops"
+	devCDNHeader = "x-cdn-authorization"
+)
+
+// ShutdownTimeout is how long drops in flight are given to finish after SIGINT or SIGTERM.
+const ShutdownTimeout = 25 * time.Second
+
+func main() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Stderr, log)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case err != nil:
+		log.Error("stopped", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+}
+
+// run serves until ctx ends, then shuts down gracefully: the listener closes at once, drops in
+// flight finish and are kept.
+func run(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger) error {
+	flags := flag.NewFlagSet("s3-dropbox", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	dev := flags.Bool("dev", false, "development mode: listen on "+devAddr+", store under ./"+devDir+
+		" (or STORAGE_DIR), new tokens printed at every start; no other setting is read")
+	addr := flags.String("addr", "", "address to listen on, host:port (wins over ADDR and PORT)")
+	flags.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: s3-dropbox [-dev] [-addr host:port]\n\nFlags:\n")
+		flags.PrintDefaults()
+		fmt.Fprintf(stderr, "\nEnvironment (without -dev; AWS_* are read by the AWS SDK):\n")
+		settings.Usage(stderr, &settings.Server{})
+	}
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+
+	var (
+		cfg    settings.Server
+		err    error
+		tokens devTokens
+	)
+	if *dev {
+		cfg, tokens, err = devSettings()
+	} else {
+		cfg, err = settings.LoadServer()
+		if err != nil {
+			err = fmt.Errorf("settings: %w", err)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if *addr != "" {
+		cfg.Addr = *addr
+	}
+
+	store, where, err := newStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	core, err := domain.New(domain.Config{
+		CDNHeader:  cfg.CDNHeaderName,
+		CDNTokens:  cfg.CDNToken,
+		AuthTokens: cfg.AuthToken,
+	}, store, system.Clock{}, system.UUIDs{})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.ListenAddr())
+	if err != nil {
+		return err
+	}
+	srv := httpserver.NewServer(cfg.ListenAddr(), httpserver.NewHandler(core, log), log)
+	log.Info("configured",
+		slog.String("addr", ln.Addr().String()),
+		slog.String("storage", where),
+		slog.String("cdn_header", cfg.CDNHeaderName),
+		slog.Int("max_bytes", domain.DefaultMaxBytes),
+		slog.Int("auth_tokens", len(cfg.AuthToken)),
+		slog.Int("cdn_tokens", len(cfg.CDNToken)),
+		slog.Bool("dev", *dev),
+	)
+	if *dev {
+		tokens.banner(stderr, "http://"+ln.Addr().String(), where)
+	}
+
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing drops in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// newStore returns the configured store and a description of where it keeps drops.
+func newStore(ctx context.Context, cfg settings.Server) (ports.ObjectStore, string, error) {
+	if cfg.Storage == settings.StorageFilesystem {
+		s, err := fsstore.New(cfg.StorageDir)
+		if err != nil {
+			return nil, "", err
+		}
+		return s, s.Dir(), nil
+	}
+	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
+	if err != nil {
+		return nil, "", err
+	}
+	where := "s3://" + cfg.Bucket
+	if cfg.S3EndpointURL != "" {
+		where += " at " + cfg.S3EndpointURL
+	}
+	return s3store.New(client, cfg.Bucket), where, nil
+}
+
+// devTokens are the client tokens made for one run in dev mode.
+type devTokens struct {
+	auth, cdn string
+}
+
+// devSettings returns dev mode's configuration: the filesystem store under ./drops (or
+// STORAGE_DIR), and fresh tokens. The core and its checks are production's: dev mode only
+// makes the tokens for you.
+func devSettings() (settings.Server, devTokens, error) {
+	var t devTokens
+	var err error
+	if t.auth, err = ports.NewClientToken(nil); err != nil {
+		return settings.Server{}, t, err
+	}
+	if t.cdn, err = ports.NewClientToken(nil); err != nil {
+		return settings.Server{}, t, err
+	}
+	var cfg settings.Server
+	cfg.Addr = devAddr
+	cfg.Storage = settings.StorageFilesystem
+	cfg.StorageDir = devDir
+	if dir := os.Getenv("STORAGE_DIR"); dir != "" {
+		cfg.StorageDir = dir
+	}
+	cfg.CDNHeaderName = devCDNHeader
+	if err := cfg.AuthToken.Decode(ports.ServerToken(t.auth)); err != nil {
+		return settings.Server{}, t, err
+	}
+	if err := cfg.CDNToken.Decode(ports.ServerToken(t.cdn)); err != nil {
+		return settings.Server{}, t, err
+	}
+	return cfg, t, nil
+}
+
+// banner prints what a developer needs to try the dropbox: the tokens and a curl command.
+func (t devTokens) banner(w io.Writer, url, where string) {
+	fmt.Fprintf(w, `
+s3-dropbox dev mode: listening on %[1]s, storing drops in %[2]s
+Tokens for this run only (new ones at every start):
+  authorization:       Bearer %[3]s
+  %[5]s: Bearer %[4]s
+Drop a payload:
+  curl -i %[1]s/v1/drop -H 'authorization: Bearer %[3]s' -H '%[5]s: Bearer %[4]s' --data-binary 'hello, dropbox'
+
+`, url, where, t.auth, t.cdn, devCDNHeader)
+}

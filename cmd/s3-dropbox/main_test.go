@@ -1,0 +1,303 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptrace"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+var binary string // the server, built once for the tests that run it as a process
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "s3-dropbox-test")
+	if err != nil {
+		panic(err)
+	}
+	binary = filepath.Join(dir, "s3-dropbox")
+	out, err := exec.Command("go", "build", "-o", binary, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// process is the server running as a child process.
+type process struct {
+	cmd    *exec.Cmd
+	stdout *output
+	done   chan error // the exit, once all output is read
+}
+
+// output collects a process's stdout, safe to read meanwhile, and tells when the server
+// has logged its configuration.
+type output struct {
+	mu         sync.Mutex
+	buf        bytes.Buffer
+	configured chan struct{}
+}
+
+func (o *output) Write(b []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	had := bytes.Contains(o.buf.Bytes(), []byte(`"msg":"configured"`))
+	o.buf.Write(b)
+	if !had && bytes.Contains(o.buf.Bytes(), []byte(`"msg":"configured"`)) {
+		close(o.configured)
+	}
+	return len(b), nil
+}
+
+func (o *output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
+}
+
+// start runs the server with args in dir and env (added to a clean environment) and waits
+// for its "configured" log line; it returns the process and its stderr.
+func start(t *testing.T, dir string, env []string, args ...string) (*process, *bufio.Reader) {
+	t.Helper()
+	cmd := exec.Command(binary, args...)
+	cmd.Dir = dir
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
+	p := &process{cmd: cmd, stdout: &output{configured: make(chan struct{})}, done: make(chan error, 1)}
+	cmd.Stdout = p.stdout
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	errs := bufio.NewReader(stderr)
+	select {
+	case <-p.stdout.configured:
+		go func() { p.done <- cmd.Wait() }()
+		return p, errs
+	case <-time.After(20 * time.Second):
+		t.Fatalf("server not configured after 20 s:\n%s", p.stdout)
+	}
+	return nil, nil
+}
+
+var curlLine = regexp.MustCompile(`curl -i (\S+) -H 'authorization: Bearer (\S+)' -H 'x-cdn-authorization: Bearer (\S+)'`)
+
+// devServer starts the server in dev mode on a free port and reads its banner.
+func devServer(t *testing.T) (p *process, dir, url, auth, cdn string) {
+	t.Helper()
+	dir = t.TempDir()
+	p, stderr := start(t, dir, nil, "-dev", "-addr", "127.0.0.1:0")
+	for {
+		line, err := stderr.ReadString('\n')
+		if m := curlLine.FindStringSubmatch(line); m != nil {
+			return p, dir, m[1], m[2], m[3]
+		}
+		if err != nil {
+			t.Fatalf("no curl command in the banner: %v", err)
+		}
+	}
+}
+
+func drop(t *testing.T, url, auth, cdn, payload string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
+	req.Header.Set("Authorization", "Bearer "+auth)
+	req.Header.Set("X-CDN-Authorization", "Bearer "+cdn)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp
+}
+
+// files returns the files under dir/drops, by name.
+func files(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	entries, err := os.ReadDir(filepath.Join(dir, "drops"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(dir, "drops", e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m[e.Name()] = string(b)
+	}
+	return m
+}
+
+// TestDevMode: the README's first command, end to end: start, read the printed tokens, drop
+// with a real client, find the file with the exact bytes; the printed tokens are required.
+func TestDevMode(t *testing.T) {
+	p, dir, url, auth, cdn := devServer(t)
+	payload := "hello from the dev-mode test \x00\xff"
+	if resp := drop(t, url, auth, cdn, payload); resp.StatusCode != 202 {
+		t.Fatalf("drop: status %d, want 202", resp.StatusCode)
+	}
+	if resp := drop(t, url, auth, "wrong", payload); resp.StatusCode != 401 {
+		t.Errorf("drop with a wrong CDN token: status %d, want 401 (dev mode is no auth bypass)", resp.StatusCode)
+	}
+	got := files(t, dir)
+	if len(got) != 1 {
+		t.Fatalf("%d files, want 1: %v", len(got), got)
+	}
+	for name, b := range got {
+		if !droptest.KeyPattern.MatchString(name) || b != payload {
+			t.Errorf("file %s = %q, want the payload under a key of the original's format", name, b)
+		}
+	}
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	if err := <-p.done; err != nil {
+		t.Errorf("exit after SIGTERM: %v, want 0", err)
+	}
+	for _, secret := range []string{auth, cdn, "hello from"} {
+		if strings.Contains(p.stdout.String(), secret) {
+			t.Errorf("the log holds a token or the payload")
+		}
+	}
+}
+
+// TestGracefulShutdown: SIGTERM while 50 drops are in flight; every drop that got 202 is on
+// disk, and the process exits 0.
+func TestGracefulShutdown(t *testing.T) {
+	p, dir, url, auth, cdn := devServer(t)
+	const n = 50
+	release := make(chan struct{})
+	var sent, wg sync.WaitGroup
+	statuses := make([]int, n)
+	sent.Add(n)
+	for i := range n {
+		wg.Go(func() {
+			pr, pw := io.Pipe()
+			go func() {
+				<-release
+				fmt.Fprintf(pw, "in flight %02d", i)
+				pw.Close()
+			}()
+			var once sync.Once
+			trace := &httptrace.ClientTrace{WroteHeaders: func() { once.Do(sent.Done) }}
+			req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), http.MethodPost, url, pr)
+			req.ContentLength = int64(len(fmt.Sprintf("in flight %02d", i)))
+			req.Header.Set("Authorization", "Bearer "+auth)
+			req.Header.Set("X-CDN-Authorization", "Bearer "+cdn)
+			resp, err := (&http.Client{Transport: &http.Transport{}}).Do(req)
+			if err != nil {
+				once.Do(sent.Done)
+				t.Logf("drop %d: %v", i, err)
+				return
+			}
+			resp.Body.Close()
+			statuses[i] = resp.StatusCode
+		})
+	}
+	sent.Wait()
+	time.Sleep(300 * time.Millisecond) // let the server accept the connections it was sent
+	p.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if err := <-p.done; err != nil {
+		t.Errorf("exit: %v, want 0", err)
+	}
+	got := files(t, dir)
+	accepted := 0
+	for i, s := range statuses {
+		if s != 202 {
+			continue
+		}
+		accepted++
+		found := false
+		for _, b := range got {
+			found = found || b == fmt.Sprintf("in flight %02d", i)
+		}
+		if !found {
+			t.Errorf("drop %d got 202 and is not on disk", i)
+		}
+	}
+	if accepted != n || len(got) != n {
+		t.Errorf("%d drops accepted and %d files, want all %d in flight to finish", accepted, len(got), n)
+	}
+}
+
+// TestS3Storage: a start with settings and STORAGE=s3 stores into a MinIO bucket.
+func TestS3Storage(t *testing.T) {
+	srv := miniotest.Require(t)
+	client := srv.Client(t)
+	bucket := srv.NewBucket(t, client)
+	env := []string{
+		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
+		"AUTH_TOKEN=" + ports.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
+		"S3_ENDPOINT_URL=" + srv.Endpoint, "AWS_REGION=" + srv.Region,
+		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
+	}
+	p, _ := start(t, t.TempDir(), env)
+	addr := regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
+	if addr == nil {
+		t.Fatalf("no address in %s", p.stdout)
+	}
+	if resp := drop(t, "http://"+addr[1]+"/v1/drop", droptest.AuthToken, droptest.CDNToken, "into s3"); resp.StatusCode != 202 {
+		t.Fatalf("status %d, want 202", resp.StatusCode)
+	}
+	objects := miniotest.Objects(t, client, bucket)
+	if len(objects) != 1 {
+		t.Fatalf("%d objects, want 1", len(objects))
+	}
+	for k, v := range objects {
+		if string(v) != "into s3" || !droptest.KeyPattern.MatchString(k) {
+			t.Errorf("object %s = %q", k, v)
+		}
+	}
+}
+
+// TestFailsClosed: a missing or malformed variable stops the start, naming it, not its value.
+func TestFailsClosed(t *testing.T) {
+	cmd := exec.Command(binary)
+	cmd.Env = []string{"BUCKET=b", "AUTH_TOKEN=leaked-secret-value", "CDN_TOKEN=" + ports.ServerToken("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"}
+	out, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatal("the server started with a malformed AUTH_TOKEN")
+	}
+	if !strings.Contains(string(out), "AUTH_TOKEN") || strings.Contains(string(out), "leaked-secret-value") {
+		t.Errorf("output %s: want AUTH_TOKEN named, its value not shown", out)
+	}
+}
+
+// TestHelp: -h lists every flag and every variable.
+func TestHelp(t *testing.T) {
+	out, err := exec.Command(binary, "-h").CombinedOutput()
+	if err != nil {
+		t.Fatalf("-h: %v", err)
+	}
+	for _, want := range []string{"-dev", "-addr", "BUCKET", "AUTH_TOKEN", "CDN_TOKEN", "CDN_TOKEN_HTTP_HEADER_NAME",
+		"S3_ENDPOINT_URL", "ADDR", "PORT", "STORAGE", "STORAGE_DIR"} {
+		if !strings.Contains(string(out), want) {
+			t.Errorf("-h does not mention %s:\n%s", want, out)
+		}
+	}
+}
