@@ -1,0 +1,372 @@
+// Package deploy holds the CloudFormation template; its tests read the template as data, since
+// no AWS account is at hand: every resource and property must be known to CloudFormation's
+// schema (goformation), and the security properties and the names shared with the code must
+// hold.
+package deploy
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/awslabs/goformation/v7"
+	"github.com/awslabs/goformation/v7/cloudformation"
+	"github.com/awslabs/goformation/v7/intrinsics"
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
+)
+
+// unknownToGoformation lists properties that CloudFormation has and goformation's schema does
+// not know yet. Each is checked by hand below and removed before the typed parse, which
+// refuses any property it does not know.
+var unknownToGoformation = map[string][]string{
+	"FunctionInvokePermission": {"InvokedViaFunctionUrl"},
+}
+
+type object = map[string]any
+
+// load returns the template as a generic map, with intrinsic functions in their long form
+// ({"Ref": …}, {"Fn::Sub": …}), and as goformation's typed template.
+func load(t *testing.T) (object, *cloudformation.Template) {
+	t.Helper()
+	data, err := os.ReadFile("template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := intrinsics.ProcessYAML(data, &intrinsics.ProcessorOptions{NoProcess: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tmpl object
+	if err := json.Unmarshal(raw, &tmpl); err != nil {
+		t.Fatal(err)
+	}
+	var stripped object
+	json.Unmarshal(raw, &stripped)
+	for res, props := range unknownToGoformation {
+		p := get(t, stripped, "Resources", res, "Properties").(object)
+		for _, name := range props {
+			delete(p, name)
+		}
+	}
+	b, _ := json.Marshal(stripped)
+	// goformation resolves a Ref to a parameter as its default, and cannot make a list of an
+	// empty CommaDelimitedList: parse as deployed with an allow-list.
+	typed, err := goformation.ParseJSONWithOptions(b, &intrinsics.ProcessorOptions{
+		ParameterOverrides: map[string]any{"WafAllowedCidrs": []any{"192.0.2.0/24"}},
+	})
+	if err != nil {
+		t.Fatalf("the template does not parse against CloudFormation's schema: %v", err)
+	}
+	return tmpl, typed
+}
+
+// get walks a path of keys (and list indexes) through the generic template.
+func get(t *testing.T, v any, path ...any) any {
+	t.Helper()
+	for _, p := range path {
+		switch k := p.(type) {
+		case string:
+			m, ok := v.(object)
+			if !ok {
+				t.Fatalf("%v: not an object at %q", path, k)
+			}
+			v = m[k]
+		case int:
+			l, ok := v.([]any)
+			if !ok || k >= len(l) {
+				t.Fatalf("%v: no item %d", path, k)
+			}
+			v = l[k]
+		}
+	}
+	return v
+}
+
+func ref(name string) object { return object{"Ref": name} }
+
+// getAtt is !GetAtt resource.attribute in its long form.
+func getAtt(resource, attribute string) object {
+	return object{"Fn::GetAtt": resource + "." + attribute}
+}
+
+func TestParsesAgainstSchema(t *testing.T) {
+	tmpl, typed := load(t)
+	resources := get(t, tmpl, "Resources").(object)
+	if len(typed.Resources) != len(resources) {
+		t.Errorf("goformation read %d resources of %d", len(typed.Resources), len(resources))
+	}
+	if got := get(t, tmpl, "Resources", "FunctionInvokePermission", "Properties", "InvokedViaFunctionUrl"); got != true {
+		t.Errorf("InvokedViaFunctionUrl = %v, want true", got)
+	}
+}
+
+func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
+	tmpl, typed := load(t)
+	b, err := typed.GetS3BucketWithName("DropBucket")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pab := b.PublicAccessBlockConfiguration
+	if pab == nil || !*pab.BlockPublicAcls || !*pab.BlockPublicPolicy || !*pab.IgnorePublicAcls || !*pab.RestrictPublicBuckets {
+		t.Errorf("public access block = %+v, want all four on", pab)
+	}
+	if b.OwnershipControls == nil || b.OwnershipControls.Rules[0].ObjectOwnership == nil || *b.OwnershipControls.Rules[0].ObjectOwnership != "BucketOwnerEnforced" {
+		t.Error("ownership is not BucketOwnerEnforced")
+	}
+	if b.BucketEncryption == nil || b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm == "" {
+		t.Error("no default encryption")
+	}
+	if got := get(t, tmpl, "Resources", "DropBucket", "DeletionPolicy"); got != "Retain" {
+		t.Errorf("bucket DeletionPolicy = %v, want Retain: deleting the stack must not delete drops", got)
+	}
+	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != 0.0 {
+		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)
+	}
+	if got := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Fn::If", 0); got != "HasExpiry" {
+		t.Errorf("lifecycle rule is not conditional on HasExpiry: %v", got)
+	}
+
+	policy := get(t, tmpl, "Resources", "DropBucketPolicy", "Properties")
+	if !reflect.DeepEqual(get(t, policy, "Bucket"), ref("DropBucket")) {
+		t.Error("the bucket policy is not on DropBucket")
+	}
+	st := get(t, policy, "PolicyDocument", "Statement", 0).(object)
+	want := object{
+		"Sid": "DenyInsecureTransport", "Effect": "Deny", "Principal": "*", "Action": "s3:*",
+		"Resource":  []any{getAtt("DropBucket", "Arn"), object{"Fn::Sub": "${DropBucket.Arn}/*"}},
+		"Condition": object{"Bool": object{"aws:SecureTransport": "false"}},
+	}
+	if !reflect.DeepEqual(st, want) {
+		t.Errorf("bucket policy statement = %v, want %v", st, want)
+	}
+}
+
+// TestRoleGrantsOnlyPutObject: the execution role's only S3 action is s3:PutObject on the
+// bucket's objects; besides, it writes its own log group, and nothing else.
+func TestRoleGrantsOnlyPutObject(t *testing.T) {
+	tmpl, _ := load(t)
+	role := get(t, tmpl, "Resources", "FunctionRole", "Properties").(object)
+	if _, ok := role["ManagedPolicyArns"]; ok {
+		t.Error("the role has managed policies; want only the inline ones")
+	}
+	var actions []string
+	for _, p := range role["Policies"].([]any) {
+		for _, s := range get(t, p, "PolicyDocument", "Statement").([]any) {
+			st := s.(object)
+			if st["Effect"] != "Allow" {
+				t.Errorf("statement %v: want only Allow statements", st)
+			}
+			var acts []string
+			switch a := st["Action"].(type) {
+			case string:
+				acts = []string{a}
+			case []any:
+				for _, x := range a {
+					acts = append(acts, x.(string))
+				}
+			}
+			for _, a := range acts {
+				actions = append(actions, a)
+				switch {
+				case strings.Contains(a, "*"):
+					t.Errorf("wildcard action %s", a)
+				case strings.HasPrefix(a, "s3:"):
+					if a != "s3:PutObject" || !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/*"}) {
+						t.Errorf("S3 grant %s on %v; want only s3:PutObject on ${DropBucket.Arn}/*", a, st["Resource"])
+					}
+				case strings.HasPrefix(a, "logs:"):
+					if !reflect.DeepEqual(st["Resource"], getAtt("FunctionLogGroup", "Arn")) {
+						t.Errorf("logs grant on %v; want the function's log group only", st["Resource"])
+					}
+				default:
+					t.Errorf("unexpected action %s", a)
+				}
+			}
+		}
+	}
+	sort.Strings(actions)
+	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:PutObject"}; !slices.Equal(actions, want) {
+		t.Errorf("actions = %v, want %v", actions, want)
+	}
+}
+
+func TestFunction(t *testing.T) {
+	tmpl, typed := load(t)
+	f, err := typed.GetLambdaFunctionWithName("Function")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Runtime == nil || *f.Runtime != "provided.al2023" || f.Handler == nil || *f.Handler != "bootstrap" {
+		t.Errorf("runtime %v handler %v, want provided.al2023 and bootstrap", f.Runtime, f.Handler)
+	}
+	if got := get(t, tmpl, "Parameters", "Architecture", "Default"); got != "arm64" {
+		t.Errorf("default architecture %v, want arm64", got)
+	}
+	if !reflect.DeepEqual(get(t, tmpl, "Resources", "Function", "Properties", "Architectures"), []any{ref("Architecture")}) {
+		t.Error("Architectures does not come from the Architecture parameter")
+	}
+	if *f.MemorySize > 256 || *f.Timeout > 30 {
+		t.Errorf("memory %d MB, timeout %d s: want small defaults", *f.MemorySize, *f.Timeout)
+	}
+	if got := get(t, tmpl, "Resources", "Function", "Properties", "LoggingConfig", "LogGroup"); !reflect.DeepEqual(got, ref("FunctionLogGroup")) {
+		t.Errorf("the function logs to %v, want the stack's log group", got)
+	}
+	if get(t, tmpl, "Resources", "FunctionLogGroup", "Properties", "RetentionInDays") == nil {
+		t.Error("the log group has no retention")
+	}
+}
+
+// TestEnvironmentMatchesSettings: the function's variables are exactly those the Lambda's
+// settings read, so the template and the code cannot drift.
+func TestEnvironmentMatchesSettings(t *testing.T) {
+	tmpl, _ := load(t)
+	vars := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables").(object)
+	var got []string
+	for k, v := range vars {
+		got = append(got, k)
+		if _, isRef := v.(object)["Ref"]; !isRef {
+			t.Errorf("%s = %v, want a Ref to a parameter or resource", k, v)
+		}
+	}
+	var buf bytes.Buffer
+	if err := envconfig.Usagef("", &settings.Lambda{}, &buf, "{{range .}}{{usage_key .}}\n{{end}}"); err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Fields(buf.String())
+	sort.Strings(got)
+	sort.Strings(want)
+	if !slices.Equal(got, want) {
+		t.Errorf("function environment %v, want the settings' variables %v", got, want)
+	}
+}
+
+// TestCDNHeader: one parameter names the header in CloudFront's origin and in the function;
+// CloudFront sends the client token, the function checks the server token.
+func TestCDNHeader(t *testing.T) {
+	tmpl, _ := load(t)
+	origin := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "Origins", 0).(object)
+	hdr := get(t, origin, "OriginCustomHeaders", 0).(object)
+	if !reflect.DeepEqual(hdr["HeaderName"], ref("CdnHeaderName")) {
+		t.Errorf("origin header name %v, want Ref CdnHeaderName", hdr["HeaderName"])
+	}
+	if !reflect.DeepEqual(hdr["HeaderValue"], object{"Fn::Sub": "Bearer ${CdnClientToken}"}) {
+		t.Errorf("origin header value %v, want Bearer ${CdnClientToken}", hdr["HeaderValue"])
+	}
+	env := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables").(object)
+	if !reflect.DeepEqual(env["CDN_TOKEN_HTTP_HEADER_NAME"], ref("CdnHeaderName")) || !reflect.DeepEqual(env["CDN_TOKEN"], ref("CdnToken")) {
+		t.Errorf("function CDN settings %v, %v; want Refs to CdnHeaderName and CdnToken", env["CDN_TOKEN_HTTP_HEADER_NAME"], env["CDN_TOKEN"])
+	}
+	if got := get(t, tmpl, "Parameters", "CdnHeaderName", "Default"); got != "x-cdn-authorization" {
+		t.Errorf("CdnHeaderName default %v", got)
+	}
+}
+
+func TestSecretsAreNoEcho(t *testing.T) {
+	tmpl, _ := load(t)
+	for name, p := range get(t, tmpl, "Parameters").(object) {
+		isSecret := strings.Contains(name, "Token")
+		if noEcho := p.(object)["NoEcho"] == true; isSecret != noEcho {
+			t.Errorf("parameter %s: NoEcho %v, want %v", name, noEcho, isSecret)
+		}
+	}
+	for _, name := range []string{"AuthToken", "CdnToken", "CdnClientToken"} {
+		if get(t, tmpl, "Parameters", name) == nil {
+			t.Errorf("no parameter %s", name)
+		}
+	}
+}
+
+func TestFunctionURLAndPermissions(t *testing.T) {
+	tmpl, typed := load(t)
+	u, err := typed.GetLambdaUrlWithName("FunctionUrl")
+	if err != nil || u.AuthType != "NONE" {
+		t.Fatalf("function URL %+v, %v; want auth NONE", u, err)
+	}
+	perms := map[string]object{}
+	for _, name := range []string{"FunctionUrlPermission", "FunctionInvokePermission"} {
+		perms[name] = get(t, tmpl, "Resources", name, "Properties").(object)
+	}
+	if p := perms["FunctionUrlPermission"]; p["Action"] != "lambda:InvokeFunctionUrl" || p["FunctionUrlAuthType"] != "NONE" || p["Principal"] != "*" {
+		t.Errorf("URL permission %v", p)
+	}
+	if p := perms["FunctionInvokePermission"]; p["Action"] != "lambda:InvokeFunction" || p["InvokedViaFunctionUrl"] != true {
+		t.Errorf("invoke permission %v: want lambda:InvokeFunction only via the function URL", p)
+	}
+}
+
+func TestDistribution(t *testing.T) {
+	tmpl, typed := load(t)
+	d, err := typed.GetCloudFrontDistributionWithName("Distribution")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := d.DistributionConfig
+	origins := map[string]string{}
+	for _, o := range cfg.Origins {
+		if o.CustomOriginConfig == nil || o.CustomOriginConfig.OriginProtocolPolicy != "https-only" {
+			t.Errorf("origin %s is not https-only", o.Id)
+		}
+		origins[o.Id] = o.DomainName
+	}
+	if origins["blackhole"] != "blackhole.invalid" {
+		t.Errorf("origins %v: want a blackhole origin at blackhole.invalid", origins)
+	}
+	if cfg.DefaultCacheBehavior.TargetOriginId != "blackhole" {
+		t.Errorf("default behaviour goes to %s, want blackhole", cfg.DefaultCacheBehavior.TargetOriginId)
+	}
+	if len(cfg.CacheBehaviors) != 1 {
+		t.Fatalf("%d cache behaviours, want 1 (the drop path)", len(cfg.CacheBehaviors))
+	}
+	drop := cfg.CacheBehaviors[0]
+	const cachingDisabled, allViewerExceptHost = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "b689b0a8-53d0-40ab-baf2-68738e2966ac"
+	if drop.TargetOriginId != "function-url" || !slices.Contains(drop.AllowedMethods, "POST") ||
+		drop.CachePolicyId == nil || *drop.CachePolicyId != cachingDisabled ||
+		drop.OriginRequestPolicyId == nil || *drop.OriginRequestPolicyId != allViewerExceptHost {
+		t.Errorf("drop behaviour %+v: want POST to the function URL, caching disabled, all viewer headers but Host", drop)
+	}
+	for _, vpp := range []string{drop.ViewerProtocolPolicy, cfg.DefaultCacheBehavior.ViewerProtocolPolicy} {
+		if vpp != "https-only" {
+			t.Errorf("viewer protocol policy %s, want https-only", vpp)
+		}
+	}
+	path := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "CacheBehaviors", 0, "PathPattern")
+	if !reflect.DeepEqual(path, ref("DropPath")) || get(t, tmpl, "Parameters", "DropPath", "Default") != "/v1/drop" {
+		t.Errorf("drop path %v, want Ref DropPath defaulting to /v1/drop", path)
+	}
+}
+
+func TestWAF(t *testing.T) {
+	tmpl, typed := load(t)
+	acl, err := typed.GetWAFv2WebACLWithName("WebAcl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if acl.Scope != "CLOUDFRONT" || acl.DefaultAction.Block == nil || len(acl.Rules) != 1 || acl.Rules[0].Action.Allow == nil {
+		t.Errorf("web ACL %+v: want CLOUDFRONT scope, block by default, one allow rule", acl)
+	}
+	for _, name := range []string{"WebAcl", "WafIpSet"} {
+		if got := get(t, tmpl, "Resources", name, "Condition"); got != "CreateWaf" {
+			t.Errorf("%s condition %v, want CreateWaf (optional)", name, got)
+		}
+	}
+	webACLID := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "WebACLId", "Fn::If")
+	if !reflect.DeepEqual(get(t, webACLID, 1), getAtt("WebAcl", "Arn")) {
+		t.Errorf("WebACLId %v does not attach the stack's web ACL", webACLID)
+	}
+}
+
+func TestOutputs(t *testing.T) {
+	_, typed := load(t)
+	for _, name := range []string{"DropUrl", "FunctionUrl", "BucketName"} {
+		if _, ok := typed.Outputs[name]; !ok {
+			t.Errorf("no output %s", name)
+		}
+	}
+}

@@ -1,0 +1,108 @@
+// Command release builds the Lambda function's deployment package: the bootstrap binary,
+// static and stripped, in a zip that is byte-identical from one build to the next (fixed
+// file time, mode and order), so that a release can be checked against its source.
+//
+//	go run ./scripts/release                 dist/s3-dropbox-lambda-arm64.zip
+//	go run ./scripts/release -arch amd64     dist/s3-dropbox-lambda-amd64.zip (Lambda's x86_64)
+//	go run ./scripts/release -arch all       both
+package main
+
+import (
+	"archive/zip"
+	"bytes"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"time"
+)
+
+// Package is the command built into the zip.
+const Package = "./cmd/s3-dropbox-lambda"
+
+// modTime is the fixed time of the zip's one entry.
+var modTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "release:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, out io.Writer) error {
+	flags := flag.NewFlagSet("release", flag.ContinueOnError)
+	arch := flags.String("arch", "arm64", "arm64, amd64 or all")
+	dist := flags.String("out", "dist", "folder for the zips")
+	if err := flags.Parse(args); err != nil {
+		return err
+	}
+	var archs []string
+	switch *arch {
+	case "arm64", "amd64":
+		archs = []string{*arch}
+	case "all":
+		archs = []string{"arm64", "amd64"}
+	default:
+		return fmt.Errorf("-arch must be arm64, amd64 or all, not %q", *arch)
+	}
+	if err := os.MkdirAll(*dist, 0o755); err != nil {
+		return err
+	}
+	for _, a := range archs {
+		path, size, binSize, err := build(a, *dist)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: %d bytes (bootstrap %d bytes, linux/%s)\n", path, size, binSize, a)
+	}
+	return nil
+}
+
+// build compiles bootstrap for linux/arch and writes dist/s3-dropbox-lambda-<arch>.zip.
+func build(arch, dist string) (path string, zipSize, binSize int, err error) {
+	tmp, err := os.MkdirTemp("", "release")
+	if err != nil {
+		return "", 0, 0, err
+	}
+	defer os.RemoveAll(tmp)
+	bin := filepath.Join(tmp, "bootstrap")
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-buildvcs=false", "-o", bin, Package)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return "", 0, 0, fmt.Errorf("go build (%s): %w", arch, err)
+	}
+	b, err := os.ReadFile(bin)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	z, err := zipOne("bootstrap", b)
+	if err != nil {
+		return "", 0, 0, err
+	}
+	path = filepath.Join(dist, "s3-dropbox-lambda-"+arch+".zip")
+	return path, len(z), len(b), os.WriteFile(path, z, 0o644)
+}
+
+// zipOne returns a zip holding one executable file, with nothing in it that varies between
+// builds: a fixed time, fixed mode, no comment.
+func zipOne(name string, data []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	h := &zip.FileHeader{Name: name, Method: zip.Deflate, Modified: modTime}
+	h.SetMode(0o755)
+	w, err := zw.CreateHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := w.Write(data); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
