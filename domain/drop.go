@@ -65,43 +65,51 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 // the authorization header, the method, content-length, the presence of a body, its decoding
 // and real length; then the payload is stored under a new time-sortable key.
 func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
+	var res ports.DropResult
 	if _, err := bearer(req.Header, s.cfg.CDNHeader, ports.EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {
-		return ports.DropResult{}, err
+		return res, err
 	}
-	if _, err := bearer(req.Header, AuthHeader, ports.EUnauthorizedAuth, s.cfg.AuthTokens); err != nil {
-		return ports.DropResult{}, err
+	client, err := bearer(req.Header, AuthHeader, ports.EUnauthorizedAuth, s.cfg.AuthTokens)
+	if err != nil {
+		return res, err
 	}
+	res.Client = client.Name
 	if req.Method != "POST" {
-		return ports.DropResult{}, ports.Errorf(ports.EMethod, "Only POST is supported")
+		return res, ports.Errorf(ports.EMethod, "Only POST is supported")
 	}
 	if err := s.checkLength(req.Header); err != nil {
-		return ports.DropResult{}, err
+		return res, err
 	}
 	if req.Body == nil {
-		return ports.DropResult{}, ports.Errorf(ports.ENoBody, "There must be a request body")
+		return res, ports.Errorf(ports.ENoBody, "There must be a request body")
 	}
 	data, err := req.Body.Read(s.cfg.MaxBytes)
 	if err != nil {
 		if ports.ErrorCode(err) == ports.EInternal {
 			err = &ports.Error{Code: ports.EBadBody, Message: "The request body could not be read", Err: err}
 		}
-		return ports.DropResult{}, err
+		return res, err
 	}
 	if len(data) > s.cfg.MaxBytes {
-		return ports.DropResult{}, s.tooLarge()
+		return res, s.tooLarge()
 	}
+	res.Size = len(data)
 	key, err := s.newKey()
 	if err != nil {
-		return ports.DropResult{}, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: err}
+		return res, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: err}
 	}
-	if err := s.store.Put(ctx, ports.Object{Key: key, Data: data}); err != nil {
-		return ports.DropResult{}, &ports.Error{
+	start := time.Now()
+	err = s.store.Put(ctx, ports.Object{Key: key, Data: data})
+	res.StoreDuration = time.Since(start)
+	if err != nil {
+		return res, &ports.Error{
 			Code:    ports.EStorage,
 			Message: "The payload was not stored: storage is unavailable. Please retry later",
 			Err:     err,
 		}
 	}
-	return ports.DropResult{Key: key, Size: len(data)}, nil
+	res.Key = key
+	return res, nil
 }
 
 // checkLength applies the content-length rules: required, a non-negative decimal integer, and

@@ -181,6 +181,31 @@ func TestBodyReadWithLimit(t *testing.T) {
 	}
 }
 
+// TestResultReportsClientAndStoreTime: the accepted credential's name and the time the
+// store took are in the result, for the log line and the metrics.
+func TestResultReportsClientAndStoreTime(t *testing.T) {
+	store, clock, ids := deps()
+	store.PutFunc = func(context.Context, ports.Object) error { time.Sleep(2 * time.Millisecond); return nil }
+	cfg := config()
+	cfg.AuthTokens = []ports.Credential{cred("alice", "alice-token"), cred("bob", authClient)}
+	s, err := domain.New(cfg, store, clock, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Client != "bob" || got.StoreDuration < 2*time.Millisecond {
+		t.Errorf("result %+v, want client bob and a store time of at least 2ms", got)
+	}
+	// A refusal after authorization still names the client; nothing was stored or timed.
+	got, _ = s.Drop(context.Background(), ports.DropRequest{Method: "GET", Header: validHeader()})
+	if got.Client != "bob" || got.Key != "" || got.StoreDuration != 0 {
+		t.Errorf("refused result %+v, want client bob, no key, no store time", got)
+	}
+}
+
 // TestStorageError: a store failure is EStorage, says the payload was not stored and may be
 // retried, and keeps the cause for the log.
 func TestStorageError(t *testing.T) {

@@ -42,13 +42,18 @@ type Body interface {
 	Read(max int) ([]byte, error)
 }
 
-// DropResult describes a stored drop.
+// DropResult describes a drop. After a failure it holds what was known when the drop
+// stopped: the client once authorized, the size once the body was read, the storage time
+// once storage was tried.
 type DropResult struct {
-	Key  string // the new object's key
-	Size int    // the payload's length in bytes
+	Key           string        // the new object's key; empty unless stored
+	Size          int           // the payload's length in bytes
+	Client        string        // the name of the client whose token was accepted
+	StoreDuration time.Duration // how long the store took; 0 if it was not called
 }
 
-// Object is what the core asks a store to keep.
+// Object is what the core asks a store to keep. Data is read-only: a store must not modify
+// it (it may share memory with the request).
 type Object struct {
 	Key  string
 	Data []byte

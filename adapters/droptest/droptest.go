@@ -4,11 +4,14 @@
 package droptest
 
 import (
+	"bytes"
+	"log/slog"
 	"net/http"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -74,13 +77,18 @@ type Case struct {
 	Stored    *string // the stored payload; nil: nothing may be stored
 }
 
-// Adapter sends a Request through one inbound adapter to a core and returns the response.
+// Adapter sends a Request through one inbound adapter, made with a core and a recorder, and
+// returns the response.
 type Adapter struct {
 	Events bool // the adapter takes Function URL events: run the event-only rows too
-	Serve  func(t *testing.T, core ports.Dropper, req Request) Response
+	Serve  func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req Request) Response
 }
 
-// Run runs every row of the table through a.
+// Namespace is the metrics namespace of the table's runs.
+const Namespace = "S3DropboxTest"
+
+// Run runs every row of the table through a, and checks each response, what was stored, and
+// the request's log line.
 func Run(t *testing.T, a Adapter) {
 	t.Helper()
 	for _, c := range Cases() {
@@ -97,8 +105,11 @@ func Run(t *testing.T, a Adapter) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := a.Serve(t, core, c.Req)
+			var logs bytes.Buffer
+			rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Namespace: Namespace}
+			got := a.Serve(t, core, rec, c.Req)
 			Check(t, c, got, store)
+			CheckLog(t, c, logs.Bytes(), store)
 		})
 	}
 }

@@ -5,7 +5,6 @@ package funcurl
 import (
 	"context"
 	"encoding/base64"
-	"log/slog"
 	"strings"
 	"time"
 	"unsafe"
@@ -31,13 +30,13 @@ const DefaultReserve = 500 * time.Millisecond
 // Handler serves Function URL invocations.
 type Handler struct {
 	dropper ports.Dropper
-	log     *slog.Logger
+	rec     httpapi.Recorder
 	reserve time.Duration
 }
 
-// New returns a handler that hands drops to d and logs one line per request to log.
-func New(d ports.Dropper, log *slog.Logger) *Handler {
-	return &Handler{dropper: d, log: log, reserve: DefaultReserve}
+// New returns a handler that hands drops to d and records each with rec.
+func New(d ports.Dropper, rec httpapi.Recorder) *Handler {
+	return &Handler{dropper: d, rec: rec, reserve: DefaultReserve}
 }
 
 // Handle serves one invocation. It always answers with a response, never an error, so that a
@@ -62,7 +61,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctio
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
-	httpapi.LogDrop(ctx, h.log, requestID, res, err, time.Since(start))
+	h.rec.Drop(ctx, requestID, res, err, time.Since(start))
 
 	reply := httpapi.ReplyTo(err)
 	return events.LambdaFunctionURLResponse{StatusCode: reply.Status, Headers: reply.Header, Body: reply.Body}, nil

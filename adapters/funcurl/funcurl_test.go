@@ -17,6 +17,7 @@ import (
 	s3dropbox "github.com/s3-dropbox/s3-dropbox"
 	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -34,7 +35,7 @@ func event(t *testing.T, name string) funcurl.Request {
 	return r
 }
 
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+func quiet() httpapi.Recorder { return httpapi.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 // response turns a Function URL response into the table's terms.
 func response(r events.LambdaFunctionURLResponse) droptest.Response {
@@ -51,7 +52,7 @@ func response(r events.LambdaFunctionURLResponse) droptest.Response {
 func TestContract(t *testing.T) {
 	droptest.Run(t, droptest.Adapter{
 		Events: true,
-		Serve: func(t *testing.T, core ports.Dropper, req droptest.Request) droptest.Response {
+		Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
 			ev := event(t, "plain")
 			ev.RequestContext.HTTP.Method = req.Method
 			for _, k := range []string{"x-cdn-authorization", "authorization", "content-length"} {
@@ -64,7 +65,7 @@ func TestContract(t *testing.T) {
 			if req.NoBody {
 				ev.Body = nil
 			}
-			resp, err := funcurl.New(core, quiet()).Handle(context.Background(), ev)
+			resp, err := funcurl.New(core, rec).Handle(context.Background(), ev)
 			if err != nil {
 				t.Fatalf("Handle returned an error: %v; it must always answer", err)
 			}
@@ -160,7 +161,7 @@ func TestStorageFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	h := funcurl.New(core, slog.New(slog.NewJSONHandler(&logs, nil)))
+	h := funcurl.New(core, httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-123"})
 
 	got, err := h.Handle(ctx, event(t, "plain"))

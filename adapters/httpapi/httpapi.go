@@ -75,26 +75,94 @@ func Outcome(err error) string {
 	}
 }
 
-// LogDrop writes the one log line of a drop. It holds what an operator needs and never a
-// token, an auth header's value or payload bytes: only the core's error (codes, messages,
-// and causes from the store) and sizes.
-func LogDrop(ctx context.Context, log *slog.Logger, requestID string, res ports.DropResult, err error, took time.Duration) {
-	reply := ReplyTo(err)
-	attrs := []slog.Attr{
+// Recorder writes the one log line of each drop. With a namespace, the line is also a
+// CloudWatch Embedded Metric Format record: CloudWatch turns it into metrics as it ingests the
+// logs, with no API call and no extra permission.
+//
+// The line holds what an operator needs and never a token, an auth header's value or payload
+// bytes: only the core's error (codes, messages, and causes from the store), sizes and times.
+type Recorder struct {
+	Log       *slog.Logger
+	Namespace string // CloudWatch metrics namespace; empty: no metrics
+}
+
+// Drop records one drop: requestID names it, res and err are what the core returned, took is
+// the whole request's time. With metrics on, the line is written whatever the log level, since
+// it carries the metrics.
+func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration) {
+	status := ReplyTo(err).Status
+	outcome := Outcome(err)
+	attrs := make([]slog.Attr, 0, 16)
+	attrs = append(attrs,
 		slog.String("request_id", requestID),
-		slog.String("outcome", Outcome(err)),
-		slog.Int("status", reply.Status),
-		slog.Float64("duration_ms", float64(took.Microseconds())/1000),
-	}
+		slog.String("outcome", outcome),
+		slog.Int("status", status),
+	)
 	level := slog.LevelInfo
+	reason := ports.ErrorCode(err)
 	if err != nil {
-		attrs = append(attrs, slog.String("reason", ports.ErrorCode(err)))
-		if reply.Status >= 500 {
+		attrs = append(attrs, slog.String("reason", reason))
+		level = slog.LevelWarn
+		if status >= 500 {
 			level = slog.LevelError
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
-	} else {
+	}
+	if res.Client != "" {
+		attrs = append(attrs, slog.String("client", res.Client))
+	}
+	if res.Key != "" {
 		attrs = append(attrs, slog.String("key", res.Key), slog.Int("bytes", res.Size))
 	}
-	log.LogAttrs(ctx, level, "drop", attrs...)
+	attrs = append(attrs, slog.Float64("duration_ms", ms(took)))
+	if res.StoreDuration > 0 {
+		attrs = append(attrs, slog.Float64("storage_ms", ms(res.StoreDuration)))
+	}
+	if r.Namespace == "" {
+		r.Log.LogAttrs(ctx, level, "drop", attrs...)
+		return
+	}
+	attrs = append(attrs, r.metrics(outcome, reason, res)...)
+	rec := slog.NewRecord(time.Now(), level, "drop", 0)
+	rec.AddAttrs(attrs...)
+	r.Log.Handler().Handle(ctx, rec)
 }
+
+// Metric names, in the namespace; their dimensions are the line's outcome and reason fields.
+const (
+	MetricDrops          = "Drops"          // one per request, by outcome (and reason)
+	MetricPayloadBytes   = "PayloadBytes"   // size of a stored payload
+	MetricStorageLatency = "StorageLatency" // how long the store took, stored or failed
+)
+
+// metrics returns the Embedded Metric Format attributes of one drop.
+func (r Recorder) metrics(outcome, reason string, res ports.DropResult) []slog.Attr {
+	type metric struct {
+		Name string
+		Unit string
+	}
+	defs := []metric{{MetricDrops, "Count"}}
+	attrs := []slog.Attr{slog.Int(MetricDrops, 1)}
+	if res.Key != "" {
+		defs = append(defs, metric{MetricPayloadBytes, "Bytes"})
+		attrs = append(attrs, slog.Int(MetricPayloadBytes, res.Size))
+	}
+	if res.StoreDuration > 0 {
+		defs = append(defs, metric{MetricStorageLatency, "Milliseconds"})
+		attrs = append(attrs, slog.Float64(MetricStorageLatency, ms(res.StoreDuration)))
+	}
+	dims := [][]string{{"outcome"}}
+	if reason != "" {
+		dims = append(dims, []string{"outcome", "reason"})
+	}
+	return append(attrs, slog.Any("_aws", map[string]any{
+		"Timestamp": time.Now().UnixMilli(),
+		"CloudWatchMetrics": []map[string]any{{
+			"Namespace":  r.Namespace,
+			"Dimensions": dims,
+			"Metrics":    defs,
+		}},
+	}))
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -56,33 +57,76 @@ func TestReplyTo(t *testing.T) {
 	}
 }
 
-func TestLogDrop(t *testing.T) {
+func TestRecorder(t *testing.T) {
 	tests := []struct {
 		name  string
 		res   ports.DropResult
 		err   error
 		level string
 		want  map[string]any
+		dims  int // dimension sets of the metrics
 	}{
-		{"stored", ports.DropResult{Key: "k1", Size: 5}, nil, "INFO",
-			map[string]any{"outcome": "stored", "status": 202.0, "key": "k1", "bytes": 5.0}},
-		{"rejected", ports.DropResult{}, ports.Errorf(ports.ETooLarge, "too big"), "INFO",
-			map[string]any{"outcome": "rejected", "status": 413.0, "reason": "too_large"}},
-		{"failed", ports.DropResult{}, &ports.Error{Code: ports.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
-			map[string]any{"outcome": "failed", "status": 503.0, "reason": "storage", "error": "storage: m: SlowDown"}},
+		{"stored", ports.DropResult{Key: "k1", Size: 5, Client: "alice", StoreDuration: 2500 * time.Microsecond}, nil, "INFO",
+			map[string]any{"outcome": "stored", "status": 202.0, "key": "k1", "bytes": 5.0, "client": "alice",
+				"storage_ms": 2.5, "Drops": 1.0, "PayloadBytes": 5.0, "StorageLatency": 2.5}, 1},
+		{"rejected", ports.DropResult{Client: "alice"}, ports.Errorf(ports.ETooLarge, "too big"), "WARN",
+			map[string]any{"outcome": "rejected", "status": 413.0, "reason": "too_large", "client": "alice", "Drops": 1.0}, 2},
+		{"failed", ports.DropResult{Size: 3, StoreDuration: time.Millisecond}, &ports.Error{Code: ports.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
+			map[string]any{"outcome": "failed", "status": 503.0, "reason": "storage", "error": "storage: m: SlowDown", "StorageLatency": 1.0}, 2},
 	}
 	for _, tt := range tests {
-		var buf bytes.Buffer
-		httpapi.LogDrop(context.Background(), slog.New(slog.NewJSONHandler(&buf, nil)), "req-1", tt.res, tt.err, 1500*time.Microsecond)
-		var got map[string]any
-		if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
-			t.Fatalf("%s: log line %q is not JSON: %v", tt.name, buf.String(), err)
-		}
-		tt.want["request_id"], tt.want["level"], tt.want["duration_ms"] = "req-1", tt.level, 1.5
-		for k, v := range tt.want {
-			if got[k] != v {
-				t.Errorf("%s: %s = %v, want %v (line %s)", tt.name, k, got[k], v, buf.String())
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS"}
+			rec.Drop(context.Background(), "req-1", tt.res, tt.err, 1500*time.Microsecond)
+			var got map[string]any
+			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+				t.Fatalf("log line %q is not JSON: %v", buf.String(), err)
 			}
+			tt.want["request_id"], tt.want["level"], tt.want["duration_ms"], tt.want["msg"] = "req-1", tt.level, 1.5, "drop"
+			for k, v := range tt.want {
+				if got[k] != v {
+					t.Errorf("%s = %v, want %v (line %s)", k, got[k], v, buf.String())
+				}
+			}
+			droptest.CheckEMF(t, got, "NS")
+			dims := got["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Dimensions"].([]any)
+			if len(dims) != tt.dims {
+				t.Errorf("dimension sets %v, want %d", dims, tt.dims)
+			}
+			if _, ok := got["key"]; ok != (tt.err == nil) {
+				t.Errorf("key present %v, want it only when stored", ok)
+			}
+		})
+	}
+}
+
+// TestRecorderWithoutMetrics: no namespace, no _aws and no metric fields; and the level
+// filters the line.
+func TestRecorderWithoutMetrics(t *testing.T) {
+	var buf bytes.Buffer
+	rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	for _, k := range []string{"_aws", "Drops", "PayloadBytes"} {
+		if bytes.Contains(buf.Bytes(), []byte(`"`+k+`"`)) {
+			t.Errorf("line without a namespace holds %s: %s", k, buf.String())
 		}
+	}
+	buf.Reset()
+	quiet := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))}
+	quiet.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	if buf.Len() != 0 {
+		t.Errorf("an INFO line was written at level ERROR: %s", buf.String())
+	}
+}
+
+// TestRecorderMetricsIgnoreLevel: with metrics on, every line is written, since it carries
+// the metrics.
+func TestRecorderMetricsIgnoreLevel(t *testing.T) {
+	var buf bytes.Buffer
+	rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})), Namespace: "NS"}
+	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	if !bytes.Contains(buf.Bytes(), []byte(`"Drops":1`)) {
+		t.Errorf("the stored line with its metrics was dropped at level ERROR: %q", buf.String())
 	}
 }

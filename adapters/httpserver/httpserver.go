@@ -33,12 +33,12 @@ const (
 // Handler serves drops on every path but HealthPath.
 type Handler struct {
 	dropper ports.Dropper
-	log     *slog.Logger
+	rec     httpapi.Recorder
 }
 
-// NewHandler returns a handler that hands drops to d and logs one line per request to log.
-func NewHandler(d ports.Dropper, log *slog.Logger) *Handler {
-	return &Handler{dropper: d, log: log}
+// NewHandler returns a handler that hands drops to d and records each with rec.
+func NewHandler(d ports.Dropper, rec httpapi.Recorder) *Handler {
+	return &Handler{dropper: d, rec: rec}
 }
 
 // NewServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to
@@ -74,7 +74,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		Header: header(r.Header),
 		Body:   body{r},
 	})
-	httpapi.LogDrop(ctx, h.log, id, res, err, time.Since(start))
+	h.rec.Drop(ctx, id, res, err, time.Since(start))
 
 	reply := httpapi.ReplyTo(err)
 	for k, v := range reply.Header {

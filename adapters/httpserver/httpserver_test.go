@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
@@ -21,7 +22,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-func quiet() *slog.Logger { return slog.New(slog.DiscardHandler) }
+func quiet() httpapi.Recorder { return httpapi.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 func newHandler(t testing.TB, store ports.ObjectStore) http.Handler {
 	t.Helper()
@@ -35,7 +36,7 @@ func newHandler(t testing.TB, store ports.ObjectStore) http.Handler {
 // TestContract runs the shared behaviour table through the handler.
 func TestContract(t *testing.T) {
 	droptest.Run(t, droptest.Adapter{
-		Serve: func(t *testing.T, core ports.Dropper, req droptest.Request) droptest.Response {
+		Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
 			r := httptest.NewRequest(req.Method, "/v1/drop", strings.NewReader(req.Body))
 			for k, v := range req.Header {
 				r.Header.Set(k, v)
@@ -46,7 +47,7 @@ func TestContract(t *testing.T) {
 				r.ContentLength = -1
 			}
 			w := httptest.NewRecorder()
-			httpserver.NewHandler(core, quiet()).ServeHTTP(w, r)
+			httpserver.NewHandler(core, rec).ServeHTTP(w, r)
 			if id := w.Header().Get("X-Request-Id"); len(id) != 24 {
 				t.Errorf("X-Request-Id = %q, want a 24-character id", id)
 			}

@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
+	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -32,6 +34,57 @@ type Drop struct {
 // Lambda is the Lambda function's configuration.
 type Lambda struct {
 	Drop
+	Logging
+	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" default:"S3Dropbox" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); empty: none"`
+}
+
+// Logging is how much the service logs.
+type Logging struct {
+	LogLevel string `envconfig:"LOG_LEVEL" desc:"debug, info, warn or error; unset: AWS_LAMBDA_LOG_LEVEL when Lambda's logging configuration sets it, else info"`
+}
+
+// Level returns the log level: LOG_LEVEL, else Lambda's AWS_LAMBDA_LOG_LEVEL (TRACE counts as
+// debug, FATAL as error), else info.
+func (l Logging) Level() slog.Level {
+	if lvl, ok := parseLevel(l.LogLevel); ok {
+		return lvl
+	}
+	if lvl, ok := parseLevel(os.Getenv("AWS_LAMBDA_LOG_LEVEL")); ok {
+		return lvl
+	}
+	return slog.LevelInfo
+}
+
+func parseLevel(s string) (slog.Level, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "trace", "debug":
+		return slog.LevelDebug, true
+	case "info":
+		return slog.LevelInfo, true
+	case "warn", "warning":
+		return slog.LevelWarn, true
+	case "error", "fatal":
+		return slog.LevelError, true
+	}
+	return 0, false
+}
+
+// Validate checks LOG_LEVEL.
+func (l Logging) Validate() error {
+	if _, ok := parseLevel(l.LogLevel); l.LogLevel != "" && !ok {
+		return errors.New("LOG_LEVEL: must be debug, info, warn or error")
+	}
+	return nil
+}
+
+// metricsNamespace is what CloudWatch accepts as a namespace.
+var metricsNamespace = regexp.MustCompile(`^[A-Za-z0-9.\-_/#: ]{1,255}$`)
+
+func validateNamespace(ns string) error {
+	if ns != "" && (!metricsNamespace.MatchString(ns) || strings.HasPrefix(ns, "AWS/")) {
+		return errors.New("METRICS_NAMESPACE: must be 1 to 255 of letters, digits and .-_/#: or space, not starting with AWS/")
+	}
+	return nil
 }
 
 // Validate checks what envconfig cannot: non-empty values, a header name that is a valid HTTP
@@ -64,7 +117,7 @@ func LoadLambda() (Lambda, error) {
 	if err := process(&l); err != nil {
 		return Lambda{}, err
 	}
-	return l, l.Validate(true)
+	return l, errors.Join(l.Drop.Validate(true), l.Logging.Validate(), validateNamespace(l.MetricsNamespace))
 }
 
 // process runs envconfig over spec, rewording its errors so that they name the variable and
@@ -139,6 +192,8 @@ const (
 // store.
 type Server struct {
 	Drop
+	Logging
+	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
 	Addr       string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
 	Port       string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
 	Storage    string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
@@ -171,7 +226,7 @@ func (s *Server) Validate() error {
 	} else if _, _, err := net.SplitHostPort(s.Addr); err != nil {
 		return errors.New("ADDR: must be host:port, such as 127.0.0.1:8080 or :8080")
 	}
-	return s.Drop.Validate(s.Storage == StorageS3)
+	return errors.Join(s.Drop.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
 }
 
 // LoadServer reads the server's configuration.

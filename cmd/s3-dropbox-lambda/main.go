@@ -10,12 +10,14 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
@@ -23,16 +25,15 @@ import (
 )
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	if err := run(context.Background(), log); err != nil {
-		log.Error("start failed", slog.String("error", err.Error()))
+	if err := run(context.Background(), os.Stdout); err != nil {
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("start failed", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
 }
 
 // run wires settings, the S3 store and the core into the Function URL handler, and serves.
-func run(ctx context.Context, log *slog.Logger) error {
-	handler, err := setup(ctx, log)
+func run(ctx context.Context, out io.Writer) error {
+	handler, err := setup(ctx, out)
 	if err != nil {
 		return err
 	}
@@ -40,8 +41,9 @@ func run(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-// setup builds the handler from the environment. Nothing here touches the network.
-func setup(ctx context.Context, log *slog.Logger) (*funcurl.Handler, error) {
+// setup builds the handler from the environment; it logs JSON lines to out. Nothing here
+// touches the network.
+func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 	cfg, err := settings.LoadLambda()
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
@@ -58,6 +60,7 @@ func setup(ctx context.Context, log *slog.Logger) (*funcurl.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
 	log.Info("configured",
 		slog.String("bucket", cfg.Bucket),
 		slog.String("s3_endpoint", cfg.S3EndpointURL),
@@ -65,6 +68,8 @@ func setup(ctx context.Context, log *slog.Logger) (*funcurl.Handler, error) {
 		slog.Int("max_bytes", domain.DefaultMaxBytes),
 		slog.Int("auth_tokens", len(cfg.AuthToken)),
 		slog.Int("cdn_tokens", len(cfg.CDNToken)),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
 	)
-	return funcurl.New(svc, log), nil
+	return funcurl.New(svc, httpapi.Recorder{Log: log, Namespace: cfg.MetricsNamespace}), nil
 }

@@ -6,7 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"log/slog"
+	"io"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,7 +41,7 @@ func event(t *testing.T, name string) funcurl.Request {
 
 func handler(t *testing.T, logs *bytes.Buffer) *funcurl.Handler {
 	t.Helper()
-	h, err := setup(context.Background(), slog.New(slog.NewJSONHandler(logs, nil)))
+	h, err := setup(context.Background(), logs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +183,7 @@ func TestSetupFailsClosed(t *testing.T) {
 	t.Setenv("AUTH_TOKEN", ports.ServerToken("a"))
 	t.Setenv("CDN_TOKEN", "not-a-server-token")
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "x-cdn-authorization")
-	_, err := setup(context.Background(), slog.New(slog.DiscardHandler))
+	_, err := setup(context.Background(), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "CDN_TOKEN") || strings.Contains(err.Error(), "not-a-server-token") {
 		t.Errorf("setup error = %v, want one naming CDN_TOKEN without its value", err)
 	}

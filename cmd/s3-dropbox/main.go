@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
@@ -39,21 +40,21 @@ const (
 const ShutdownTimeout = 25 * time.Second
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	err := run(ctx, os.Args[1:], os.Stderr, log)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	switch {
 	case errors.Is(err, flag.ErrHelp):
 	case err != nil:
-		log.Error("stopped", slog.String("error", err.Error()))
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("stopped", slog.String("error", err.Error()))
 		os.Exit(1)
 	}
 }
 
 // run serves until ctx ends, then shuts down gracefully: the listener closes at once, drops in
-// flight finish and are kept.
-func run(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger) error {
+// flight finish and are kept. Logs go to out as JSON lines; dev mode's banner and -h go to
+// stderr.
+func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	flags := flag.NewFlagSet("s3-dropbox", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dev := flags.Bool("dev", false, "development mode: listen on "+devAddr+", store under ./"+devDir+
@@ -106,7 +107,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger)
 	if err != nil {
 		return err
 	}
-	srv := httpserver.NewServer(cfg.ListenAddr(), httpserver.NewHandler(core, log), log)
+	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
+	rec := httpapi.Recorder{Log: log, Namespace: cfg.MetricsNamespace}
+	srv := httpserver.NewServer(cfg.ListenAddr(), httpserver.NewHandler(core, rec), log)
 	log.Info("configured",
 		slog.String("addr", ln.Addr().String()),
 		slog.String("storage", where),
@@ -114,6 +117,8 @@ func run(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger)
 		slog.Int("max_bytes", domain.DefaultMaxBytes),
 		slog.Int("auth_tokens", len(cfg.AuthToken)),
 		slog.Int("cdn_tokens", len(cfg.CDNToken)),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.Bool("dev", *dev),
 	)
 	if *dev {
