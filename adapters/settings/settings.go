@@ -194,10 +194,10 @@ type Server struct {
 	Drop
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
-	Addr       string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
-	Port       string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
-	Storage    string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
-	StorageDir string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
+	Addr             string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
+	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
+	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
+	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
 }
 
 // ListenAddr returns the address to listen on.
