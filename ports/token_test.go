@@ -97,3 +97,21 @@ func TestErrorCodeAndMessage(t *testing.T) {
 		t.Errorf("Error %v does not wrap or report its cause", err)
 	}
 }
+
+// FuzzParseServerToken: any text. Accepted text is exactly the canonical encoding of the
+// digest it yields.
+func FuzzParseServerToken(f *testing.F) {
+	f.Add(ports.ServerToken("x"))
+	f.Add("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
+	f.Add("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=")
+	f.Add(strings.Repeat("A", 44))
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ports.ParseServerToken(s)
+		if err != nil {
+			return
+		}
+		if got := base64.StdEncoding.EncodeToString(d[:]); got != s {
+			t.Fatalf("ParseServerToken accepted %q, whose digest encodes as %q", s, got)
+		}
+	})
+}
