@@ -9,8 +9,13 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -138,4 +143,73 @@ func Objects(t testing.TB, c *s3.Client, bucket string) map[string][]byte {
 		m[k] = b
 	}
 	return m
+}
+
+// Own is a MinIO server of one test's own, which the test may stop and start again (same
+// port, same data): for faults that the shared server must not suffer.
+type Own struct {
+	Server
+	bin, dir string
+	cmd      *exec.Cmd
+	t        testing.TB
+}
+
+// StartOwn starts a MinIO of the test's own from the binary named by TEST_MINIO_BIN (which
+// scripts/test sets), on a free port with a temporary data folder, and stops it when the test
+// ends. Without the binary, the test skips (fails in CI) as Require does.
+func StartOwn(t testing.TB) *Own {
+	t.Helper()
+	bin := os.Getenv("TEST_MINIO_BIN")
+	if bin == "" {
+		const msg = "no MinIO binary: set TEST_MINIO_BIN, or run ./scripts/test, which installs MinIO"
+		if os.Getenv("CI") == "true" || os.Getenv("TEST_S3_REQUIRED") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip("skipped: " + msg)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	o := &Own{
+		Server: Server{Endpoint: "http://" + addr, AccessKey: "own-minio", SecretKey: "own-minio-secret", Region: "us-east-1"},
+		bin:    bin, dir: t.TempDir(), t: t,
+	}
+	o.Start()
+	t.Cleanup(o.Stop)
+	return o
+}
+
+// Start starts the server and waits until it is ready.
+func (o *Own) Start() {
+	o.t.Helper()
+	addr := strings.TrimPrefix(o.Endpoint, "http://")
+	o.cmd = exec.Command(o.bin, "server", "--quiet", "--address", addr, "--console-address", "127.0.0.1:0", o.dir)
+	o.cmd.Env = append(os.Environ(), "MINIO_ROOT_USER="+o.AccessKey, "MINIO_ROOT_PASSWORD="+o.SecretKey, "MINIO_BROWSER=off", "MINIO_UPDATE=off")
+	if err := o.cmd.Start(); err != nil {
+		o.t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(o.Endpoint + "/minio/health/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	o.t.Fatal("own MinIO not ready after 30 s")
+}
+
+// Stop kills the server at once, as a crash would.
+func (o *Own) Stop() {
+	if o.cmd != nil && o.cmd.Process != nil {
+		o.cmd.Process.Kill()
+		o.cmd.Wait()
+		o.cmd = nil
+	}
 }

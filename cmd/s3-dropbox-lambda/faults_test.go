@@ -1,0 +1,189 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
+)
+
+// fakeS3 is an S3 endpoint whose next answers a test chooses. It keeps the objects of the
+// PUTs it accepts, so that a test can list what was stored.
+type fakeS3 struct {
+	*httptest.Server
+	mu      sync.Mutex
+	mode    string
+	objects map[string][]byte
+}
+
+// Fault modes of fakeS3.
+const (
+	modeOK       = "ok"
+	modeReset    = "reset" // the connection is reset, no answer
+	modeSlow     = "slow"  // no answer until the client gives up
+	mode500      = "500"
+	mode503      = "503 SlowDown"
+	mode403      = "403 AccessDenied"
+	modeNoBucket = "404 NoSuchBucket"
+)
+
+func newFakeS3(t *testing.T) *fakeS3 {
+	f := &fakeS3{mode: modeOK, objects: map[string][]byte{}}
+	f.Server = httptest.NewServer(http.HandlerFunc(f.serve))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeS3) set(mode string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.mode = mode
+}
+
+func (f *fakeS3) keys() []string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var k []string
+	for key := range f.objects {
+		k = append(k, key)
+	}
+	return k
+}
+
+func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
+	f.mu.Lock()
+	mode := f.mode
+	f.mu.Unlock()
+	body, _ := io.ReadAll(r.Body)
+	xmlErr := func(status int, code string) {
+		w.Header().Set("Content-Type", "application/xml")
+		w.WriteHeader(status)
+		io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>`+code+`</Code><Message>injected</Message><RequestId>fake</RequestId></Error>`)
+	}
+	switch mode {
+	case modeOK:
+		f.mu.Lock()
+		f.objects[r.URL.Path] = body
+		f.mu.Unlock()
+		w.Header().Set("ETag", `"fake"`)
+	case modeReset:
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			conn.(*net.TCPConn).SetLinger(0)
+			conn.Close()
+		}
+	case modeSlow:
+		select {
+		case <-r.Context().Done():
+		case <-time.After(30 * time.Second):
+		}
+	case mode500:
+		xmlErr(500, "InternalError")
+	case mode503:
+		xmlErr(503, "SlowDown")
+	case mode403:
+		xmlErr(403, "AccessDenied")
+	case modeNoBucket:
+		xmlErr(404, "NoSuchBucket")
+	}
+}
+
+// TestStorageFaults: with the real SDK against a fake S3, each fault gives a 503 with its
+// clear message within the invocation's deadline; nothing is stored; the next request, the
+// fault gone, is served normally by the same handler.
+func TestStorageFaults(t *testing.T) {
+	fake := newFakeS3(t)
+	env(t, miniotest.Server{Endpoint: fake.URL, AccessKey: "AKIDFAKE", SecretKey: "fake", Region: "us-east-1"}, "bucket")
+	var logs bytes.Buffer
+	h := handler(t, &logs)
+	const deadline = 3 * time.Second
+
+	for _, mode := range []string{mode500, mode503, mode403, modeNoBucket, modeReset, modeSlow} {
+		t.Run(mode, func(t *testing.T) {
+			fake.set(mode)
+			before := len(fake.keys())
+			ctx, cancel := context.WithTimeout(context.Background(), deadline)
+			defer cancel()
+			start := time.Now()
+			resp, err := h.Handle(ctx, event(t, "plain"))
+			took := time.Since(start)
+			if err != nil || resp.StatusCode != 503 || resp.Body != "The payload was not stored: storage is unavailable. Please retry later" {
+				t.Errorf("got %d %q, %v; want 503 saying the payload was not stored", resp.StatusCode, resp.Body, err)
+			}
+			if took >= deadline {
+				t.Errorf("answered after %v, not within the invocation's %v", took, deadline)
+			}
+			if n := len(fake.keys()); n != before {
+				t.Errorf("%d objects after the fault, want %d", n, before)
+			}
+
+			fake.set(modeOK)
+			resp, _ = h.Handle(context.Background(), event(t, "plain"))
+			if resp.StatusCode != 202 || len(fake.keys()) != before+1 {
+				t.Errorf("after the fault: status %d and %d objects, want 202 and %d", resp.StatusCode, len(fake.keys()), before+1)
+			}
+		})
+	}
+	if n := strings.Count(logs.String(), `"outcome":"failed"`); n != 6 {
+		t.Errorf("%d failures logged, want 6", n)
+	}
+}
+
+// TestConnectionRefused: nothing listens at the endpoint.
+func TestConnectionRefused(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+	env(t, miniotest.Server{Endpoint: endpoint, AccessKey: "AKIDFAKE", SecretKey: "fake", Region: "us-east-1"}, "bucket")
+	h := handler(t, &bytes.Buffer{})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	if resp, _ := h.Handle(ctx, event(t, "plain")); resp.StatusCode != 503 {
+		t.Errorf("status %d, want 503", resp.StatusCode)
+	}
+}
+
+// TestMinIOStoppedMidRun: real MinIO is killed between two drops and started again; the drop
+// in between is a 503 within the deadline, the next is stored, and the bucket holds exactly the
+// two that were accepted.
+func TestMinIOStoppedMidRun(t *testing.T) {
+	own := miniotest.StartOwn(t)
+	client := own.Client(t)
+	bucket := own.NewBucket(t, client)
+	env(t, own.Server, bucket)
+	h := handler(t, &bytes.Buffer{})
+
+	if resp, _ := h.Handle(context.Background(), event(t, "plain")); resp.StatusCode != 202 {
+		t.Fatalf("before the stop: status %d, want 202", resp.StatusCode)
+	}
+	own.Stop()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	start := time.Now()
+	if resp, _ := h.Handle(ctx, event(t, "unicode")); resp.StatusCode != 503 || time.Since(start) >= 3*time.Second {
+		t.Errorf("MinIO down: status %d after %v, want 503 within 3s", resp.StatusCode, time.Since(start))
+	}
+	own.Start()
+	if resp, _ := h.Handle(context.Background(), event(t, "base64")); resp.StatusCode != 202 {
+		t.Errorf("MinIO back: status %d, want 202", resp.StatusCode)
+	}
+	objects := miniotest.Objects(t, client, bucket)
+	var bodies []string
+	for _, b := range objects {
+		bodies = append(bodies, string(b))
+	}
+	if len(objects) != 2 || !strings.Contains(strings.Join(bodies, "|"), "hello, dropbox") || !strings.Contains(strings.Join(bodies, "|"), "t-101") {
+		t.Errorf("bucket holds %q, want exactly the two accepted drops", bodies)
+	}
+}
