@@ -1,0 +1,178 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// TestLoad drives the server binary with LOAD_DROPS drops (2,000 by default; the README's
+// figures are for 10,000) from LOAD_CLIENTS concurrent clients (64), into the filesystem store
+// and into MinIO. Every 202 must be stored exactly once with its exact bytes, under a key of
+// its own; no request may fail. It reports requests/s, p50 and p99 latency and the server's
+// peak RSS; it asserts no timing.
+//
+//	LOAD_DROPS=10000 go test -run TestLoad -v ./cmd/s3-dropbox/
+func TestLoad(t *testing.T) {
+	drops := envInt(t, "LOAD_DROPS", 2000)
+	clients := envInt(t, "LOAD_CLIENTS", 64)
+	common := []string{
+		"ADDR=127.0.0.1:0",
+		"AUTH_TOKEN=" + ports.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
+	}
+
+	t.Run("filesystem", func(t *testing.T) {
+		dir := t.TempDir()
+		p, _ := start(t, dir, append(common, "STORAGE=filesystem", "STORAGE_DIR="+filepath.Join(dir, "drops")))
+		sent := load(t, p, drops, clients)
+		stored := map[string][]byte{}
+		for k, v := range files(t, dir) {
+			stored[k] = []byte(v)
+		}
+		checkExactlyOnce(t, sent, stored)
+	})
+
+	t.Run("minio", func(t *testing.T) {
+		srv := miniotest.Require(t)
+		client := srv.Client(t)
+		bucket := srv.NewBucket(t, client)
+		p, _ := start(t, t.TempDir(), append(common, "STORAGE=s3", "BUCKET="+bucket,
+			"S3_ENDPOINT_URL="+srv.Endpoint, "AWS_REGION="+srv.Region,
+			"AWS_ACCESS_KEY_ID="+srv.AccessKey, "AWS_SECRET_ACCESS_KEY="+srv.SecretKey))
+		sent := load(t, p, drops, clients)
+		checkExactlyOnce(t, sent, miniotest.Objects(t, client, bucket))
+	})
+}
+
+func envInt(t *testing.T, key string, def int) int {
+	t.Helper()
+	v := os.Getenv(key)
+	if v == "" {
+		return def
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 1 {
+		t.Fatalf("%s=%q: want a positive number", key, v)
+	}
+	return n
+}
+
+// load sends n distinct drops from c clients and returns the payloads that got 202.
+func load(t *testing.T, p *process, n, c int) map[string]bool {
+	t.Helper()
+	addr := regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
+	if addr == nil {
+		t.Fatalf("no address in %s", p.stdout)
+	}
+	url := "http://" + addr[1] + "/v1/drop"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: c}, Timeout: 30 * time.Second}
+
+	jobs := make(chan int)
+	var mu sync.Mutex
+	sent := make(map[string]bool, n)
+	latencies := make([]time.Duration, 0, n)
+	var failures []string
+	var wg sync.WaitGroup
+	start := time.Now()
+	for range c {
+		wg.Go(func() {
+			for i := range jobs {
+				pad := make([]byte, 50+i%1000)
+				rand.Read(pad)
+				payload := fmt.Sprintf("load %06d %s", i, hex.EncodeToString(pad))
+				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
+				req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
+				req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+				t0 := time.Now()
+				resp, err := client.Do(req)
+				took := time.Since(t0)
+				mu.Lock()
+				switch {
+				case err != nil:
+					failures = append(failures, err.Error())
+				case resp.StatusCode != 202:
+					failures = append(failures, resp.Status)
+				default:
+					sent[payload] = true
+					latencies = append(latencies, took)
+				}
+				mu.Unlock()
+				if resp != nil {
+					resp.Body.Close()
+				}
+			}
+		})
+	}
+	for i := range n {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+	elapsed := time.Since(start)
+	rss := peakRSS(t, p.cmd.Process.Pid)
+
+	if len(failures) > 0 {
+		t.Errorf("%d of %d drops failed (none were injected), first: %s", len(failures), n, failures[0])
+	}
+	slices.Sort(latencies)
+	if len(latencies) > 0 {
+		t.Logf("%d drops, %d clients: %.0f requests/s, p50 %v, p99 %v, server peak RSS %s",
+			n, c, float64(len(latencies))/elapsed.Seconds(),
+			latencies[len(latencies)/2].Round(10*time.Microsecond),
+			latencies[len(latencies)*99/100].Round(10*time.Microsecond), rss)
+	}
+	return sent
+}
+
+// peakRSS reads the process's high-water mark of resident memory.
+func peakRSS(t *testing.T, pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strings.Join(strings.Fields(v), " ")
+		}
+	}
+	return "unknown"
+}
+
+// checkExactlyOnce asserts that the objects are exactly the accepted payloads, each once,
+// under distinct keys.
+func checkExactlyOnce(t *testing.T, sent map[string]bool, objects map[string][]byte) {
+	t.Helper()
+	if len(objects) != len(sent) {
+		t.Errorf("%d objects stored for %d accepted drops", len(objects), len(sent))
+	}
+	seen := make(map[string]bool, len(objects))
+	for key, b := range objects {
+		switch p := string(b); {
+		case !sent[p]:
+			t.Fatalf("object %s holds %.30q…, not a payload that was accepted", key, b)
+		case seen[p]:
+			t.Fatalf("payload %.20q… stored twice", b)
+		default:
+			seen[p] = true
+		}
+		if !droptest.KeyPattern.MatchString(key) {
+			t.Errorf("key %q has not the original's format", key)
+		}
+	}
+}
