@@ -145,5 +145,8 @@ func (s *Service) newKey() (string, error) {
 
 // Key returns the object key for a time and an id, as Drop makes it.
 func Key(t time.Time, id string) string {
-	return t.UTC().Format(KeyTimeLayout) + "-" + id
+	var buf [80]byte
+	b := t.UTC().AppendFormat(buf[:0], KeyTimeLayout)
+	b = append(b, '-')
+	return string(append(b, id...))
 }

@@ -50,27 +50,31 @@ func Errorf(code, format string, args ...any) *Error {
 // ErrorCode returns the code of the first *Error in err's chain, EInternal for any other
 // error, and "" for nil.
 func ErrorCode(err error) string {
-	var e *Error
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.As(err, &e):
-		return e.Code
-	default:
-		return EInternal
 	}
+	if e, ok := err.(*Error); ok { // the common case, without errors.As's allocation
+		return e.Code
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EInternal
 }
 
 // ErrorMessage returns the client message of the first *Error in err's chain, and a generic
 // message for any other error, so that no internal detail reaches a client.
 func ErrorMessage(err error) string {
-	var e *Error
-	switch {
-	case err == nil:
+	if err == nil {
 		return ""
-	case errors.As(err, &e):
-		return e.Message
-	default:
-		return "Internal error"
 	}
+	if e, ok := err.(*Error); ok {
+		return e.Message
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "Internal error"
 }

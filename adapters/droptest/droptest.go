@@ -106,7 +106,7 @@ func Run(t *testing.T, a Adapter) {
 				t.Fatal(err)
 			}
 			var logs bytes.Buffer
-			rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil)), Namespace: Namespace}
+			rec := httpapi.NewRecorder(slog.New(slog.NewJSONHandler(&logs, nil)), Namespace)
 			got := a.Serve(t, core, rec, c.Req)
 			Check(t, c, got, store)
 			CheckLog(t, c, logs.Bytes(), store)

@@ -91,7 +91,10 @@ type eventBody struct {
 
 func (b eventBody) Read(max int) ([]byte, error) {
 	if !b.base64 {
-		return []byte(b.s[:min(len(b.s), max+1)]), nil
+		// The payload is only read (ports.Object.Data is read-only): share the event's
+		// memory rather than copy it.
+		s := b.s[:min(len(b.s), max+1)]
+		return unsafe.Slice(unsafe.StringData(s), len(s)), nil
 	}
 	s := b.s
 	// Decode no more than the text of max+1 bytes: enough to see that a payload is too large

@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"log/slog"
 	"net/http"
 	"time"
@@ -84,22 +85,39 @@ func Outcome(err error) string {
 type Recorder struct {
 	Log       *slog.Logger
 	Namespace string // CloudWatch metrics namespace; empty: no metrics
+
+	directives *[variants]json.RawMessage // made once by NewRecorder
+}
+
+// NewRecorder returns a recorder that writes to log, with metrics in namespace ("": none).
+// Its metric declarations are made once, here, rather than for every line.
+func NewRecorder(log *slog.Logger, namespace string) Recorder {
+	r := Recorder{Log: log, Namespace: namespace}
+	if namespace != "" {
+		r.directives = new([variants]json.RawMessage)
+		for v := range variants {
+			r.directives[v] = directive(namespace, v)
+		}
+	}
+	return r
 }
 
 // Drop records one drop: requestID names it, res and err are what the core returned, took is
 // the whole request's time. With metrics on, the line is written whatever the log level, since
 // it carries the metrics.
 func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration) {
-	status := ReplyTo(err).Status
-	outcome := Outcome(err)
+	reason := ports.ErrorCode(err)
+	status := Status(reason)
+	if err == nil {
+		status = http.StatusAccepted
+	}
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
-		slog.String("outcome", outcome),
+		slog.String("outcome", Outcome(err)),
 		slog.Int("status", status),
 	)
 	level := slog.LevelInfo
-	reason := ports.ErrorCode(err)
 	if err != nil {
 		attrs = append(attrs, slog.String("reason", reason))
 		level = slog.LevelWarn
@@ -122,7 +140,7 @@ func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResu
 		r.Log.LogAttrs(ctx, level, "drop", attrs...)
 		return
 	}
-	attrs = append(attrs, r.metrics(outcome, reason, res)...)
+	attrs = r.metrics(attrs, reason != "", res)
 	rec := slog.NewRecord(time.Now(), level, "drop", 0)
 	rec.AddAttrs(attrs...)
 	r.Log.Handler().Handle(ctx, rec)
@@ -135,34 +153,61 @@ const (
 	MetricStorageLatency = "StorageLatency" // how long the store took, stored or failed
 )
 
-// metrics returns the Embedded Metric Format attributes of one drop.
-func (r Recorder) metrics(outcome, reason string, res ports.DropResult) []slog.Attr {
+// The kinds of line, by what they measure: a bit each for a reason, a stored payload's size,
+// and a storage time.
+const (
+	withReason = 1 << iota
+	withBytes
+	withLatency
+	variants = 1 << iota
+)
+
+// directive returns the CloudWatchMetrics array of one kind of line.
+func directive(namespace string, variant int) json.RawMessage {
 	type metric struct {
 		Name string
 		Unit string
 	}
 	defs := []metric{{MetricDrops, "Count"}}
-	attrs := []slog.Attr{slog.Int(MetricDrops, 1)}
-	if res.Key != "" {
+	if variant&withBytes != 0 {
 		defs = append(defs, metric{MetricPayloadBytes, "Bytes"})
+	}
+	if variant&withLatency != 0 {
+		defs = append(defs, metric{MetricStorageLatency, "Milliseconds"})
+	}
+	dims := [][]string{{"outcome"}}
+	if variant&withReason != 0 {
+		dims = append(dims, []string{"outcome", "reason"})
+	}
+	b, _ := json.Marshal([]map[string]any{{"Namespace": namespace, "Dimensions": dims, "Metrics": defs}})
+	return b
+}
+
+// metrics appends the Embedded Metric Format attributes of one drop.
+func (r Recorder) metrics(attrs []slog.Attr, hasReason bool, res ports.DropResult) []slog.Attr {
+	variant := 0
+	attrs = append(attrs, slog.Int(MetricDrops, 1))
+	if hasReason {
+		variant |= withReason
+	}
+	if res.Key != "" {
+		variant |= withBytes
 		attrs = append(attrs, slog.Int(MetricPayloadBytes, res.Size))
 	}
 	if res.StoreDuration > 0 {
-		defs = append(defs, metric{MetricStorageLatency, "Milliseconds"})
+		variant |= withLatency
 		attrs = append(attrs, slog.Float64(MetricStorageLatency, ms(res.StoreDuration)))
 	}
-	dims := [][]string{{"outcome"}}
-	if reason != "" {
-		dims = append(dims, []string{"outcome", "reason"})
+	var dir json.RawMessage
+	if r.directives != nil {
+		dir = r.directives[variant]
+	} else {
+		dir = directive(r.Namespace, variant)
 	}
-	return append(attrs, slog.Any("_aws", map[string]any{
-		"Timestamp": time.Now().UnixMilli(),
-		"CloudWatchMetrics": []map[string]any{{
-			"Namespace":  r.Namespace,
-			"Dimensions": dims,
-			"Metrics":    defs,
-		}},
-	}))
+	return append(attrs, slog.Group("_aws",
+		slog.Int64("Timestamp", time.Now().UnixMilli()),
+		slog.Any("CloudWatchMetrics", dir),
+	))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"testing"
 	"time"
@@ -128,5 +129,31 @@ func TestRecorderMetricsIgnoreLevel(t *testing.T) {
 	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if !bytes.Contains(buf.Bytes(), []byte(`"Drops":1`)) {
 		t.Errorf("the stored line with its metrics was dropped at level ERROR: %q", buf.String())
+	}
+}
+
+// TestNewRecorderSameLines: the declarations NewRecorder makes once are those a bare Recorder
+// makes per line.
+func TestNewRecorderSameLines(t *testing.T) {
+	results := []struct {
+		res ports.DropResult
+		err error
+	}{
+		{ports.DropResult{Key: "k", Size: 1, StoreDuration: time.Millisecond}, nil},
+		{ports.DropResult{}, ports.Errorf(ports.EMethod, "m")},
+		{ports.DropResult{StoreDuration: time.Millisecond}, ports.Errorf(ports.EStorage, "m")},
+	}
+	for _, r := range results {
+		var a, b bytes.Buffer
+		httpapi.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
+		var la, lb map[string]any
+		json.Unmarshal(a.Bytes(), &la)
+		json.Unmarshal(b.Bytes(), &lb)
+		da := la["_aws"].(map[string]any)["CloudWatchMetrics"]
+		db := lb["_aws"].(map[string]any)["CloudWatchMetrics"]
+		if fmt.Sprint(da) != fmt.Sprint(db) {
+			t.Errorf("NewRecorder declares %v, Recorder %v", da, db)
+		}
 	}
 }

@@ -71,5 +71,5 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 	)
-	return funcurl.New(svc, httpapi.Recorder{Log: log, Namespace: cfg.MetricsNamespace}), nil
+	return funcurl.New(svc, httpapi.NewRecorder(log, cfg.MetricsNamespace)), nil
 }

@@ -108,7 +108,7 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
-	rec := httpapi.Recorder{Log: log, Namespace: cfg.MetricsNamespace}
+	rec := httpapi.NewRecorder(log, cfg.MetricsNamespace)
 	srv := httpserver.NewServer(cfg.ListenAddr(), httpserver.NewHandler(core, rec), log)
 	log.Info("configured",
 		slog.String("addr", ln.Addr().String()),
