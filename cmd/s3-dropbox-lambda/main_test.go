@@ -7,9 +7,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +33,7 @@ func env(t *testing.T, srv miniotest.Server, bucket string) {
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
 }
 
-func event(t *testing.T, name string) funcurl.Request {
+func event(t testing.TB, name string) funcurl.Request {
 	t.Helper()
 	var r funcurl.Request
 	if err := json.Unmarshal(s3dropbox.Event(name), &r); err != nil {
@@ -186,5 +189,45 @@ func TestSetupFailsClosed(t *testing.T) {
 	_, err := setup(context.Background(), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "CDN_TOKEN") || strings.Contains(err.Error(), "not-a-server-token") {
 		t.Errorf("setup error = %v, want one naming CDN_TOKEN without its value", err)
+	}
+}
+
+// TestSetupTouchesNoNetwork: building the handler, as Lambda's init does, makes no connection:
+// not to S3, not to the instance metadata service for credentials. The first drop does.
+func TestSetupTouchesNoNetwork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var conns atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns.Add(1)
+			c.Close()
+		}
+	}()
+	url := "http://" + ln.Addr().String()
+	env(t, miniotest.Server{Endpoint: url, Region: "us-east-1"}, "bucket")
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+		t.Setenv(k, "")
+		os.Unsetenv(k) // so that credentials would come from the metadata service
+	}
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url)
+
+	h := handler(t, &bytes.Buffer{})
+	time.Sleep(200 * time.Millisecond)
+	if n := conns.Load(); n != 0 {
+		t.Fatalf("setup made %d connections, want none", n)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	h.Handle(ctx, event(t, "plain"))
+	if conns.Load() == 0 {
+		t.Error("the first drop made no connection either: the check above proves nothing")
 	}
 }

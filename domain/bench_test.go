@@ -1,0 +1,48 @@
+package domain
+
+import (
+	"strconv"
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+type benchHeader map[string]string
+
+func (h benchHeader) Get(name string) (string, bool) { v, ok := h[name]; return v, ok }
+
+// BenchmarkBearer is token verification: hash the presented token and compare it, in
+// constant time, with every accepted one.
+func BenchmarkBearer(b *testing.B) {
+	for _, n := range []int{1, 4} {
+		b.Run(strconv.Itoa(n)+"-tokens", func(b *testing.B) {
+			creds := make([]ports.Credential, n)
+			for i := range creds {
+				d, _ := ports.ParseServerToken(ports.ServerToken("token-" + strconv.Itoa(i)))
+				creds[i] = ports.Credential{Name: "c" + strconv.Itoa(i), Digest: d}
+			}
+			client, _ := ports.NewClientToken(nil)
+			d, _ := ports.ParseServerToken(ports.ServerToken(client))
+			creds[n-1].Digest = d // the last one matches: every one is compared anyway
+			h := benchHeader{"authorization": "Bearer " + client}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := bearer(h, "authorization", ports.EUnauthorizedAuth, creds); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkNewKey is key generation with the real clock and UUIDs.
+func BenchmarkNewKey(b *testing.B) {
+	s := &Service{clock: system.Clock{}, ids: system.UUIDs{}}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := s.newKey(); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
