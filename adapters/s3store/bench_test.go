@@ -14,7 +14,7 @@ import (
 // BenchmarkPutObject is one raw PutObject of 1 KB and 10 KB to MinIO on loopback, through the
 // store.
 //
-//	./scripts/test -run '^$' -bench PutObject    (starts MinIO)
+//	eval "$(scripts/minio start)"; go test -run '^$' -bench PutObject ./adapters/s3store/
 func BenchmarkPutObject(b *testing.B) {
 	srv := miniotest.Require(b)
 	client := srv.Client(b)

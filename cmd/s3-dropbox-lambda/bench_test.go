@@ -33,7 +33,7 @@ const BudgetPercent = 5
 // and reports the medians and the median ratio; it fails when the drop costs BudgetPercent or
 // more of the PutObject.
 //
-//	./scripts/test -run '^$' -bench Budget ./cmd/s3-dropbox-lambda/
+//	eval "$(scripts/minio start)"; go test -run '^$' -bench Budget ./cmd/s3-dropbox-lambda/
 func BenchmarkBudget(b *testing.B) {
 	srv := miniotest.Require(b)
 	client := srv.Client(b)
