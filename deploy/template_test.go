@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"os"
 	"reflect"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -20,6 +21,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
+	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 // unknownToGoformation lists properties that CloudFormation has and goformation's schema does
@@ -367,6 +369,31 @@ func TestOutputs(t *testing.T) {
 	for _, name := range []string{"DropUrl", "FunctionUrl", "BucketName"} {
 		if _, ok := typed.Outputs[name]; !ok {
 			t.Errorf("no output %s", name)
+		}
+	}
+}
+
+// TestDefaultsAreTheOriginals: a stack deployed with the defaults behaves as the original:
+// the 10 KB limit, flat keys, and token parameters that also take rotation lists.
+func TestDefaultsAreTheOriginals(t *testing.T) {
+	tmpl, _ := load(t)
+	for name, want := range map[string]any{"MaxBodyBytes": "10240", "KeyPrefix": "", "KeyDatePartition": "false"} {
+		if got := get(t, tmpl, "Parameters", name, "Default"); got != want {
+			t.Errorf("%s default %v, want %v", name, got, want)
+		}
+	}
+	a, b := ports.ServerToken("a"), ports.ServerToken("b")
+	for _, name := range []string{"AuthToken", "CdnToken"} {
+		pattern := regexp.MustCompile(get(t, tmpl, "Parameters", name, "AllowedPattern").(string))
+		for _, ok := range []string{a, a + "," + b, "alice:" + a + ", bob:" + b} {
+			if !pattern.MatchString(ok) {
+				t.Errorf("%s refuses %q", name, ok)
+			}
+		}
+		for _, bad := range []string{"", a[:43], a + ",", "Alice:" + a, "not-a-token"} {
+			if pattern.MatchString(bad) {
+				t.Errorf("%s accepts %q", name, bad)
+			}
 		}
 	}
 }

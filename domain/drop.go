@@ -4,6 +4,7 @@ package domain
 
 import (
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"strconv"
 	"strings"
@@ -22,12 +23,14 @@ const AuthHeader = "authorization"
 // original's datetime.isoformat() did on Lambda, so that keys sort by time.
 const KeyTimeLayout = "2006-01-02T15:04:05.000000"
 
-// Config is what the core is configured with.
+// Config is what the core is configured with. Its zero values are the original's behaviour.
 type Config struct {
-	CDNHeader  string             // the header the CDN adds, matched case-insensitively
-	CDNTokens  []ports.Credential // accepted CDN tokens
-	AuthTokens []ports.Credential // accepted client tokens
-	MaxBytes   int                // the payload limit; DefaultMaxBytes when 0
+	CDNHeader     string             // the header the CDN adds, matched case-insensitively
+	CDNTokens     []ports.Credential // accepted CDN tokens
+	AuthTokens    []ports.Credential // accepted client tokens
+	MaxBytes      int                // the payload limit; DefaultMaxBytes when 0
+	KeyPrefix     string             // put before every key, such as "drops/" (ports.CheckKeyPrefix)
+	DatePartition bool               // put dt=YYYY-MM-DD/ (UTC) between the prefix and the key
 }
 
 // Service implements ports.Dropper.
@@ -50,10 +53,13 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 		return nil, fmt.Errorf("no CDN token")
 	case len(cfg.AuthTokens) == 0:
 		return nil, fmt.Errorf("no auth token")
-	case cfg.MaxBytes < 0:
-		return nil, fmt.Errorf("negative payload limit")
+	case cfg.MaxBytes < 0 || cfg.MaxBytes > ports.MaxBodyLimit:
+		return nil, fmt.Errorf("payload limit %d: must be 1 to %d", cfg.MaxBytes, ports.MaxBodyLimit)
 	case store == nil || clock == nil || ids == nil:
 		return nil, fmt.Errorf("a store, a clock and an id source are all required")
+	}
+	if err := ports.CheckKeyPrefix(cfg.KeyPrefix); err != nil {
+		return nil, fmt.Errorf("key prefix: %w", err)
 	}
 	if cfg.MaxBytes == 0 {
 		cfg.MaxBytes = DefaultMaxBytes
@@ -63,7 +69,8 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 
 // Drop authorizes, validates and stores one request, in the original's order: the CDN header,
 // the authorization header, the method, content-length, the presence of a body, its decoding
-// and real length; then the payload is stored under a new time-sortable key.
+// and real length; then any digest the client sent; then the payload is stored under a new
+// time-sortable key, with its content type, its client's name and its SHA-256.
 func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
 	var res ports.DropResult
 	if _, err := bearer(req.Header, s.cfg.CDNHeader, ports.EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {
@@ -94,12 +101,22 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, s.tooLarge()
 	}
 	res.Size = len(data)
+	sum := sha256.Sum256(data)
+	if err := checkDigests(req.Header, data, sum); err != nil {
+		return res, err
+	}
 	key, err := s.newKey()
 	if err != nil {
 		return res, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: err}
 	}
 	start := time.Now()
-	err = s.store.Put(ctx, ports.Object{Key: key, Data: data})
+	err = s.store.Put(ctx, ports.Object{
+		Key:         key,
+		Data:        data,
+		ContentType: contentType(req.Header),
+		Client:      client.Name,
+		SHA256:      sum,
+	})
 	res.StoreDuration = time.Since(start)
 	if err != nil {
 		return res, &ports.Error{
@@ -134,13 +151,24 @@ func (s *Service) tooLarge() error {
 	return ports.Errorf(ports.ETooLarge, "The request body must be at most %d bytes", s.cfg.MaxBytes)
 }
 
-// newKey returns YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then a unique id.
+// newKey returns [prefix][dt=YYYY-MM-DD/]YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then
+// a unique id, so that listing a prefix sorts by time.
 func (s *Service) newKey() (string, error) {
 	id, err := s.ids.NewID()
 	if err != nil {
 		return "", fmt.Errorf("new id: %w", err)
 	}
-	return Key(s.clock.Now(), id), nil
+	now := s.clock.Now().UTC()
+	var buf [128]byte
+	b := append(buf[:0], s.cfg.KeyPrefix...)
+	if s.cfg.DatePartition {
+		b = append(b, "dt="...)
+		b = now.AppendFormat(b, "2006-01-02")
+		b = append(b, '/')
+	}
+	b = now.AppendFormat(b, KeyTimeLayout)
+	b = append(b, '-')
+	return string(append(b, id...)), nil
 }
 
 // Key returns the object key for a time and an id, as Drop makes it.

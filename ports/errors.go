@@ -17,6 +17,7 @@ const (
 	ENoBody           = "no_body"           // the request carries no body at all
 	EBadBase64        = "bad_base64"        // the body says it is base64 and is not
 	EBadBody          = "bad_body"          // the body could not be read
+	EBadDigest        = "bad_digest"        // Content-Digest or Content-MD5 is malformed or does not match the body
 	EStorage          = "storage"           // the object store failed; the drop may be retried
 	EConflict         = "conflict"          // the object store already holds the key
 	EInternal         = "internal"          // anything else

@@ -55,15 +55,19 @@ type DropResult struct {
 // Object is what the core asks a store to keep. Data is read-only: a store must not modify
 // it (it may share memory with the request).
 type Object struct {
-	Key  string
-	Data []byte
+	Key         string
+	Data        []byte
+	ContentType string            // the payload's media type
+	Client      string            // the name of the client that dropped it (S3: x-amz-meta-client)
+	SHA256      [sha256.Size]byte // the SHA-256 of Data; S3 checks it on arrival and keeps it
 }
 
 // ObjectStore keeps objects. Implementations must be safe for concurrent use.
 type ObjectStore interface {
 	// Put stores obj under obj.Key, create-only: it never replaces an existing object, and
 	// reports an existing key as an *Error with code EConflict. A failed Put leaves no object,
-	// nor any part of one, under the key.
+	// nor any part of one, under the key. When obj.SHA256 is set, a store refuses Data that
+	// does not match it (S3 checks it on arrival) and keeps it with the object.
 	Put(ctx context.Context, obj Object) error
 }
 

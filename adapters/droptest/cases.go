@@ -1,6 +1,9 @@
 package droptest
 
 import (
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/sha512"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -132,5 +135,54 @@ func Cases() []Case {
 		{Name: "base64 over the limit, content-length lies", Req: asBase64(valid(overLimit)).with("content-length", "10"), Status: 413, Message: tooLarge},
 		{Name: "body over the limit, content-length lies", Req: valid(overLimit).with("content-length", "5"), Status: 413, Message: tooLarge},
 		{Name: "large body, content-length lies", Req: valid(strings.Repeat("z", 1<<20)).with("content-length", "5"), Status: 413, Message: tooLarge},
+
+		// The configured limit (MAX_BODY_BYTES) moves every rule that names the limit.
+		{Name: "at a configured limit", MaxBytes: 100, Req: valid(strings.Repeat("b", 100)), Status: 202, Stored: ptr(strings.Repeat("b", 100))},
+		{Name: "over a configured limit", MaxBytes: 100, Req: valid(strings.Repeat("b", 101)), Status: 413, Message: "The request body must be at most 100 bytes"},
+		{Name: "content-length over a configured limit", MaxBytes: 100, Req: valid("b").with("content-length", "101"), Status: 413, Message: "The request body must be at most 100 bytes"},
+		{Name: "base64 over a configured limit", MaxBytes: 100, Req: asBase64(valid(strings.Repeat("b", 101))).with("content-length", "1"), Status: 413, Message: "The request body must be at most 100 bytes"},
+		{Name: "over the default, under a larger limit", MaxBytes: 20000, Req: valid(overLimit), Status: 202, Stored: ptr(overLimit)},
+
+		// Key layout.
+		{Name: "key prefix", KeyPrefix: "drops/", Req: valid(text), Status: 202, Stored: ptr(text)},
+		{Name: "key prefix and date partition", KeyPrefix: "in/box/", DatePartition: true, Req: valid(text), Status: 202, Stored: ptr(text)},
+		{Name: "date partition alone", DatePartition: true, Req: valid(text), Status: 202, Stored: ptr(text)},
+
+		// Content type.
+		{Name: "content type kept", Req: valid(text).with("content-type", "application/json; charset=utf-8"), Status: 202, Stored: ptr(text), ContentType: "application/json; charset=utf-8"},
+		{Name: "content type normalized", Req: valid(text).with("content-type", "Text/Plain;Charset=UTF-8"), Status: 202, Stored: ptr(text), ContentType: "text/plain; charset=UTF-8"},
+		{Name: "malformed content type is the default", Req: valid(text).with("content-type", "not a media type"), Status: 202, Stored: ptr(text)},
+
+		// Integrity: digests the client sends are checked against the bytes received.
+		{Name: "Content-Digest sha-256 matches", Req: valid(text).with("content-digest", "sha-256=:"+sha256b64(text)+":"), Status: 202, Stored: ptr(text)},
+		{Name: "Content-Digest with another algorithm too", Req: valid(text).with("content-digest", "sha-512=:"+sha512b64(text)+":, sha-256=:"+sha256b64(text)+":"), Status: 202, Stored: ptr(text)},
+		{Name: "Content-Digest of other bytes", Req: valid(text).with("content-digest", "sha-256=:"+sha256b64("other")+":"), Status: 400, Message: digestMismatch},
+		{Name: "Content-Digest of base64 checks the decoded bytes", Req: asBase64(valid(text)).with("content-digest", "sha-256=:"+sha256b64(text)+":"), Status: 202, Stored: ptr(text)},
+		{Name: "Content-Digest malformed", Req: valid(text).with("content-digest", "sha-256="+sha256b64(text)), Status: 400, Message: digestMalformed},
+		{Name: "Content-MD5 matches", Req: valid(text).with("content-md5", md5b64(text)), Status: 202, Stored: ptr(text)},
+		{Name: "Content-MD5 of other bytes", Req: valid(text).with("content-md5", md5b64("other")), Status: 400, Message: md5Mismatch},
+		{Name: "Content-MD5 malformed", Req: valid(text).with("content-md5", "not-md5"), Status: 400, Message: md5Malformed},
 	}
+}
+
+const (
+	digestMismatch  = "The Content-Digest header's sha-256 does not match the request body: it was changed on the way, or the digest is of other bytes"
+	digestMalformed = "The Content-Digest header must be a list such as sha-256=:<base64 of the SHA-256>:"
+	md5Mismatch     = "The Content-MD5 header does not match the request body: it was changed on the way, or the digest is of other bytes"
+	md5Malformed    = "The Content-MD5 header must be the base64 of the body's 16-byte MD5"
+)
+
+func sha256b64(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func sha512b64(s string) string {
+	sum := sha512.Sum512([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
+}
+
+func md5b64(s string) string {
+	sum := md5.Sum([]byte(s))
+	return base64.StdEncoding.EncodeToString(sum[:])
 }

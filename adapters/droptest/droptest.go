@@ -5,6 +5,7 @@ package droptest
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"log/slog"
 	"net/http"
 	"regexp"
@@ -69,12 +70,16 @@ type Response struct {
 
 // Case is one row of the table.
 type Case struct {
-	Name      string
-	CDNHeader string // the CDN_TOKEN_HTTP_HEADER_NAME setting; CDNHeader when empty
-	Req       Request
-	Status    int
-	Message   string  // the response body
-	Stored    *string // the stored payload; nil: nothing may be stored
+	Name          string
+	CDNHeader     string // the CDN_TOKEN_HTTP_HEADER_NAME setting; CDNHeader when empty
+	MaxBytes      int    // the MAX_BODY_BYTES setting; the default when 0
+	KeyPrefix     string // the KEY_PREFIX setting
+	DatePartition bool   // the KEY_DATE_PARTITION setting
+	Req           Request
+	Status        int
+	Message       string  // the response body
+	Stored        *string // the stored payload; nil: nothing may be stored
+	ContentType   string  // the stored object's content type; application/octet-stream when empty
 }
 
 // Adapter sends a Request through one inbound adapter, made with a core and a recorder, and
@@ -101,7 +106,9 @@ func Run(t *testing.T, a Adapter) {
 			if name == "" {
 				name = CDNHeader
 			}
-			core, err := domain.New(Config(name), store, system.Clock{}, system.UUIDs{})
+			cfg := Config(name)
+			cfg.MaxBytes, cfg.KeyPrefix, cfg.DatePartition = c.MaxBytes, c.KeyPrefix, c.DatePartition
+			core, err := domain.New(cfg, store, system.Clock{}, system.UUIDs{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -153,10 +160,29 @@ func Check(t *testing.T, c Case, got Response, store *memstore.Store) {
 	if len(keys) != 1 {
 		t.Fatalf("stored %d objects, want 1", len(keys))
 	}
-	if !KeyPattern.MatchString(keys[0]) {
-		t.Errorf("key %q does not have the format YYYY-MM-DDTHH:MM:SS.ffffff-<uuid4>", keys[0])
+	key, ok := strings.CutPrefix(keys[0], c.KeyPrefix)
+	if !ok {
+		t.Errorf("key %q does not start with the prefix %q", keys[0], c.KeyPrefix)
 	}
-	if b, _ := store.Get(keys[0]); string(b) != *c.Stored {
-		t.Errorf("stored %d bytes %.40q, want %d bytes %.40q", len(b), b, len(*c.Stored), *c.Stored)
+	if c.DatePartition {
+		var date string
+		date, key, _ = strings.Cut(strings.TrimPrefix(key, "dt="), "/")
+		if !strings.HasPrefix(key, date+"T") {
+			t.Errorf("key %q: want dt=<the key's UTC date>/ after the prefix", keys[0])
+		}
+	}
+	if !KeyPattern.MatchString(key) {
+		t.Errorf("key %q does not end in the format YYYY-MM-DDTHH:MM:SS.ffffff-<uuid4>", keys[0])
+	}
+	obj, _ := store.Object(keys[0])
+	if string(obj.Data) != *c.Stored {
+		t.Errorf("stored %d bytes %.40q, want %d bytes %.40q", len(obj.Data), obj.Data, len(*c.Stored), *c.Stored)
+	}
+	wantCT := c.ContentType
+	if wantCT == "" {
+		wantCT = "application/octet-stream"
+	}
+	if obj.ContentType != wantCT || obj.Client != "default" || obj.SHA256 != sha256.Sum256(obj.Data) {
+		t.Errorf("stored with content type %q, client %q, SHA-256 %x; want %q, default, the data's", obj.ContentType, obj.Client, obj.SHA256, wantCT)
 	}
 }

@@ -17,6 +17,8 @@ var reasons = map[string]string{
 	authMissing: "unauthorized_auth", authNotBear: "unauthorized_auth", authWrong: "unauthorized_auth",
 	onlyPost: "method", needLength: "length_required", badLength: "bad_length", tooLarge: "too_large",
 	needBody: "no_body", badBase64: "bad_base64",
+	"The request body must be at most 100 bytes": "too_large",
+	digestMismatch: "bad_digest", digestMalformed: "bad_digest", md5Mismatch: "bad_digest", md5Malformed: "bad_digest",
 }
 
 // CheckLog asserts that a request wrote exactly one log line with the fields the row implies,

@@ -35,7 +35,7 @@ func TestContract(t *testing.T) {
 		s := newStore(t)
 		return storetest.Harness{
 			Store: s,
-			Get:   func(t *testing.T, key string) ([]byte, bool) { return s.Get(key) },
+			Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
 			Keys:  func(t *testing.T) []string { return keys(t, s) },
 		}
 	})

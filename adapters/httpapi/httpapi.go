@@ -24,6 +24,7 @@ var statuses = map[string]int{
 	ports.ENoBody:           http.StatusBadRequest,
 	ports.EBadBase64:        http.StatusBadRequest,
 	ports.EBadBody:          http.StatusBadRequest,
+	ports.EBadDigest:        http.StatusBadRequest,
 	ports.EStorage:          http.StatusServiceUnavailable,
 	ports.EConflict:         http.StatusConflict,
 	ports.EInternal:         http.StatusInternalServerError,

@@ -22,7 +22,7 @@ func TestStatus(t *testing.T) {
 	}{
 		{ports.EUnauthorizedCDN, 401}, {ports.EUnauthorizedAuth, 401}, {ports.EMethod, 405},
 		{ports.ELengthRequired, 411}, {ports.EBadLength, 400}, {ports.ETooLarge, 413},
-		{ports.ENoBody, 400}, {ports.EBadBase64, 400}, {ports.EBadBody, 400},
+		{ports.ENoBody, 400}, {ports.EBadBase64, 400}, {ports.EBadBody, 400}, {ports.EBadDigest, 400},
 		{ports.EStorage, 503}, {ports.EConflict, 409}, {ports.EInternal, 500}, {"unknown", 500},
 	}
 	for _, tt := range tests {

@@ -5,6 +5,7 @@ package memstore
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"sort"
 	"sync"
 
@@ -14,7 +15,7 @@ import (
 // Store keeps objects in memory. The zero value is ready to use.
 type Store struct {
 	mu      sync.Mutex
-	objects map[string][]byte
+	objects map[string]ports.Object
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -22,10 +23,14 @@ var _ ports.ObjectStore = (*Store)(nil)
 // New returns an empty store.
 func New() *Store { return &Store{} }
 
-// Put stores a copy of obj.Data under obj.Key, unless the key exists.
+// Put stores a copy of obj under obj.Key, unless the key exists or the data does not match
+// obj.SHA256.
 func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if obj.SHA256 != ([sha256.Size]byte{}) && sha256.Sum256(obj.Data) != obj.SHA256 {
+		return ports.Errorf(ports.EBadDigest, "The data does not match its SHA-256")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -33,18 +38,26 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 		return ports.Errorf(ports.EConflict, "An object already exists under this key")
 	}
 	if s.objects == nil {
-		s.objects = make(map[string][]byte)
+		s.objects = make(map[string]ports.Object)
 	}
-	s.objects[obj.Key] = bytes.Clone(obj.Data)
+	obj.Data = bytes.Clone(obj.Data)
+	s.objects[obj.Key] = obj
 	return nil
 }
 
-// Get returns a copy of the object under key, and whether there is one.
-func (s *Store) Get(key string) ([]byte, bool) {
+// Object returns a copy of the object under key, with its attributes, and whether there is one.
+func (s *Store) Object(key string) (ports.Object, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	b, ok := s.objects[key]
-	return bytes.Clone(b), ok
+	o, ok := s.objects[key]
+	o.Data = bytes.Clone(o.Data)
+	return o, ok
+}
+
+// Get returns a copy of the data under key, and whether there is an object.
+func (s *Store) Get(key string) ([]byte, bool) {
+	o, ok := s.Object(key)
+	return o.Data, ok
 }
 
 // Keys returns every key, sorted.

@@ -5,6 +5,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
+	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 func TestContract(t *testing.T) {
@@ -12,7 +13,7 @@ func TestContract(t *testing.T) {
 		s := memstore.New()
 		return storetest.Harness{
 			Store: s,
-			Get:   func(t *testing.T, key string) ([]byte, bool) { return s.Get(key) },
+			Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
 			Keys:  func(t *testing.T) []string { return s.Keys() },
 		}
 	})

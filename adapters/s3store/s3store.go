@@ -5,6 +5,8 @@ package s3store
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
 	"errors"
 	"fmt"
 
@@ -49,21 +51,41 @@ func New(client *s3.Client, bucket string) *Store {
 
 // Put writes obj with PutObject, create-only (If-None-Match: *): S3 refuses to replace an
 // existing key, which Put reports as EConflict. S3 writes are atomic, so a failed Put leaves
-// nothing under the key. The SDK's retries end with ctx.
+// nothing under the key. The object carries its content type, its client's name as
+// x-amz-meta-client, and its SHA-256 as the PutObject checksum, which S3 verifies on arrival
+// and keeps with the object. The SDK's retries end with ctx.
 func (s *Store) Put(ctx context.Context, obj ports.Object) error {
-	_, err := s.client.PutObject(ctx, &s3.PutObjectInput{
+	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(obj.Key),
 		Body:          bytes.NewReader(obj.Data),
 		ContentLength: aws.Int64(int64(len(obj.Data))),
 		IfNoneMatch:   aws.String("*"),
-	})
+	}
+	if obj.ContentType != "" {
+		in.ContentType = aws.String(obj.ContentType)
+	}
+	if obj.Client != "" {
+		in.Metadata = map[string]string{MetadataClient: obj.Client}
+	}
+	if obj.SHA256 != ([sha256.Size]byte{}) {
+		in.ChecksumSHA256 = aws.String(base64.StdEncoding.EncodeToString(obj.SHA256[:]))
+	}
+	_, err := s.client.PutObject(ctx, in)
 	if err == nil {
 		return nil
 	}
 	var apiErr smithy.APIError
-	if errors.As(err, &apiErr) && apiErr.ErrorCode() == "PreconditionFailed" {
-		return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
+	if errors.As(err, &apiErr) {
+		switch apiErr.ErrorCode() {
+		case "PreconditionFailed":
+			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
+		case "BadDigest", "XAmzContentChecksumMismatch":
+			return &ports.Error{Code: ports.EBadDigest, Message: "The data does not match its SHA-256", Err: err}
+		}
 	}
 	return fmt.Errorf("put s3://%s/%s: %w", s.bucket, obj.Key, err)
 }
+
+// MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.
+const MetadataClient = "client"

@@ -21,7 +21,7 @@ func TestContractMinIO(t *testing.T) {
 		bucket := srv.NewBucket(t, client)
 		return storetest.Harness{
 			Store: s3store.New(client, bucket),
-			Get:   func(t *testing.T, key string) ([]byte, bool) { return miniotest.Get(t, client, bucket, key) },
+			Get:   func(t *testing.T, key string) (ports.Object, bool) { return miniotest.Object(t, client, bucket, key) },
 			Keys:  func(t *testing.T) []string { return miniotest.Keys(t, client, bucket) },
 		}
 	})

@@ -29,6 +29,10 @@ type Drop struct {
 	CDNToken      Tokens `envconfig:"CDN_TOKEN" required:"true" desc:"server token of the CDN header"`
 	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" required:"true" desc:"name of the header the CDN adds (case-insensitive)"`
 	S3EndpointURL string `envconfig:"S3_ENDPOINT_URL" desc:"S3-compatible endpoint such as MinIO (path-style addressing); unset: AWS"`
+
+	MaxBodyBytes     int    `envconfig:"MAX_BODY_BYTES" default:"10240" desc:"largest payload accepted, bytes (at most 6291456, the Function URL limit)"`
+	KeyPrefix        string `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty, . or .. segment)"`
+	KeyDatePartition bool   `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
 }
 
 // Lambda is the Lambda function's configuration.
@@ -99,6 +103,12 @@ func (d *Drop) Validate(needBucket bool) error {
 	if strings.EqualFold(d.CDNHeaderName, "authorization") {
 		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization, which carries the client's token")
 	}
+	if d.MaxBodyBytes < 1 || d.MaxBodyBytes > ports.MaxBodyLimit {
+		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", ports.MaxBodyLimit)
+	}
+	if err := ports.CheckKeyPrefix(d.KeyPrefix); err != nil {
+		return fmt.Errorf("KEY_PREFIX: %w", err)
+	}
 	if d.S3EndpointURL != "" {
 		u, err := url.Parse(d.S3EndpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -126,6 +136,12 @@ func process(spec any) error {
 	err := envconfig.Process("", spec)
 	var pe *envconfig.ParseError
 	if errors.As(err, &pe) {
+		switch pe.TypeName {
+		case "bool":
+			return fmt.Errorf("%s: must be true or false", pe.KeyName)
+		case "int":
+			return fmt.Errorf("%s: must be a whole number", pe.KeyName)
+		}
 		return fmt.Errorf("%s: %w", pe.KeyName, pe.Err)
 	}
 	if err != nil && strings.HasPrefix(err.Error(), "required key ") {

@@ -240,3 +240,62 @@ func TestLogLevelAndMetrics(t *testing.T) {
 		})
 	}
 }
+
+func TestLimitAndLayout(t *testing.T) {
+	setValid(t)
+	for _, k := range []string{"MAX_BODY_BYTES", "KEY_PREFIX", "KEY_DATE_PARTITION"} {
+		unset(t, k)
+	}
+	got, err := settings.LoadLambda()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.MaxBodyBytes != 10240 || got.KeyPrefix != "" || got.KeyDatePartition {
+		t.Errorf("defaults %d %q %v, want the original's: 10240, no prefix, no partition", got.MaxBodyBytes, got.KeyPrefix, got.KeyDatePartition)
+	}
+
+	good := map[string]map[string]string{
+		"largest limit":  {"MAX_BODY_BYTES": "6291456"},
+		"folder prefix":  {"KEY_PREFIX": "drops/"},
+		"nested prefix":  {"KEY_PREFIX": "team-a/in.box/"},
+		"string prefix":  {"KEY_PREFIX": "drop-"},
+		"date partition": {"KEY_DATE_PARTITION": "true"},
+		"partition as 1": {"KEY_DATE_PARTITION": "1"},
+	}
+	for name, vars := range good {
+		t.Run(name, func(t *testing.T) {
+			setValid(t)
+			for k, v := range vars {
+				t.Setenv(k, v)
+			}
+			if _, err := settings.LoadLambda(); err != nil {
+				t.Errorf("%v: %v", vars, err)
+			}
+		})
+	}
+	bad := []struct{ key, value, want string }{
+		{"MAX_BODY_BYTES", "0", "MAX_BODY_BYTES: must be 1 to 6291456"},
+		{"MAX_BODY_BYTES", "6291457", "MAX_BODY_BYTES: must be 1 to 6291456"},
+		{"MAX_BODY_BYTES", "10k", "MAX_BODY_BYTES: must be a whole number"},
+		{"KEY_PREFIX", "/drops/", "KEY_PREFIX: must not start with /"},
+		{"KEY_PREFIX", "drops/../x/", "KEY_PREFIX: must not have an empty, . or .. segment"},
+		{"KEY_PREFIX", "drops//x/", "KEY_PREFIX: must not have an empty, . or .. segment"},
+		{"KEY_PREFIX", "./", "KEY_PREFIX: must not have an empty, . or .. segment"},
+		{"KEY_PREFIX", "drops\\x", "KEY_PREFIX: must hold only"},
+		{"KEY_PREFIX", "dröps/", "KEY_PREFIX: must hold only"},
+		{"KEY_DATE_PARTITION", "yes please", "KEY_DATE_PARTITION: must be true or false"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
+			setValid(t)
+			t.Setenv(tt.key, tt.value)
+			_, err := settings.LoadLambda()
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want one containing %q", err, tt.want)
+			}
+			if err != nil && len(tt.value) > 3 && strings.Contains(err.Error(), tt.value) {
+				t.Errorf("error %q repeats the value", err)
+			}
+		})
+	}
+}

@@ -6,7 +6,9 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -20,8 +22,9 @@ import (
 // ObjectStore port itself does not offer (the service only ever writes).
 type Harness struct {
 	Store ports.ObjectStore
-	// Get returns the object under key and whether there is one.
-	Get func(t *testing.T, key string) ([]byte, bool)
+	// Get returns the object under key, with the attributes the store keeps (content type,
+	// client, SHA-256), and whether there is one.
+	Get func(t *testing.T, key string) (ports.Object, bool)
 	// Keys returns every key in the store.
 	Keys func(t *testing.T) []string
 }
@@ -34,6 +37,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("ConcurrentKeys", func(t *testing.T) { testConcurrentKeys(t, newHarness(t)) })
 	t.Run("ConcurrentSameKey", func(t *testing.T) { testConcurrentSameKey(t, newHarness(t)) })
 	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, newHarness(t)) })
+	t.Run("Attributes", func(t *testing.T) { testAttributes(t, newHarness(t)) })
+	t.Run("RefusesWrongSHA256", func(t *testing.T) { testWrongSHA256(t, newHarness(t)) })
+	t.Run("KeysWithSegments", func(t *testing.T) { testSegments(t, newHarness(t)) })
 }
 
 var keyN struct {
@@ -49,15 +55,16 @@ func key() string {
 	return domain.Key(time.Now(), fmt.Sprintf("00000000-0000-4000-8000-%012d", keyN.n))
 }
 
-func mustGet(t *testing.T, h Harness, k string, want []byte) {
+func mustGet(t *testing.T, h Harness, k string, want []byte) ports.Object {
 	t.Helper()
 	got, ok := h.Get(t, k)
 	if !ok {
 		t.Fatalf("no object under %q", k)
 	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("object %q = %d bytes %.32q, want %d bytes %.32q", k, len(got), got, len(want), want)
+	if !bytes.Equal(got.Data, want) {
+		t.Fatalf("object %q = %d bytes %.32q, want %d bytes %.32q", k, len(got.Data), got.Data, len(want), want)
 	}
+	return got
 }
 
 func testRoundTrip(t *testing.T, h Harness) {
@@ -168,5 +175,49 @@ func testCancelled(t *testing.T, h Harness) {
 	}
 	if _, ok := h.Get(t, k); ok {
 		t.Error("a Put that failed left an object")
+	}
+}
+
+// testAttributes: the content type, the client's name and the SHA-256 are kept with the
+// object.
+func testAttributes(t *testing.T, h Harness) {
+	data := []byte(`{"sensor":"t-101","celsius":21.5}`)
+	obj := ports.Object{Key: key(), Data: data, ContentType: "application/json", Client: "alice", SHA256: sha256.Sum256(data)}
+	if err := h.Store.Put(context.Background(), obj); err != nil {
+		t.Fatal(err)
+	}
+	got := mustGet(t, h, obj.Key, data)
+	if got.ContentType != obj.ContentType || got.Client != obj.Client || got.SHA256 != obj.SHA256 {
+		t.Errorf("attributes %q %q %x, want %q %q %x", got.ContentType, got.Client, got.SHA256, obj.ContentType, obj.Client, obj.SHA256)
+	}
+}
+
+// testWrongSHA256: data that does not match its SHA-256 is refused, and nothing is stored.
+func testWrongSHA256(t *testing.T, h Harness) {
+	obj := ports.Object{Key: key(), Data: []byte("changed on the way"), SHA256: sha256.Sum256([]byte("what was sent"))}
+	err := h.Store.Put(context.Background(), obj)
+	if err == nil {
+		t.Fatal("Put of data that does not match its SHA-256 succeeded")
+	}
+	if _, ok := h.Get(t, obj.Key); ok {
+		t.Error("a refused Put left an object")
+	}
+}
+
+// testSegments: keys with a prefix and a date partition, as KEY_PREFIX and
+// KEY_DATE_PARTITION make them.
+func testSegments(t *testing.T, h Harness) {
+	keys := []string{"drops/dt=2026-11-28/" + key(), "drops/" + key(), "a/b/c/" + key()}
+	for _, k := range keys {
+		if err := h.Store.Put(context.Background(), ports.Object{Key: k, Data: []byte(k)}); err != nil {
+			t.Fatalf("Put(%q): %v", k, err)
+		}
+		mustGet(t, h, k, []byte(k))
+	}
+	got := h.Keys(t)
+	slices.Sort(got)
+	slices.Sort(keys)
+	if !slices.Equal(got, keys) {
+		t.Errorf("Keys() = %v, want %v", got, keys)
 	}
 }

@@ -53,9 +53,12 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		return nil, err
 	}
 	svc, err := domain.New(domain.Config{
-		CDNHeader:  cfg.CDNHeaderName,
-		CDNTokens:  cfg.CDNToken,
-		AuthTokens: cfg.AuthToken,
+		CDNHeader:     cfg.CDNHeaderName,
+		CDNTokens:     cfg.CDNToken,
+		AuthTokens:    cfg.AuthToken,
+		MaxBytes:      cfg.MaxBodyBytes,
+		KeyPrefix:     cfg.KeyPrefix,
+		DatePartition: cfg.KeyDatePartition,
 	}, s3store.New(client, cfg.Bucket), system.Clock{}, system.UUIDs{})
 	if err != nil {
 		return nil, err
@@ -65,7 +68,9 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		slog.String("bucket", cfg.Bucket),
 		slog.String("s3_endpoint", cfg.S3EndpointURL),
 		slog.String("cdn_header", cfg.CDNHeaderName),
-		slog.Int("max_bytes", domain.DefaultMaxBytes),
+		slog.Int("max_bytes", cfg.MaxBodyBytes),
+		slog.String("key_prefix", cfg.KeyPrefix),
+		slog.Bool("key_date_partition", cfg.KeyDatePartition),
 		slog.Int("auth_tokens", len(cfg.AuthToken)),
 		slog.Int("cdn_tokens", len(cfg.CDNToken)),
 		slog.String("log_level", cfg.Level().String()),

@@ -95,9 +95,12 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		return err
 	}
 	core, err := domain.New(domain.Config{
-		CDNHeader:  cfg.CDNHeaderName,
-		CDNTokens:  cfg.CDNToken,
-		AuthTokens: cfg.AuthToken,
+		CDNHeader:     cfg.CDNHeaderName,
+		CDNTokens:     cfg.CDNToken,
+		AuthTokens:    cfg.AuthToken,
+		MaxBytes:      cfg.MaxBodyBytes,
+		KeyPrefix:     cfg.KeyPrefix,
+		DatePartition: cfg.KeyDatePartition,
 	}, store, system.Clock{}, system.UUIDs{})
 	if err != nil {
 		return err
@@ -114,7 +117,9 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		slog.String("addr", ln.Addr().String()),
 		slog.String("storage", where),
 		slog.String("cdn_header", cfg.CDNHeaderName),
-		slog.Int("max_bytes", domain.DefaultMaxBytes),
+		slog.Int("max_bytes", cfg.MaxBodyBytes),
+		slog.String("key_prefix", cfg.KeyPrefix),
+		slog.Bool("key_date_partition", cfg.KeyDatePartition),
 		slog.Int("auth_tokens", len(cfg.AuthToken)),
 		slog.Int("cdn_tokens", len(cfg.CDNToken)),
 		slog.String("log_level", cfg.Level().String()),
@@ -190,6 +195,7 @@ func devSettings() (settings.Server, devTokens, error) {
 		cfg.StorageDir = dir
 	}
 	cfg.CDNHeaderName = devCDNHeader
+	cfg.MaxBodyBytes = domain.DefaultMaxBytes
 	if err := cfg.AuthToken.Decode(ports.ServerToken(t.auth)); err != nil {
 		return settings.Server{}, t, err
 	}

@@ -301,3 +301,43 @@ func TestHelp(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutAndLimitFilesystem: KEY_PREFIX and KEY_DATE_PARTITION show as folders of the
+// filesystem store, MAX_BODY_BYTES moves the limit, and the attributes sit beside the file.
+func TestLayoutAndLimitFilesystem(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, []string{
+		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "store"),
+		"AUTH_TOKEN=carol:" + ports.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
+		"KEY_PREFIX=in/box/", "KEY_DATE_PARTITION=true", "MAX_BODY_BYTES=100",
+	})
+	addr := regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
+	url := "http://" + addr[1] + "/v1/drop"
+	if resp := drop(t, url, droptest.AuthToken, droptest.CDNToken, strings.Repeat("x", 100)); resp.StatusCode != 202 {
+		t.Fatalf("100 bytes: %d, want 202", resp.StatusCode)
+	}
+	if resp := drop(t, url, droptest.AuthToken, droptest.CDNToken, strings.Repeat("x", 101)); resp.StatusCode != 413 {
+		t.Errorf("101 bytes: %d, want 413", resp.StatusCode)
+	}
+	days, err := filepath.Glob(filepath.Join(dir, "store", "in", "box", "dt=*"))
+	if err != nil || len(days) != 1 {
+		t.Fatalf("date folders %v, %v; want one under store/in/box/", days, err)
+	}
+	entries, _ := os.ReadDir(days[0])
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if len(names) != 2 || !strings.HasPrefix(names[0], ".") || !droptest.KeyPattern.MatchString(names[1]) {
+		t.Fatalf("files %v: want the object and its hidden attributes", names)
+	}
+	if date := strings.TrimPrefix(filepath.Base(days[0]), "dt="); !strings.HasPrefix(names[1], date+"T") {
+		t.Errorf("object %s is not in its date's folder %s", names[1], days[0])
+	}
+	attrs, _ := os.ReadFile(filepath.Join(days[0], names[0]))
+	if !strings.Contains(string(attrs), `"client":"carol"`) || !strings.Contains(string(attrs), `"sha256"`) {
+		t.Errorf("attributes %s: want the client and the SHA-256", attrs)
+	}
+}

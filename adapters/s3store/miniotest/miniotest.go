@@ -7,6 +7,7 @@ package miniotest
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"io"
 	"net"
@@ -21,8 +22,10 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 // Server is a reachable S3-compatible server.
@@ -129,6 +132,28 @@ func Get(t testing.TB, c *s3.Client, bucket, key string) ([]byte, bool) {
 		t.Fatalf("read %s: %v", key, err)
 	}
 	return b, true
+}
+
+// Object returns the object under key with its content type, its x-amz-meta-client and its
+// SHA-256 checksum as S3 keeps them, and whether there is one.
+func Object(t testing.TB, c *s3.Client, bucket, key string) (ports.Object, bool) {
+	t.Helper()
+	out, err := c.GetObject(context.Background(), &s3.GetObjectInput{
+		Bucket: aws.String(bucket), Key: aws.String(key), ChecksumMode: types.ChecksumModeEnabled,
+	})
+	if err != nil {
+		return ports.Object{}, false
+	}
+	defer out.Body.Close()
+	b, err := io.ReadAll(out.Body)
+	if err != nil {
+		t.Fatalf("read %s: %v", key, err)
+	}
+	o := ports.Object{Key: key, Data: b, ContentType: aws.ToString(out.ContentType), Client: out.Metadata["client"]}
+	if sum, err := base64.StdEncoding.DecodeString(aws.ToString(out.ChecksumSHA256)); err == nil && len(sum) == len(o.SHA256) {
+		copy(o.SHA256[:], sum)
+	}
+	return o, true
 }
 
 // Objects returns every object in the bucket, by key.
