@@ -41,7 +41,7 @@ func BenchmarkNewKey(b *testing.B) {
 	s := &Service{clock: system.Clock{}, ids: system.UUIDs{}}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := s.newKey(); err != nil {
+		if _, _, err := s.newKey(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -5,6 +5,7 @@ package domain
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -31,6 +32,8 @@ type Config struct {
 	MaxBytes      int                // the payload limit; DefaultMaxBytes when 0
 	KeyPrefix     string             // put before every key, such as "drops/" (ports.CheckKeyPrefix)
 	DatePartition bool               // put dt=YYYY-MM-DD/ (UTC) between the prefix and the key
+	// IdempotencyTTL is how long an Idempotency-Key holds; DefaultIdempotencyTTL when 0.
+	IdempotencyTTL time.Duration
 }
 
 // Service implements ports.Dropper.
@@ -63,6 +66,12 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 	}
 	if cfg.MaxBytes == 0 {
 		cfg.MaxBytes = DefaultMaxBytes
+	}
+	if cfg.IdempotencyTTL < 0 {
+		return nil, fmt.Errorf("negative idempotency TTL")
+	}
+	if cfg.IdempotencyTTL == 0 {
+		cfg.IdempotencyTTL = DefaultIdempotencyTTL
 	}
 	return &Service{cfg: cfg, store: store, clock: clock, ids: ids}, nil
 }
@@ -105,27 +114,34 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 	if err := checkDigests(req.Header, data, sum); err != nil {
 		return res, err
 	}
-	key, err := s.newKey()
+	idemKey, idempotent, err := idempotencyKey(req.Header)
 	if err != nil {
-		return res, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: err}
+		return res, err
 	}
+	obj := ports.Object{Data: data, ContentType: contentType(req.Header), Client: client.Name, SHA256: sum}
 	start := time.Now()
-	err = s.store.Put(ctx, ports.Object{
-		Key:         key,
-		Data:        data,
-		ContentType: contentType(req.Header),
-		Client:      client.Name,
-		SHA256:      sum,
-	})
+	if idempotent {
+		res.Key, res.Replayed, err = s.dropOnce(ctx, obj, client, idemKey)
+	} else {
+		obj.Key, _, err = s.newKey()
+		if err == nil {
+			err = s.store.Put(ctx, obj)
+			res.Key = obj.Key
+		}
+	}
 	res.StoreDuration = time.Since(start)
 	if err != nil {
+		res.Key = ""
+		var e *ports.Error
+		if errors.As(err, &e) && (e.Code == ports.EIdempotencyReused || e.Code == ports.EInternal) {
+			return res, err
+		}
 		return res, &ports.Error{
 			Code:    ports.EStorage,
 			Message: "The payload was not stored: storage is unavailable. Please retry later",
 			Err:     err,
 		}
 	}
-	res.Key = key
 	return res, nil
 }
 
@@ -152,11 +168,11 @@ func (s *Service) tooLarge() error {
 }
 
 // newKey returns [prefix][dt=YYYY-MM-DD/]YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then
-// a unique id, so that listing a prefix sorts by time.
-func (s *Service) newKey() (string, error) {
+// a unique id, so that listing a prefix sorts by time; and that time.
+func (s *Service) newKey() (string, time.Time, error) {
 	id, err := s.ids.NewID()
 	if err != nil {
-		return "", fmt.Errorf("new id: %w", err)
+		return "", time.Time{}, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: fmt.Errorf("new id: %w", err)}
 	}
 	now := s.clock.Now().UTC()
 	var buf [128]byte
@@ -168,7 +184,7 @@ func (s *Service) newKey() (string, error) {
 	}
 	b = now.AppendFormat(b, KeyTimeLayout)
 	b = append(b, '-')
-	return string(append(b, id...)), nil
+	return string(append(b, id...)), now, nil
 }
 
 // Key returns the object key for a time and an id, as Drop makes it.

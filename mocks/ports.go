@@ -92,6 +92,9 @@ var _ ports.ObjectStore = &ObjectStoreMock{}
 //
 //		// make and configure a mocked ports.ObjectStore
 //		mockedObjectStore := &ObjectStoreMock{
+//			GetFunc: func(ctx context.Context, key string) (ports.Object, error) {
+//				panic("mock out the Get method")
+//			},
 //			PutFunc: func(ctx context.Context, obj ports.Object) error {
 //				panic("mock out the Put method")
 //			},
@@ -102,11 +105,21 @@ var _ ports.ObjectStore = &ObjectStoreMock{}
 //
 //	}
 type ObjectStoreMock struct {
+	// GetFunc mocks the Get method.
+	GetFunc func(ctx context.Context, key string) (ports.Object, error)
+
 	// PutFunc mocks the Put method.
 	PutFunc func(ctx context.Context, obj ports.Object) error
 
 	// calls tracks calls to the methods.
 	calls struct {
+		// Get holds details about calls to the Get method.
+		Get []struct {
+			// Ctx is the ctx argument value.
+			Ctx context.Context
+			// Key is the key argument value.
+			Key string
+		}
 		// Put holds details about calls to the Put method.
 		Put []struct {
 			// Ctx is the ctx argument value.
@@ -115,7 +128,44 @@ type ObjectStoreMock struct {
 			Obj ports.Object
 		}
 	}
+	lockGet sync.RWMutex
 	lockPut sync.RWMutex
+}
+
+// Get calls GetFunc.
+func (mock *ObjectStoreMock) Get(ctx context.Context, key string) (ports.Object, error) {
+	if mock.GetFunc == nil {
+		panic("ObjectStoreMock.GetFunc: method is nil but ObjectStore.Get was just called")
+	}
+	callInfo := struct {
+		Ctx context.Context
+		Key string
+	}{
+		Ctx: ctx,
+		Key: key,
+	}
+	mock.lockGet.Lock()
+	mock.calls.Get = append(mock.calls.Get, callInfo)
+	mock.lockGet.Unlock()
+	return mock.GetFunc(ctx, key)
+}
+
+// GetCalls gets all the calls that were made to Get.
+// Check the length with:
+//
+//	len(mockedObjectStore.GetCalls())
+func (mock *ObjectStoreMock) GetCalls() []struct {
+	Ctx context.Context
+	Key string
+} {
+	var calls []struct {
+		Ctx context.Context
+		Key string
+	}
+	mock.lockGet.RLock()
+	calls = mock.calls.Get
+	mock.lockGet.RUnlock()
+	return calls
 }
 
 // Put calls PutFunc.

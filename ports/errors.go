@@ -8,19 +8,23 @@ import (
 // Error codes. Each names one reason a drop did not succeed; the inbound adapters map them to
 // HTTP statuses in one table, and the request log reports them as the reason.
 const (
-	EUnauthorizedCDN  = "unauthorized_cdn"  // the CDN header is missing, malformed or wrong
-	EUnauthorizedAuth = "unauthorized_auth" // the authorization header is missing, malformed or wrong
-	EMethod           = "method"            // the method is not POST
-	ELengthRequired   = "length_required"   // there is no content-length header
-	EBadLength        = "bad_length"        // content-length is not a non-negative decimal integer
-	ETooLarge         = "too_large"         // the payload is over the limit
-	ENoBody           = "no_body"           // the request carries no body at all
-	EBadBase64        = "bad_base64"        // the body says it is base64 and is not
-	EBadBody          = "bad_body"          // the body could not be read
-	EBadDigest        = "bad_digest"        // Content-Digest or Content-MD5 is malformed or does not match the body
-	EStorage          = "storage"           // the object store failed; the drop may be retried
-	EConflict         = "conflict"          // the object store already holds the key
-	EInternal         = "internal"          // anything else
+	EUnauthorizedCDN   = "unauthorized_cdn"    // the CDN header is missing, malformed or wrong
+	EUnauthorizedAuth  = "unauthorized_auth"   // the authorization header is missing, malformed or wrong
+	EMethod            = "method"              // the method is not POST
+	ELengthRequired    = "length_required"     // there is no content-length header
+	EBadLength         = "bad_length"          // content-length is not a non-negative decimal integer
+	ETooLarge          = "too_large"           // the payload is over the limit
+	ENoBody            = "no_body"             // the request carries no body at all
+	EBadBase64         = "bad_base64"          // the body says it is base64 and is not
+	EBadBody           = "bad_body"            // the body could not be read
+	EBadDigest         = "bad_digest"          // Content-Digest or Content-MD5 is malformed or does not match the body
+	EBadIdempotencyKey = "bad_idempotency_key" // the Idempotency-Key header is malformed
+	EIdempotencyReused = "idempotency_reused"  // the Idempotency-Key was used for another payload
+	EStorage           = "storage"             // the object store failed; the drop may be retried
+	EConflict          = "conflict"            // the object store already holds the key (or another version of it)
+	ENotFound          = "not_found"           // the object store holds no such key
+	EConcurrent        = "concurrent"          // a concurrent conditional write of the key conflicted; retry
+	EInternal          = "internal"            // anything else
 )
 
 // Error is the one error type of the core. Code is for programs (and the status table at the

@@ -50,6 +50,7 @@ type DropResult struct {
 	Size          int           // the payload's length in bytes
 	Client        string        // the name of the client whose token was accepted
 	StoreDuration time.Duration // how long the store took; 0 if it was not called
+	Replayed      bool          // an idempotent retry of a drop already stored: nothing new was stored
 }
 
 // Object is what the core asks a store to keep. Data is read-only: a store must not modify
@@ -60,7 +61,13 @@ type Object struct {
 	ContentType string            // the payload's media type
 	Client      string            // the name of the client that dropped it (S3: x-amz-meta-client)
 	SHA256      [sha256.Size]byte // the SHA-256 of Data; S3 checks it on arrival and keeps it
+
+	ETag    string // set by Get: the object's version, to replace it with IfMatch
+	IfMatch string // for Put: replace the object of this ETag rather than create one
 }
+
+// RecordPrefix is the reserved key prefix of the idempotency records.
+const RecordPrefix = ".idempotency/"
 
 // ObjectStore keeps objects. Implementations must be safe for concurrent use.
 type ObjectStore interface {
@@ -68,7 +75,15 @@ type ObjectStore interface {
 	// reports an existing key as an *Error with code EConflict. A failed Put leaves no object,
 	// nor any part of one, under the key. When obj.SHA256 is set, a store refuses Data that
 	// does not match it (S3 checks it on arrival) and keeps it with the object.
+	//
+	// With obj.IfMatch set, Put instead replaces the object under obj.Key, atomically, only if
+	// its ETag is obj.IfMatch: another ETag is EConflict, no object is ENotFound. A write that
+	// raced another conditional write of the key may fail with EConcurrent: retry it.
 	Put(ctx context.Context, obj Object) error
+
+	// Get returns the object under key, with its ETag. No object is an *Error with code
+	// ENotFound. The service reads only its idempotency records (RecordPrefix).
+	Get(ctx context.Context, key string) (Object, error)
 }
 
 // Clock tells the time; keys are made from it.

@@ -30,7 +30,7 @@ func CheckInvariants(t *testing.T, header Values, status int, body string, store
 	t.Helper()
 	keys := store.Keys()
 	for _, k := range keys {
-		if b, _ := store.Get(k); len(b) > domain.DefaultMaxBytes {
+		if b, _ := store.Data(k); len(b) > domain.DefaultMaxBytes {
 			t.Fatalf("stored %d bytes, over the limit of %d", len(b), domain.DefaultMaxBytes)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -21,6 +23,7 @@ import (
 // Store keeps objects as files under a folder. Files are 0600 and folders 0700.
 type Store struct {
 	dir string
+	mu  sync.Mutex // serializes replacements (IfMatch) within this process
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -54,29 +57,22 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if obj.SHA256 != ([sha256.Size]byte{}) && sha256.Sum256(obj.Data) != obj.SHA256 {
 		return ports.Errorf(ports.EBadDigest, "The data does not match its SHA-256")
 	}
+	if obj.IfMatch != "" {
+		return s.replace(ctx, path, obj)
+	}
 	dir := filepath.Dir(path)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, err)
 	}
-	tmp, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(obj.Data)
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	tmp, err := writeTemp(dir, obj.Data)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", obj.Key, err)
 	}
+	defer os.Remove(tmp)
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := os.Link(tmp.Name(), path); err != nil {
+	if err := os.Link(tmp, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
 		}
@@ -109,20 +105,10 @@ func writeAttrs(path string, obj ports.Object) error {
 	if err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return fmt.Errorf("create temporary file: %w", err)
-	}
-	defer os.Remove(tmp.Name())
-	_, err = tmp.Write(b)
+	tmp, err := writeTemp(filepath.Dir(path), b)
 	if err == nil {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), attrsPath(path))
+		defer os.Remove(tmp)
+		err = os.Rename(tmp, attrsPath(path))
 	}
 	if err != nil {
 		return fmt.Errorf("write attributes of %s: %w", filepath.Base(path), err)
@@ -130,10 +116,92 @@ func writeAttrs(path string, obj ports.Object) error {
 	return nil
 }
 
+// writeTemp writes data to a new hidden temporary file in dir, synced, and returns its path.
+// The caller removes it.
+func writeTemp(dir string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(f.Name())
+		return "", err
+	}
+	return f.Name(), nil
+}
+
+// replace writes obj over the object at path if that object's ETag is obj.IfMatch: the new
+// bytes go to a synced temporary file that is renamed over the old one (atomic), under the
+// store's lock, so that of two replacements of one version only one wins. The lock holds
+// within this process: run one process per folder.
+func (s *Store) replace(ctx context.Context, path string, obj ports.Object) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return ports.Errorf(ports.ENotFound, "No object under this key")
+	case err != nil:
+		return fmt.Errorf("read %s: %w", obj.Key, err)
+	case etag(old) != obj.IfMatch:
+		return ports.Errorf(ports.EConflict, "The object under this key has another version")
+	}
+	dir := filepath.Dir(path)
+	tmp, err := writeTemp(dir, obj.Data)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", obj.Key, err)
+	}
+	defer os.Remove(tmp)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replace %s: %w", obj.Key, err)
+	}
+	if err := writeAttrs(path, obj); err != nil {
+		return err
+	}
+	return syncDir(dir)
+}
+
+// etag is a version of an object's bytes: their SHA-256, as S3's is (for simple uploads) their
+// MD5.
+func etag(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// Get returns the object under key with its attributes and ETag.
+func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
+	if err := ctx.Err(); err != nil {
+		return ports.Object{}, err
+	}
+	path, err := s.path(key)
+	if err != nil {
+		return ports.Object{}, err
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return ports.Object{}, ports.Errorf(ports.ENotFound, "No object under this key")
+	}
+	o, ok := s.Object(key)
+	if !ok {
+		return ports.Object{}, fmt.Errorf("read %s", key)
+	}
+	return o, nil
+}
+
 // path maps a key to a file below the folder, refusing keys that would leave it or name a
 // hidden file (hidden names are the store's temporary files).
 func (s *Store) path(key string) (string, error) {
-	for _, seg := range strings.Split(key, "/") {
+	rest, _ := strings.CutPrefix(key, ports.RecordPrefix) // the one hidden folder allowed
+	for _, seg := range strings.Split(rest, "/") {
 		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".") || strings.ContainsRune(seg, 0) {
 			return "", fmt.Errorf("key %q cannot be a path below the storage folder", key)
 		}
@@ -153,8 +221,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Get returns the data under key, and whether there is an object.
-func (s *Store) Get(key string) ([]byte, bool) {
+// Data returns the data under key, and whether there is an object.
+func (s *Store) Data(key string) ([]byte, bool) {
 	o, ok := s.Object(key)
 	return o.Data, ok
 }
@@ -170,7 +238,7 @@ func (s *Store) Object(key string) (ports.Object, bool) {
 	if err != nil {
 		return ports.Object{}, false
 	}
-	o := ports.Object{Key: key, Data: b}
+	o := ports.Object{Key: key, Data: b, ETag: etag(b)}
 	var a attrs
 	if raw, err := os.ReadFile(attrsPath(path)); err == nil && json.Unmarshal(raw, &a) == nil {
 		o.ContentType, o.Client = a.ContentType, a.Client
@@ -181,14 +249,19 @@ func (s *Store) Object(key string) (ports.Object, bool) {
 	return o, true
 }
 
-// Keys returns every key, sorted; temporary files are not objects.
+// Keys returns every key, sorted; temporary files, attributes and idempotency records are not
+// objects.
 func (s *Store) Keys() ([]string, error) {
 	var keys []string
 	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if d.IsDir() || strings.HasPrefix(d.Name(), ".") {
+		hidden := strings.HasPrefix(d.Name(), ".") && path != s.dir
+		switch {
+		case d.IsDir() && hidden:
+			return filepath.SkipDir // the idempotency records are not objects
+		case d.IsDir() || hidden:
 			return nil
 		}
 		rel, err := filepath.Rel(s.dir, path)

@@ -30,15 +30,17 @@ func keys(t *testing.T, s *fsstore.Store) []string {
 	return k
 }
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Harness {
-		s := newStore(t)
-		return storetest.Harness{
-			Store: s,
-			Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
-			Keys:  func(t *testing.T) []string { return keys(t, s) },
-		}
-	})
+func TestContract(t *testing.T) { storetest.Run(t, harness) }
+
+func TestIdempotency(t *testing.T) { storetest.RunIdempotency(t, harness) }
+
+func harness(t *testing.T) storetest.Harness {
+	s := newStore(t)
+	return storetest.Harness{
+		Store: s,
+		Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
+		Keys:  func(t *testing.T) []string { return keys(t, s) },
+	}
 }
 
 // TestPermissionsAndNoLeftovers: folders 0700, files 0600, no temporary file left behind.

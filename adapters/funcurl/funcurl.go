@@ -63,7 +63,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctio
 	}
 	h.rec.Drop(ctx, requestID, res, err, time.Since(start))
 
-	reply := httpapi.ReplyTo(err)
+	reply := httpapi.ReplyTo(res, err)
 	return events.LambdaFunctionURLResponse{StatusCode: reply.Status, Headers: reply.Header, Body: reply.Body}, nil
 }
 

@@ -123,7 +123,7 @@ func TestFixtures(t *testing.T) {
 			if len(keys) != 1 {
 				t.Fatalf("stored %d objects, want 1", len(keys))
 			}
-			if b, _ := store.Get(keys[0]); !bytes.Equal(b, tt.stored) {
+			if b, _ := store.Data(keys[0]); !bytes.Equal(b, tt.stored) {
 				t.Errorf("stored %q, want %q", b, tt.stored)
 			}
 		})

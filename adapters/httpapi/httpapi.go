@@ -15,19 +15,23 @@ import (
 
 // statuses maps each error code of the core to its HTTP status.
 var statuses = map[string]int{
-	ports.EUnauthorizedCDN:  http.StatusUnauthorized,
-	ports.EUnauthorizedAuth: http.StatusUnauthorized,
-	ports.EMethod:           http.StatusMethodNotAllowed,
-	ports.ELengthRequired:   http.StatusLengthRequired,
-	ports.EBadLength:        http.StatusBadRequest,
-	ports.ETooLarge:         http.StatusRequestEntityTooLarge,
-	ports.ENoBody:           http.StatusBadRequest,
-	ports.EBadBase64:        http.StatusBadRequest,
-	ports.EBadBody:          http.StatusBadRequest,
-	ports.EBadDigest:        http.StatusBadRequest,
-	ports.EStorage:          http.StatusServiceUnavailable,
-	ports.EConflict:         http.StatusConflict,
-	ports.EInternal:         http.StatusInternalServerError,
+	ports.EUnauthorizedCDN:   http.StatusUnauthorized,
+	ports.EUnauthorizedAuth:  http.StatusUnauthorized,
+	ports.EMethod:            http.StatusMethodNotAllowed,
+	ports.ELengthRequired:    http.StatusLengthRequired,
+	ports.EBadLength:         http.StatusBadRequest,
+	ports.ETooLarge:          http.StatusRequestEntityTooLarge,
+	ports.ENoBody:            http.StatusBadRequest,
+	ports.EBadBase64:         http.StatusBadRequest,
+	ports.EBadBody:           http.StatusBadRequest,
+	ports.EBadDigest:         http.StatusBadRequest,
+	ports.EBadIdempotencyKey: http.StatusBadRequest,
+	ports.EIdempotencyReused: http.StatusUnprocessableEntity,
+	ports.EStorage:           http.StatusServiceUnavailable,
+	ports.EConflict:          http.StatusConflict,
+	ports.ENotFound:          http.StatusNotFound,
+	ports.EConcurrent:        http.StatusServiceUnavailable,
+	ports.EInternal:          http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status for an error code; 500 for a code it does not know.
@@ -45,11 +49,16 @@ type Reply struct {
 	Body   string
 }
 
-// ReplyTo returns the answer for a drop that ended with err (nil: stored). A refusal's body is
-// the core's message, which says what to fix and never holds a secret.
-func ReplyTo(err error) Reply {
+// ReplyTo returns the answer for a drop that ended with res and err (nil: stored, or found
+// stored by an earlier attempt with the same Idempotency-Key). A refusal's body is the core's
+// message, which says what to fix and never holds a secret.
+func ReplyTo(res ports.DropResult, err error) Reply {
 	if err == nil {
-		return Reply{Status: http.StatusAccepted, Header: map[string]string{"Content-Type": "text/plain"}}
+		r := Reply{Status: http.StatusAccepted, Header: map[string]string{"Content-Type": "text/plain"}}
+		if res.Replayed {
+			r.Header["Idempotent-Replayed"] = "true"
+		}
+		return r
 	}
 	r := Reply{
 		Status: Status(ports.ErrorCode(err)),
@@ -65,9 +74,12 @@ func ReplyTo(err error) Reply {
 	return r
 }
 
-// Outcome names how a drop ended, for logs and metrics.
-func Outcome(err error) string {
+// Outcome names how a drop ended, for logs and metrics: stored, replayed (an idempotent retry
+// of a drop already stored), rejected (4xx) or failed (5xx).
+func Outcome(res ports.DropResult, err error) string {
 	switch {
+	case err == nil && res.Replayed:
+		return "replayed"
 	case err == nil:
 		return "stored"
 	case Status(ports.ErrorCode(err)) >= 500:
@@ -115,7 +127,7 @@ func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResu
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
-		slog.String("outcome", Outcome(err)),
+		slog.String("outcome", Outcome(res, err)),
 		slog.Int("status", status),
 	)
 	level := slog.LevelInfo
@@ -132,6 +144,9 @@ func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResu
 	}
 	if res.Key != "" {
 		attrs = append(attrs, slog.String("key", res.Key), slog.Int("bytes", res.Size))
+	}
+	if res.Replayed {
+		attrs = append(attrs, slog.Bool("replayed", true))
 	}
 	attrs = append(attrs, slog.Float64("duration_ms", ms(took)))
 	if res.StoreDuration > 0 {
@@ -191,7 +206,7 @@ func (r Recorder) metrics(attrs []slog.Attr, hasReason bool, res ports.DropResul
 	if hasReason {
 		variant |= withReason
 	}
-	if res.Key != "" {
+	if res.Key != "" && !res.Replayed {
 		variant |= withBytes
 		attrs = append(attrs, slog.Int(MetricPayloadBytes, res.Size))
 	}

@@ -24,6 +24,7 @@ func TestStatus(t *testing.T) {
 		{ports.ELengthRequired, 411}, {ports.EBadLength, 400}, {ports.ETooLarge, 413},
 		{ports.ENoBody, 400}, {ports.EBadBase64, 400}, {ports.EBadBody, 400}, {ports.EBadDigest, 400},
 		{ports.EStorage, 503}, {ports.EConflict, 409}, {ports.EInternal, 500}, {"unknown", 500},
+		{ports.EBadIdempotencyKey, 400}, {ports.EIdempotencyReused, 422}, {ports.EConcurrent, 503},
 	}
 	for _, tt := range tests {
 		if got := httpapi.Status(tt.code); got != tt.want {
@@ -46,7 +47,7 @@ func TestReplyTo(t *testing.T) {
 		{"internal detail hidden", errors.New("db password=x"), 500, "Internal error", map[string]string{"Content-Type": "text/plain; charset=utf-8"}},
 	}
 	for _, tt := range tests {
-		got := httpapi.ReplyTo(tt.err)
+		got := httpapi.ReplyTo(ports.DropResult{}, tt.err)
 		if got.Status != tt.status || got.Body != tt.body {
 			t.Errorf("%s: got %d %q, want %d %q", tt.name, got.Status, got.Body, tt.status, tt.body)
 		}
@@ -156,4 +157,22 @@ func TestNewRecorderSameLines(t *testing.T) {
 			t.Errorf("NewRecorder declares %v, Recorder %v", da, db)
 		}
 	}
+}
+
+func TestReplayed(t *testing.T) {
+	res := ports.DropResult{Key: "k", Size: 1, Replayed: true}
+	if got := httpapi.ReplyTo(res, nil); got.Status != 202 || got.Header["Idempotent-Replayed"] != "true" {
+		t.Errorf("replay reply %+v, want 202 with Idempotent-Replayed: true", got)
+	}
+	if got := httpapi.ReplyTo(ports.DropResult{Key: "k"}, nil); got.Header["Idempotent-Replayed"] != "" {
+		t.Errorf("a first drop says Idempotent-Replayed: %+v", got)
+	}
+	var buf bytes.Buffer
+	httpapi.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Drop(context.Background(), "r", res, nil, time.Millisecond)
+	var line map[string]any
+	json.Unmarshal(buf.Bytes(), &line)
+	if line["outcome"] != "replayed" || line["replayed"] != true || line["PayloadBytes"] != nil {
+		t.Errorf("replay line %s: want outcome replayed, replayed true, no PayloadBytes (nothing new stored)", buf.String())
+	}
+	droptest.CheckEMF(t, line, "NS")
 }

@@ -76,7 +76,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	h.rec.Drop(ctx, id, res, err, time.Since(start))
 
-	reply := httpapi.ReplyTo(err)
+	reply := httpapi.ReplyTo(res, err)
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
 	}

@@ -150,7 +150,7 @@ func TestRealServerDrop(t *testing.T) {
 	if len(keys) != 1 {
 		t.Fatalf("%d objects, want 1", len(keys))
 	}
-	if b, _ := store.Get(keys[0]); string(b) != "hello, dropbox" {
+	if b, _ := store.Data(keys[0]); string(b) != "hello, dropbox" {
 		t.Errorf("stored %q", b)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"sort"
+	"strconv"
 	"sync"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -16,6 +17,7 @@ import (
 type Store struct {
 	mu      sync.Mutex
 	objects map[string]ports.Object
+	version int // the last ETag given
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -23,8 +25,8 @@ var _ ports.ObjectStore = (*Store)(nil)
 // New returns an empty store.
 func New() *Store { return &Store{} }
 
-// Put stores a copy of obj under obj.Key, unless the key exists or the data does not match
-// obj.SHA256.
+// Put stores a copy of obj under obj.Key: created unless the key exists, or with obj.IfMatch,
+// replacing the object of that ETag. Data that does not match obj.SHA256 is refused.
 func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -34,15 +36,34 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if _, ok := s.objects[obj.Key]; ok {
+	old, exists := s.objects[obj.Key]
+	switch {
+	case obj.IfMatch == "" && exists:
 		return ports.Errorf(ports.EConflict, "An object already exists under this key")
+	case obj.IfMatch != "" && !exists:
+		return ports.Errorf(ports.ENotFound, "No object under this key")
+	case obj.IfMatch != "" && old.ETag != obj.IfMatch:
+		return ports.Errorf(ports.EConflict, "The object under this key has another version")
 	}
 	if s.objects == nil {
 		s.objects = make(map[string]ports.Object)
 	}
-	obj.Data = bytes.Clone(obj.Data)
+	s.version++
+	obj.Data, obj.IfMatch, obj.ETag = bytes.Clone(obj.Data), "", strconv.Itoa(s.version)
 	s.objects[obj.Key] = obj
 	return nil
+}
+
+// Get returns a copy of the object under key.
+func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
+	if err := ctx.Err(); err != nil {
+		return ports.Object{}, err
+	}
+	o, ok := s.Object(key)
+	if !ok {
+		return ports.Object{}, ports.Errorf(ports.ENotFound, "No object under this key")
+	}
+	return o, nil
 }
 
 // Object returns a copy of the object under key, with its attributes, and whether there is one.
@@ -54,8 +75,8 @@ func (s *Store) Object(key string) (ports.Object, bool) {
 	return o, ok
 }
 
-// Get returns a copy of the data under key, and whether there is an object.
-func (s *Store) Get(key string) ([]byte, bool) {
+// Data returns a copy of the data under key, and whether there is an object.
+func (s *Store) Data(key string) ([]byte, bool) {
 	o, ok := s.Object(key)
 	return o.Data, ok
 }

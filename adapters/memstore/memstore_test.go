@@ -8,13 +8,15 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-func TestContract(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) storetest.Harness {
-		s := memstore.New()
-		return storetest.Harness{
-			Store: s,
-			Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
-			Keys:  func(t *testing.T) []string { return s.Keys() },
-		}
-	})
+func TestContract(t *testing.T) { storetest.Run(t, harness) }
+
+func TestIdempotency(t *testing.T) { storetest.RunIdempotency(t, harness) }
+
+func harness(t *testing.T) storetest.Harness {
+	s := memstore.New()
+	return storetest.Harness{
+		Store: s,
+		Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
+		Keys:  func(t *testing.T) []string { return s.Keys() },
+	}
 }

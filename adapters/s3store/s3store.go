@@ -9,10 +9,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"io"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -60,7 +62,11 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 		Key:           aws.String(obj.Key),
 		Body:          bytes.NewReader(obj.Data),
 		ContentLength: aws.Int64(int64(len(obj.Data))),
-		IfNoneMatch:   aws.String("*"),
+	}
+	if obj.IfMatch != "" {
+		in.IfMatch = aws.String(obj.IfMatch)
+	} else {
+		in.IfNoneMatch = aws.String("*")
 	}
 	if obj.ContentType != "" {
 		in.ContentType = aws.String(obj.ContentType)
@@ -79,12 +85,41 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if errors.As(err, &apiErr) {
 		switch apiErr.ErrorCode() {
 		case "PreconditionFailed":
-			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
+			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key, or another version of it", Err: err}
+		case "NoSuchKey":
+			return &ports.Error{Code: ports.ENotFound, Message: "No object under this key", Err: err}
+		case "ConditionalRequestConflict":
+			return &ports.Error{Code: ports.EConcurrent, Message: "A concurrent write of this key conflicted", Err: err}
 		case "BadDigest", "XAmzContentChecksumMismatch":
 			return &ports.Error{Code: ports.EBadDigest, Message: "The data does not match its SHA-256", Err: err}
 		}
 	}
 	return fmt.Errorf("put s3://%s/%s: %w", s.bucket, obj.Key, err)
+}
+
+// Get reads an object with GetObject (IAM: s3:GetObject, which the service needs only on the
+// idempotency records' prefix).
+func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return ports.Object{}, &ports.Error{Code: ports.ENotFound, Message: "No object under this key", Err: err}
+		}
+		return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		return ports.Object{}, fmt.Errorf("read s3://%s/%s: %w", s.bucket, key, err)
+	}
+	return ports.Object{
+		Key:         key,
+		Data:        data,
+		ContentType: aws.ToString(out.ContentType),
+		Client:      out.Metadata[MetadataClient],
+		ETag:        aws.ToString(out.ETag),
+	}, nil
 }
 
 // MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.

@@ -14,17 +14,24 @@ import (
 )
 
 // TestContractMinIO runs the store contract against real MinIO.
-func TestContractMinIO(t *testing.T) {
+func TestContractMinIO(t *testing.T) { storetest.Run(t, minioHarness(t)) }
+
+// TestIdempotencyMinIO runs the Idempotency-Key contract against real MinIO, whose
+// conditional writes are S3's.
+func TestIdempotencyMinIO(t *testing.T) { storetest.RunIdempotency(t, minioHarness(t)) }
+
+// minioHarness returns a maker of stores, each over a new bucket of the shared MinIO.
+func minioHarness(t *testing.T) func(t *testing.T) storetest.Harness {
 	srv := miniotest.Require(t)
 	client := srv.Client(t)
-	storetest.Run(t, func(t *testing.T) storetest.Harness {
+	return func(t *testing.T) storetest.Harness {
 		bucket := srv.NewBucket(t, client)
 		return storetest.Harness{
 			Store: s3store.New(client, bucket),
 			Get:   func(t *testing.T, key string) (ports.Object, bool) { return miniotest.Object(t, client, bucket, key) },
 			Keys:  func(t *testing.T) []string { return miniotest.Keys(t, client, bucket) },
 		}
-	})
+	}
 }
 
 // fakeS3 answers every request with status and an S3 error document of code, and records

@@ -40,6 +40,9 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("Attributes", func(t *testing.T) { testAttributes(t, newHarness(t)) })
 	t.Run("RefusesWrongSHA256", func(t *testing.T) { testWrongSHA256(t, newHarness(t)) })
 	t.Run("KeysWithSegments", func(t *testing.T) { testSegments(t, newHarness(t)) })
+	t.Run("Get", func(t *testing.T) { testGet(t, newHarness(t)) })
+	t.Run("ReplaceIfMatch", func(t *testing.T) { testReplace(t, newHarness(t)) })
+	t.Run("ConcurrentReplace", func(t *testing.T) { testConcurrentReplace(t, newHarness(t)) })
 }
 
 var keyN struct {
@@ -89,7 +92,7 @@ func testRoundTrip(t *testing.T, h Harness) {
 		}
 		mustGet(t, h, k, tt.data)
 	}
-	if got := len(h.Keys(t)); got != len(tests) {
+	if got := len(objectKeys(t, h)); got != len(tests) {
 		t.Errorf("store holds %d keys, want %d", got, len(tests))
 	}
 }
@@ -133,7 +136,7 @@ func testConcurrentKeys(t *testing.T, h Harness) {
 		}
 		mustGet(t, h, keys[i], []byte(keys[i]))
 	}
-	if got := len(h.Keys(t)); got != n {
+	if got := len(objectKeys(t, h)); got != n {
 		t.Errorf("store holds %d keys, want %d", got, n)
 	}
 }
@@ -214,10 +217,115 @@ func testSegments(t *testing.T, h Harness) {
 		}
 		mustGet(t, h, k, []byte(k))
 	}
-	got := h.Keys(t)
+	got := objectKeys(t, h)
 	slices.Sort(got)
 	slices.Sort(keys)
 	if !slices.Equal(got, keys) {
 		t.Errorf("Keys() = %v, want %v", got, keys)
+	}
+}
+
+// objectKeys returns the harness's keys but for the idempotency records.
+func objectKeys(t *testing.T, h Harness) []string {
+	var keys []string
+	for _, k := range h.Keys(t) {
+		if !strings.HasPrefix(k, ports.RecordPrefix) {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+// testGet: Get reads what Put wrote, with a version; an absent key is ENotFound; records
+// under the reserved prefix are kept like any object.
+func testGet(t *testing.T, h Harness) {
+	ctx := context.Background()
+	if _, err := h.Store.Get(ctx, key()); ports.ErrorCode(err) != ports.ENotFound {
+		t.Errorf("Get of an absent key: %v, want code %q", err, ports.ENotFound)
+	}
+	for _, k := range []string{key(), ports.RecordPrefix + "0123abcd"} {
+		if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("record " + k), ContentType: "application/json"}); err != nil {
+			t.Fatalf("Put(%q): %v", k, err)
+		}
+		got, err := h.Store.Get(ctx, k)
+		if err != nil {
+			t.Fatalf("Get(%q): %v", k, err)
+		}
+		if string(got.Data) != "record "+k || got.ETag == "" {
+			t.Errorf("Get(%q) = %q with ETag %q, want the data and a version", k, got.Data, got.ETag)
+		}
+	}
+	if keys := objectKeys(t, h); len(keys) != 1 {
+		t.Errorf("objects %v, want the one outside %s", keys, ports.RecordPrefix)
+	}
+}
+
+// testReplace: IfMatch replaces exactly the version read, and nothing else.
+func testReplace(t *testing.T, h Harness) {
+	ctx := context.Background()
+	k := ports.RecordPrefix + "replace-" + key()[27:]
+	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := h.Store.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v2"), IfMatch: v1.ETag}); err != nil {
+		t.Fatalf("replace of the version read: %v", err)
+	}
+	v2, err := h.Store.Get(ctx, k)
+	if err != nil || string(v2.Data) != "v2" || v2.ETag == v1.ETag {
+		t.Fatalf("after the replace: %q %q, %v; want v2 with a new version", v2.Data, v2.ETag, err)
+	}
+	err = h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v3"), IfMatch: v1.ETag})
+	if code := ports.ErrorCode(err); code != ports.EConflict {
+		t.Errorf("replace of a stale version: %v, want code %q", err, ports.EConflict)
+	}
+	err = h.Store.Put(ctx, ports.Object{Key: ports.RecordPrefix + "absent", Data: []byte("x"), IfMatch: v1.ETag})
+	if code := ports.ErrorCode(err); code != ports.ENotFound {
+		t.Errorf("replace of an absent key: %v, want code %q", err, ports.ENotFound)
+	}
+	if got, _ := h.Store.Get(ctx, k); string(got.Data) != "v2" {
+		t.Errorf("object is %q after refused replaces, want v2", got.Data)
+	}
+}
+
+// testConcurrentReplace: of several replaces of one version, exactly one wins.
+func testConcurrentReplace(t *testing.T, h Harness) {
+	ctx := context.Background()
+	k := ports.RecordPrefix + "race-" + key()[27:]
+	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := h.Store.Get(ctx, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 8
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			errs[i] = h.Store.Put(ctx, ports.Object{Key: k, Data: []byte(fmt.Sprint("winner ", i)), IfMatch: v1.ETag})
+		})
+	}
+	wg.Wait()
+	winner := -1
+	for i, err := range errs {
+		switch code := ports.ErrorCode(err); {
+		case err == nil && winner >= 0:
+			t.Fatalf("replaces %d and %d of one version both succeeded", winner, i)
+		case err == nil:
+			winner = i
+		case code != ports.EConflict && code != ports.EConcurrent:
+			t.Errorf("replace %d: %v, want success, %q or %q", i, err, ports.EConflict, ports.EConcurrent)
+		}
+	}
+	if winner < 0 {
+		t.Fatal("no replace succeeded")
+	}
+	if got, _ := h.Store.Get(ctx, k); string(got.Data) != fmt.Sprint("winner ", winner) {
+		t.Errorf("object is %q, want the winner's", got.Data)
 	}
 }

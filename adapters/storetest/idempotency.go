@@ -1,0 +1,206 @@
+package storetest
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// Clock is a settable clock for the expiry of idempotency records.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+// Advance moves the clock on.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+// ids makes distinct version-4-shaped ids.
+type ids struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (i *ids) NewID() (string, error) {
+	i.mu.Lock()
+	defer i.mu.Unlock()
+	i.n++
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", i.n), nil
+}
+
+// header is a request's headers, by lower-case name.
+type header map[string]string
+
+func (h header) Get(name string) (string, bool) {
+	v, ok := h[strings.ToLower(name)]
+	return v, ok
+}
+
+type body string
+
+func (b body) Read(max int) ([]byte, error) { return []byte(string(b)[:min(len(b), max+1)]), nil }
+
+// Tokens of the two clients of the idempotency contract.
+const (
+	cdnToken   = "cdn-token"
+	aliceToken = "alice-token"
+	bobToken   = "bob-token"
+)
+
+func credential(name, token string) ports.Credential {
+	return ports.Credential{Name: name, Digest: sha256.Sum256([]byte(token))}
+}
+
+// core returns the drop use-case over the harness's store, with two clients and a clock the
+// test moves.
+func core(t *testing.T, h Harness, clock *Clock) *domain.Service {
+	t.Helper()
+	s, err := domain.New(domain.Config{
+		CDNHeader:      "x-cdn",
+		CDNTokens:      []ports.Credential{credential("cdn", cdnToken)},
+		AuthTokens:     []ports.Credential{credential("alice", aliceToken), credential("bob", bobToken)},
+		IdempotencyTTL: time.Hour,
+	}, h.Store, clock, &ids{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// drop sends payload as token's client with an Idempotency-Key.
+func drop(s *domain.Service, token, key, payload string) (ports.DropResult, error) {
+	return s.Drop(context.Background(), ports.DropRequest{
+		Method: "POST",
+		Header: header{"x-cdn": "Bearer " + cdnToken, "authorization": "Bearer " + token,
+			"content-length": fmt.Sprint(len(payload)), "idempotency-key": key},
+		Body: body(payload),
+	})
+}
+
+// RunIdempotency runs the Idempotency-Key contract of the core against stores made by
+// newHarness: it holds only if the store's create-only writes, reads and IfMatch replaces
+// behave as S3's do.
+func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
+	t.Run("Replay", func(t *testing.T) {
+		h := newHarness(t)
+		s := core(t, h, &Clock{now: time.Now()})
+		first, err := drop(s, aliceToken, "order-1", "payload one")
+		if err != nil || first.Replayed {
+			t.Fatalf("first drop: %+v, %v", first, err)
+		}
+		again, err := drop(s, aliceToken, "order-1", "payload one")
+		if err != nil || !again.Replayed || again.Key != first.Key {
+			t.Fatalf("retry: %+v, %v; want a replay of %s", again, err, first.Key)
+		}
+		wantObjects(t, h, "payload one")
+	})
+	t.Run("OtherPayload", func(t *testing.T) {
+		h := newHarness(t)
+		s := core(t, h, &Clock{now: time.Now()})
+		if _, err := drop(s, aliceToken, "order-1", "payload one"); err != nil {
+			t.Fatal(err)
+		}
+		_, err := drop(s, aliceToken, "order-1", "payload two")
+		if ports.ErrorCode(err) != ports.EIdempotencyReused {
+			t.Fatalf("same key, other payload: %v, want %q", err, ports.EIdempotencyReused)
+		}
+		wantObjects(t, h, "payload one")
+	})
+	t.Run("TwoClients", func(t *testing.T) {
+		h := newHarness(t)
+		s := core(t, h, &Clock{now: time.Now()})
+		for _, token := range []string{aliceToken, bobToken} {
+			if res, err := drop(s, token, "order-1", "same payload"); err != nil || res.Replayed {
+				t.Fatalf("%s: %+v, %v; want a new drop", token, res, err)
+			}
+		}
+		wantObjects(t, h, "same payload", "same payload")
+	})
+	t.Run("Concurrent", func(t *testing.T) {
+		h := newHarness(t)
+		s := core(t, h, &Clock{now: time.Now()})
+		const n = 50
+		var wg sync.WaitGroup
+		results := make([]ports.DropResult, n)
+		errs := make([]error, n)
+		for i := range n {
+			wg.Go(func() { results[i], errs[i] = drop(s, bobToken, "order-9", "the one payload") })
+		}
+		wg.Wait()
+		fresh := 0
+		for i := range n {
+			if errs[i] != nil {
+				t.Fatalf("request %d: %v, want 202", i, errs[i])
+			}
+			if !results[i].Replayed {
+				fresh++
+			}
+			if results[i].Key != results[0].Key {
+				t.Errorf("request %d answered key %s, request 0 %s", i, results[i].Key, results[0].Key)
+			}
+		}
+		if fresh != 1 {
+			t.Errorf("%d requests stored the payload, want 1 (the others replays)", fresh)
+		}
+		wantObjects(t, h, "the one payload")
+	})
+	t.Run("Expiry", func(t *testing.T) {
+		h := newHarness(t)
+		clock := &Clock{now: time.Now()}
+		s := core(t, h, clock)
+		if _, err := drop(s, aliceToken, "order-1", "payload one"); err != nil {
+			t.Fatal(err)
+		}
+		clock.Advance(59 * time.Minute)
+		if res, err := drop(s, aliceToken, "order-1", "payload one"); err != nil || !res.Replayed {
+			t.Fatalf("within the TTL: %+v, %v; want a replay", res, err)
+		}
+		clock.Advance(2 * time.Minute)
+		res, err := drop(s, aliceToken, "order-1", "payload one")
+		if err != nil || res.Replayed {
+			t.Fatalf("after the TTL: %+v, %v; want a new drop", res, err)
+		}
+		if again, err := drop(s, aliceToken, "order-1", "payload one"); err != nil || !again.Replayed || again.Key != res.Key {
+			t.Fatalf("retry of the new drop: %+v, %v; want a replay of %s", again, err, res.Key)
+		}
+		wantObjects(t, h, "payload one", "payload one")
+	})
+}
+
+// wantObjects asserts that the store holds exactly these payloads (records aside).
+func wantObjects(t *testing.T, h Harness, payloads ...string) {
+	t.Helper()
+	keys := objectKeys(t, h)
+	var got []string
+	for _, k := range keys {
+		o, ok := h.Get(t, k)
+		if !ok {
+			t.Fatalf("listed %s, cannot get it", k)
+		}
+		got = append(got, string(o.Data))
+	}
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(payloads))
+	if !slices.Equal(got, want) {
+		t.Errorf("store holds %q, want %q", got, want)
+	}
+}

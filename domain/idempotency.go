@@ -1,0 +1,219 @@
+package domain
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// IdempotencyHeader carries a client's key for a drop it may retry (IETF httpapi draft "The
+// Idempotency-Key HTTP Header Field").
+const IdempotencyHeader = "idempotency-key"
+
+// DefaultIdempotencyTTL is how long an Idempotency-Key holds: after it, a retry is a new drop.
+const DefaultIdempotencyTTL = 24 * time.Hour
+
+// maxAttempts bounds the steps retried on write contention within one request.
+const maxAttempts = 8
+
+// record is what the core writes under ports.RecordPrefix for an Idempotency-Key: which
+// payload the key was first used for, and where that payload goes.
+type record struct {
+	Version int       `json:"v"`
+	SHA256  string    `json:"sha256"` // standard base64 of the payload's SHA-256
+	Key     string    `json:"key"`    // the payload's object key, chosen at the first attempt
+	Created time.Time `json:"created"`
+	Client  string    `json:"client"` // for people reading the bucket; the scope is the token
+}
+
+// idempotencyKey returns the request's Idempotency-Key, if it has one: 1 to 255 visible ASCII
+// characters, bare or as a structured-field string ("…", as the draft writes it).
+func idempotencyKey(h ports.Header) (string, bool, error) {
+	v, ok := h.Get(IdempotencyHeader)
+	if !ok {
+		return "", false, nil
+	}
+	v = strings.TrimSpace(v)
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	if len(v) < 1 || len(v) > 255 || strings.IndexFunc(v, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
+		return "", false, ports.Errorf(ports.EBadIdempotencyKey, "The Idempotency-Key header must be 1 to 255 visible ASCII characters")
+	}
+	return v, true, nil
+}
+
+// recordKey is where the record of a key lives. It is scoped to the token entry that made the
+// request (two clients may use the same key), and hashed, so that no key a client chose, nor
+// anything of its token, appears in the bucket.
+func recordKey(cred ports.Credential, key string) string {
+	h := sha256.New()
+	h.Write(cred.Digest[:])
+	h.Write([]byte(key))
+	return ports.RecordPrefix + hex.EncodeToString(h.Sum(nil))
+}
+
+// dropOnce stores obj at most once per Idempotency-Key, however often and however
+// concurrently the client retries, with two create-only writes and no database:
+//
+//  1. Claim the key: write a new record {the payload's SHA-256, a new object key} under the
+//     record's key, create-only. Success: this is the first attempt; go to 3 with the new
+//     record.
+//  2. The key is claimed already: read the record. If it is older than the TTL (or unreadable),
+//     replace it with the new record, only if it is still the version read (IfMatch), and go
+//     to 3 with the new record: the retry is a new drop. If its SHA-256 is not this payload's,
+//     refuse with 422: the key was used for another payload. Otherwise go to 3 with it.
+//  3. Write the payload create-only at the record's object key. Success: stored now, by this
+//     attempt. The key exists: an earlier attempt stored it; answer as a replay
+//     (Idempotent-Replayed: true) and store nothing new.
+//
+// Why no failure loses an accepted drop or stores one twice: the payload is only ever written
+// create-only at the key its record names, and a record names one key for its whole life, so
+// however many attempts reach step 3 with that record, one write succeeds and the others find
+// it stored. Step by step:
+//
+//   - A crash, or a storage error, before or during step 1 leaves no record, or the record
+//     (S3 writes are atomic, and an error may hide a success). The client got no 202. Its
+//     retry either claims the key anew (no record) or finds the record (step 2) and goes on.
+//   - A failure reading the record in step 2 changes nothing: 503, and the retry reads again.
+//   - A crash or error between the record and the payload (before or during step 3) leaves
+//     the record without the payload, or with it. The client got no 202. Its retry finds the
+//     record, same SHA-256, and step 3 either writes the payload now (the earlier attempt died
+//     before it) or finds it written (replay). Either way the payload is stored exactly once,
+//     at the key the record chose: its time is the first attempt's.
+//   - A failed replacement of an expired record (step 2) is the same as a failed claim: the
+//     old record, or the new one, is in force, and the retry follows it.
+//   - Concurrent attempts: one claim wins the create-only write (or the IfMatch replace); the
+//     others read the winner's record and meet at step 3, where one payload write wins. A 409
+//     from S3 (a concurrent conditional write) is retried after a short pause, at most
+//     maxAttempts times in all.
+//
+// Limits: records outlive the TTL until S3's lifecycle removes them (the code checks their age
+// too); a retry after the TTL is a new drop. The filesystem store's replace is atomic within
+// one process. The scope is the token entry: a token rotated mid-retry starts a new scope.
+func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred ports.Credential, key string) (objectKey string, replayed bool, err error) {
+	rk := recordKey(cred, key)
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return "", false, err
+			}
+		}
+		fresh, err := s.newRecord(obj, cred, rk)
+		if err != nil {
+			return "", false, err
+		}
+
+		// 1. Claim the key.
+		err = s.store.Put(ctx, fresh.Object)
+		switch ports.ErrorCode(err) {
+		case "":
+			return s.putPayload(ctx, obj, fresh.Record.Key)
+		case ports.EConcurrent:
+			continue
+		case ports.EConflict:
+		default:
+			return "", false, err
+		}
+
+		// 2. Read the claim.
+		cur, err := s.store.Get(ctx, rk)
+		switch ports.ErrorCode(err) {
+		case "":
+		case ports.ENotFound: // removed meanwhile (expired): claim again
+			continue
+		default:
+			return "", false, err
+		}
+		var rec record
+		if json.Unmarshal(cur.Data, &rec) != nil || rec.Key == "" || s.clock.Now().Sub(rec.Created) > s.cfg.IdempotencyTTL {
+			fresh.IfMatch = cur.ETag
+			err := s.store.Put(ctx, fresh.Object)
+			switch ports.ErrorCode(err) {
+			case "":
+				return s.putPayload(ctx, obj, fresh.Record.Key)
+			case ports.EConflict, ports.ENotFound, ports.EConcurrent: // replaced or removed meanwhile
+				continue
+			default:
+				return "", false, err
+			}
+		}
+		if rec.SHA256 != base64.StdEncoding.EncodeToString(obj.SHA256[:]) {
+			return "", false, ports.Errorf(ports.EIdempotencyReused,
+				"The Idempotency-Key was already used for another payload: use a new key for a new payload")
+		}
+
+		// 3. Complete the drop, or find it complete.
+		return s.putPayload(ctx, obj, rec.Key)
+	}
+	return "", false, errors.New("the idempotency record stayed contended")
+}
+
+// claim is a record and the object that stores it.
+type claim struct {
+	ports.Object
+	Record record
+}
+
+// newRecord returns a new record for obj, with a new object key, as the object to write at
+// rk.
+func (s *Service) newRecord(obj ports.Object, cred ports.Credential, rk string) (claim, error) {
+	key, now, err := s.newKey()
+	if err != nil {
+		return claim{}, err
+	}
+	rec := record{Version: 1, SHA256: base64.StdEncoding.EncodeToString(obj.SHA256[:]), Key: key, Created: now, Client: cred.Name}
+	data, err := json.Marshal(rec)
+	if err != nil {
+		return claim{}, err
+	}
+	return claim{Object: ports.Object{Key: rk, Data: data, ContentType: "application/json", Client: cred.Name, SHA256: sha256.Sum256(data)}, Record: rec}, nil
+}
+
+// putPayload writes the payload create-only at key: stored now, or found stored (a replay). A
+// concurrent conditional write of the same key is retried.
+func (s *Service) putPayload(ctx context.Context, obj ports.Object, key string) (string, bool, error) {
+	obj.Key = key
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return "", false, err
+			}
+		}
+		err := s.store.Put(ctx, obj)
+		switch ports.ErrorCode(err) {
+		case "":
+			return key, false, nil
+		case ports.EConflict:
+			return key, true, nil
+		case ports.EConcurrent:
+			continue
+		default:
+			return "", false, err
+		}
+	}
+	return "", false, fmt.Errorf("the payload's key stayed contended")
+}
+
+// pause waits a short, growing, jittered while before a retried step, or until ctx ends.
+func pause(ctx context.Context, attempt int) error {
+	d := time.Duration(attempt) * 10 * time.Millisecond
+	d += rand.N(d)
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
