@@ -131,8 +131,17 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != 0.0 {
 		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)
 	}
-	if got := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Fn::If", 0); got != "HasExpiry" {
-		t.Errorf("lifecycle rule is not conditional on HasExpiry: %v", got)
+	rules := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules")
+	records := object{"Id": "expire-idempotency-records", "Status": "Enabled", "Prefix": ports.RecordPrefix, "ExpirationInDays": ref("IdempotencyTtlDays")}
+	if got := get(t, rules, 0); !reflect.DeepEqual(got, records) {
+		t.Errorf("first lifecycle rule %v, want %v", got, records)
+	}
+	ttl := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables", "IDEMPOTENCY_TTL")
+	if !reflect.DeepEqual(ttl, object{"Fn::Sub": "${IdempotencyTtlDays}d"}) {
+		t.Errorf("IDEMPOTENCY_TTL = %v, want the same days as the records' lifecycle rule", ttl)
+	}
+	if got := get(t, rules, 1, "Fn::If", 0); got != "HasExpiry" {
+		t.Errorf("the drops' lifecycle rule is not conditional on HasExpiry: %v", got)
 	}
 
 	policy := get(t, tmpl, "Resources", "DropBucketPolicy", "Properties")
@@ -150,8 +159,9 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 	}
 }
 
-// TestRoleGrantsOnlyPutObject: the execution role's only S3 action is s3:PutObject on the
-// bucket's objects; besides, it writes its own log group, and nothing else.
+// TestRoleGrantsOnlyPutObject: the execution role's S3 actions are s3:PutObject on the
+// bucket's objects and s3:GetObject on the idempotency records only; besides, it writes its own
+// log group, and nothing else.
 func TestRoleGrantsOnlyPutObject(t *testing.T) {
 	tmpl, _ := load(t)
 	role := get(t, tmpl, "Resources", "FunctionRole", "Properties").(object)
@@ -179,9 +189,13 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 				switch {
 				case strings.Contains(a, "*"):
 					t.Errorf("wildcard action %s", a)
-				case strings.HasPrefix(a, "s3:"):
-					if a != "s3:PutObject" || !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/*"}) {
-						t.Errorf("S3 grant %s on %v; want only s3:PutObject on ${DropBucket.Arn}/*", a, st["Resource"])
+				case a == "s3:PutObject":
+					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/*"}) {
+						t.Errorf("s3:PutObject on %v; want ${DropBucket.Arn}/*", st["Resource"])
+					}
+				case a == "s3:GetObject":
+					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + ports.RecordPrefix + "*"}) {
+						t.Errorf("s3:GetObject on %v; want the idempotency records only", st["Resource"])
 					}
 				case strings.HasPrefix(a, "logs:"):
 					if !reflect.DeepEqual(st["Resource"], getAtt("FunctionLogGroup", "Arn")) {
@@ -194,7 +208,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 		}
 	}
 	sort.Strings(actions)
-	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:PutObject"}; !slices.Equal(actions, want) {
+	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:PutObject"}; !slices.Equal(actions, want) {
 		t.Errorf("actions = %v, want %v", actions, want)
 	}
 }
@@ -233,8 +247,10 @@ func TestEnvironmentMatchesSettings(t *testing.T) {
 	var got []string
 	for k, v := range vars {
 		got = append(got, k)
-		if _, isRef := v.(object)["Ref"]; !isRef {
-			t.Errorf("%s = %v, want a Ref to a parameter or resource", k, v)
+		_, isRef := v.(object)["Ref"]
+		_, isSub := v.(object)["Fn::Sub"]
+		if !isRef && !isSub {
+			t.Errorf("%s = %v, want it from a parameter or resource", k, v)
 		}
 	}
 	var buf bytes.Buffer

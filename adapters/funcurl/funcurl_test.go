@@ -49,29 +49,33 @@ func response(r events.LambdaFunctionURLResponse) droptest.Response {
 // TestContract runs the shared behaviour table through the handler, each request carried by
 // the realistic plain-text fixture with its method, auth headers, content-length and body
 // replaced.
-func TestContract(t *testing.T) {
-	droptest.Run(t, droptest.Adapter{
-		Events: true,
-		Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
-			ev := event(t, "plain")
-			ev.RequestContext.HTTP.Method = req.Method
-			for _, k := range []string{"x-cdn-authorization", "authorization", "content-length", "content-type"} {
-				delete(ev.Headers, k)
-			}
-			for k, v := range req.Header {
-				ev.Headers[k] = v
-			}
-			ev.Body, ev.IsBase64Encoded = &req.Body, req.Base64
-			if req.NoBody {
-				ev.Body = nil
-			}
-			resp, err := funcurl.New(core, rec).Handle(context.Background(), ev)
-			if err != nil {
-				t.Fatalf("Handle returned an error: %v; it must always answer", err)
-			}
-			return response(resp)
-		},
-	})
+func TestContract(t *testing.T) { droptest.Run(t, adapter) }
+
+// TestIdempotency runs the Idempotency-Key contract through the handler.
+func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
+
+// adapter sends the table's requests through the handler.
+var adapter = droptest.Adapter{
+	Events: true,
+	Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
+		ev := event(t, "plain")
+		ev.RequestContext.HTTP.Method = req.Method
+		for _, k := range []string{"x-cdn-authorization", "authorization", "content-length", "content-type"} {
+			delete(ev.Headers, k)
+		}
+		for k, v := range req.Header {
+			ev.Headers[k] = v
+		}
+		ev.Body, ev.IsBase64Encoded = &req.Body, req.Base64
+		if req.NoBody {
+			ev.Body = nil
+		}
+		resp, err := funcurl.New(core, rec).Handle(context.Background(), ev)
+		if err != nil {
+			t.Fatalf("Handle returned an error: %v; it must always answer", err)
+		}
+		return response(resp)
+	},
 }
 
 // TestFixtures sends each realistic event as Lambda delivers it (JSON decoded by the handler's

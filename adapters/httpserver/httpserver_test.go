@@ -34,26 +34,30 @@ func newHandler(t testing.TB, store ports.ObjectStore) http.Handler {
 }
 
 // TestContract runs the shared behaviour table through the handler.
-func TestContract(t *testing.T) {
-	droptest.Run(t, droptest.Adapter{
-		Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
-			r := httptest.NewRequest(req.Method, "/v1/drop", strings.NewReader(req.Body))
-			for k, v := range req.Header {
-				r.Header.Set(k, v)
-			}
-			if cl, ok := req.Header["content-length"]; ok {
-				r.ContentLength, _ = strconv.ParseInt(cl, 10, 64)
-			} else {
-				r.ContentLength = -1
-			}
-			w := httptest.NewRecorder()
-			httpserver.NewHandler(core, rec).ServeHTTP(w, r)
-			if id := w.Header().Get("X-Request-Id"); len(id) != 24 {
-				t.Errorf("X-Request-Id = %q, want a 24-character id", id)
-			}
-			return droptest.Response{Status: w.Code, Header: w.Header(), Body: w.Body.String()}
-		},
-	})
+func TestContract(t *testing.T) { droptest.Run(t, adapter) }
+
+// TestIdempotency runs the Idempotency-Key contract through the handler.
+func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
+
+// adapter sends the table's requests through the handler.
+var adapter = droptest.Adapter{
+	Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
+		r := httptest.NewRequest(req.Method, "/v1/drop", strings.NewReader(req.Body))
+		for k, v := range req.Header {
+			r.Header.Set(k, v)
+		}
+		if cl, ok := req.Header["content-length"]; ok {
+			r.ContentLength, _ = strconv.ParseInt(cl, 10, 64)
+		} else {
+			r.ContentLength = -1
+		}
+		w := httptest.NewRecorder()
+		httpserver.NewHandler(core, rec).ServeHTTP(w, r)
+		if id := w.Header().Get("X-Request-Id"); len(id) != 24 {
+			t.Errorf("X-Request-Id = %q, want a 24-character id", id)
+		}
+		return droptest.Response{Status: w.Code, Header: w.Header(), Body: w.Body.String()}
+	},
 }
 
 func TestHealthz(t *testing.T) {

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kelseyhightower/envconfig"
 
@@ -33,6 +34,34 @@ type Drop struct {
 	MaxBodyBytes     int    `envconfig:"MAX_BODY_BYTES" default:"10240" desc:"largest payload accepted, bytes (at most 6291456, the Function URL limit)"`
 	KeyPrefix        string `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty, . or .. segment)"`
 	KeyDatePartition bool   `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
+
+	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d"`
+}
+
+// Duration is a time.Duration that may also be given in whole days ("2d"), as S3's lifecycle
+// counts them.
+type Duration time.Duration
+
+// Decode parses a Go duration or a number of days; it must be positive and at most 365 days.
+func (d *Duration) Decode(value string) error {
+	var v time.Duration
+	if days, ok := strings.CutSuffix(value, "d"); ok {
+		n, err := strconv.Atoi(days)
+		if err != nil {
+			return errors.New("must be a duration such as 36h, or days such as 2d")
+		}
+		v = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if v, err = time.ParseDuration(value); err != nil {
+			return errors.New("must be a duration such as 36h, or days such as 2d")
+		}
+	}
+	if v <= 0 || v > 365*24*time.Hour {
+		return errors.New("must be more than 0 and at most 365d")
+	}
+	*d = Duration(v)
+	return nil
 }
 
 // Lambda is the Lambda function's configuration.

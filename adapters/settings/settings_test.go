@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -295,6 +296,42 @@ func TestLimitAndLayout(t *testing.T) {
 			}
 			if err != nil && len(tt.value) > 3 && strings.Contains(err.Error(), tt.value) {
 				t.Errorf("error %q repeats the value", err)
+			}
+		})
+	}
+}
+
+func TestIdempotencyTTL(t *testing.T) {
+	tests := []struct {
+		value string
+		want  time.Duration
+		err   string
+	}{
+		{"", 24 * time.Hour, ""},
+		{"36h", 36 * time.Hour, ""},
+		{"2d", 48 * time.Hour, ""},
+		{"90m", 90 * time.Minute, ""},
+		{"0s", 0, "IDEMPOTENCY_TTL: must be more than 0"},
+		{"400d", 0, "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"},
+		{"a day", 0, "IDEMPOTENCY_TTL: must be a duration such as 36h"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			setValid(t)
+			if tt.value == "" {
+				unset(t, "IDEMPOTENCY_TTL")
+			} else {
+				t.Setenv("IDEMPOTENCY_TTL", tt.value)
+			}
+			got, err := settings.LoadLambda()
+			if tt.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.err) {
+					t.Errorf("err = %v, want %q", err, tt.err)
+				}
+				return
+			}
+			if err != nil || time.Duration(got.IdempotencyTTL) != tt.want {
+				t.Errorf("TTL %v, %v; want %v", time.Duration(got.IdempotencyTTL), err, tt.want)
 			}
 		})
 	}

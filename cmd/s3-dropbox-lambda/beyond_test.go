@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -102,5 +103,63 @@ func TestNamedClientsIntegrityAndLayoutMinIO(t *testing.T) {
 		if strings.Contains(out, secret) {
 			t.Errorf("the log holds a token")
 		}
+	}
+}
+
+// TestIdempotencyMinIO: the handler as main builds it, into MinIO: a drop retried
+// concurrently with one Idempotency-Key is stored once; every answer is 202, all but one
+// replays; the key with another payload is 422.
+func TestIdempotencyMinIO(t *testing.T) {
+	srv := miniotest.Require(t)
+	client := srv.Client(t)
+	bucket := srv.NewBucket(t, client)
+	env(t, srv, bucket)
+	h := handler(t, &bytes.Buffer{})
+
+	send := func(payload string) (int, string) {
+		ev := event(t, "plain")
+		ev.Headers["idempotency-key"] = "invoice-2026-0042"
+		ev.Body = &payload
+		resp, err := h.Handle(context.Background(), ev)
+		if err != nil {
+			t.Error(err)
+		}
+		return resp.StatusCode, resp.Headers["Idempotent-Replayed"]
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	statuses, replays := make([]int, n), make([]string, n)
+	for i := range n {
+		wg.Go(func() { statuses[i], replays[i] = send("the invoice") })
+	}
+	wg.Wait()
+	fresh := 0
+	for i := range n {
+		if statuses[i] != 202 {
+			t.Errorf("request %d: %d, want 202", i, statuses[i])
+		}
+		if replays[i] != "true" {
+			fresh++
+		}
+	}
+	if fresh != 1 {
+		t.Errorf("%d answers were not replays, want 1", fresh)
+	}
+	if status, _ := send("another invoice"); status != 422 {
+		t.Errorf("the key with another payload: %d, want 422", status)
+	}
+	var payloads, records int
+	for k, v := range miniotest.Objects(t, client, bucket) {
+		if strings.HasPrefix(k, ports.RecordPrefix) {
+			records++
+			continue
+		}
+		payloads++
+		if string(v) != "the invoice" {
+			t.Errorf("object %s = %q", k, v)
+		}
+	}
+	if payloads != 1 || records != 1 {
+		t.Errorf("%d payloads and %d records, want 1 and 1", payloads, records)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
@@ -53,12 +54,13 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		return nil, err
 	}
 	svc, err := domain.New(domain.Config{
-		CDNHeader:     cfg.CDNHeaderName,
-		CDNTokens:     cfg.CDNToken,
-		AuthTokens:    cfg.AuthToken,
-		MaxBytes:      cfg.MaxBodyBytes,
-		KeyPrefix:     cfg.KeyPrefix,
-		DatePartition: cfg.KeyDatePartition,
+		CDNHeader:      cfg.CDNHeaderName,
+		CDNTokens:      cfg.CDNToken,
+		AuthTokens:     cfg.AuthToken,
+		MaxBytes:       cfg.MaxBodyBytes,
+		KeyPrefix:      cfg.KeyPrefix,
+		DatePartition:  cfg.KeyDatePartition,
+		IdempotencyTTL: time.Duration(cfg.IdempotencyTTL),
 	}, s3store.New(client, cfg.Bucket), system.Clock{}, system.UUIDs{})
 	if err != nil {
 		return nil, err
@@ -71,6 +73,7 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		slog.Int("max_bytes", cfg.MaxBodyBytes),
 		slog.String("key_prefix", cfg.KeyPrefix),
 		slog.Bool("key_date_partition", cfg.KeyDatePartition),
+		slog.String("idempotency_ttl", time.Duration(cfg.IdempotencyTTL).String()),
 		slog.Int("auth_tokens", len(cfg.AuthToken)),
 		slog.Int("cdn_tokens", len(cfg.CDNToken)),
 		slog.String("log_level", cfg.Level().String()),

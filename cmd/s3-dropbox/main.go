@@ -95,12 +95,13 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		return err
 	}
 	core, err := domain.New(domain.Config{
-		CDNHeader:     cfg.CDNHeaderName,
-		CDNTokens:     cfg.CDNToken,
-		AuthTokens:    cfg.AuthToken,
-		MaxBytes:      cfg.MaxBodyBytes,
-		KeyPrefix:     cfg.KeyPrefix,
-		DatePartition: cfg.KeyDatePartition,
+		CDNHeader:      cfg.CDNHeaderName,
+		CDNTokens:      cfg.CDNToken,
+		AuthTokens:     cfg.AuthToken,
+		MaxBytes:       cfg.MaxBodyBytes,
+		KeyPrefix:      cfg.KeyPrefix,
+		DatePartition:  cfg.KeyDatePartition,
+		IdempotencyTTL: time.Duration(cfg.IdempotencyTTL),
 	}, store, system.Clock{}, system.UUIDs{})
 	if err != nil {
 		return err
@@ -120,6 +121,7 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		slog.Int("max_bytes", cfg.MaxBodyBytes),
 		slog.String("key_prefix", cfg.KeyPrefix),
 		slog.Bool("key_date_partition", cfg.KeyDatePartition),
+		slog.String("idempotency_ttl", time.Duration(cfg.IdempotencyTTL).String()),
 		slog.Int("auth_tokens", len(cfg.AuthToken)),
 		slog.Int("cdn_tokens", len(cfg.CDNToken)),
 		slog.String("log_level", cfg.Level().String()),
@@ -196,6 +198,7 @@ func devSettings() (settings.Server, devTokens, error) {
 	}
 	cfg.CDNHeaderName = devCDNHeader
 	cfg.MaxBodyBytes = domain.DefaultMaxBytes
+	cfg.IdempotencyTTL = settings.Duration(domain.DefaultIdempotencyTTL)
 	if err := cfg.AuthToken.Decode(ports.ServerToken(t.auth)); err != nil {
 		return settings.Server{}, t, err
 	}
