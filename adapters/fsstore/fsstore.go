@@ -60,10 +60,23 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if obj.IfMatch != "" {
 		return s.replace(ctx, path, obj)
 	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, err)
 	}
+	return publish(ctx, path, obj, func(tmp string) error {
+		err := os.Link(tmp, path) // fails if the key exists
+		if errors.Is(err, fs.ErrExist) {
+			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
+		}
+		return err
+	})
+}
+
+// publish writes obj's bytes to a synced temporary file beside path, has place put that file
+// at path, writes the attributes, and syncs the folder. The temporary file is removed
+// whatever happens.
+func publish(ctx context.Context, path string, obj ports.Object, place func(tmp string) error) error {
+	dir := filepath.Dir(path)
 	tmp, err := writeTemp(dir, obj.Data)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", obj.Key, err)
@@ -72,9 +85,9 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := os.Link(tmp, path); err != nil {
-		if errors.Is(err, fs.ErrExist) {
-			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
+	if err := place(tmp); err != nil {
+		if ports.ErrorCode(err) != ports.EInternal {
+			return err
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, err)
 	}
@@ -153,22 +166,7 @@ func (s *Store) replace(ctx context.Context, path string, obj ports.Object) erro
 	case etag(old) != obj.IfMatch:
 		return ports.Errorf(ports.EConflict, "The object under this key has another version")
 	}
-	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, obj.Data)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", obj.Key, err)
-	}
-	defer os.Remove(tmp)
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		return fmt.Errorf("replace %s: %w", obj.Key, err)
-	}
-	if err := writeAttrs(path, obj); err != nil {
-		return err
-	}
-	return syncDir(dir)
+	return publish(ctx, path, obj, func(tmp string) error { return os.Rename(tmp, path) })
 }
 
 // etag is a version of an object's bytes: their SHA-256, as S3's is (for simple uploads) their

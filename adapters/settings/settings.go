@@ -38,6 +38,22 @@ type Drop struct {
 	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d"`
 }
 
+// LogAttrs describes the configuration for the start-up log line: never a token, only how
+// many there are.
+func (d *Drop) LogAttrs() []slog.Attr {
+	return []slog.Attr{
+		slog.String("bucket", d.Bucket),
+		slog.String("s3_endpoint", d.S3EndpointURL),
+		slog.String("cdn_header", d.CDNHeaderName),
+		slog.Int("max_bytes", d.MaxBodyBytes),
+		slog.String("key_prefix", d.KeyPrefix),
+		slog.Bool("key_date_partition", d.KeyDatePartition),
+		slog.String("idempotency_ttl", time.Duration(d.IdempotencyTTL).String()),
+		slog.Int("auth_tokens", len(d.AuthToken)),
+		slog.Int("cdn_tokens", len(d.CDNToken)),
+	}
+}
+
 // Duration is a time.Duration that may also be given in whole days ("2d"), as S3's lifecycle
 // counts them.
 type Duration time.Duration

@@ -66,18 +66,9 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		return nil, err
 	}
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
-	log.Info("configured",
-		slog.String("bucket", cfg.Bucket),
-		slog.String("s3_endpoint", cfg.S3EndpointURL),
-		slog.String("cdn_header", cfg.CDNHeaderName),
-		slog.Int("max_bytes", cfg.MaxBodyBytes),
-		slog.String("key_prefix", cfg.KeyPrefix),
-		slog.Bool("key_date_partition", cfg.KeyDatePartition),
-		slog.String("idempotency_ttl", time.Duration(cfg.IdempotencyTTL).String()),
-		slog.Int("auth_tokens", len(cfg.AuthToken)),
-		slog.Int("cdn_tokens", len(cfg.CDNToken)),
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
-	)
+	)...)
 	return funcurl.New(svc, httpapi.NewRecorder(log, cfg.MetricsNamespace)), nil
 }

@@ -114,20 +114,13 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
 	rec := httpapi.NewRecorder(log, cfg.MetricsNamespace)
 	srv := httpserver.NewServer(cfg.ListenAddr(), httpserver.NewHandler(core, rec), log)
-	log.Info("configured",
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
 		slog.String("storage", where),
-		slog.String("cdn_header", cfg.CDNHeaderName),
-		slog.Int("max_bytes", cfg.MaxBodyBytes),
-		slog.String("key_prefix", cfg.KeyPrefix),
-		slog.Bool("key_date_partition", cfg.KeyDatePartition),
-		slog.String("idempotency_ttl", time.Duration(cfg.IdempotencyTTL).String()),
-		slog.Int("auth_tokens", len(cfg.AuthToken)),
-		slog.Int("cdn_tokens", len(cfg.CDNToken)),
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.Bool("dev", *dev),
-	)
+	)...)
 	if *dev {
 		tokens.banner(stderr, "http://"+ln.Addr().String(), where)
 	}

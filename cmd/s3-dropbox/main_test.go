@@ -132,7 +132,7 @@ func drop(t *testing.T, url, auth, cdn, payload string) *http.Response {
 	return resp
 }
 
-// files returns the files under dir/drops, by name.
+// files returns the objects under dir/drops, by name (not the hidden attribute files).
 func files(t *testing.T, dir string) map[string]string {
 	t.Helper()
 	entries, err := os.ReadDir(filepath.Join(dir, "drops"))
@@ -141,6 +141,9 @@ func files(t *testing.T, dir string) map[string]string {
 	}
 	m := map[string]string{}
 	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), ".") {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(dir, "drops", e.Name()))
 		if err != nil {
 			t.Fatal(err)
