@@ -78,8 +78,9 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 
 // Drop authorizes, validates and stores one request, in the original's order: the CDN header,
 // the authorization header, the method, content-length, the presence of a body, its decoding
-// and real length; then any digest the client sent; then the payload is stored under a new
-// time-sortable key, with its content type, its client's name and its SHA-256.
+// and real length; then any digest the client sent, and its Idempotency-Key; then the payload
+// is stored under a new time-sortable key, with its content type, its client's name and its
+// SHA-256 (once per Idempotency-Key, see dropOnce).
 func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
 	var res ports.DropResult
 	if _, err := bearer(req.Header, s.cfg.CDNHeader, ports.EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {
@@ -119,15 +120,16 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, err
 	}
 	obj := ports.Object{Data: data, ContentType: contentType(req.Header), Client: client.Name, SHA256: sum}
+	if !idempotent {
+		if obj.Key, _, err = s.newKey(); err != nil {
+			return res, err
+		}
+	}
 	start := time.Now()
 	if idempotent {
 		res.Key, res.Replayed, err = s.dropOnce(ctx, obj, client, idemKey)
 	} else {
-		obj.Key, _, err = s.newKey()
-		if err == nil {
-			err = s.store.Put(ctx, obj)
-			res.Key = obj.Key
-		}
+		res.Key, err = obj.Key, s.store.Put(ctx, obj)
 	}
 	res.StoreDuration = time.Since(start)
 	if err != nil {
