@@ -23,6 +23,9 @@ func contentType(h ports.Header) string {
 	if !ok {
 		return DefaultContentType
 	}
+	if simpleMediaType(v) { // the common case, without ParseMediaType's allocations
+		return strings.ToLower(v)
+	}
 	mt, params, err := mime.ParseMediaType(v)
 	if err != nil || !strings.Contains(mt, "/") {
 		return DefaultContentType
@@ -31,6 +34,25 @@ func contentType(h ports.Header) string {
 		return f
 	}
 	return DefaultContentType
+}
+
+// simpleMediaType reports whether v is type/subtype with no parameters, both RFC 9110 tokens.
+func simpleMediaType(v string) bool {
+	typ, sub, ok := strings.Cut(v, "/")
+	return ok && isToken(typ) && isToken(sub)
+}
+
+func isToken(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
+			return false
+		}
+	}
+	return true
 }
 
 // checkDigests verifies the digests a client may send of its body: Content-Digest with a
