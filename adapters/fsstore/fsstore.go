@@ -185,14 +185,11 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err != nil {
 		return ports.Object{}, err
 	}
-	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+	o, err := read(path, key)
+	if errors.Is(err, fs.ErrNotExist) {
 		return ports.Object{}, ports.Errorf(ports.ENotFound, "No object under this key")
 	}
-	o, ok := s.Object(key)
-	if !ok {
-		return ports.Object{}, fmt.Errorf("read %s", key)
-	}
-	return o, nil
+	return o, err
 }
 
 // path maps a key to a file below the folder, refusing keys that would leave it or name a
@@ -219,12 +216,6 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Data returns the data under key, and whether there is an object.
-func (s *Store) Data(key string) ([]byte, bool) {
-	o, ok := s.Object(key)
-	return o.Data, ok
-}
-
 // Object returns the object under key with the attributes kept beside it, and whether there
 // is one.
 func (s *Store) Object(key string) (ports.Object, bool) {
@@ -232,9 +223,16 @@ func (s *Store) Object(key string) (ports.Object, bool) {
 	if err != nil {
 		return ports.Object{}, false
 	}
+	o, err := read(path, key)
+	return o, err == nil
+}
+
+// read reads the object at path and the attributes beside it (missing attributes leave
+// them empty).
+func read(path, key string) (ports.Object, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return ports.Object{}, false
+		return ports.Object{}, err
 	}
 	o := ports.Object{Key: key, Data: b, ETag: etag(b)}
 	var a attrs
@@ -244,7 +242,7 @@ func (s *Store) Object(key string) (ports.Object, bool) {
 			copy(o.SHA256[:], sum)
 		}
 	}
-	return o, true
+	return o, nil
 }
 
 // Keys returns every key, sorted; temporary files, attributes and idempotency records are not
