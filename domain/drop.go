@@ -184,15 +184,18 @@ func (s *Service) newKey() (string, time.Time, error) {
 		b = now.AppendFormat(b, "2006-01-02")
 		b = append(b, '/')
 	}
-	b = now.AppendFormat(b, KeyTimeLayout)
-	b = append(b, '-')
-	return string(append(b, id...)), now, nil
+	return string(appendKey(b, now, id)), now, nil
 }
 
 // Key returns the object key for a time and an id, as Drop makes it.
 func Key(t time.Time, id string) string {
 	var buf [80]byte
-	b := t.UTC().AppendFormat(buf[:0], KeyTimeLayout)
+	return string(appendKey(buf[:0], t, id))
+}
+
+// appendKey appends the original's key, the UTC time with six fraction digits and the id.
+func appendKey(b []byte, t time.Time, id string) []byte {
+	b = t.UTC().AppendFormat(b, KeyTimeLayout)
 	b = append(b, '-')
-	return string(append(b, id...))
+	return append(b, id...)
 }
