@@ -3,6 +3,7 @@ package domain_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -116,7 +117,7 @@ func (c *counter) NewID() (string, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n++
-	return strings.Repeat("0", 8) + "-0000-4000-8000-" + strings.Repeat("0", 11) + string(rune('a'+c.n%26)), nil
+	return fmt.Sprintf("00000000-0000-4000-8000-%012d", c.n), nil
 }
 
 // payloads returns the data of every object but the records.
