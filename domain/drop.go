@@ -120,31 +120,90 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, err
 	}
 	obj := ports.Object{Data: data, ContentType: contentType(req.Header), Client: client.Name, SHA256: sum}
-	if !idempotent {
-		if obj.Key, _, err = s.newKey(); err != nil {
-			return res, err
-		}
-	}
 	start := time.Now()
 	if idempotent {
 		res.Key, res.Replayed, err = s.dropOnce(ctx, obj, client, idemKey)
 	} else {
-		res.Key, err = obj.Key, s.store.Put(ctx, obj)
+		res.Key, err = s.dropNew(ctx, obj)
 	}
 	res.StoreDuration = time.Since(start)
 	if err != nil {
 		res.Key = ""
-		var e *ports.Error
-		if errors.As(err, &e) && (e.Code == ports.EIdempotencyReused || e.Code == ports.EInternal) {
-			return res, err
-		}
-		return res, &ports.Error{
-			Code:    ports.EStorage,
-			Message: "The payload was not stored: storage is unavailable. Please retry later",
-			Err:     err,
-		}
+		return res, storageError(err, idempotent)
 	}
 	return res, nil
+}
+
+// dropNew stores obj under a new key, and returns the key.
+func (s *Service) dropNew(ctx context.Context, obj ports.Object) (string, error) {
+	key, _, err := s.newKey()
+	if err != nil {
+		return "", err
+	}
+	obj.Key = key
+	// errFound here means the id source repeated an id: the object is another's, not stored.
+	return key, s.writePayload(ctx, obj)
+}
+
+var (
+	// errMaybeStored marks a failed write of the payload whose outcome is unknown.
+	errMaybeStored = errors.New("the payload may be stored")
+	// errFound marks a write of the payload that found its key taken before it.
+	errFound = errors.New("the payload's key holds an object already")
+)
+
+// writePayload writes obj create-only. A write that raced a conditional write of the key is
+// retried. A key found taken is errFound; a write whose answer was lost errMaybeStored. A 412
+// after such a lost answer of the same call is the call's own write (obj's key is fresh, or
+// its record's): stored now.
+func (s *Service) writePayload(ctx context.Context, obj ports.Object) error {
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if err := pause(ctx, attempt); err != nil {
+				return err
+			}
+		}
+		err := s.store.Create(ctx, obj)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, ports.ErrExists) && errors.Is(err, ports.ErrUnknown):
+			return nil
+		case errors.Is(err, ports.ErrExists):
+			return fmt.Errorf("%w: %w", errFound, err)
+		case errors.Is(err, ports.ErrConcurrent):
+			continue
+		case errors.Is(err, ports.ErrUnknown):
+			return fmt.Errorf("%w: %w", errMaybeStored, err)
+		default:
+			return err
+		}
+	}
+	return fmt.Errorf("the payload's key stayed contended")
+}
+
+// storageError returns the error of a drop whose storage failed. A refusal of the core keeps
+// its code. A write of the payload whose answer was lost is EStorageUnknown: the payload may
+// be stored, and only a retry with the same Idempotency-Key is sure not to store it twice.
+// Anything else is EStorage: this request stored no payload. (With an Idempotency-Key, an
+// earlier attempt may have; a retry with the key completes or replays it.)
+func storageError(err error, idempotent bool) error {
+	var e *ports.Error
+	switch {
+	case errors.As(err, &e):
+		return err
+	case errors.Is(err, errMaybeStored) && idempotent:
+		return &ports.Error{Code: ports.EStorageUnknown, Err: err,
+			Message: "The payload may or may not have been stored: storage did not answer. Retry with the same Idempotency-Key: it stores the payload exactly once"}
+	case errors.Is(err, errMaybeStored):
+		return &ports.Error{Code: ports.EStorageUnknown, Err: err,
+			Message: "The payload may or may not have been stored: storage did not answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"}
+	case idempotent:
+		return &ports.Error{Code: ports.EStorage, Err: err,
+			Message: "The payload was not stored by this request: storage is unavailable. Please retry later with the same Idempotency-Key"}
+	}
+	return &ports.Error{Code: ports.EStorage, Err: err,
+		Message: "The payload was not stored: storage is unavailable. Please retry later"}
 }
 
 // checkLength applies the content-length rules: required, a non-negative decimal integer, and

@@ -3,10 +3,12 @@ package domain_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -53,7 +55,7 @@ var fixedTime = time.Date(2026, 11, 28, 21, 14, 7, 0, time.FixedZone("CET", 3600
 
 // deps returns mocks that succeed, recording what they were asked.
 func deps() (*mocks.ObjectStoreMock, *mocks.ClockMock, *mocks.IDSourceMock) {
-	return &mocks.ObjectStoreMock{PutFunc: func(context.Context, ports.Object) error { return nil }},
+	return &mocks.ObjectStoreMock{CreateFunc: func(context.Context, ports.Object) error { return nil }},
 		&mocks.ClockMock{NowFunc: func() time.Time { return fixedTime }},
 		&mocks.IDSourceMock{NewIDFunc: func() (string, error) { return "5f0c6a0e-8d3b-4b8e-9a41-2c7d9e1f3a5b", nil }}
 }
@@ -86,9 +88,9 @@ func TestKeyFromClockAndIDSource(t *testing.T) {
 	if got.Key != wantKey || got.Size != 5 {
 		t.Errorf("Drop = %+v, want key %s, size 5", got, wantKey)
 	}
-	calls := store.PutCalls()
+	calls := store.CreateCalls()
 	if len(calls) != 1 || calls[0].Obj.Key != wantKey || string(calls[0].Obj.Data) != "hello" {
-		t.Errorf("Put calls = %+v, want one of %q under %s", calls, "hello", wantKey)
+		t.Errorf("Create calls = %+v, want one of %q under %s", calls, "hello", wantKey)
 	}
 	if len(clock.NowCalls()) != 1 || len(ids.NewIDCalls()) != 1 {
 		t.Errorf("clock called %d times, ids %d times; want once each", len(clock.NowCalls()), len(ids.NewIDCalls()))
@@ -153,7 +155,7 @@ func TestNothingStoredOnRefusal(t *testing.T) {
 			if got := ports.ErrorCode(err); got != tt.wantCode {
 				t.Errorf("code = %q, want %q (%v)", got, tt.wantCode, err)
 			}
-			if n := len(store.PutCalls()) + len(clock.NowCalls()) + len(ids.NewIDCalls()); n != 0 {
+			if n := len(store.CreateCalls()) + len(clock.NowCalls()) + len(ids.NewIDCalls()); n != 0 {
 				t.Errorf("store, clock or ids called %d times, want none", n)
 			}
 			if m, ok := tt.body.(*mocks.BodyMock); ok && (len(m.ReadCalls()) > 0) != tt.readBody {
@@ -185,7 +187,7 @@ func TestBodyReadWithLimit(t *testing.T) {
 // store took are in the result, for the log line and the metrics.
 func TestResultReportsClientAndStoreTime(t *testing.T) {
 	store, clock, ids := deps()
-	store.PutFunc = func(context.Context, ports.Object) error { time.Sleep(2 * time.Millisecond); return nil }
+	store.CreateFunc = func(context.Context, ports.Object) error { time.Sleep(2 * time.Millisecond); return nil }
 	cfg := config()
 	cfg.AuthTokens = []ports.Credential{cred("alice", "alice-token"), cred("bob", authClient)}
 	s, err := domain.New(cfg, store, clock, ids)
@@ -206,19 +208,60 @@ func TestResultReportsClientAndStoreTime(t *testing.T) {
 	}
 }
 
-// TestStorageError: a store failure is EStorage, says the payload was not stored and may be
-// retried, and keeps the cause for the log.
-func TestStorageError(t *testing.T) {
+// TestStorageErrors: without an Idempotency-Key, each outcome of the store's write becomes
+// the answer that tells the truth about the payload: a definite failure is a 503 saying it was
+// not stored and may be retried; a lost answer a 504 saying it may be stored (never "not
+// stored"); a 412 after a lost answer of the same call is the call's own write, so a 202; a key
+// that was taken before the write (the id source repeated an id) a 503, nothing stored. The
+// cause is kept for the log, never in the message.
+func TestStorageErrors(t *testing.T) {
 	cause := errors.New("dial tcp 127.0.0.1:9: connection refused")
-	store, clock, ids := deps()
-	store.PutFunc = func(context.Context, ports.Object) error { return cause }
-	s := newService(t, store, clock, ids)
-	_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
-	if ports.ErrorCode(err) != ports.EStorage || !errors.Is(err, cause) {
-		t.Fatalf("err = %v, want EStorage wrapping the cause", err)
+	tests := []struct {
+		name     string
+		err      error
+		acts     bool   // the store writes the object before it answers err
+		wantCode string // "" for a 202
+		wantMsg  []string
+	}{
+		{"definite failure", cause, false, ports.EStorage, []string{"not stored", "retry"}},
+		{"answer lost", fmt.Errorf("reset: %w: %w", ports.ErrUnknown, cause), true, ports.EStorageUnknown, []string{"may or may not", "Idempotency-Key"}},
+		{"answer lost, then 412", fmt.Errorf("%w after a lost answer (%w): %w", ports.ErrExists, ports.ErrUnknown, cause), true, "", nil},
+		{"key taken before", fmt.Errorf("%w: %w", ports.ErrExists, cause), false, ports.EStorage, []string{"not stored"}},
 	}
-	if msg := ports.ErrorMessage(err); !strings.Contains(msg, "not stored") || !strings.Contains(msg, "retry") || strings.Contains(msg, "127.0.0.1") {
-		t.Errorf("message %q: want 'not stored' and 'retry', and no internal detail", msg)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := memstore.New()
+			store, clock, ids := deps()
+			store.CreateFunc = func(ctx context.Context, obj ports.Object) error {
+				if tt.acts {
+					mem.Create(ctx, obj)
+				}
+				return tt.err
+			}
+			s := newService(t, store, clock, ids)
+			res, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+			if got := ports.ErrorCode(err); got != tt.wantCode {
+				t.Fatalf("err = %v (code %q), want code %q", err, got, tt.wantCode)
+			}
+			if err == nil && (res.Key == "" || len(mem.Keys()) != 1) {
+				t.Errorf("202 with key %q and %d objects, want the key of the one stored", res.Key, len(mem.Keys()))
+			}
+			if err != nil && !errors.Is(err, cause) {
+				t.Errorf("err = %v, want it to wrap the cause", err)
+			}
+			msg := ports.ErrorMessage(err)
+			for _, w := range tt.wantMsg {
+				if !strings.Contains(msg, w) {
+					t.Errorf("message %q: want %q in it", msg, w)
+				}
+			}
+			if tt.acts && strings.Contains(msg, "not stored") {
+				t.Errorf("message %q says not stored, but the object is stored", msg)
+			}
+			if strings.Contains(msg, "127.0.0.1") {
+				t.Errorf("message %q holds an internal detail", msg)
+			}
+		})
 	}
 }
 
@@ -228,8 +271,8 @@ func TestIDSourceError(t *testing.T) {
 	ids.NewIDFunc = func() (string, error) { return "", errors.New("entropy exhausted") }
 	s := newService(t, store, clock, ids)
 	_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
-	if ports.ErrorCode(err) != ports.EInternal || len(store.PutCalls()) != 0 {
-		t.Errorf("err = %v, Put calls %d; want EInternal and no Put", err, len(store.PutCalls()))
+	if ports.ErrorCode(err) != ports.EInternal || len(store.CreateCalls()) != 0 {
+		t.Errorf("err = %v, Create calls %d; want EInternal and no Create", err, len(store.CreateCalls()))
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"math/rand/v2"
 	"strings"
 	"time"
@@ -84,6 +83,12 @@ func recordKey(cred ports.Credential, key string) string {
 //   - A crash, or a storage error, before or during step 1 leaves no record, or the record
 //     (S3 writes are atomic, and an error may hide a success). The client got no 202. Its
 //     retry either claims the key anew (no record) or finds the record (step 2) and goes on.
+//   - A write whose answer was lost may have happened or not: the store says so
+//     (ports.ErrUnknown). For the claim, no payload was written by this attempt, so the answer
+//     is a 503; the retry finds the record or claims anew. For the payload, the answer is a
+//     504 that says the outcome is unknown; the retry completes it or finds it stored. A 412
+//     after such an attempt of the same call (ErrExists with ErrUnknown) is the call's own
+//     write, found: the claim goes on to read its record, the payload counts as stored.
 //   - A failure reading the record in step 2 changes nothing: 503, and the retry reads again.
 //   - A crash or error between the record and the payload (before or during step 3) leaves
 //     the record without the payload, or with it. The client got no 202. Its retry finds the
@@ -94,8 +99,8 @@ func recordKey(cred ports.Credential, key string) string {
 //     old record, or the new one, is in force, and the retry follows it.
 //   - Concurrent attempts: one claim wins the create-only write (or the IfMatch replace); the
 //     others read the winner's record and meet at step 3, where one payload write wins. A 409
-//     from S3 (a concurrent conditional write) is retried after a short pause, at most
-//     maxAttempts times in all.
+//     from S3 (a concurrent conditional write, ErrConcurrent) is retried after a short pause,
+//     at most maxAttempts times in all.
 //
 // Limits: records outlive the TTL until S3's lifecycle removes them (the code checks their age
 // too); a retry after the TTL is a new drop. The filesystem store's replace is atomic within
@@ -114,35 +119,32 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred ports.Cre
 		}
 
 		// 1. Claim the key.
-		err = s.store.Put(ctx, fresh.Object)
-		switch ports.ErrorCode(err) {
-		case "":
-			return s.putPayload(ctx, obj, fresh.Record.Key)
-		case ports.EConcurrent:
+		err = s.store.Create(ctx, fresh.Object)
+		switch {
+		case err == nil:
+			return s.complete(ctx, obj, fresh.Record.Key)
+		case errors.Is(err, ports.ErrConcurrent):
 			continue
-		case ports.EConflict:
-		default:
+		case !errors.Is(err, ports.ErrExists): // an unknown outcome too: no payload was written
 			return "", false, err
 		}
 
 		// 2. Read the claim.
 		cur, err := s.store.Get(ctx, rk)
-		switch ports.ErrorCode(err) {
-		case "":
-		case ports.ENotFound: // removed meanwhile (expired): claim again
+		switch {
+		case errors.Is(err, ports.ErrNotFound): // removed meanwhile (expired): claim again
 			continue
-		default:
+		case err != nil:
 			return "", false, err
 		}
 		var rec record
 		if json.Unmarshal(cur.Data, &rec) != nil || rec.Key == "" || s.clock.Now().Sub(rec.Created) > s.cfg.IdempotencyTTL {
-			fresh.IfMatch = cur.ETag
-			err := s.store.Put(ctx, fresh.Object)
-			switch ports.ErrorCode(err) {
-			case "":
-				return s.putPayload(ctx, obj, fresh.Record.Key)
-			case ports.EConflict, ports.ENotFound, ports.EConcurrent: // replaced or removed meanwhile
-				continue
+			err := s.store.Replace(ctx, fresh.Object, cur.ETag)
+			switch {
+			case err == nil:
+				return s.complete(ctx, obj, fresh.Record.Key)
+			case errors.Is(err, ports.ErrVersion), errors.Is(err, ports.ErrNotFound), errors.Is(err, ports.ErrConcurrent):
+				continue // replaced or removed meanwhile (perhaps by a lost attempt of this call): read again
 			default:
 				return "", false, err
 			}
@@ -153,7 +155,7 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred ports.Cre
 		}
 
 		// 3. Complete the drop, or find it complete.
-		return s.putPayload(ctx, obj, rec.Key)
+		return s.complete(ctx, obj, rec.Key)
 	}
 	return "", false, errors.New("the idempotency record stayed contended")
 }
@@ -179,29 +181,17 @@ func (s *Service) newRecord(obj ports.Object, cred ports.Credential, rk string) 
 	return claim{Object: ports.Object{Key: rk, Data: data, ContentType: "application/json", Client: cred.Name, SHA256: sha256.Sum256(data)}, Record: rec}, nil
 }
 
-// putPayload writes the payload create-only at key: stored now, or found stored (a replay). A
-// concurrent conditional write of the same key is retried.
-func (s *Service) putPayload(ctx context.Context, obj ports.Object, key string) (string, bool, error) {
+// complete writes the payload create-only at the record's key: stored now, or found stored
+// (a replay).
+func (s *Service) complete(ctx context.Context, obj ports.Object, key string) (string, bool, error) {
 	obj.Key = key
-	for attempt := 0; attempt < maxAttempts; attempt++ {
-		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
-				return "", false, err
-			}
-		}
-		err := s.store.Put(ctx, obj)
-		switch ports.ErrorCode(err) {
-		case "":
-			return key, false, nil
-		case ports.EConflict:
-			return key, true, nil
-		case ports.EConcurrent:
-			continue
-		default:
-			return "", false, err
-		}
+	switch err := s.writePayload(ctx, obj); {
+	case errors.Is(err, errFound): // stored by an earlier attempt with this record
+		return key, true, nil
+	case err != nil:
+		return "", false, err
 	}
-	return "", false, fmt.Errorf("the payload's key stayed contended")
+	return key, false, nil
 }
 
 // pause waits a short, growing, jittered while before a retried step, or until ctx ends.

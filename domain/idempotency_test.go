@@ -18,13 +18,13 @@ import (
 // The store operations the idempotent drop makes.
 const (
 	opRecord  = "record"  // the create-only write of a record
-	opReplace = "replace" // the IfMatch replace of an expired record
+	opReplace = "replace" // the conditional replace of an expired record
 	opGet     = "get"     // the read of a record
 	opPayload = "payload" // the create-only write of the payload
 )
 
 // fault is an injected failure: of the next call of op, before the store acts or after it
-// (an error that hides a success, as a timeout can).
+// (a lost answer, reported as the real stores report it: ports.ErrUnknown).
 type fault struct {
 	op    string
 	after bool
@@ -47,23 +47,26 @@ func faultyStore(faults ...fault) (*mocks.ObjectStoreMock, *memstore.Store) {
 		}
 		return nil, false
 	}
+	write := func(op string, do func() error) error {
+		err, after := inject(op)
+		if err == nil {
+			return do()
+		}
+		if after {
+			do()
+		}
+		return err
+	}
 	mock := &mocks.ObjectStoreMock{
-		PutFunc: func(ctx context.Context, obj ports.Object) error {
+		CreateFunc: func(ctx context.Context, obj ports.Object) error {
 			op := opPayload
-			switch {
-			case obj.IfMatch != "":
-				op = opReplace
-			case strings.HasPrefix(obj.Key, ports.RecordPrefix):
+			if strings.HasPrefix(obj.Key, ports.RecordPrefix) {
 				op = opRecord
 			}
-			err, after := inject(op)
-			if err == nil {
-				return mem.Put(ctx, obj)
-			}
-			if after {
-				mem.Put(ctx, obj)
-			}
-			return err
+			return write(op, func() error { return mem.Create(ctx, obj) })
+		},
+		ReplaceFunc: func(ctx context.Context, obj ports.Object, etag string) error {
+			return write(opReplace, func() error { return mem.Replace(ctx, obj, etag) })
 		},
 		GetFunc: func(ctx context.Context, key string) (ports.Object, error) {
 			if err, _ := inject(opGet); err != nil {
@@ -74,6 +77,14 @@ func faultyStore(faults ...fault) (*mocks.ObjectStoreMock, *memstore.Store) {
 	}
 	return mock, mem
 }
+
+// Injected errors, as the stores report them.
+var (
+	errReset    = errors.New("injected: connection refused")                                             // definite: nothing written
+	errLost     = fmt.Errorf("injected: %w: connection reset after the request", ports.ErrUnknown)       // the answer lost
+	errLostThen = fmt.Errorf("injected: %w after a lost answer (%w)", ports.ErrExists, ports.ErrUnknown) // the store's retry found its own write
+	errConflict = fmt.Errorf("injected 409 ConditionalRequestConflict: %w", ports.ErrConcurrent)
+)
 
 // idemRequest is a drop of payload with an Idempotency-Key.
 func idemRequest(payload string) ports.DropRequest {
@@ -125,43 +136,48 @@ func payloads(mem *memstore.Store) []string {
 	var got []string
 	for _, k := range mem.Keys() {
 		if !strings.HasPrefix(k, ports.RecordPrefix) {
-			b, _ := mem.Data(k)
-			got = append(got, string(b))
+			o, _ := mem.Get(context.Background(), k)
+			got = append(got, string(o.Data))
 		}
 	}
 	return got
 }
 
-// TestIdempotencyFailures injects a failure at each step of an idempotent drop: the request
-// fails with a 5xx (or succeeds, retrying inside), and the client's next retry completes the
-// drop exactly once; nothing is lost, nothing stored twice.
+// TestIdempotencyFailures injects a failure at each step of an idempotent drop, a write that
+// fails cleanly and one that succeeds and loses its answer: the request fails with a 5xx (503
+// when this request stored no payload, 504 when the payload's own write may have succeeded), or
+// succeeds, retrying inside; and the client's next retry completes the drop exactly once.
+// Nothing is lost, nothing stored twice, and "not stored" is never said of a stored payload.
 func TestIdempotencyFailures(t *testing.T) {
-	boom := errors.New("injected: connection reset")
-	conflict := ports.Errorf(ports.EConcurrent, "injected 409 ConditionalRequestConflict")
 	tests := []struct {
 		name        string
 		fault       fault
-		firstFails  bool // the first request fails; the retry completes the drop
-		retryReplay bool // the retry finds the payload stored already
+		firstCode   string // "": the first request succeeds
+		retryReplay bool   // the retry finds the payload stored already
 	}{
-		{"record write fails", fault{op: opRecord, err: boom, times: 1}, true, false},
-		{"record written, then the write reports a failure", fault{op: opRecord, after: true, err: boom, times: 1}, true, false},
-		{"payload write fails after the record", fault{op: opPayload, err: boom, times: 1}, true, false},
-		{"payload written, then the write reports a failure", fault{op: opPayload, after: true, err: boom, times: 1}, true, true},
-		{"record write conflicts (409), retried inside", fault{op: opRecord, err: conflict, times: 2}, false, true},
-		{"payload write conflicts (409), retried inside", fault{op: opPayload, err: conflict, times: 2}, false, true},
+		{"record write fails", fault{op: opRecord, err: errReset, times: 1}, ports.EStorage, false},
+		{"record written, its answer lost", fault{op: opRecord, after: true, err: errLost, times: 1}, ports.EStorage, false},
+		{"record written, answer lost, the store's retry finds it", fault{op: opRecord, after: true, err: errLostThen, times: 1}, "", true},
+		{"payload write fails after the record", fault{op: opPayload, err: errReset, times: 1}, ports.EStorage, false},
+		{"payload written, its answer lost", fault{op: opPayload, after: true, err: errLost, times: 1}, ports.EStorageUnknown, true},
+		{"payload written, answer lost, the store's retry finds it", fault{op: opPayload, after: true, err: errLostThen, times: 1}, "", true},
+		{"record write conflicts (409), retried inside", fault{op: opRecord, err: errConflict, times: 2}, "", true},
+		{"payload write conflicts (409), retried inside", fault{op: opPayload, err: errConflict, times: 2}, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store, mem := faultyStore(tt.fault)
 			s := idemService(t, store, &settable{now: time.Now()})
 			first, err := s.Drop(context.Background(), idemRequest("hello"))
-			if tt.firstFails {
-				if ports.ErrorCode(err) != ports.EStorage {
-					t.Fatalf("first request: %v, want a storage error (503)", err)
-				}
-			} else if err != nil || first.Replayed {
-				t.Fatalf("first request: %+v, %v; want a new drop despite the conflicts", first, err)
+			if got := ports.ErrorCode(err); got != tt.firstCode || (err == nil && first.Replayed) {
+				t.Fatalf("first request: %+v, %v (code %q); want code %q and no replay", first, err, got, tt.firstCode)
+			}
+			stored := len(payloads(mem)) == 1
+			if msg := ports.ErrorMessage(err); stored && strings.Contains(msg, "not stored") {
+				t.Errorf("the payload is stored, yet the answer says %q", msg)
+			}
+			if tt.firstCode == ports.EStorage && stored {
+				t.Errorf("503 (nothing stored by this request), yet the payload is stored")
 			}
 			retry, err := s.Drop(context.Background(), idemRequest("hello"))
 			if err != nil {
@@ -223,14 +239,14 @@ func TestIdempotencyExpiredReplaceFails(t *testing.T) {
 // TestIdempotencyContentionIsBounded: a store that always reports a concurrent write makes a
 // 503, not a hang.
 func TestIdempotencyContentionIsBounded(t *testing.T) {
-	store, _ := faultyStore(fault{op: opRecord, err: ports.Errorf(ports.EConcurrent, "409"), times: 1 << 30})
+	store, _ := faultyStore(fault{op: opRecord, err: errConflict, times: 1 << 30})
 	s := idemService(t, store, &settable{now: time.Now()})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := s.Drop(ctx, idemRequest("hello")); ports.ErrorCode(err) != ports.EStorage {
 		t.Fatalf("endless conflicts: %v, want a storage error", err)
 	}
-	if n := len(store.PutCalls()); n < 2 || n > 8 {
+	if n := len(store.CreateCalls()); n < 2 || n > 8 {
 		t.Errorf("%d record writes, want a few retries, bounded", n)
 	}
 }

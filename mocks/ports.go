@@ -92,11 +92,14 @@ var _ ports.ObjectStore = &ObjectStoreMock{}
 //
 //		// make and configure a mocked ports.ObjectStore
 //		mockedObjectStore := &ObjectStoreMock{
+//			CreateFunc: func(ctx context.Context, obj ports.Object) error {
+//				panic("mock out the Create method")
+//			},
 //			GetFunc: func(ctx context.Context, key string) (ports.Object, error) {
 //				panic("mock out the Get method")
 //			},
-//			PutFunc: func(ctx context.Context, obj ports.Object) error {
-//				panic("mock out the Put method")
+//			ReplaceFunc: func(ctx context.Context, obj ports.Object, etag string) error {
+//				panic("mock out the Replace method")
 //			},
 //		}
 //
@@ -105,14 +108,24 @@ var _ ports.ObjectStore = &ObjectStoreMock{}
 //
 //	}
 type ObjectStoreMock struct {
+	// CreateFunc mocks the Create method.
+	CreateFunc func(ctx context.Context, obj ports.Object) error
+
 	// GetFunc mocks the Get method.
 	GetFunc func(ctx context.Context, key string) (ports.Object, error)
 
-	// PutFunc mocks the Put method.
-	PutFunc func(ctx context.Context, obj ports.Object) error
+	// ReplaceFunc mocks the Replace method.
+	ReplaceFunc func(ctx context.Context, obj ports.Object, etag string) error
 
 	// calls tracks calls to the methods.
 	calls struct {
+		// Create holds details about calls to the Create method.
+		Create []struct {
+			// Ctx is the ctx argument value.
+			Ctx context.Context
+			// Obj is the obj argument value.
+			Obj ports.Object
+		}
 		// Get holds details about calls to the Get method.
 		Get []struct {
 			// Ctx is the ctx argument value.
@@ -120,16 +133,55 @@ type ObjectStoreMock struct {
 			// Key is the key argument value.
 			Key string
 		}
-		// Put holds details about calls to the Put method.
-		Put []struct {
+		// Replace holds details about calls to the Replace method.
+		Replace []struct {
 			// Ctx is the ctx argument value.
 			Ctx context.Context
 			// Obj is the obj argument value.
 			Obj ports.Object
+			// Etag is the etag argument value.
+			Etag string
 		}
 	}
-	lockGet sync.RWMutex
-	lockPut sync.RWMutex
+	lockCreate  sync.RWMutex
+	lockGet     sync.RWMutex
+	lockReplace sync.RWMutex
+}
+
+// Create calls CreateFunc.
+func (mock *ObjectStoreMock) Create(ctx context.Context, obj ports.Object) error {
+	if mock.CreateFunc == nil {
+		panic("ObjectStoreMock.CreateFunc: method is nil but ObjectStore.Create was just called")
+	}
+	callInfo := struct {
+		Ctx context.Context
+		Obj ports.Object
+	}{
+		Ctx: ctx,
+		Obj: obj,
+	}
+	mock.lockCreate.Lock()
+	mock.calls.Create = append(mock.calls.Create, callInfo)
+	mock.lockCreate.Unlock()
+	return mock.CreateFunc(ctx, obj)
+}
+
+// CreateCalls gets all the calls that were made to Create.
+// Check the length with:
+//
+//	len(mockedObjectStore.CreateCalls())
+func (mock *ObjectStoreMock) CreateCalls() []struct {
+	Ctx context.Context
+	Obj ports.Object
+} {
+	var calls []struct {
+		Ctx context.Context
+		Obj ports.Object
+	}
+	mock.lockCreate.RLock()
+	calls = mock.calls.Create
+	mock.lockCreate.RUnlock()
+	return calls
 }
 
 // Get calls GetFunc.
@@ -168,39 +220,43 @@ func (mock *ObjectStoreMock) GetCalls() []struct {
 	return calls
 }
 
-// Put calls PutFunc.
-func (mock *ObjectStoreMock) Put(ctx context.Context, obj ports.Object) error {
-	if mock.PutFunc == nil {
-		panic("ObjectStoreMock.PutFunc: method is nil but ObjectStore.Put was just called")
+// Replace calls ReplaceFunc.
+func (mock *ObjectStoreMock) Replace(ctx context.Context, obj ports.Object, etag string) error {
+	if mock.ReplaceFunc == nil {
+		panic("ObjectStoreMock.ReplaceFunc: method is nil but ObjectStore.Replace was just called")
 	}
 	callInfo := struct {
-		Ctx context.Context
-		Obj ports.Object
+		Ctx  context.Context
+		Obj  ports.Object
+		Etag string
 	}{
-		Ctx: ctx,
-		Obj: obj,
+		Ctx:  ctx,
+		Obj:  obj,
+		Etag: etag,
 	}
-	mock.lockPut.Lock()
-	mock.calls.Put = append(mock.calls.Put, callInfo)
-	mock.lockPut.Unlock()
-	return mock.PutFunc(ctx, obj)
+	mock.lockReplace.Lock()
+	mock.calls.Replace = append(mock.calls.Replace, callInfo)
+	mock.lockReplace.Unlock()
+	return mock.ReplaceFunc(ctx, obj, etag)
 }
 
-// PutCalls gets all the calls that were made to Put.
+// ReplaceCalls gets all the calls that were made to Replace.
 // Check the length with:
 //
-//	len(mockedObjectStore.PutCalls())
-func (mock *ObjectStoreMock) PutCalls() []struct {
-	Ctx context.Context
-	Obj ports.Object
+//	len(mockedObjectStore.ReplaceCalls())
+func (mock *ObjectStoreMock) ReplaceCalls() []struct {
+	Ctx  context.Context
+	Obj  ports.Object
+	Etag string
 } {
 	var calls []struct {
-		Ctx context.Context
-		Obj ports.Object
+		Ctx  context.Context
+		Obj  ports.Object
+		Etag string
 	}
-	mock.lockPut.RLock()
-	calls = mock.calls.Put
-	mock.lockPut.RUnlock()
+	mock.lockReplace.RLock()
+	calls = mock.calls.Replace
+	mock.lockReplace.RUnlock()
 	return calls
 }
 

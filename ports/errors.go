@@ -20,10 +20,8 @@ const (
 	EBadDigest         = "bad_digest"          // Content-Digest or Content-MD5 is malformed or does not match the body
 	EBadIdempotencyKey = "bad_idempotency_key" // the Idempotency-Key header is malformed
 	EIdempotencyReused = "idempotency_reused"  // the Idempotency-Key was used for another payload
-	EStorage           = "storage"             // the object store failed; the drop may be retried
-	EConflict          = "conflict"            // the object store already holds the key (or another version of it)
-	ENotFound          = "not_found"           // the object store holds no such key
-	EConcurrent        = "concurrent"          // a concurrent conditional write of the key conflicted; retry
+	EStorage           = "storage"             // the object store failed and nothing was stored; retry
+	EStorageUnknown    = "storage_unknown"     // the store's answer was lost: the payload may be stored; retry with the same Idempotency-Key
 	EInternal          = "internal"            // anything else
 )
 

@@ -7,6 +7,7 @@ package ports
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"time"
 )
 
@@ -61,30 +62,52 @@ type Object struct {
 	ContentType string            // the payload's media type
 	Client      string            // the name of the client that dropped it (S3: x-amz-meta-client)
 	SHA256      [sha256.Size]byte // the SHA-256 of Data; S3 checks it on arrival and keeps it
-
-	ETag    string // set by Get: the object's version, to replace it with IfMatch
-	IfMatch string // for Put: replace the object of this ETag rather than create one
+	ETag        string            // set by Get: the object's version, for Replace
 }
 
 // RecordPrefix is the reserved key prefix of the idempotency records.
 const RecordPrefix = ".idempotency/"
 
 // ObjectStore keeps objects. Implementations must be safe for concurrent use.
+//
+// Every write reports one of four outcomes, which the core turns into its two promises (a
+// 202 is the whole payload stored once; "not stored" is said only of what was not stored):
+//
+//   - nil: this call stored the whole object.
+//   - an error that is ErrUnknown: the outcome is unknown (an attempt's answer was lost); the
+//     object may be stored, whole, or not at all. Joined with ErrExists: the key holds an
+//     object, which an earlier attempt of this same call, whose answer was lost, may have
+//     written; on a fresh key nobody else writes, it did.
+//   - any other error: this call stored nothing (ErrExists, ErrNotFound, ErrVersion,
+//     ErrConcurrent, ErrChecksum, or a definite failure).
+//
+// A failed write never leaves part of an object under the key.
 type ObjectStore interface {
-	// Put stores obj under obj.Key, create-only: it never replaces an existing object, and
-	// reports an existing key as an *Error with code EConflict. A failed Put leaves no object,
-	// nor any part of one, under the key. When obj.SHA256 is set, a store refuses Data that
-	// does not match it (S3 checks it on arrival) and keeps it with the object.
-	//
-	// With obj.IfMatch set, Put instead replaces the object under obj.Key, atomically, only if
-	// its ETag is obj.IfMatch: another ETag is EConflict, no object is ENotFound. A write that
-	// raced another conditional write of the key may fail with EConcurrent: retry it.
-	Put(ctx context.Context, obj Object) error
+	// Create stores obj under obj.Key, create-only: an existing object is never replaced
+	// (ErrExists). When obj.SHA256 is set, data that does not match it is refused
+	// (ErrChecksum) and the SHA-256 is kept with the object.
+	Create(ctx context.Context, obj Object) error
 
-	// Get returns the object under key, with its ETag. No object is an *Error with code
-	// ENotFound. The service reads only its idempotency records (RecordPrefix).
+	// Replace replaces the object under obj.Key, atomically, only if its ETag is etag:
+	// another version is ErrVersion, no object ErrNotFound; a write that raced another
+	// conditional write of the key may fail with ErrConcurrent (retry it).
+	Replace(ctx context.Context, obj Object, etag string) error
+
+	// Get returns the object under key with its attributes (content type, client, SHA-256)
+	// and ETag; no object is ErrNotFound. The service reads only its idempotency records
+	// (RecordPrefix).
 	Get(ctx context.Context, key string) (Object, error)
 }
+
+// Store outcomes, matched with errors.Is. Stores wrap them with their cause.
+var (
+	ErrExists     = errors.New("an object already exists under the key")
+	ErrNotFound   = errors.New("no object under the key")
+	ErrVersion    = errors.New("the object under the key has another version")
+	ErrConcurrent = errors.New("a concurrent conditional write of the key conflicted")
+	ErrChecksum   = errors.New("the data does not match its SHA-256")
+	ErrUnknown    = errors.New("the write's outcome is unknown: its answer was lost")
+)
 
 // Clock tells the time; keys are made from it.
 type Clock interface {

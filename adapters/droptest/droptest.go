@@ -5,6 +5,7 @@ package droptest
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"log/slog"
 	"net/http"
@@ -174,7 +175,10 @@ func Check(t *testing.T, c Case, got Response, store *memstore.Store) {
 	if !KeyPattern.MatchString(key) {
 		t.Errorf("key %q does not end in the format YYYY-MM-DDTHH:MM:SS.ffffff-<uuid4>", keys[0])
 	}
-	obj, _ := store.Object(keys[0])
+	obj, err := store.Get(context.Background(), keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
 	if string(obj.Data) != *c.Stored {
 		t.Errorf("stored %d bytes %.40q, want %d bytes %.40q", len(obj.Data), obj.Data, len(*c.Stored), *c.Stored)
 	}

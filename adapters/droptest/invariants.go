@@ -1,6 +1,7 @@
 package droptest
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -30,8 +31,8 @@ func CheckInvariants(t *testing.T, header Values, status int, body string, store
 	t.Helper()
 	keys := store.Keys()
 	for _, k := range keys {
-		if b, _ := store.Data(k); len(b) > domain.DefaultMaxBytes {
-			t.Fatalf("stored %d bytes, over the limit of %d", len(b), domain.DefaultMaxBytes)
+		if o, _ := store.Get(context.Background(), k); len(o.Data) > domain.DefaultMaxBytes {
+			t.Fatalf("stored %d bytes, over the limit of %d", len(o.Data), domain.DefaultMaxBytes)
 		}
 	}
 	switch {

@@ -1,5 +1,8 @@
+//go:build linux || darwin
+
 // Package fsstore is a ports.ObjectStore on a local folder: one file per object, the key as
-// its path below the folder. For running the service off AWS and in development.
+// its path below the folder, the attributes in the file's extended attributes. For running
+// the service off AWS and in development.
 package fsstore
 
 import (
@@ -7,7 +10,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -17,67 +19,112 @@ import (
 	"strings"
 	"sync"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// Store keeps objects as files under a folder. Files are 0600 and folders 0700.
+// TempDir is the hidden folder, below the store's folder, of the files being written. The store
+// locks it while it runs; at start it removes whatever a crash left in it.
+const TempDir = ".tmp"
+
+// The extended attributes (user namespace) that hold an object's attributes; getfattr -d
+// shows them.
+const (
+	AttrContentType = "user.content_type"
+	AttrClient      = "user.client"
+	AttrSHA256      = "user.sha256" // standard base64, as S3 gives it
+)
+
+// Store keeps objects as files under a folder. Files are 0600 and folders 0700. One process
+// at a time uses a folder: New locks it.
 type Store struct {
-	dir string
-	mu  sync.Mutex // serializes replacements (IfMatch) within this process
+	dir  string
+	lock *os.File   // TempDir, flock'ed while the store is open
+	mu   sync.Mutex // serializes replacements
+
+	durable sync.Map // folders known to exist durably, see mkdirs
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
 
-// New returns a store under dir, creating the folder (0700) if it does not exist.
+// New returns a store under dir, creating the folder (0700) if it does not exist. It takes
+// the folder's lock, so that a second process cannot write beside this one; removes the
+// temporary files a crash left behind (no write is in flight while nobody holds the lock);
+// and checks that the filesystem keeps extended attributes. Close releases the lock.
 func New(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
+	tmp := filepath.Join(abs, TempDir)
+	if err := os.MkdirAll(tmp, 0o700); err != nil {
 		return nil, fmt.Errorf("create storage folder: %w", err)
 	}
-	return &Store{dir: abs}, nil
+	lock, err := os.Open(tmp)
+	if err != nil {
+		return nil, fmt.Errorf("storage folder: %w", err)
+	}
+	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		lock.Close()
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return nil, fmt.Errorf("storage folder %s is in use by another process: run one server per folder", abs)
+		}
+		return nil, fmt.Errorf("lock storage folder: %w", err)
+	}
+	s := &Store{dir: abs, lock: lock}
+	if err := s.start(); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
 }
+
+// start sweeps TempDir and checks extended attributes on a file of its own.
+func (s *Store) start() error {
+	tmp := filepath.Join(s.dir, TempDir)
+	entries, err := os.ReadDir(tmp)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", tmp, err)
+	}
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
+			return fmt.Errorf("remove a leftover temporary file: %w", err)
+		}
+	}
+	f, err := os.CreateTemp(tmp, "probe-*")
+	if err != nil {
+		return fmt.Errorf("storage folder not writable: %w", err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if err := unix.Fsetxattr(int(f.Fd()), AttrClient, []byte("probe"), 0); err != nil {
+		return fmt.Errorf("the storage folder's filesystem must keep extended attributes (user.*), as ext4, xfs, btrfs, tmpfs and APFS do: %w", err)
+	}
+	return nil
+}
+
+// Close releases the folder's lock.
+func (s *Store) Close() error { return s.lock.Close() }
 
 // Dir returns the store's folder.
 func (s *Store) Dir() string { return s.dir }
 
-// Put writes obj so that no reader ever sees part of it and no existing object is replaced:
-// the bytes go to a hidden temporary file in the target's folder, which is synced, then linked
-// under the key (link fails if the key exists, atomically). Then its attributes (content type,
-// client, SHA-256) are written beside it, in a hidden file, and the folder is synced so that
-// both names survive a crash. The temporary file is removed whatever happens. A crash between
-// the link and the attributes leaves the object whole, without them.
-func (s *Store) Put(ctx context.Context, obj ports.Object) error {
-	path, err := s.path(obj.Key)
+// Create writes obj so that no reader ever sees part of it and no existing object is replaced.
+// The bytes and the attributes go to a temporary file, which is synced; then it is linked
+// under the key (link fails if the key exists, atomically): the one step that publishes the
+// object, with its attributes. The folder is then synced so that the name survives a crash;
+// if that fails, the object is unlinked again. A crash at any point leaves no object or a
+// whole one with its attributes; what it leaves in TempDir is removed at the next start.
+func (s *Store) Create(ctx context.Context, obj ports.Object) error {
+	path, err := s.prepare(obj)
 	if err != nil {
 		return err
 	}
-	if obj.SHA256 != ([sha256.Size]byte{}) && sha256.Sum256(obj.Data) != obj.SHA256 {
-		return ports.Errorf(ports.EBadDigest, "The data does not match its SHA-256")
-	}
-	if obj.IfMatch != "" {
-		return s.replace(ctx, path, obj)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+	if err := s.mkdirs(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, err)
 	}
-	return publish(ctx, path, obj, func(tmp string) error {
-		err := os.Link(tmp, path) // fails if the key exists
-		if errors.Is(err, fs.ErrExist) {
-			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key", Err: err}
-		}
-		return err
-	})
-}
-
-// publish writes obj's bytes to a synced temporary file beside path, has place put that file
-// at path, writes the attributes, and syncs the folder. The temporary file is removed
-// whatever happens.
-func publish(ctx context.Context, path string, obj ports.Object, place func(tmp string) error) error {
-	dir := filepath.Dir(path)
-	tmp, err := writeTemp(dir, obj.Data)
+	tmp, err := s.writeTemp(obj)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", obj.Key, err)
 	}
@@ -85,58 +132,84 @@ func publish(ctx context.Context, path string, obj ports.Object, place func(tmp 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := place(tmp); err != nil {
-		if ports.ErrorCode(err) != ports.EInternal {
-			return err
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s: %w", obj.Key, ports.ErrExists)
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, err)
 	}
-	if err := writeAttrs(path, obj); err != nil {
-		return err
-	}
-	return syncDir(dir)
-}
-
-// attrs are what the store keeps beside an object.
-type attrs struct {
-	ContentType string `json:"content_type,omitempty"`
-	Client      string `json:"client,omitempty"`
-	SHA256      string `json:"sha256,omitempty"` // standard base64, as S3 gives it
-}
-
-// attrsPath is the hidden file beside an object that holds its attributes.
-func attrsPath(path string) string {
-	return filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".attrs.json")
-}
-
-func writeAttrs(path string, obj ports.Object) error {
-	a := attrs{ContentType: obj.ContentType, Client: obj.Client}
-	if obj.SHA256 != ([sha256.Size]byte{}) {
-		a.SHA256 = base64.StdEncoding.EncodeToString(obj.SHA256[:])
-	}
-	b, err := json.Marshal(a)
-	if err != nil {
-		return err
-	}
-	tmp, err := writeTemp(filepath.Dir(path), b)
-	if err == nil {
-		defer os.Remove(tmp)
-		err = os.Rename(tmp, attrsPath(path))
-	}
-	if err != nil {
-		return fmt.Errorf("write attributes of %s: %w", filepath.Base(path), err)
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		// Not durable: take it back, durably, so that "not stored" stays true after a crash.
+		if rerr := os.Remove(path); rerr != nil {
+			return fmt.Errorf("%s: %w: %w (and undo: %w)", obj.Key, ports.ErrUnknown, err, rerr)
+		}
+		if serr := syncDir(filepath.Dir(path)); serr != nil {
+			return fmt.Errorf("%s: %w: %w (and undo: %w)", obj.Key, ports.ErrUnknown, err, serr)
+		}
+		return fmt.Errorf("%s: %w", obj.Key, err)
 	}
 	return nil
 }
 
-// writeTemp writes data to a new hidden temporary file in dir, synced, and returns its path.
-// The caller removes it.
-func writeTemp(dir string, data []byte) (string, error) {
-	f, err := os.CreateTemp(dir, ".tmp-*")
+// Replace writes obj over the object at its key if that object's ETag is etag: a synced
+// temporary file (with the attributes) is renamed over the old one, atomically, under the
+// store's lock, so that of two replacements of one version only one wins.
+func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) error {
+	path, err := s.prepare(obj)
+	if err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("%s: %w", obj.Key, ports.ErrNotFound)
+	case err != nil:
+		return fmt.Errorf("read %s: %w", obj.Key, err)
+	case etagOf(old) != etag:
+		return fmt.Errorf("%s: %w", obj.Key, ports.ErrVersion)
+	}
+	tmp, err := s.writeTemp(obj)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", obj.Key, err)
+	}
+	defer os.Remove(tmp)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("publish %s: %w", obj.Key, err)
+	}
+	if err := syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
+	}
+	return nil
+}
+
+// prepare checks obj and returns its path.
+func (s *Store) prepare(obj ports.Object) (string, error) {
+	path, err := s.path(obj.Key)
 	if err != nil {
 		return "", err
 	}
-	_, err = f.Write(data)
+	if obj.SHA256 != ([sha256.Size]byte{}) && sha256.Sum256(obj.Data) != obj.SHA256 {
+		return "", fmt.Errorf("%s: %w", obj.Key, ports.ErrChecksum)
+	}
+	return path, nil
+}
+
+// writeTemp writes obj's bytes and attributes to a new file in TempDir, synced, and returns
+// its path. The caller removes it.
+func (s *Store) writeTemp(obj ports.Object) (string, error) {
+	f, err := os.CreateTemp(filepath.Join(s.dir, TempDir), "put-*")
+	if err != nil {
+		return "", err
+	}
+	_, err = f.Write(obj.Data)
+	if err == nil {
+		err = setAttrs(f, obj)
+	}
 	if err == nil {
 		err = f.Sync()
 	}
@@ -150,28 +223,29 @@ func writeTemp(dir string, data []byte) (string, error) {
 	return f.Name(), nil
 }
 
-// replace writes obj over the object at path if that object's ETag is obj.IfMatch: the new
-// bytes go to a synced temporary file that is renamed over the old one (atomic), under the
-// store's lock, so that of two replacements of one version only one wins. The lock holds
-// within this process: run one process per folder.
-func (s *Store) replace(ctx context.Context, path string, obj ports.Object) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	old, err := os.ReadFile(path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		return ports.Errorf(ports.ENotFound, "No object under this key")
-	case err != nil:
-		return fmt.Errorf("read %s: %w", obj.Key, err)
-	case etag(old) != obj.IfMatch:
-		return ports.Errorf(ports.EConflict, "The object under this key has another version")
+func setAttrs(f *os.File, obj ports.Object) error {
+	attrs := [...]struct{ name, value string }{
+		{AttrContentType, obj.ContentType},
+		{AttrClient, obj.Client},
+		{AttrSHA256, ""},
 	}
-	return publish(ctx, path, obj, func(tmp string) error { return os.Rename(tmp, path) })
+	if obj.SHA256 != ([sha256.Size]byte{}) {
+		attrs[2].value = base64.StdEncoding.EncodeToString(obj.SHA256[:])
+	}
+	for _, a := range attrs {
+		if a.value == "" {
+			continue
+		}
+		if err := unix.Fsetxattr(int(f.Fd()), a.name, []byte(a.value), 0); err != nil {
+			return fmt.Errorf("set %s: %w", a.name, err)
+		}
+	}
+	return nil
 }
 
-// etag is a version of an object's bytes: their SHA-256, as S3's is (for simple uploads) their
-// MD5.
-func etag(data []byte) string {
+// etagOf is a version of an object's bytes: their SHA-256, as S3's is (for simple uploads)
+// their MD5.
+func etagOf(data []byte) string {
 	sum := sha256.Sum256(data)
 	return hex.EncodeToString(sum[:])
 }
@@ -185,15 +259,43 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err != nil {
 		return ports.Object{}, err
 	}
-	o, err := read(path, key)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return ports.Object{}, ports.Errorf(ports.ENotFound, "No object under this key")
+		return ports.Object{}, fmt.Errorf("%s: %w", key, ports.ErrNotFound)
 	}
-	return o, err
+	if err != nil {
+		return ports.Object{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return ports.Object{}, err
+	}
+	b := make([]byte, st.Size())
+	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {
+		return ports.Object{}, fmt.Errorf("read %s: %w", key, err)
+	}
+	o := ports.Object{Key: key, Data: b, ETag: etagOf(b)}
+	o.ContentType = getAttr(f, AttrContentType)
+	o.Client = getAttr(f, AttrClient)
+	if sum, err := base64.StdEncoding.DecodeString(getAttr(f, AttrSHA256)); err == nil && len(sum) == sha256.Size {
+		copy(o.SHA256[:], sum)
+	}
+	return o, nil
+}
+
+// getAttr returns an extended attribute of f, "" if it has none.
+func getAttr(f *os.File, name string) string {
+	var buf [256]byte
+	n, err := unix.Fgetxattr(int(f.Fd()), name, buf[:])
+	if err != nil {
+		return ""
+	}
+	return string(buf[:n])
 }
 
 // path maps a key to a file below the folder, refusing keys that would leave it or name a
-// hidden file (hidden names are the store's temporary files).
+// hidden file (hidden names are the store's own).
 func (s *Store) path(key string) (string, error) {
 	rest, _ := strings.CutPrefix(key, ports.RecordPrefix) // the one hidden folder allowed
 	for _, seg := range strings.Split(rest, "/") {
@@ -202,6 +304,29 @@ func (s *Store) path(key string) (string, error) {
 		}
 	}
 	return filepath.Join(s.dir, filepath.FromSlash(key)), nil
+}
+
+// mkdirs creates dir and any missing folder above it, up to the store's folder, and makes the
+// path durable: the parent of each folder is synced once per process (a folder another
+// request has just made may not be synced yet), so that the path survives a crash.
+func (s *Store) mkdirs(dir string) error {
+	if dir == s.dir {
+		return nil
+	}
+	if _, ok := s.durable.Load(dir); ok {
+		return nil
+	}
+	if err := s.mkdirs(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+		return err
+	}
+	if err := syncDir(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	s.durable.Store(dir, true)
+	return nil
 }
 
 func syncDir(dir string) error {
@@ -216,37 +341,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Object returns the object under key with the attributes kept beside it, and whether there
-// is one.
-func (s *Store) Object(key string) (ports.Object, bool) {
-	path, err := s.path(key)
-	if err != nil {
-		return ports.Object{}, false
-	}
-	o, err := read(path, key)
-	return o, err == nil
-}
-
-// read reads the object at path and the attributes beside it (missing attributes leave
-// them empty).
-func read(path, key string) (ports.Object, error) {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return ports.Object{}, err
-	}
-	o := ports.Object{Key: key, Data: b, ETag: etag(b)}
-	var a attrs
-	if raw, err := os.ReadFile(attrsPath(path)); err == nil && json.Unmarshal(raw, &a) == nil {
-		o.ContentType, o.Client = a.ContentType, a.Client
-		if sum, err := base64.StdEncoding.DecodeString(a.SHA256); err == nil && len(sum) == sha256.Size {
-			copy(o.SHA256[:], sum)
-		}
-	}
-	return o, nil
-}
-
-// Keys returns every key, sorted; temporary files, attributes and idempotency records are not
-// objects.
+// Keys returns every key, sorted; the store's hidden folders (temporary files, idempotency
+// records) hold no objects.
 func (s *Store) Keys() ([]string, error) {
 	var keys []string
 	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
@@ -256,7 +352,7 @@ func (s *Store) Keys() ([]string, error) {
 		hidden := strings.HasPrefix(d.Name(), ".") && path != s.dir
 		switch {
 		case d.IsDir() && hidden:
-			return filepath.SkipDir // the idempotency records are not objects
+			return filepath.SkipDir
 		case d.IsDir() || hidden:
 			return nil
 		}

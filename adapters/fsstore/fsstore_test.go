@@ -2,9 +2,9 @@ package fsstore_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
@@ -18,6 +18,7 @@ func newStore(t *testing.T) *fsstore.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -38,7 +39,6 @@ func harness(t *testing.T) storetest.Harness {
 	s := newStore(t)
 	return storetest.Harness{
 		Store: s,
-		Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
 		Keys:  func(t *testing.T) []string { return keys(t, s) },
 	}
 }
@@ -47,18 +47,18 @@ func harness(t *testing.T) storetest.Harness {
 func TestPermissionsAndNoLeftovers(t *testing.T) {
 	s := newStore(t)
 	for _, k := range []string{"2026-11-28T21:14:07.000001-a", "drops/dt=2026-11-28/2026-11-28T21:14:07.000002-b"} {
-		if err := s.Put(context.Background(), ports.Object{Key: k, Data: []byte("x")}); err != nil {
+		if err := s.Create(context.Background(), ports.Object{Key: k, Data: []byte("x"), ContentType: "text/plain"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// A refused Put leaves nothing either.
-	if err := s.Put(context.Background(), ports.Object{Key: "2026-11-28T21:14:07.000001-a", Data: []byte("y")}); ports.ErrorCode(err) != ports.EConflict {
-		t.Fatalf("second Put: %v, want a conflict", err)
+	// A refused Create leaves nothing either.
+	if err := s.Create(context.Background(), ports.Object{Key: "2026-11-28T21:14:07.000001-a", Data: []byte("y")}); !errors.Is(err, ports.ErrExists) {
+		t.Fatalf("second Create: %v, want ports.ErrExists", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := s.Put(ctx, ports.Object{Key: "c", Data: []byte("z")}); err == nil {
-		t.Fatal("Put with a cancelled context succeeded")
+	if err := s.Create(ctx, ports.Object{Key: "c", Data: []byte("z")}); err == nil {
+		t.Fatal("Create with a cancelled context succeeded")
 	}
 	err := filepath.WalkDir(s.Dir(), func(path string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -72,7 +72,7 @@ func TestPermissionsAndNoLeftovers(t *testing.T) {
 		if info.Mode() != want {
 			t.Errorf("%s: mode %v, want %v", path, info.Mode(), want)
 		}
-		if strings.HasPrefix(d.Name(), ".tmp-") {
+		if filepath.Base(filepath.Dir(path)) == fsstore.TempDir {
 			t.Errorf("temporary file left: %s", path)
 		}
 		return nil
@@ -88,8 +88,8 @@ func TestPermissionsAndNoLeftovers(t *testing.T) {
 func TestKeysThatLeaveTheFolderAreRefused(t *testing.T) {
 	s := newStore(t)
 	for _, k := range []string{"", "../escape", "a/../../escape", "/abs", "a//b", ".hidden", "a/./b", "nul\x00"} {
-		if err := s.Put(context.Background(), ports.Object{Key: k, Data: []byte("x")}); err == nil {
-			t.Errorf("Put(%q) succeeded, want an error", k)
+		if err := s.Create(context.Background(), ports.Object{Key: k, Data: []byte("x")}); err == nil {
+			t.Errorf("Create(%q) succeeded, want an error", k)
 		}
 	}
 	if _, err := os.Stat(filepath.Join(filepath.Dir(s.Dir()), "escape")); err == nil {
@@ -99,9 +99,11 @@ func TestKeysThatLeaveTheFolderAreRefused(t *testing.T) {
 
 func TestNewCreatesFolder(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "a", "b")
-	if _, err := fsstore.New(dir); err != nil {
+	s, err := fsstore.New(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
+	s.Close()
 	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("folder: %v, %v; want one with mode 0700", info, err)
 	}

@@ -127,8 +127,8 @@ func TestFixtures(t *testing.T) {
 			if len(keys) != 1 {
 				t.Fatalf("stored %d objects, want 1", len(keys))
 			}
-			if b, _ := store.Data(keys[0]); !bytes.Equal(b, tt.stored) {
-				t.Errorf("stored %q, want %q", b, tt.stored)
+			if o, _ := store.Get(context.Background(), keys[0]); !bytes.Equal(o.Data, tt.stored) {
+				t.Errorf("stored %q, want %q", o.Data, tt.stored)
 			}
 		})
 	}
@@ -154,7 +154,7 @@ func TestAbsentAndEmptyBodyDecode(t *testing.T) {
 // logged without secrets, and the handler serves the next request.
 func TestStorageFailure(t *testing.T) {
 	fail := true
-	store := &mocks.ObjectStoreMock{PutFunc: func(ctx context.Context, obj ports.Object) error {
+	store := &mocks.ObjectStoreMock{CreateFunc: func(ctx context.Context, obj ports.Object) error {
 		if fail {
 			return errors.New("operation error S3: PutObject, https response error StatusCode: 503, api error SlowDown")
 		}
@@ -197,7 +197,7 @@ func TestStorageFailure(t *testing.T) {
 // that the function can still answer.
 func TestStoreDeadlineBeforeInvocationDeadline(t *testing.T) {
 	var got time.Time
-	store := &mocks.ObjectStoreMock{PutFunc: func(ctx context.Context, obj ports.Object) error {
+	store := &mocks.ObjectStoreMock{CreateFunc: func(ctx context.Context, obj ports.Object) error {
 		got, _ = ctx.Deadline()
 		return nil
 	}}

@@ -28,9 +28,7 @@ var statuses = map[string]int{
 	ports.EBadIdempotencyKey: http.StatusBadRequest,
 	ports.EIdempotencyReused: http.StatusUnprocessableEntity,
 	ports.EStorage:           http.StatusServiceUnavailable,
-	ports.EConflict:          http.StatusConflict,
-	ports.ENotFound:          http.StatusNotFound,
-	ports.EConcurrent:        http.StatusServiceUnavailable,
+	ports.EStorageUnknown:    http.StatusGatewayTimeout,
 	ports.EInternal:          http.StatusInternalServerError,
 }
 
@@ -41,6 +39,10 @@ func Status(code string) int {
 	}
 	return http.StatusInternalServerError
 }
+
+// RetryAfter is the Retry-After of a 503 or 504, in seconds: storage failures are mostly
+// brief, and a client backs off further on its own.
+const RetryAfter = "1"
 
 // Reply is the answer to one drop, whatever carries it.
 type Reply struct {
@@ -70,6 +72,8 @@ func ReplyTo(res ports.DropResult, err error) Reply {
 		r.Header["Www-Authenticate"] = "Bearer" // RFC 6750
 	case http.StatusMethodNotAllowed:
 		r.Header["Allow"] = "POST"
+	case http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		r.Header["Retry-After"] = RetryAfter
 	}
 	return r
 }

@@ -23,8 +23,8 @@ func TestStatus(t *testing.T) {
 		{ports.EUnauthorizedCDN, 401}, {ports.EUnauthorizedAuth, 401}, {ports.EMethod, 405},
 		{ports.ELengthRequired, 411}, {ports.EBadLength, 400}, {ports.ETooLarge, 413},
 		{ports.ENoBody, 400}, {ports.EBadBase64, 400}, {ports.EBadBody, 400}, {ports.EBadDigest, 400},
-		{ports.EStorage, 503}, {ports.EConflict, 409}, {ports.EInternal, 500}, {"unknown", 500},
-		{ports.EBadIdempotencyKey, 400}, {ports.EIdempotencyReused, 422}, {ports.EConcurrent, 503},
+		{ports.EStorage, 503}, {ports.EStorageUnknown, 504}, {ports.EInternal, 500}, {"unknown", 500},
+		{ports.EBadIdempotencyKey, 400}, {ports.EIdempotencyReused, 422},
 	}
 	for _, tt := range tests {
 		if got := httpapi.Status(tt.code); got != tt.want {
@@ -45,6 +45,8 @@ func TestReplyTo(t *testing.T) {
 		{"unauthorized", ports.Errorf(ports.EUnauthorizedAuth, "m"), 401, "m", map[string]string{"Www-Authenticate": "Bearer"}},
 		{"method", ports.Errorf(ports.EMethod, "m"), 405, "m", map[string]string{"Allow": "POST"}},
 		{"internal detail hidden", errors.New("db password=x"), 500, "Internal error", map[string]string{"Content-Type": "text/plain; charset=utf-8"}},
+		{"not stored", ports.Errorf(ports.EStorage, "m"), 503, "m", map[string]string{"Retry-After": httpapi.RetryAfter}},
+		{"outcome unknown", ports.Errorf(ports.EStorageUnknown, "m"), 504, "m", map[string]string{"Retry-After": httpapi.RetryAfter}},
 	}
 	for _, tt := range tests {
 		got := httpapi.ReplyTo(ports.DropResult{}, tt.err)

@@ -154,7 +154,7 @@ func TestRealServerDrop(t *testing.T) {
 	if len(keys) != 1 {
 		t.Fatalf("%d objects, want 1", len(keys))
 	}
-	if b, _ := store.Data(keys[0]); string(b) != "hello, dropbox" {
-		t.Errorf("stored %q", b)
+	if o, _ := store.Get(context.Background(), keys[0]); string(o.Data) != "hello, dropbox" {
+		t.Errorf("stored %q", o.Data)
 	}
 }

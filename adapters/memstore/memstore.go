@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"sort"
 	"strconv"
 	"sync"
@@ -25,31 +26,48 @@ var _ ports.ObjectStore = (*Store)(nil)
 // New returns an empty store.
 func New() *Store { return &Store{} }
 
-// Put stores a copy of obj under obj.Key: created unless the key exists, or with obj.IfMatch,
-// replacing the object of that ETag. Data that does not match obj.SHA256 is refused.
-func (s *Store) Put(ctx context.Context, obj ports.Object) error {
+// Create stores a copy of obj under obj.Key unless the key exists.
+func (s *Store) Create(ctx context.Context, obj ports.Object) error {
+	return s.put(ctx, obj, func(old ports.Object, exists bool) error {
+		if exists {
+			return ports.ErrExists
+		}
+		return nil
+	})
+}
+
+// Replace stores a copy of obj over the object of ETag etag under obj.Key.
+func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) error {
+	return s.put(ctx, obj, func(old ports.Object, exists bool) error {
+		switch {
+		case !exists:
+			return ports.ErrNotFound
+		case old.ETag != etag:
+			return ports.ErrVersion
+		}
+		return nil
+	})
+}
+
+// put stores a copy of obj if allow, given the object under its key, says so.
+func (s *Store) put(ctx context.Context, obj ports.Object, allow func(old ports.Object, exists bool) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if obj.SHA256 != ([sha256.Size]byte{}) && sha256.Sum256(obj.Data) != obj.SHA256 {
-		return ports.Errorf(ports.EBadDigest, "The data does not match its SHA-256")
+		return ports.ErrChecksum
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	old, exists := s.objects[obj.Key]
-	switch {
-	case obj.IfMatch == "" && exists:
-		return ports.Errorf(ports.EConflict, "An object already exists under this key")
-	case obj.IfMatch != "" && !exists:
-		return ports.Errorf(ports.ENotFound, "No object under this key")
-	case obj.IfMatch != "" && old.ETag != obj.IfMatch:
-		return ports.Errorf(ports.EConflict, "The object under this key has another version")
+	if err := allow(old, exists); err != nil {
+		return fmt.Errorf("%s: %w", obj.Key, err)
 	}
 	if s.objects == nil {
 		s.objects = make(map[string]ports.Object)
 	}
 	s.version++
-	obj.Data, obj.IfMatch, obj.ETag = bytes.Clone(obj.Data), "", strconv.Itoa(s.version)
+	obj.Data, obj.ETag = bytes.Clone(obj.Data), strconv.Itoa(s.version)
 	s.objects[obj.Key] = obj
 	return nil
 }
@@ -59,26 +77,14 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err := ctx.Err(); err != nil {
 		return ports.Object{}, err
 	}
-	o, ok := s.Object(key)
-	if !ok {
-		return ports.Object{}, ports.Errorf(ports.ENotFound, "No object under this key")
-	}
-	return o, nil
-}
-
-// Object returns a copy of the object under key, with its attributes, and whether there is one.
-func (s *Store) Object(key string) (ports.Object, bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.objects[key]
+	if !ok {
+		return ports.Object{}, fmt.Errorf("%s: %w", key, ports.ErrNotFound)
+	}
 	o.Data = bytes.Clone(o.Data)
-	return o, ok
-}
-
-// Data returns a copy of the data under key, and whether there is an object.
-func (s *Store) Data(key string) ([]byte, bool) {
-	o, ok := s.Object(key)
-	return o.Data, ok
+	return o, nil
 }
 
 // Keys returns every key, sorted.

@@ -5,7 +5,6 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
-	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 func TestContract(t *testing.T) { storetest.Run(t, harness) }
@@ -16,7 +15,6 @@ func harness(t *testing.T) storetest.Harness {
 	s := memstore.New()
 	return storetest.Harness{
 		Store: s,
-		Get:   func(t *testing.T, key string) (ports.Object, bool) { return s.Object(key) },
 		Keys:  func(t *testing.T) []string { return s.Keys() },
 	}
 }

@@ -27,7 +27,7 @@ func BenchmarkPutObject(b *testing.B) {
 			i := 0
 			for b.Loop() {
 				i++
-				if err := store.Put(context.Background(), ports.Object{Key: fmt.Sprintf("bench-%09d", i), Data: data}); err != nil {
+				if err := store.Create(context.Background(), ports.Object{Key: fmt.Sprintf("bench-%09d", i), Data: data}); err != nil {
 					b.Fatal(err)
 				}
 			}

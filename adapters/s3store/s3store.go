@@ -6,10 +6,14 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -38,7 +42,7 @@ func NewClient(ctx context.Context, endpoint string, opts ...func(*config.LoadOp
 }
 
 // Store keeps objects in one bucket. It needs s3:PutObject on the bucket's objects, and
-// nothing else.
+// s3:GetObject on the objects it reads (the service reads only its idempotency records).
 type Store struct {
 	client *s3.Client
 	bucket string
@@ -51,22 +55,34 @@ func New(client *s3.Client, bucket string) *Store {
 	return &Store{client: client, bucket: bucket}
 }
 
-// Put writes obj with PutObject, create-only (If-None-Match: *): S3 refuses to replace an
-// existing key, which Put reports as EConflict. S3 writes are atomic, so a failed Put leaves
-// nothing under the key. The object carries its content type, its client's name as
+// Create writes obj with PutObject, create-only (If-None-Match: *): S3 refuses to replace an
+// existing key (ErrExists). The object carries its content type, its client's name as
 // x-amz-meta-client, and its SHA-256 as the PutObject checksum, which S3 verifies on arrival
 // and keeps with the object. The SDK's retries end with ctx.
-func (s *Store) Put(ctx context.Context, obj ports.Object) error {
+//
+// S3 writes are atomic, so a failed write leaves nothing under the key; but an attempt whose
+// answer was lost (a reset or timeout after the request was sent) may have stored the object.
+// Create watches every attempt the SDK makes and reports such a call as ports.ErrUnknown, and
+// a 412 that follows one as ErrExists joined with ErrUnknown (see ports.ObjectStore).
+func (s *Store) Create(ctx context.Context, obj ports.Object) error {
+	in := s.input(obj)
+	in.IfNoneMatch = aws.String("*")
+	return s.put(ctx, in, ports.ErrExists)
+}
+
+// Replace writes obj with PutObject If-Match: etag.
+func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) error {
+	in := s.input(obj)
+	in.IfMatch = aws.String(etag)
+	return s.put(ctx, in, ports.ErrVersion)
+}
+
+func (s *Store) input(obj ports.Object) *s3.PutObjectInput {
 	in := &s3.PutObjectInput{
 		Bucket:        aws.String(s.bucket),
 		Key:           aws.String(obj.Key),
 		Body:          bytes.NewReader(obj.Data),
 		ContentLength: aws.Int64(int64(len(obj.Data))),
-	}
-	if obj.IfMatch != "" {
-		in.IfMatch = aws.String(obj.IfMatch)
-	} else {
-		in.IfNoneMatch = aws.String("*")
 	}
 	if obj.ContentType != "" {
 		in.ContentType = aws.String(obj.ContentType)
@@ -77,34 +93,56 @@ func (s *Store) Put(ctx context.Context, obj ports.Object) error {
 	if obj.SHA256 != ([sha256.Size]byte{}) {
 		in.ChecksumSHA256 = aws.String(base64.StdEncoding.EncodeToString(obj.SHA256[:]))
 	}
-	_, err := s.client.PutObject(ctx, in)
+	return in
+}
+
+// put sends in, watching its attempts; a 412 is precondition.
+func (s *Store) put(ctx context.Context, in *s3.PutObjectInput, precondition error) error {
+	w := &watch{}
+	_, err := s.client.PutObject(ctx, in, func(o *s3.Options) { o.HTTPClient = w.client(o.HTTPClient) })
 	if err == nil {
 		return nil
 	}
+	lost := w.lost()
+	code := ""
 	var apiErr smithy.APIError
 	if errors.As(err, &apiErr) {
-		switch apiErr.ErrorCode() {
-		case "PreconditionFailed":
-			return &ports.Error{Code: ports.EConflict, Message: "An object already exists under this key, or another version of it", Err: err}
-		case "NoSuchKey":
-			return &ports.Error{Code: ports.ENotFound, Message: "No object under this key", Err: err}
-		case "ConditionalRequestConflict":
-			return &ports.Error{Code: ports.EConcurrent, Message: "A concurrent write of this key conflicted", Err: err}
-		case "BadDigest", "XAmzContentChecksumMismatch":
-			return &ports.Error{Code: ports.EBadDigest, Message: "The data does not match its SHA-256", Err: err}
-		}
+		code = apiErr.ErrorCode()
 	}
-	return fmt.Errorf("put s3://%s/%s: %w", s.bucket, obj.Key, err)
+	var outcome error
+	switch code {
+	case "PreconditionFailed":
+		outcome = precondition
+	case "NoSuchKey":
+		outcome = ports.ErrNotFound
+	case "ConditionalRequestConflict":
+		outcome = ports.ErrConcurrent
+	case "BadDigest", "XAmzContentChecksumMismatch":
+		outcome = ports.ErrChecksum
+	}
+	where := fmt.Sprintf("put s3://%s/%s", s.bucket, aws.ToString(in.Key))
+	switch {
+	case lost && outcome != nil:
+		return fmt.Errorf("%s: %w after an attempt whose answer was lost (%w): %w", where, outcome, ports.ErrUnknown, err)
+	case lost:
+		return fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
+	case outcome != nil:
+		return fmt.Errorf("%s: %w: %w", where, outcome, err)
+	}
+	return fmt.Errorf("%s: %w", where, err)
 }
 
-// Get reads an object with GetObject (IAM: s3:GetObject, which the service needs only on the
-// idempotency records' prefix).
+// Get reads an object with GetObject, its SHA-256 checksum included (ChecksumMode ENABLED).
 func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
-	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
+		Bucket:       aws.String(s.bucket),
+		Key:          aws.String(key),
+		ChecksumMode: types.ChecksumModeEnabled,
+	})
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
-			return ports.Object{}, &ports.Error{Code: ports.ENotFound, Message: "No object under this key", Err: err}
+			return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w: %w", s.bucket, key, ports.ErrNotFound, err)
 		}
 		return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
 	}
@@ -113,14 +151,64 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err != nil {
 		return ports.Object{}, fmt.Errorf("read s3://%s/%s: %w", s.bucket, key, err)
 	}
-	return ports.Object{
+	o := ports.Object{
 		Key:         key,
 		Data:        data,
 		ContentType: aws.ToString(out.ContentType),
 		Client:      out.Metadata[MetadataClient],
 		ETag:        aws.ToString(out.ETag),
-	}, nil
+	}
+	if sum, err := base64.StdEncoding.DecodeString(aws.ToString(out.ChecksumSHA256)); err == nil && len(sum) == sha256.Size {
+		copy(o.SHA256[:], sum)
+	}
+	return o, nil
 }
 
 // MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.
 const MetadataClient = "client"
+
+// watch sees every attempt of one call, below the SDK's retries, and remembers whether any
+// may have reached S3 and lost its answer.
+type watch struct {
+	mu      sync.Mutex
+	lostOne bool // some attempt was sent, or may have been, and got no answer
+	success bool // some attempt was answered 2xx
+}
+
+// client returns next, watched.
+func (w *watch) client(next s3.HTTPClient) s3.HTTPClient { return watched{w, next} }
+
+// lost reports whether the call's outcome may differ from its final answer: an attempt may
+// have been acted on without its answer reaching us (or was answered 2xx, yet the call failed).
+func (w *watch) lost() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.lostOne || w.success
+}
+
+type watched struct {
+	w    *watch
+	next s3.HTTPClient
+}
+
+func (c watched) Do(req *http.Request) (*http.Response, error) {
+	resp, err := c.next.Do(req)
+	c.w.mu.Lock()
+	defer c.w.mu.Unlock()
+	switch {
+	case err == nil:
+		c.w.success = c.w.success || resp.StatusCode/100 == 2
+	case !notSent(err):
+		c.w.lostOne = true
+	}
+	return resp, err
+}
+
+// notSent reports whether err says that a request never left this machine: the connection
+// could not be made (refused, no route, no such host) or its TLS handshake failed.
+func notSent(err error) bool {
+	var op *net.OpError
+	var dns *net.DNSError
+	var cert *tls.CertificateVerificationError
+	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns) || errors.As(err, &cert)
+}

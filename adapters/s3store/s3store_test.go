@@ -2,6 +2,7 @@ package s3store_test
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -28,7 +29,6 @@ func minioHarness(t *testing.T) func(t *testing.T) storetest.Harness {
 		bucket := srv.NewBucket(t, client)
 		return storetest.Harness{
 			Store: s3store.New(client, bucket),
-			Get:   func(t *testing.T, key string) (ports.Object, bool) { return miniotest.Object(t, client, bucket, key) },
 			Keys:  func(t *testing.T) []string { return miniotest.Keys(t, client, bucket) },
 		}
 	}
@@ -57,7 +57,7 @@ func fakeS3(t *testing.T, status int, code string) (*s3store.Store, *atomic.Int3
 // TestPutRequest: PutObject is create-only and carries the length.
 func TestPutRequest(t *testing.T) {
 	store, calls, last := fakeS3(t, http.StatusOK, "")
-	if err := store.Put(context.Background(), ports.Object{Key: "k", Data: []byte("hello")}); err != nil {
+	if err := store.Create(context.Background(), ports.Object{Key: "k", Data: []byte("hello")}); err != nil {
 		t.Fatal(err)
 	}
 	h := last.Load().(http.Header)
@@ -72,30 +72,57 @@ func TestPutRequest(t *testing.T) {
 	}
 }
 
-// TestPutErrors maps S3's answers to the port's errors.
-func TestPutErrors(t *testing.T) {
+// TestCreateErrors maps S3's answers to the port's outcomes: each is definite (S3 answered,
+// and every attempt was answered), so none is ErrUnknown.
+func TestCreateErrors(t *testing.T) {
 	tests := []struct {
-		name     string
-		status   int
-		code     string
-		wantCode string
+		name   string
+		status int
+		code   string
+		want   error // nil: a definite failure with no sentinel
 	}{
-		{"exists", http.StatusPreconditionFailed, "PreconditionFailed", ports.EConflict},
-		{"denied", http.StatusForbidden, "AccessDenied", ports.EInternal},
-		{"no bucket", http.StatusNotFound, "NoSuchBucket", ports.EInternal},
-		{"slow down", http.StatusServiceUnavailable, "SlowDown", ports.EInternal},
-		{"internal", http.StatusInternalServerError, "InternalError", ports.EInternal},
+		{"exists", http.StatusPreconditionFailed, "PreconditionFailed", ports.ErrExists},
+		{"concurrent", http.StatusConflict, "ConditionalRequestConflict", ports.ErrConcurrent},
+		{"bad digest", http.StatusBadRequest, "BadDigest", ports.ErrChecksum},
+		{"denied", http.StatusForbidden, "AccessDenied", nil},
+		{"no bucket", http.StatusNotFound, "NoSuchBucket", nil},
+		{"slow down", http.StatusServiceUnavailable, "SlowDown", nil},
+		{"internal", http.StatusInternalServerError, "InternalError", nil},
 	}
+	sentinels := []error{ports.ErrExists, ports.ErrConcurrent, ports.ErrChecksum, ports.ErrNotFound, ports.ErrVersion, ports.ErrUnknown}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store, _, _ := fakeS3(t, tt.status, tt.code)
-			err := store.Put(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
+			err := store.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
 			if err == nil {
-				t.Fatal("Put succeeded, want an error")
+				t.Fatal("Create succeeded, want an error")
 			}
-			if got := ports.ErrorCode(err); got != tt.wantCode {
-				t.Errorf("code = %q, want %q (%v)", got, tt.wantCode, err)
+			for _, s := range sentinels {
+				if got, want := errors.Is(err, s), s == tt.want; got != want {
+					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, s, got, want)
+				}
 			}
 		})
+	}
+}
+
+// TestReplaceErrors: a 412 to If-Match is another version, a 404 NoSuchKey no object.
+func TestReplaceErrors(t *testing.T) {
+	for _, tt := range []struct {
+		status int
+		code   string
+		want   error
+	}{
+		{http.StatusPreconditionFailed, "PreconditionFailed", ports.ErrVersion},
+		{http.StatusNotFound, "NoSuchKey", ports.ErrNotFound},
+	} {
+		store, _, last := fakeS3(t, tt.status, tt.code)
+		err := store.Replace(context.Background(), ports.Object{Key: "k", Data: []byte("x")}, `"v1"`)
+		if !errors.Is(err, tt.want) || errors.Is(err, ports.ErrUnknown) {
+			t.Errorf("%d %s: %v, want %v alone", tt.status, tt.code, err, tt.want)
+		}
+		if got := last.Load().(http.Header).Get("If-Match"); got != `"v1"` {
+			t.Errorf("If-Match = %q, want the ETag", got)
+		}
 	}
 }

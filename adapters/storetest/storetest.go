@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,13 +19,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// Harness is a store under test and the means to read back what it kept, which the
-// ObjectStore port itself does not offer (the service only ever writes).
+// Harness is a store under test and the means to list what it kept, which the ObjectStore
+// port itself does not offer (the service never lists).
 type Harness struct {
 	Store ports.ObjectStore
-	// Get returns the object under key, with the attributes the store keeps (content type,
-	// client, SHA-256), and whether there is one.
-	Get func(t *testing.T, key string) (ports.Object, bool)
 	// Keys returns every key in the store.
 	Keys func(t *testing.T) []string
 }
@@ -41,7 +39,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("RefusesWrongSHA256", func(t *testing.T) { testWrongSHA256(t, newHarness(t)) })
 	t.Run("KeysWithSegments", func(t *testing.T) { testSegments(t, newHarness(t)) })
 	t.Run("Get", func(t *testing.T) { testGet(t, newHarness(t)) })
-	t.Run("ReplaceIfMatch", func(t *testing.T) { testReplace(t, newHarness(t)) })
+	t.Run("Replace", func(t *testing.T) { testReplace(t, newHarness(t)) })
 	t.Run("ConcurrentReplace", func(t *testing.T) { testConcurrentReplace(t, newHarness(t)) })
 }
 
@@ -60,9 +58,9 @@ func key() string {
 
 func mustGet(t *testing.T, h Harness, k string, want []byte) ports.Object {
 	t.Helper()
-	got, ok := h.Get(t, k)
-	if !ok {
-		t.Fatalf("no object under %q", k)
+	got, err := h.Store.Get(context.Background(), k)
+	if err != nil {
+		t.Fatalf("Get(%q): %v", k, err)
 	}
 	if !bytes.Equal(got.Data, want) {
 		t.Fatalf("object %q = %d bytes %.32q, want %d bytes %.32q", k, len(got.Data), got.Data, len(want), want)
@@ -87,8 +85,8 @@ func testRoundTrip(t *testing.T, h Harness) {
 	}
 	for _, tt := range tests {
 		k := key()
-		if err := h.Store.Put(context.Background(), ports.Object{Key: k, Data: tt.data}); err != nil {
-			t.Fatalf("%s: Put: %v", tt.name, err)
+		if err := h.Store.Create(context.Background(), ports.Object{Key: k, Data: tt.data}); err != nil {
+			t.Fatalf("%s: Create: %v", tt.name, err)
 		}
 		mustGet(t, h, k, tt.data)
 	}
@@ -99,19 +97,19 @@ func testRoundTrip(t *testing.T, h Harness) {
 
 func testCreateOnly(t *testing.T, h Harness) {
 	k := key()
-	if err := h.Store.Put(context.Background(), ports.Object{Key: k, Data: []byte("first")}); err != nil {
+	if err := h.Store.Create(context.Background(), ports.Object{Key: k, Data: []byte("first")}); err != nil {
 		t.Fatal(err)
 	}
-	err := h.Store.Put(context.Background(), ports.Object{Key: k, Data: []byte("second")})
-	if code := ports.ErrorCode(err); code != ports.EConflict {
-		t.Errorf("second Put of a key: error %v (code %q), want code %q", err, code, ports.EConflict)
+	err := h.Store.Create(context.Background(), ports.Object{Key: k, Data: []byte("second")})
+	if !errors.Is(err, ports.ErrExists) || errors.Is(err, ports.ErrUnknown) {
+		t.Errorf("second Create of a key: error %v, want ports.ErrExists alone", err)
 	}
 	mustGet(t, h, k, []byte("first"))
 }
 
 func testKeepsACopy(t *testing.T, h Harness) {
 	k, data := key(), []byte("original")
-	if err := h.Store.Put(context.Background(), ports.Object{Key: k, Data: data}); err != nil {
+	if err := h.Store.Create(context.Background(), ports.Object{Key: k, Data: data}); err != nil {
 		t.Fatal(err)
 	}
 	copy(data, "CHANGED!")
@@ -126,13 +124,13 @@ func testConcurrentKeys(t *testing.T, h Harness) {
 	for i := range n {
 		keys[i] = key()
 		wg.Go(func() {
-			errs[i] = h.Store.Put(context.Background(), ports.Object{Key: keys[i], Data: []byte(keys[i])})
+			errs[i] = h.Store.Create(context.Background(), ports.Object{Key: keys[i], Data: []byte(keys[i])})
 		})
 	}
 	wg.Wait()
 	for i, err := range errs {
 		if err != nil {
-			t.Fatalf("Put %d: %v", i, err)
+			t.Fatalf("Create %d: %v", i, err)
 		}
 		mustGet(t, h, keys[i], []byte(keys[i]))
 	}
@@ -148,23 +146,23 @@ func testConcurrentSameKey(t *testing.T, h Harness) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = h.Store.Put(context.Background(), ports.Object{Key: k, Data: []byte(strings.Repeat(fmt.Sprint(i), 1000))})
+			errs[i] = h.Store.Create(context.Background(), ports.Object{Key: k, Data: []byte(strings.Repeat(fmt.Sprint(i), 1000))})
 		})
 	}
 	wg.Wait()
 	winner := -1
 	for i, err := range errs {
-		switch code := ports.ErrorCode(err); {
+		switch {
 		case err == nil && winner >= 0:
-			t.Fatalf("Puts %d and %d of one key both succeeded", winner, i)
+			t.Fatalf("Creates %d and %d of one key both succeeded", winner, i)
 		case err == nil:
 			winner = i
-		case code != ports.EConflict:
-			t.Errorf("Put %d: %v (code %q), want success or %q", i, err, code, ports.EConflict)
+		case !errors.Is(err, ports.ErrExists):
+			t.Errorf("Create %d: %v, want success or ports.ErrExists", i, err)
 		}
 	}
 	if winner < 0 {
-		t.Fatal("no Put of the key succeeded")
+		t.Fatal("no Create of the key succeeded")
 	}
 	mustGet(t, h, k, []byte(strings.Repeat(fmt.Sprint(winner), 1000)))
 }
@@ -173,12 +171,10 @@ func testCancelled(t *testing.T, h Harness) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	k := key()
-	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("late")}); err == nil {
-		t.Error("Put with a cancelled context succeeded, want an error")
+	if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("late")}); err == nil {
+		t.Error("Create with a cancelled context succeeded, want an error")
 	}
-	if _, ok := h.Get(t, k); ok {
-		t.Error("a Put that failed left an object")
-	}
+	wantAbsent(t, h, k)
 }
 
 // testAttributes: the content type, the client's name and the SHA-256 are kept with the
@@ -186,7 +182,7 @@ func testCancelled(t *testing.T, h Harness) {
 func testAttributes(t *testing.T, h Harness) {
 	data := []byte(`{"sensor":"t-101","celsius":21.5}`)
 	obj := ports.Object{Key: key(), Data: data, ContentType: "application/json", Client: "alice", SHA256: sha256.Sum256(data)}
-	if err := h.Store.Put(context.Background(), obj); err != nil {
+	if err := h.Store.Create(context.Background(), obj); err != nil {
 		t.Fatal(err)
 	}
 	got := mustGet(t, h, obj.Key, data)
@@ -198,13 +194,11 @@ func testAttributes(t *testing.T, h Harness) {
 // testWrongSHA256: data that does not match its SHA-256 is refused, and nothing is stored.
 func testWrongSHA256(t *testing.T, h Harness) {
 	obj := ports.Object{Key: key(), Data: []byte("changed on the way"), SHA256: sha256.Sum256([]byte("what was sent"))}
-	err := h.Store.Put(context.Background(), obj)
-	if err == nil {
-		t.Fatal("Put of data that does not match its SHA-256 succeeded")
+	err := h.Store.Create(context.Background(), obj)
+	if !errors.Is(err, ports.ErrChecksum) {
+		t.Fatalf("Create of data that does not match its SHA-256: %v, want ports.ErrChecksum", err)
 	}
-	if _, ok := h.Get(t, obj.Key); ok {
-		t.Error("a refused Put left an object")
-	}
+	wantAbsent(t, h, obj.Key)
 }
 
 // testSegments: keys with a prefix and a date partition, as KEY_PREFIX and
@@ -212,8 +206,8 @@ func testWrongSHA256(t *testing.T, h Harness) {
 func testSegments(t *testing.T, h Harness) {
 	keys := []string{"drops/dt=2026-11-28/" + key(), "drops/" + key(), "a/b/c/" + key()}
 	for _, k := range keys {
-		if err := h.Store.Put(context.Background(), ports.Object{Key: k, Data: []byte(k)}); err != nil {
-			t.Fatalf("Put(%q): %v", k, err)
+		if err := h.Store.Create(context.Background(), ports.Object{Key: k, Data: []byte(k)}); err != nil {
+			t.Fatalf("Create(%q): %v", k, err)
 		}
 		mustGet(t, h, k, []byte(k))
 	}
@@ -236,16 +230,24 @@ func objectKeys(t *testing.T, h Harness) []string {
 	return keys
 }
 
-// testGet: Get reads what Put wrote, with a version; an absent key is ENotFound; records
+// wantAbsent asserts that the store holds no object under k.
+func wantAbsent(t *testing.T, h Harness, k string) {
+	t.Helper()
+	if _, err := h.Store.Get(context.Background(), k); !errors.Is(err, ports.ErrNotFound) {
+		t.Errorf("Get(%q) after a failed write: %v, want ports.ErrNotFound", k, err)
+	}
+}
+
+// testGet: Get reads what Create wrote, with a version; an absent key is ENotFound; records
 // under the reserved prefix are kept like any object.
 func testGet(t *testing.T, h Harness) {
 	ctx := context.Background()
-	if _, err := h.Store.Get(ctx, key()); ports.ErrorCode(err) != ports.ENotFound {
-		t.Errorf("Get of an absent key: %v, want code %q", err, ports.ENotFound)
+	if _, err := h.Store.Get(ctx, key()); !errors.Is(err, ports.ErrNotFound) {
+		t.Errorf("Get of an absent key: %v, want ports.ErrNotFound", err)
 	}
 	for _, k := range []string{key(), ports.RecordPrefix + "0123abcd"} {
-		if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("record " + k), ContentType: "application/json"}); err != nil {
-			t.Fatalf("Put(%q): %v", k, err)
+		if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("record " + k), ContentType: "application/json"}); err != nil {
+			t.Fatalf("Create(%q): %v", k, err)
 		}
 		got, err := h.Store.Get(ctx, k)
 		if err != nil {
@@ -260,31 +262,31 @@ func testGet(t *testing.T, h Harness) {
 	}
 }
 
-// testReplace: IfMatch replaces exactly the version read, and nothing else.
+// testReplace: Replace replaces exactly the version read, and nothing else.
 func testReplace(t *testing.T, h Harness) {
 	ctx := context.Background()
 	k := ports.RecordPrefix + "replace-" + key()[27:]
-	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
+	if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
 		t.Fatal(err)
 	}
 	v1, err := h.Store.Get(ctx, k)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v2"), IfMatch: v1.ETag}); err != nil {
+	if err := h.Store.Replace(ctx, ports.Object{Key: k, Data: []byte("v2")}, v1.ETag); err != nil {
 		t.Fatalf("replace of the version read: %v", err)
 	}
 	v2, err := h.Store.Get(ctx, k)
 	if err != nil || string(v2.Data) != "v2" || v2.ETag == v1.ETag {
 		t.Fatalf("after the replace: %q %q, %v; want v2 with a new version", v2.Data, v2.ETag, err)
 	}
-	err = h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v3"), IfMatch: v1.ETag})
-	if code := ports.ErrorCode(err); code != ports.EConflict {
-		t.Errorf("replace of a stale version: %v, want code %q", err, ports.EConflict)
+	err = h.Store.Replace(ctx, ports.Object{Key: k, Data: []byte("v3")}, v1.ETag)
+	if !errors.Is(err, ports.ErrVersion) {
+		t.Errorf("replace of a stale version: %v, want ports.ErrVersion", err)
 	}
-	err = h.Store.Put(ctx, ports.Object{Key: ports.RecordPrefix + "absent", Data: []byte("x"), IfMatch: v1.ETag})
-	if code := ports.ErrorCode(err); code != ports.ENotFound {
-		t.Errorf("replace of an absent key: %v, want code %q", err, ports.ENotFound)
+	err = h.Store.Replace(ctx, ports.Object{Key: ports.RecordPrefix + "absent", Data: []byte("x")}, v1.ETag)
+	if !errors.Is(err, ports.ErrNotFound) {
+		t.Errorf("replace of an absent key: %v, want ports.ErrNotFound", err)
 	}
 	if got, _ := h.Store.Get(ctx, k); string(got.Data) != "v2" {
 		t.Errorf("object is %q after refused replaces, want v2", got.Data)
@@ -295,7 +297,7 @@ func testReplace(t *testing.T, h Harness) {
 func testConcurrentReplace(t *testing.T, h Harness) {
 	ctx := context.Background()
 	k := ports.RecordPrefix + "race-" + key()[27:]
-	if err := h.Store.Put(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
+	if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
 		t.Fatal(err)
 	}
 	v1, err := h.Store.Get(ctx, k)
@@ -307,19 +309,19 @@ func testConcurrentReplace(t *testing.T, h Harness) {
 	var wg sync.WaitGroup
 	for i := range n {
 		wg.Go(func() {
-			errs[i] = h.Store.Put(ctx, ports.Object{Key: k, Data: []byte(fmt.Sprint("winner ", i)), IfMatch: v1.ETag})
+			errs[i] = h.Store.Replace(ctx, ports.Object{Key: k, Data: []byte(fmt.Sprint("winner ", i))}, v1.ETag)
 		})
 	}
 	wg.Wait()
 	winner := -1
 	for i, err := range errs {
-		switch code := ports.ErrorCode(err); {
+		switch {
 		case err == nil && winner >= 0:
 			t.Fatalf("replaces %d and %d of one version both succeeded", winner, i)
 		case err == nil:
 			winner = i
-		case code != ports.EConflict && code != ports.EConcurrent:
-			t.Errorf("replace %d: %v, want success, %q or %q", i, err, ports.EConflict, ports.EConcurrent)
+		case !errors.Is(err, ports.ErrVersion) && !errors.Is(err, ports.ErrConcurrent):
+			t.Errorf("replace %d: %v, want success, ports.ErrVersion or ports.ErrConcurrent", i, err)
 		}
 	}
 	if winner < 0 {

@@ -61,7 +61,7 @@ func BenchmarkBudget(b *testing.B) {
 	}
 	put := func() {
 		puts++
-		if err := store.Put(context.Background(), ports.Object{Key: fmt.Sprintf("budget-%09d", puts), Data: payload}); err != nil {
+		if err := store.Create(context.Background(), ports.Object{Key: fmt.Sprintf("budget-%09d", puts), Data: payload}); err != nil {
 			b.Fatal(err)
 		}
 	}

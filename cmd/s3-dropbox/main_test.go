@@ -18,7 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
+	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -306,7 +309,7 @@ func TestHelp(t *testing.T) {
 }
 
 // TestLayoutAndLimitFilesystem: KEY_PREFIX and KEY_DATE_PARTITION show as folders of the
-// filesystem store, MAX_BODY_BYTES moves the limit, and the attributes sit beside the file.
+// filesystem store, MAX_BODY_BYTES moves the limit, and the attributes are the file's own.
 func TestLayoutAndLimitFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{
@@ -333,14 +336,19 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if len(names) != 2 || !strings.HasPrefix(names[0], ".") || !droptest.KeyPattern.MatchString(names[1]) {
-		t.Fatalf("files %v: want the object and its hidden attributes", names)
+	if len(names) != 1 || !droptest.KeyPattern.MatchString(names[0]) {
+		t.Fatalf("files %v: want the object alone (its attributes are extended attributes)", names)
 	}
-	if date := strings.TrimPrefix(filepath.Base(days[0]), "dt="); !strings.HasPrefix(names[1], date+"T") {
-		t.Errorf("object %s is not in its date's folder %s", names[1], days[0])
+	if date := strings.TrimPrefix(filepath.Base(days[0]), "dt="); !strings.HasPrefix(names[0], date+"T") {
+		t.Errorf("object %s is not in its date's folder %s", names[0], days[0])
 	}
-	attrs, _ := os.ReadFile(filepath.Join(days[0], names[0]))
-	if !strings.Contains(string(attrs), `"client":"carol"`) || !strings.Contains(string(attrs), `"sha256"`) {
-		t.Errorf("attributes %s: want the client and the SHA-256", attrs)
+	path := filepath.Join(days[0], names[0])
+	var buf [64]byte
+	n, err := unix.Getxattr(path, fsstore.AttrClient, buf[:])
+	if err != nil || string(buf[:n]) != "carol" {
+		t.Errorf("%s of the object: %q, %v; want carol", fsstore.AttrClient, buf[:max(n, 0)], err)
+	}
+	if n, err := unix.Getxattr(path, fsstore.AttrSHA256, buf[:]); err != nil || n != 44 {
+		t.Errorf("%s of the object: %d bytes, %v; want the base64 SHA-256", fsstore.AttrSHA256, n, err)
 	}
 }
