@@ -1,8 +1,11 @@
 package s3store_test
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -124,5 +127,80 @@ func TestReplaceErrors(t *testing.T) {
 		if got := last.Load().(http.Header).Get("If-Match"); got != `"v1"` {
 			t.Errorf("If-Match = %q, want the ETag", got)
 		}
+	}
+}
+
+// TestLostAnswersMinIO: PutObjects that MinIO acts on, whose answers are lost, through the
+// real SDK and its retries. Lost once: the SDK's retry gets 412, which Create reports as
+// ErrExists joined with ErrUnknown (its own earlier attempt wrote it). Lost every time:
+// ErrUnknown, and the object is there, whole. A lost answer is never a definite failure.
+func TestLostAnswersMinIO(t *testing.T) {
+	srv := miniotest.Require(t)
+	ctx := context.Background()
+	tests := []struct {
+		name       string
+		lose       func(key string, attempt int) bool
+		wantExists bool
+	}{
+		{"lost once", func(_ string, attempt int) bool { return attempt == 1 }, true},
+		{"lost every time", func(string, int) bool { return true }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			lossy := &miniotest.LosingTransport{Lose: tt.lose}
+			plain := srv.Client(t)
+			bucket := srv.NewBucket(t, plain)
+			store := s3store.New(srv.ClientWith(t, lossy), bucket)
+			data := []byte("the whole payload")
+			err := store.Create(ctx, ports.Object{Key: "k", Data: data, SHA256: sha256.Sum256(data)})
+			if !errors.Is(err, ports.ErrUnknown) || errors.Is(err, ports.ErrExists) != tt.wantExists {
+				t.Errorf("Create: %v; want ErrUnknown, and ErrExists %v", err, tt.wantExists)
+			}
+			if lossy.Lost() == 0 {
+				t.Fatal("no answer was lost: the test tests nothing")
+			}
+			got, err := s3store.New(plain, bucket).Get(ctx, "k")
+			if err != nil || !bytes.Equal(got.Data, data) || got.SHA256 != sha256.Sum256(data) {
+				t.Errorf("Get: %q %x, %v; want the whole object with its SHA-256", got.Data, got.SHA256, err)
+			}
+			if keys := miniotest.Keys(t, plain, bucket); len(keys) != 1 {
+				t.Errorf("bucket holds %v, want one object", keys)
+			}
+		})
+	}
+	t.Run("replace lost once", func(t *testing.T) {
+		plain := srv.Client(t)
+		bucket := srv.NewBucket(t, plain)
+		if err := s3store.New(plain, bucket).Create(ctx, ports.Object{Key: "r", Data: []byte("v1")}); err != nil {
+			t.Fatal(err)
+		}
+		v1, err := s3store.New(plain, bucket).Get(ctx, "r")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lossy := &miniotest.LosingTransport{Lose: func(_ string, attempt int) bool { return attempt == 1 }}
+		err = s3store.New(srv.ClientWith(t, lossy), bucket).Replace(ctx, ports.Object{Key: "r", Data: []byte("v2")}, v1.ETag)
+		if !errors.Is(err, ports.ErrVersion) || !errors.Is(err, ports.ErrUnknown) {
+			t.Errorf("Replace: %v; want ErrVersion joined with ErrUnknown", err)
+		}
+		if got, _ := s3store.New(plain, bucket).Get(ctx, "r"); string(got.Data) != "v2" {
+			t.Errorf("object %q, want v2 (the lost attempt's)", got.Data)
+		}
+	})
+}
+
+// TestNothingSentIsDefinite: a connection that cannot be made sends nothing: the failure is
+// definite, never ErrUnknown.
+func TestNothingSentIsDefinite(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint := "http://" + ln.Addr().String()
+	ln.Close()
+	srv := miniotest.Server{Endpoint: endpoint, AccessKey: "AKIDFAKE", SecretKey: "fake", Region: "us-east-1"}
+	err = s3store.New(srv.Client(t), "bucket").Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
+	if err == nil || errors.Is(err, ports.ErrUnknown) {
+		t.Errorf("Create to a closed port: %v, want a definite error", err)
 	}
 }

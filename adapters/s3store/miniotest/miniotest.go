@@ -9,12 +9,14 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -237,4 +239,57 @@ func (o *Own) Stop() {
 		o.cmd.Wait()
 		o.cmd = nil
 	}
+}
+
+// ClientWith returns an S3 client for the server, built as the service builds its own, that
+// sends its requests through transport.
+func (s Server) ClientWith(t testing.TB, transport http.RoundTripper) *s3.Client {
+	t.Helper()
+	return s3.New(s.Client(t).Options(), func(o *s3.Options) { o.HTTPClient = &http.Client{Transport: transport} })
+}
+
+// ErrLostAnswer is what LosingTransport returns in place of an answer it drops. Its text is
+// the kernel's for a reset connection, which the SDK retries.
+var ErrLostAnswer = errors.New("read tcp: connection reset by peer (injected: the request was acted on, its answer lost)")
+
+// LosingTransport sends every request to the server and waits for its answer; then, for the
+// PUTs that Lose picks, it drops the answer and returns ErrLostAnswer, as a connection reset
+// after the server acted would. It counts the answers it dropped.
+type LosingTransport struct {
+	// Lose says whether to drop the answer to a PUT of key, which is the attempt-th PUT of
+	// that key (from 1) through this transport.
+	Lose func(key string, attempt int) bool
+
+	mu       sync.Mutex
+	attempts map[string]int
+	lost     int
+}
+
+// RoundTrip sends req and returns its answer, or ErrLostAnswer.
+func (l *LosingTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil || req.Method != http.MethodPut {
+		return resp, err
+	}
+	key := strings.SplitN(strings.TrimPrefix(req.URL.Path, "/"), "/", 2)[1]
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.attempts == nil {
+		l.attempts = map[string]int{}
+	}
+	l.attempts[key]++
+	if !l.Lose(key, l.attempts[key]) {
+		return resp, nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	l.lost++
+	return nil, ErrLostAnswer
+}
+
+// Lost returns how many answers were dropped.
+func (l *LosingTransport) Lost() int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.lost
 }
