@@ -91,22 +91,29 @@ type eventBody struct {
 
 func (b eventBody) Read(max int) ([]byte, error) {
 	if !b.base64 {
-		// The payload is only read (ports.Object.Data is read-only): share the event's
-		// memory rather than copy it.
+		// The payload is only read (ports.Body): share the event's memory rather than copy
+		// it, which saves a copy of up to 6 MiB per drop (BenchmarkHandle).
 		s := b.s[:min(len(b.s), max+1)]
 		return unsafe.Slice(unsafe.StringData(s), len(s)), nil
 	}
-	s := b.s
+	// The decoder skips line breaks (MIME-style base64 has one every 76 characters): drop
+	// them first, so that the cut below counts only the text that decodes, and no payload is
+	// ever decoded short.
+	text := b.s
+	if strings.ContainsAny(text, "\r\n") {
+		text = lineBreaks.Replace(text)
+	}
 	// Decode no more than the text of max+1 bytes: enough to see that a payload is too large
 	// without decoding all of a large one.
-	if n := base64.StdEncoding.EncodedLen(max + 1); len(s) > n {
-		s = s[:n]
+	if n := base64.StdEncoding.EncodedLen(max + 1); len(text) > n {
+		text = text[:n]
 	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(s)))
-	// The event's text is only read: decode it in place rather than copy it first.
-	n, err := base64.StdEncoding.Strict().Decode(out, unsafe.Slice(unsafe.StringData(s), len(s)))
+	out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
+	n, err := base64.StdEncoding.Strict().Decode(out, []byte(text))
 	if err != nil {
 		return nil, &ports.Error{Code: ports.EBadBase64, Message: "The request body is marked as base64 but is not valid standard base64", Err: err}
 	}
 	return out[:n], nil
 }
+
+var lineBreaks = strings.NewReplacer("\r", "", "\n", "")

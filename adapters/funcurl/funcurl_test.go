@@ -3,8 +3,10 @@ package funcurl_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -213,5 +215,55 @@ func TestStoreDeadlineBeforeInvocationDeadline(t *testing.T) {
 	}
 	if want := deadline.Add(-funcurl.DefaultReserve); !got.Equal(want) {
 		t.Errorf("store deadline = %v, want %v (the invocation's less %v)", got, want, funcurl.DefaultReserve)
+	}
+}
+
+// TestBase64LineBreaks: base64 text broken into lines (CRLF every 76 characters, as MIME
+// writes it, or after every character) decodes whole: a payload at the limit is stored
+// whole, one a byte over is 413, and no prefix is ever stored.
+func TestBase64LineBreaks(t *testing.T) {
+	breakEvery := func(text string, n int) string {
+		var b strings.Builder
+		for i := 0; i < len(text); i += n {
+			b.WriteString(text[i:min(i+n, len(text))])
+			b.WriteString("\r\n")
+		}
+		return b.String()
+	}
+	limit := domain.DefaultMaxBytes
+	for _, size := range []int{limit - 1, limit, limit + 1, 3 * limit} {
+		payload := make([]byte, size)
+		for i := range payload {
+			payload[i] = byte(i * 7)
+		}
+		text := base64.StdEncoding.EncodeToString(payload)
+		for _, every := range []int{76, 1} {
+			t.Run(fmt.Sprintf("%d bytes, CRLF every %d", size, every), func(t *testing.T) {
+				store := memstore.New()
+				core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ev := event(t, "base64")
+				body := breakEvery(text, every)
+				ev.Body = &body
+				ev.Headers["content-length"] = fmt.Sprint(size)
+				delete(ev.Headers, "content-digest")
+				got, _ := funcurl.New(core, quiet()).Handle(context.Background(), ev)
+				keys := store.Keys()
+				if size > limit {
+					if got.StatusCode != 413 && got.StatusCode != 400 || len(keys) != 0 {
+						t.Fatalf("got %d %q with %d objects; want 413 and nothing stored", got.StatusCode, got.Body, len(keys))
+					}
+					return
+				}
+				if got.StatusCode != 202 || len(keys) != 1 {
+					t.Fatalf("got %d %q with %d objects; want 202 and one", got.StatusCode, got.Body, len(keys))
+				}
+				if o, _ := store.Get(context.Background(), keys[0]); !bytes.Equal(o.Data, payload) {
+					t.Errorf("stored %d bytes, want the whole %d", len(o.Data), len(payload))
+				}
+			})
+		}
 	}
 }
