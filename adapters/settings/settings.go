@@ -31,9 +31,9 @@ type Drop struct {
 	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" required:"true" desc:"name of the header the CDN adds (case-insensitive)"`
 	S3EndpointURL string `envconfig:"S3_ENDPOINT_URL" desc:"S3-compatible endpoint such as MinIO (path-style addressing); unset: AWS"`
 
-	MaxBodyBytes     int    `envconfig:"MAX_BODY_BYTES" default:"10240" desc:"largest payload accepted, bytes (at most 6291456, the Function URL limit)"`
-	KeyPrefix        string `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty, . or .. segment)"`
-	KeyDatePartition bool   `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
+	MaxBodyBytes     Decimal `envconfig:"MAX_BODY_BYTES" default:"10240" desc:"largest payload accepted, bytes, in decimal (at most 6291456, the Function URL limit)"`
+	KeyPrefix        string  `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty or hidden segment)"`
+	KeyDatePartition bool    `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
 
 	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d"`
 }
@@ -43,15 +43,40 @@ type Drop struct {
 func (d *Drop) LogAttrs() []slog.Attr {
 	return []slog.Attr{
 		slog.String("bucket", d.Bucket),
-		slog.String("s3_endpoint", d.S3EndpointURL),
+		slog.String("s3_endpoint", d.Endpoint()),
 		slog.String("cdn_header", d.CDNHeaderName),
-		slog.Int("max_bytes", d.MaxBodyBytes),
+		slog.Int("max_bytes", int(d.MaxBodyBytes)),
 		slog.String("key_prefix", d.KeyPrefix),
 		slog.Bool("key_date_partition", d.KeyDatePartition),
 		slog.String("idempotency_ttl", time.Duration(d.IdempotencyTTL).String()),
 		slog.Int("auth_tokens", len(d.AuthToken)),
 		slog.Int("cdn_tokens", len(d.CDNToken)),
 	}
+}
+
+// Endpoint returns S3_ENDPOINT_URL for printing: any user information in it (user:password@)
+// is replaced by REDACTED.
+func (d *Drop) Endpoint() string {
+	u, err := url.Parse(d.S3EndpointURL)
+	if err != nil || u.User == nil {
+		return d.S3EndpointURL
+	}
+	u.User = url.User("REDACTED")
+	return u.String()
+}
+
+// Decimal is an integer setting, read in base 10 only: "010240" is not octal, "0x2800" and
+// "0b11" are refused.
+type Decimal int
+
+// Decode parses a non-negative decimal integer without a leading zero.
+func (n *Decimal) Decode(value string) error {
+	v, err := strconv.ParseInt(value, 10, 32)
+	if err != nil || v < 0 || (len(value) > 1 && value[0] == '0') || value[0] == '+' {
+		return errors.New("must be a whole number in decimal, such as 10240, without a sign or leading zero")
+	}
+	*n = Decimal(v)
+	return nil
 }
 
 // Duration is a time.Duration that may also be given in whole days ("2d"), as S3's lifecycle
@@ -65,6 +90,9 @@ func (d *Duration) Decode(value string) error {
 		n, err := strconv.Atoi(days)
 		if err != nil {
 			return errors.New("must be a duration such as 36h, or days such as 2d")
+		}
+		if n <= 0 || n > 365 { // before multiplying, which could overflow
+			return errors.New("must be more than 0 and at most 365d")
 		}
 		v = time.Duration(n) * 24 * time.Hour
 	} else {
@@ -148,6 +176,9 @@ func (d *Drop) Validate(needBucket bool) error {
 	if strings.EqualFold(d.CDNHeaderName, "authorization") {
 		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization, which carries the client's token")
 	}
+	if err := distinct(d.AuthToken, d.CDNToken); err != nil {
+		return err
+	}
 	if d.MaxBodyBytes < 1 || d.MaxBodyBytes > ports.MaxBodyLimit {
 		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", ports.MaxBodyLimit)
 	}
@@ -158,6 +189,19 @@ func (d *Drop) Validate(needBucket bool) error {
 		u, err := url.Parse(d.S3EndpointURL)
 		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return errors.New("S3_ENDPOINT_URL: must be an http:// or https:// URL, such as http://127.0.0.1:9000")
+		}
+	}
+	return nil
+}
+
+// distinct refuses a token given both as a client's and as the CDN's: it would pass both
+// layers, so that a client could go around CloudFront and its WAF.
+func distinct(auth, cdn Tokens) error {
+	for i, a := range auth {
+		for j, c := range cdn {
+			if a.Digest == c.Digest {
+				return fmt.Errorf("AUTH_TOKEN and CDN_TOKEN: entry %d of AUTH_TOKEN is entry %d of CDN_TOKEN: one token would pass both layers; make the CDN's with its own create-token run", i+1, j+1)
+			}
 		}
 	}
 	return nil

@@ -1,6 +1,7 @@
 package settings_test
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"strings"
@@ -77,6 +78,8 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 		{"CDN_TOKEN_HTTP_HEADER_NAME authorization", "CDN_TOKEN_HTTP_HEADER_NAME", "Authorization", false, "CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization"},
 		{"S3_ENDPOINT_URL no scheme", "S3_ENDPOINT_URL", "minio.internal:9000", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"S3_ENDPOINT_URL ftp", "S3_ENDPOINT_URL", "ftp://example.com", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
+		{"AUTH_TOKEN is the CDN's", "AUTH_TOKEN", cdnServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of AUTH_TOKEN is entry 1 of CDN_TOKEN"},
+		{"CDN_TOKEN holds a client's", "CDN_TOKEN", ports.ServerToken("other") + ",edge:" + authServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of AUTH_TOKEN is entry 2 of CDN_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,7 +99,30 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 			if tt.value != "" && strings.Contains(err.Error(), tt.value) {
 				t.Errorf("error %q repeats the value", err)
 			}
+			for _, token := range []string{authServer, cdnServer} {
+				if strings.Contains(err.Error(), token) {
+					t.Errorf("error %q holds a token", err)
+				}
+			}
 		})
+	}
+}
+
+// TestEndpointRedacted: user information in S3_ENDPOINT_URL never reaches the start-up line.
+func TestEndpointRedacted(t *testing.T) {
+	setValid(t)
+	t.Setenv("S3_ENDPOINT_URL", "https://minio-user:minio-pass-never-printed@minio.internal:9000")
+	got, err := settings.LoadLambda()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "https://REDACTED@minio.internal:9000"; got.Endpoint() != want {
+		t.Errorf("Endpoint() = %q, want %q", got.Endpoint(), want)
+	}
+	var line strings.Builder
+	slog.New(slog.NewJSONHandler(&line, nil)).LogAttrs(context.Background(), slog.LevelInfo, "configured", got.LogAttrs()...)
+	if strings.Contains(line.String(), "minio-pass") || strings.Contains(line.String(), "minio-user") {
+		t.Errorf("start-up line %s holds the endpoint's user information", line.String())
 	}
 }
 
@@ -257,6 +283,8 @@ func TestLimitAndLayout(t *testing.T) {
 
 	good := map[string]map[string]string{
 		"largest limit":  {"MAX_BODY_BYTES": "6291456"},
+		"longest folder": {"KEY_PREFIX": strings.Repeat("s", 255) + "/"},
+		"longest string": {"KEY_PREFIX": "in/" + strings.Repeat("s", 192)},
 		"folder prefix":  {"KEY_PREFIX": "drops/"},
 		"nested prefix":  {"KEY_PREFIX": "team-a/in.box/"},
 		"string prefix":  {"KEY_PREFIX": "drop-"},
@@ -278,10 +306,21 @@ func TestLimitAndLayout(t *testing.T) {
 		{"MAX_BODY_BYTES", "0", "MAX_BODY_BYTES: must be 1 to 6291456"},
 		{"MAX_BODY_BYTES", "6291457", "MAX_BODY_BYTES: must be 1 to 6291456"},
 		{"MAX_BODY_BYTES", "10k", "MAX_BODY_BYTES: must be a whole number"},
+		{"MAX_BODY_BYTES", "99999999999", "MAX_BODY_BYTES: must be a whole number"},
 		{"KEY_PREFIX", "/drops/", "KEY_PREFIX: must not start with /"},
-		{"KEY_PREFIX", "drops/../x/", "KEY_PREFIX: must not have an empty, . or .. segment"},
-		{"KEY_PREFIX", "drops//x/", "KEY_PREFIX: must not have an empty, . or .. segment"},
-		{"KEY_PREFIX", "./", "KEY_PREFIX: must not have an empty, . or .. segment"},
+		{"KEY_PREFIX", "drops/../x/", "KEY_PREFIX: must not have a segment that starts with ."},
+		{"KEY_PREFIX", "drops//x/", "KEY_PREFIX: must not have an empty segment"},
+		{"KEY_PREFIX", "./", "KEY_PREFIX: must not have a segment that starts with ."},
+		{"KEY_PREFIX", ".hidden/", "KEY_PREFIX: must not have a segment that starts with ."},
+		{"KEY_PREFIX", ".idempotency/", "KEY_PREFIX: must not have a segment that starts with ."},
+		{"KEY_PREFIX", "in/.drop-", "KEY_PREFIX: must not have a segment that starts with ."},
+		{"KEY_PREFIX", strings.Repeat("s", 256) + "/", "KEY_PREFIX: must not have a segment longer than 255"},
+		{"KEY_PREFIX", "in/" + strings.Repeat("s", 193), "KEY_PREFIX: must not end with a segment longer than 192"},
+		{"MAX_BODY_BYTES", "010240", "MAX_BODY_BYTES: must be a whole number in decimal"},
+		{"MAX_BODY_BYTES", "0x2800", "MAX_BODY_BYTES: must be a whole number in decimal"},
+		{"MAX_BODY_BYTES", "0b11", "MAX_BODY_BYTES: must be a whole number in decimal"},
+		{"MAX_BODY_BYTES", "+10240", "MAX_BODY_BYTES: must be a whole number in decimal"},
+		{"MAX_BODY_BYTES", "1_024", "MAX_BODY_BYTES: must be a whole number in decimal"},
 		{"KEY_PREFIX", "drops\\x", "KEY_PREFIX: must hold only"},
 		{"KEY_PREFIX", "dröps/", "KEY_PREFIX: must hold only"},
 		{"KEY_DATE_PARTITION", "yes please", "KEY_DATE_PARTITION: must be true or false"},
@@ -313,6 +352,9 @@ func TestIdempotencyTTL(t *testing.T) {
 		{"90m", 90 * time.Minute, ""},
 		{"0s", 0, "IDEMPOTENCY_TTL: must be more than 0"},
 		{"400d", 0, "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"},
+		{"213504d", 0, "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"}, // overflows once multiplied
+		{"9223372036854775807d", 0, "IDEMPOTENCY_TTL: must be"},
+		{"-1d", 0, "IDEMPOTENCY_TTL: must be more than 0"},
 		{"a day", 0, "IDEMPOTENCY_TTL: must be a duration such as 36h"},
 	}
 	for _, tt := range tests {

@@ -57,7 +57,7 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		CDNHeader:      cfg.CDNHeaderName,
 		CDNTokens:      cfg.CDNToken,
 		AuthTokens:     cfg.AuthToken,
-		MaxBytes:       cfg.MaxBodyBytes,
+		MaxBytes:       int(cfg.MaxBodyBytes),
 		KeyPrefix:      cfg.KeyPrefix,
 		DatePartition:  cfg.KeyDatePartition,
 		IdempotencyTTL: time.Duration(cfg.IdempotencyTTL),

@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		CDNHeader:      cfg.CDNHeaderName,
 		CDNTokens:      cfg.CDNToken,
 		AuthTokens:     cfg.AuthToken,
-		MaxBytes:       cfg.MaxBodyBytes,
+		MaxBytes:       int(cfg.MaxBodyBytes),
 		KeyPrefix:      cfg.KeyPrefix,
 		DatePartition:  cfg.KeyDatePartition,
 		IdempotencyTTL: time.Duration(cfg.IdempotencyTTL),
@@ -160,7 +160,7 @@ func newStore(ctx context.Context, cfg settings.Server) (ports.ObjectStore, stri
 	}
 	where := "s3://" + cfg.Bucket
 	if cfg.S3EndpointURL != "" {
-		where += " at " + cfg.S3EndpointURL
+		where += " at " + cfg.Endpoint()
 	}
 	return s3store.New(client, cfg.Bucket), where, nil
 }

@@ -281,16 +281,52 @@ func TestS3Storage(t *testing.T) {
 	}
 }
 
-// TestFailsClosed: a missing or malformed variable stops the start, naming it, not its value.
+// TestFailsClosed: a missing, malformed or unsafe setting stops the start (exit 1, no listener),
+// naming the variable, never its value.
 func TestFailsClosed(t *testing.T) {
-	cmd := exec.Command(binary)
-	cmd.Env = []string{"BUCKET=b", "AUTH_TOKEN=leaked-secret-value", "CDN_TOKEN=" + ports.ServerToken("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"}
-	out, err := cmd.CombinedOutput()
-	if err == nil {
-		t.Fatal("the server started with a malformed AUTH_TOKEN")
+	cdn := ports.ServerToken("c")
+	tests := []struct {
+		name, key, value, want string
+	}{
+		{"malformed token", "AUTH_TOKEN", "leaked-secret-value", "AUTH_TOKEN: entry 1"},
+		{"one token for both layers", "AUTH_TOKEN", cdn, "AUTH_TOKEN and CDN_TOKEN"},
+		{"TTL that overflows", "IDEMPOTENCY_TTL", "213504d", "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"},
+		{"octal limit", "MAX_BODY_BYTES", "010240", "MAX_BODY_BYTES: must be a whole number in decimal"},
+		{"hexadecimal limit", "MAX_BODY_BYTES", "0x2800", "MAX_BODY_BYTES: must be a whole number in decimal"},
+		{"hidden prefix", "KEY_PREFIX", ".idempotency/", "KEY_PREFIX: must not have a segment that starts with ."},
+		{"long segment", "KEY_PREFIX", strings.Repeat("a", 256) + "/", "KEY_PREFIX: must not have a segment longer than 255"},
 	}
-	if !strings.Contains(string(out), "AUTH_TOKEN") || strings.Contains(string(out), "leaked-secret-value") {
-		t.Errorf("output %s: want AUTH_TOKEN named, its value not shown", out)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{"STORAGE": "filesystem", "STORAGE_DIR": t.TempDir(), "ADDR": "127.0.0.1:0",
+				"AUTH_TOKEN": ports.ServerToken("a"), "CDN_TOKEN": cdn, "CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn"}
+			env[tt.key] = tt.value
+			cmd := exec.Command(binary)
+			for k, v := range env {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("the server started with %s=%s", tt.key, tt.value)
+			}
+			if !strings.Contains(string(out), "start failed") && !strings.Contains(string(out), "stopped") {
+				t.Errorf("output %s: want the start-up failure logged", out)
+			}
+			if !strings.Contains(string(out), tt.want) || strings.Contains(string(out), tt.value) {
+				t.Errorf("output %s: want %q, and not the value", out, tt.want)
+			}
+		})
+	}
+}
+
+// TestEndpointUserInfoRedacted: an S3_ENDPOINT_URL with user:password@ is printed without them.
+func TestEndpointUserInfoRedacted(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, []string{"ADDR=127.0.0.1:0", "BUCKET=b", "AWS_REGION=us-east-1",
+		"S3_ENDPOINT_URL=http://minio-user:pass-never-logged@127.0.0.1:9",
+		"AUTH_TOKEN=" + ports.ServerToken("a"), "CDN_TOKEN=" + ports.ServerToken("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"})
+	if out := p.stdout.String(); strings.Contains(out, "pass-never-logged") || strings.Contains(out, "minio-user") || !strings.Contains(out, "REDACTED@127.0.0.1:9") {
+		t.Errorf("start-up output %s: want the endpoint with its user information redacted", out)
 	}
 }
 
