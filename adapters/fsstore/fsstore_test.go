@@ -1,3 +1,5 @@
+//go:build linux || darwin
+
 package fsstore_test
 
 import (
@@ -5,6 +7,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
@@ -14,12 +17,7 @@ import (
 
 func newStore(t *testing.T) *fsstore.Store {
 	t.Helper()
-	s, err := fsstore.New(filepath.Join(t.TempDir(), "drops"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	return s
+	return newStoreAt(t, filepath.Join(t.TempDir(), "drops"))
 }
 
 func keys(t *testing.T, s *fsstore.Store) []string {
@@ -107,4 +105,64 @@ func TestNewCreatesFolder(t *testing.T) {
 	if info, err := os.Stat(dir); err != nil || info.Mode().Perm() != 0o700 {
 		t.Errorf("folder: %v, %v; want one with mode 0700", info, err)
 	}
+}
+
+// TestOneProcessPerFolder: a second store on a folder in use is refused at start; once the
+// first is closed, the folder can be opened again.
+func TestOneProcessPerFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drops")
+	first, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fsstore.New(dir); err == nil || !strings.Contains(err.Error(), "in use by another process") {
+		t.Errorf("second New on a folder in use: %v, want a refusal", err)
+	}
+	first.Close()
+	again, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatalf("New after Close: %v", err)
+	}
+	again.Close()
+}
+
+// TestSweepsLeftovers: what a crash left in the temporary folder is removed at start, and
+// only that: objects and records stay.
+func TestSweepsLeftovers(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drops")
+	s, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, k := range []string{"kept", ports.RecordPrefix + "rec"} {
+		if err := s.Create(ctx, ports.Object{Key: k, Data: []byte(k)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	for _, name := range []string{"put-123", "put-456"} {
+		if err := os.WriteFile(filepath.Join(dir, fsstore.TempDir, name), []byte("half"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s = newStoreAt(t, dir)
+	if left, _ := os.ReadDir(filepath.Join(dir, fsstore.TempDir)); len(left) != 0 {
+		t.Errorf("left after start: %v", left)
+	}
+	for _, k := range []string{"kept", ports.RecordPrefix + "rec"} {
+		if o, err := s.Get(ctx, k); err != nil || string(o.Data) != k {
+			t.Errorf("Get(%q) after the sweep: %q, %v", k, o.Data, err)
+		}
+	}
+}
+
+func newStoreAt(t *testing.T, dir string) *fsstore.Store {
+	t.Helper()
+	s, err := fsstore.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
 }

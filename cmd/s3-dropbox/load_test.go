@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -174,5 +175,81 @@ func checkExactlyOnce(t *testing.T, sent map[string]bool, objects map[string][]b
 		if !droptest.KeyPattern.MatchString(key) {
 			t.Errorf("key %q has not the original's format", key)
 		}
+	}
+}
+
+// TestKilledMidLoad: the server, storing into a folder, is killed (SIGKILL) while 16 clients
+// send drops. Every drop answered 202 is on disk, whole, once; every file is one payload whole
+// (none a prefix); and the server restarted on the folder leaves no temporary file and serves.
+func TestKilledMidLoad(t *testing.T) {
+	dir := t.TempDir()
+	env := []string{
+		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
+		"AUTH_TOKEN=" + ports.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
+	}
+	p, _ := start(t, dir, env)
+	url := "http://" + regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())[1] + "/v1/drop"
+
+	var mu sync.Mutex
+	sent := map[string]bool{} // every payload sent, and whether it was answered 202
+	var wg sync.WaitGroup
+	var stop atomic.Bool
+	for c := range 16 {
+		wg.Go(func() {
+			client := &http.Client{Timeout: 5 * time.Second}
+			for i := 0; !stop.Load(); i++ {
+				payload := fmt.Sprintf("client %02d drop %05d ", c, i) + strings.Repeat("x", 1000+37*i%3000)
+				mu.Lock()
+				sent[payload] = false
+				mu.Unlock()
+				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
+				req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
+				req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+				resp, err := client.Do(req)
+				if err != nil {
+					return // the server is gone
+				}
+				resp.Body.Close()
+				if resp.StatusCode == 202 {
+					mu.Lock()
+					sent[payload] = true
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	time.Sleep(400 * time.Millisecond)
+	p.cmd.Process.Kill()
+	stop.Store(true)
+	wg.Wait()
+
+	accepted, seen := 0, map[string]bool{}
+	for name, data := range files(t, dir) {
+		if _, ok := sent[data]; !ok {
+			t.Errorf("file %s holds %d bytes that are no payload sent whole", name, len(data))
+		}
+		if seen[data] {
+			t.Errorf("payload %.24q stored twice", data)
+		}
+		seen[data] = true
+	}
+	for payload, ok := range sent {
+		if ok {
+			accepted++
+			if !seen[payload] {
+				t.Errorf("payload %.24q was answered 202 and is not on disk", payload)
+			}
+		}
+	}
+	if accepted == 0 {
+		t.Fatal("no drop was accepted before the kill: the test tests nothing")
+	}
+	t.Logf("%d drops sent, %d answered 202, %d on disk", len(sent), accepted, len(seen))
+
+	start(t, dir, env)
+	if left, err := os.ReadDir(filepath.Join(dir, "drops", ".tmp")); err != nil || len(left) != 0 {
+		t.Errorf("after the restart: temporary files %v, %v; want none", left, err)
 	}
 }
