@@ -20,8 +20,8 @@ import (
 	"github.com/awslabs/goformation/v7/intrinsics"
 	"github.com/kelseyhightower/envconfig"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
 // unknownToGoformation lists properties that CloudFormation has and goformation's schema does
@@ -132,7 +132,7 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)
 	}
 	rules := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules")
-	records := object{"Id": "expire-idempotency-records", "Status": "Enabled", "Prefix": ports.RecordPrefix, "ExpirationInDays": ref("IdempotencyTtlDays")}
+	records := object{"Id": "expire-idempotency-records", "Status": "Enabled", "Prefix": domain.RecordPrefix, "ExpirationInDays": ref("IdempotencyTtlDays")}
 	if got := get(t, rules, 0); !reflect.DeepEqual(got, records) {
 		t.Errorf("first lifecycle rule %v, want %v", got, records)
 	}
@@ -194,7 +194,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 						t.Errorf("s3:PutObject on %v; want ${DropBucket.Arn}/*", st["Resource"])
 					}
 				case a == "s3:GetObject":
-					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + ports.RecordPrefix + "*"}) {
+					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.RecordPrefix + "*"}) {
 						t.Errorf("s3:GetObject on %v; want the idempotency records only", st["Resource"])
 					}
 				case strings.HasPrefix(a, "logs:"):
@@ -254,7 +254,7 @@ func TestEnvironmentMatchesSettings(t *testing.T) {
 		}
 	}
 	var buf bytes.Buffer
-	if err := envconfig.Usagef("", &settings.Lambda{}, &buf, "{{range .}}{{usage_key .}}\n{{end}}"); err != nil {
+	if err := envconfig.Usagef("", &wiring.Lambda{}, &buf, "{{range .}}{{usage_key .}}\n{{end}}"); err != nil {
 		t.Fatal(err)
 	}
 	want := strings.Fields(buf.String())
@@ -398,7 +398,7 @@ func TestDefaultsAreTheOriginals(t *testing.T) {
 			t.Errorf("%s default %v, want %v", name, got, want)
 		}
 	}
-	a, b := ports.ServerToken("a"), ports.ServerToken("b")
+	a, b := domain.ServerToken("a"), domain.ServerToken("b")
 	for _, name := range []string{"AuthToken", "CdnToken"} {
 		pattern := regexp.MustCompile(get(t, tmpl, "Parameters", name, "AllowedPattern").(string))
 		for _, ok := range []string{a, a + "," + b, "alice:" + a + ", bob:" + b} {

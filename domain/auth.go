@@ -13,18 +13,18 @@ import (
 // did: present, starting with "Bearer ", and the SHA-256 of the token after the first space
 // (surrounding spaces trimmed) equal to an accepted digest. Every credential is compared, in
 // constant time, whatever matches, so that timing tells nothing of the tokens.
-func bearer(h ports.Header, name, code string, creds []ports.Credential) (ports.Credential, error) {
+func bearer(h ports.Header, name, code string, creds []Credential) (Credential, error) {
 	v, ok := h.Get(name)
 	if !ok {
-		return ports.Credential{}, ports.Errorf(code, "The %s header must be present", name)
+		return Credential{}, Errorf(code, "The %s header must be present", name)
 	}
 	const scheme = "Bearer "
 	if !strings.HasPrefix(v, scheme) {
-		return ports.Credential{}, ports.Errorf(code, "The %s header must start with %q", name, scheme)
+		return Credential{}, Errorf(code, "The %s header must start with %q", name, scheme)
 	}
 	token := strings.TrimSpace(v[len(scheme):])
 	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token))) // read only: no copy
-	found, match := 0, ports.Credential{}
+	found, match := 0, Credential{}
 	for _, c := range creds {
 		eq := subtle.ConstantTimeCompare(sum[:], c.Digest[:])
 		if eq == 1 && found == 0 {
@@ -33,7 +33,7 @@ func bearer(h ports.Header, name, code string, creds []ports.Credential) (ports.
 		found |= eq
 	}
 	if found == 0 {
-		return ports.Credential{}, ports.Errorf(code, "The Bearer token in %s is not correct", name)
+		return Credential{}, Errorf(code, "The Bearer token in %s is not correct", name)
 	}
 	return match, nil
 }

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 type benchHeader map[string]string
@@ -17,18 +16,18 @@ func (h benchHeader) Get(name string) (string, bool) { v, ok := h[name]; return 
 func BenchmarkBearer(b *testing.B) {
 	for _, n := range []int{1, 4} {
 		b.Run(strconv.Itoa(n)+"-tokens", func(b *testing.B) {
-			creds := make([]ports.Credential, n)
+			creds := make([]Credential, n)
 			for i := range creds {
-				d, _ := ports.ParseServerToken(ports.ServerToken("token-" + strconv.Itoa(i)))
-				creds[i] = ports.Credential{Name: "c" + strconv.Itoa(i), Digest: d}
+				d, _ := ParseServerToken(ServerToken("token-" + strconv.Itoa(i)))
+				creds[i] = Credential{Name: "c" + strconv.Itoa(i), Digest: d}
 			}
-			client, _ := ports.NewClientToken(nil)
-			d, _ := ports.ParseServerToken(ports.ServerToken(client))
+			client, _ := NewClientToken(nil)
+			d, _ := ParseServerToken(ServerToken(client))
 			creds[n-1].Digest = d // the last one matches: every one is compared anyway
 			h := benchHeader{"authorization": "Bearer " + client}
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := bearer(h, "authorization", ports.EUnauthorizedAuth, creds); err != nil {
+				if _, err := bearer(h, "authorization", EUnauthorizedAuth, creds); err != nil {
 					b.Fatal(err)
 				}
 			}

@@ -26,12 +26,12 @@ const KeyTimeLayout = "2006-01-02T15:04:05.000000"
 
 // Config is what the core is configured with. Its zero values are the original's behaviour.
 type Config struct {
-	CDNHeader     string             // the header the CDN adds, matched case-insensitively
-	CDNTokens     []ports.Credential // accepted CDN tokens
-	AuthTokens    []ports.Credential // accepted client tokens
-	MaxBytes      int                // the payload limit; DefaultMaxBytes when 0
-	KeyPrefix     string             // put before every key, such as "drops/" (ports.CheckKeyPrefix)
-	DatePartition bool               // put dt=YYYY-MM-DD/ (UTC) between the prefix and the key
+	CDNHeader     string       // the header the CDN adds, matched case-insensitively
+	CDNTokens     []Credential // accepted CDN tokens
+	AuthTokens    []Credential // accepted client tokens
+	MaxBytes      int          // the payload limit; DefaultMaxBytes when 0
+	KeyPrefix     string       // put before every key, such as "drops/" (CheckKeyPrefix)
+	DatePartition bool         // put dt=YYYY-MM-DD/ (UTC) between the prefix and the key
 	// IdempotencyTTL is how long an Idempotency-Key holds; DefaultIdempotencyTTL when 0.
 	IdempotencyTTL time.Duration
 }
@@ -56,12 +56,12 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 		return nil, fmt.Errorf("no CDN token")
 	case len(cfg.AuthTokens) == 0:
 		return nil, fmt.Errorf("no auth token")
-	case cfg.MaxBytes < 0 || cfg.MaxBytes > ports.MaxBodyLimit:
-		return nil, fmt.Errorf("payload limit %d: must be 1 to %d", cfg.MaxBytes, ports.MaxBodyLimit)
+	case cfg.MaxBytes < 0 || cfg.MaxBytes > MaxBodyLimit:
+		return nil, fmt.Errorf("payload limit %d: must be 1 to %d", cfg.MaxBytes, MaxBodyLimit)
 	case store == nil || clock == nil || ids == nil:
 		return nil, fmt.Errorf("a store, a clock and an id source are all required")
 	}
-	if err := ports.CheckKeyPrefix(cfg.KeyPrefix); err != nil {
+	if err := CheckKeyPrefix(cfg.KeyPrefix); err != nil {
 		return nil, fmt.Errorf("key prefix: %w", err)
 	}
 	if cfg.MaxBytes == 0 {
@@ -83,27 +83,27 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 // SHA-256 (once per Idempotency-Key, see dropOnce).
 func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
 	var res ports.DropResult
-	if _, err := bearer(req.Header, s.cfg.CDNHeader, ports.EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {
+	if _, err := bearer(req.Header, s.cfg.CDNHeader, EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {
 		return res, err
 	}
-	client, err := bearer(req.Header, AuthHeader, ports.EUnauthorizedAuth, s.cfg.AuthTokens)
+	client, err := bearer(req.Header, AuthHeader, EUnauthorizedAuth, s.cfg.AuthTokens)
 	if err != nil {
 		return res, err
 	}
 	res.Client = client.Name
 	if req.Method != "POST" {
-		return res, ports.Errorf(ports.EMethod, "Only POST is supported")
+		return res, Errorf(EMethod, "Only POST is supported")
 	}
 	if err := s.checkLength(req.Header); err != nil {
 		return res, err
 	}
 	if req.Body == nil {
-		return res, ports.Errorf(ports.ENoBody, "There must be a request body")
+		return res, Errorf(ENoBody, "There must be a request body")
 	}
 	data, err := req.Body.Read(s.cfg.MaxBytes)
 	if err != nil {
-		if ports.ErrorCode(err) == ports.EInternal {
-			err = &ports.Error{Code: ports.EBadBody, Message: "The request body could not be read", Err: err}
+		if ErrorCode(err) == EInternal {
+			err = &Error{Code: EBadBody, Message: "The request body could not be read", Err: err}
 		}
 		return res, err
 	}
@@ -188,21 +188,21 @@ func (s *Service) writePayload(ctx context.Context, obj ports.Object) error {
 // Anything else is EStorage: this request stored no payload. (With an Idempotency-Key, an
 // earlier attempt may have; a retry with the key completes or replays it.)
 func storageError(err error, idempotent bool) error {
-	var e *ports.Error
+	var e *Error
 	switch {
 	case errors.As(err, &e):
 		return err
 	case errors.Is(err, errMaybeStored) && idempotent:
-		return &ports.Error{Code: ports.EStorageUnknown, Err: err,
+		return &Error{Code: EStorageUnknown, Err: err,
 			Message: "The payload may or may not have been stored: storage did not answer. Retry with the same Idempotency-Key: it stores the payload exactly once"}
 	case errors.Is(err, errMaybeStored):
-		return &ports.Error{Code: ports.EStorageUnknown, Err: err,
+		return &Error{Code: EStorageUnknown, Err: err,
 			Message: "The payload may or may not have been stored: storage did not answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"}
 	case idempotent:
-		return &ports.Error{Code: ports.EStorage, Err: err,
+		return &Error{Code: EStorage, Err: err,
 			Message: "The payload was not stored by this request: storage is unavailable. Please retry later with the same Idempotency-Key"}
 	}
-	return &ports.Error{Code: ports.EStorage, Err: err,
+	return &Error{Code: EStorage, Err: err,
 		Message: "The payload was not stored: storage is unavailable. Please retry later"}
 }
 
@@ -211,11 +211,11 @@ func storageError(err error, idempotent bool) error {
 func (s *Service) checkLength(h ports.Header) error {
 	v, ok := h.Get("content-length")
 	if !ok {
-		return ports.Errorf(ports.ELengthRequired, "The content-length header must be present")
+		return Errorf(ELengthRequired, "The content-length header must be present")
 	}
 	v = strings.TrimSpace(v)
 	if v == "" || strings.TrimLeft(v, "0123456789") != "" {
-		return ports.Errorf(ports.EBadLength, "The content-length header must be a non-negative decimal integer")
+		return Errorf(EBadLength, "The content-length header must be a non-negative decimal integer")
 	}
 	n, err := strconv.ParseUint(v, 10, 63)
 	if err != nil || n > uint64(s.cfg.MaxBytes) { // only overflow fails ParseUint here: too large too
@@ -225,7 +225,7 @@ func (s *Service) checkLength(h ports.Header) error {
 }
 
 func (s *Service) tooLarge() error {
-	return ports.Errorf(ports.ETooLarge, "The request body must be at most %d bytes", s.cfg.MaxBytes)
+	return Errorf(ETooLarge, "The request body must be at most %d bytes", s.cfg.MaxBytes)
 }
 
 // newKey returns [prefix][dt=YYYY-MM-DD/]YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then
@@ -233,7 +233,7 @@ func (s *Service) tooLarge() error {
 func (s *Service) newKey() (string, time.Time, error) {
 	id, err := s.ids.NewID()
 	if err != nil {
-		return "", time.Time{}, &ports.Error{Code: ports.EInternal, Message: "Internal error: the payload was not stored", Err: fmt.Errorf("new id: %w", err)}
+		return "", time.Time{}, &Error{Code: EInternal, Message: "Internal error: the payload was not stored", Err: fmt.Errorf("new id: %w", err)}
 	}
 	now := s.clock.Now().UTC()
 	var buf [128]byte

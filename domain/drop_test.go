@@ -19,19 +19,19 @@ const (
 	authClient = "auth-client-token"
 )
 
-func cred(name, client string) ports.Credential {
-	d, err := ports.ParseServerToken(ports.ServerToken(client))
+func cred(name, client string) domain.Credential {
+	d, err := domain.ParseServerToken(domain.ServerToken(client))
 	if err != nil {
 		panic(err)
 	}
-	return ports.Credential{Name: name, Digest: d}
+	return domain.Credential{Name: name, Digest: d}
 }
 
 func config() domain.Config {
 	return domain.Config{
 		CDNHeader:  "X-Cdn-Authorization",
-		CDNTokens:  []ports.Credential{cred("cdn", cdnClient)},
-		AuthTokens: []ports.Credential{cred("default", authClient)},
+		CDNTokens:  []domain.Credential{cred("cdn", cdnClient)},
+		AuthTokens: []domain.Credential{cred("default", authClient)},
 	}
 }
 
@@ -135,24 +135,24 @@ func TestNothingStoredOnRefusal(t *testing.T) {
 		wantCode string
 		readBody bool
 	}{
-		{"no CDN header", "POST", with("x-cdn-authorization", ""), body("hello"), ports.EUnauthorizedCDN, false},
-		{"wrong CDN token", "POST", with("x-cdn-authorization", "Bearer "+authClient), body("hello"), ports.EUnauthorizedCDN, false},
-		{"wrong auth token", "POST", with("authorization", "Bearer "+cdnClient), body("hello"), ports.EUnauthorizedAuth, false},
-		{"not POST", "PUT", validHeader(), body("hello"), ports.EMethod, false},
-		{"no content-length", "POST", with("content-length", ""), body("hello"), ports.ELengthRequired, false},
-		{"bad content-length", "POST", with("content-length", "5x"), body("hello"), ports.EBadLength, false},
-		{"content-length over", "POST", with("content-length", "10241"), body("hello"), ports.ETooLarge, false},
-		{"no body", "POST", validHeader(), nil, ports.ENoBody, false},
-		{"body over", "POST", validHeader(), body(strings.Repeat("x", 10241)), ports.ETooLarge, true},
-		{"body unreadable", "POST", validHeader(), &mocks.BodyMock{ReadFunc: func(int) ([]byte, error) { return nil, errors.New("connection reset") }}, ports.EBadBody, true},
-		{"body undecodable", "POST", validHeader(), &mocks.BodyMock{ReadFunc: func(int) ([]byte, error) { return nil, ports.Errorf(ports.EBadBase64, "bad") }}, ports.EBadBase64, true},
+		{"no CDN header", "POST", with("x-cdn-authorization", ""), body("hello"), domain.EUnauthorizedCDN, false},
+		{"wrong CDN token", "POST", with("x-cdn-authorization", "Bearer "+authClient), body("hello"), domain.EUnauthorizedCDN, false},
+		{"wrong auth token", "POST", with("authorization", "Bearer "+cdnClient), body("hello"), domain.EUnauthorizedAuth, false},
+		{"not POST", "PUT", validHeader(), body("hello"), domain.EMethod, false},
+		{"no content-length", "POST", with("content-length", ""), body("hello"), domain.ELengthRequired, false},
+		{"bad content-length", "POST", with("content-length", "5x"), body("hello"), domain.EBadLength, false},
+		{"content-length over", "POST", with("content-length", "10241"), body("hello"), domain.ETooLarge, false},
+		{"no body", "POST", validHeader(), nil, domain.ENoBody, false},
+		{"body over", "POST", validHeader(), body(strings.Repeat("x", 10241)), domain.ETooLarge, true},
+		{"body unreadable", "POST", validHeader(), &mocks.BodyMock{ReadFunc: func(int) ([]byte, error) { return nil, errors.New("connection reset") }}, domain.EBadBody, true},
+		{"body undecodable", "POST", validHeader(), &mocks.BodyMock{ReadFunc: func(int) ([]byte, error) { return nil, domain.Errorf(domain.EBadBase64, "bad") }}, domain.EBadBase64, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store, clock, ids := deps()
 			s := newService(t, store, clock, ids)
 			_, err := s.Drop(context.Background(), ports.DropRequest{Method: tt.method, Header: tt.header, Body: tt.body})
-			if got := ports.ErrorCode(err); got != tt.wantCode {
+			if got := domain.ErrorCode(err); got != tt.wantCode {
 				t.Errorf("code = %q, want %q (%v)", got, tt.wantCode, err)
 			}
 			if n := len(store.CreateCalls()) + len(clock.NowCalls()) + len(ids.NewIDCalls()); n != 0 {
@@ -189,7 +189,7 @@ func TestResultReportsClientAndStoreTime(t *testing.T) {
 	store, clock, ids := deps()
 	store.CreateFunc = func(context.Context, ports.Object) error { time.Sleep(2 * time.Millisecond); return nil }
 	cfg := config()
-	cfg.AuthTokens = []ports.Credential{cred("alice", "alice-token"), cred("bob", authClient)}
+	cfg.AuthTokens = []domain.Credential{cred("alice", "alice-token"), cred("bob", authClient)}
 	s, err := domain.New(cfg, store, clock, ids)
 	if err != nil {
 		t.Fatal(err)
@@ -223,10 +223,10 @@ func TestStorageErrors(t *testing.T) {
 		wantCode string // "" for a 202
 		wantMsg  []string
 	}{
-		{"definite failure", cause, false, ports.EStorage, []string{"not stored", "retry"}},
-		{"answer lost", fmt.Errorf("reset: %w: %w", ports.ErrUnknown, cause), true, ports.EStorageUnknown, []string{"may or may not", "Idempotency-Key"}},
+		{"definite failure", cause, false, domain.EStorage, []string{"not stored", "retry"}},
+		{"answer lost", fmt.Errorf("reset: %w: %w", ports.ErrUnknown, cause), true, domain.EStorageUnknown, []string{"may or may not", "Idempotency-Key"}},
 		{"answer lost, then 412", fmt.Errorf("%w after a lost answer (%w): %w", ports.ErrExists, ports.ErrUnknown, cause), true, "", nil},
-		{"key taken before", fmt.Errorf("%w: %w", ports.ErrExists, cause), false, ports.EStorage, []string{"not stored"}},
+		{"key taken before", fmt.Errorf("%w: %w", ports.ErrExists, cause), false, domain.EStorage, []string{"not stored"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -240,7 +240,7 @@ func TestStorageErrors(t *testing.T) {
 			}
 			s := newService(t, store, clock, ids)
 			res, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
-			if got := ports.ErrorCode(err); got != tt.wantCode {
+			if got := domain.ErrorCode(err); got != tt.wantCode {
 				t.Fatalf("err = %v (code %q), want code %q", err, got, tt.wantCode)
 			}
 			if err == nil && (res.Key == "" || len(mem.Keys()) != 1) {
@@ -249,7 +249,7 @@ func TestStorageErrors(t *testing.T) {
 			if err != nil && !errors.Is(err, cause) {
 				t.Errorf("err = %v, want it to wrap the cause", err)
 			}
-			msg := ports.ErrorMessage(err)
+			msg := domain.ErrorMessage(err)
 			for _, w := range tt.wantMsg {
 				if !strings.Contains(msg, w) {
 					t.Errorf("message %q: want %q in it", msg, w)
@@ -271,7 +271,7 @@ func TestIDSourceError(t *testing.T) {
 	ids.NewIDFunc = func() (string, error) { return "", errors.New("entropy exhausted") }
 	s := newService(t, store, clock, ids)
 	_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
-	if ports.ErrorCode(err) != ports.EInternal || len(store.CreateCalls()) != 0 {
+	if domain.ErrorCode(err) != domain.EInternal || len(store.CreateCalls()) != 0 {
 		t.Errorf("err = %v, Create calls %d; want EInternal and no Create", err, len(store.CreateCalls()))
 	}
 }
@@ -280,7 +280,7 @@ func TestIDSourceError(t *testing.T) {
 func TestAnyOfSeveralTokens(t *testing.T) {
 	store, clock, ids := deps()
 	cfg := config()
-	cfg.AuthTokens = []ports.Credential{cred("old", "old-token"), cred("new", "new-token")}
+	cfg.AuthTokens = []domain.Credential{cred("old", "old-token"), cred("new", "new-token")}
 	s, err := domain.New(cfg, store, clock, ids)
 	if err != nil {
 		t.Fatal(err)

@@ -14,6 +14,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
+// RecordPrefix is the key prefix of the idempotency records, at the bucket's root whatever
+// KEY_PREFIX is; hidden, so that no key prefix can reach it (CheckKeyPrefix).
+const RecordPrefix = ".idempotency/"
+
 // IdempotencyHeader carries a client's key for a drop it may retry (IETF httpapi draft "The
 // Idempotency-Key HTTP Header Field").
 const IdempotencyHeader = "idempotency-key"
@@ -24,7 +28,7 @@ const DefaultIdempotencyTTL = 24 * time.Hour
 // maxAttempts bounds the steps retried on write contention within one request.
 const maxAttempts = 8
 
-// record is what the core writes under ports.RecordPrefix for an Idempotency-Key: which
+// record is what the core writes under RecordPrefix for an Idempotency-Key: which
 // payload the key was first used for, and where that payload goes.
 type record struct {
 	Version int       `json:"v"`
@@ -46,7 +50,7 @@ func idempotencyKey(h ports.Header) (string, bool, error) {
 		v = v[1 : len(v)-1]
 	}
 	if len(v) < 1 || len(v) > 255 || strings.IndexFunc(v, func(r rune) bool { return r < 0x21 || r > 0x7e }) >= 0 {
-		return "", false, ports.Errorf(ports.EBadIdempotencyKey, "The Idempotency-Key header must be 1 to 255 visible ASCII characters")
+		return "", false, Errorf(EBadIdempotencyKey, "The Idempotency-Key header must be 1 to 255 visible ASCII characters")
 	}
 	return v, true, nil
 }
@@ -54,11 +58,11 @@ func idempotencyKey(h ports.Header) (string, bool, error) {
 // recordKey is where the record of a key lives. It is scoped to the token entry that made the
 // request (two clients may use the same key), and hashed, so that no key a client chose, nor
 // anything of its token, appears in the bucket.
-func recordKey(cred ports.Credential, key string) string {
+func recordKey(cred Credential, key string) string {
 	h := sha256.New()
 	h.Write(cred.Digest[:])
 	h.Write([]byte(key))
-	return ports.RecordPrefix + hex.EncodeToString(h.Sum(nil))
+	return RecordPrefix + hex.EncodeToString(h.Sum(nil))
 }
 
 // dropOnce stores obj at most once per Idempotency-Key, however often and however
@@ -105,7 +109,7 @@ func recordKey(cred ports.Credential, key string) string {
 // Limits: records outlive the TTL until S3's lifecycle removes them (the code checks their age
 // too); a retry after the TTL is a new drop. The filesystem store's replace is atomic within
 // one process. The scope is the token entry: a token rotated mid-retry starts a new scope.
-func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred ports.Credential, key string) (objectKey string, replayed bool, err error) {
+func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credential, key string) (objectKey string, replayed bool, err error) {
 	rk := recordKey(cred, key)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
@@ -150,7 +154,7 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred ports.Cre
 			}
 		}
 		if rec.SHA256 != base64.StdEncoding.EncodeToString(obj.SHA256[:]) {
-			return "", false, ports.Errorf(ports.EIdempotencyReused,
+			return "", false, Errorf(EIdempotencyReused,
 				"The Idempotency-Key was already used for another payload: use a new key for a new payload")
 		}
 
@@ -168,7 +172,7 @@ type claim struct {
 
 // newRecord returns a new record for obj, with a new object key, as the object to write at
 // rk.
-func (s *Service) newRecord(obj ports.Object, cred ports.Credential, rk string) (claim, error) {
+func (s *Service) newRecord(obj ports.Object, cred Credential, rk string) (claim, error) {
 	key, now, err := s.newKey()
 	if err != nil {
 		return claim{}, err

@@ -60,7 +60,7 @@ func faultyStore(faults ...fault) (*mocks.ObjectStoreMock, *memstore.Store) {
 	mock := &mocks.ObjectStoreMock{
 		CreateFunc: func(ctx context.Context, obj ports.Object) error {
 			op := opPayload
-			if strings.HasPrefix(obj.Key, ports.RecordPrefix) {
+			if strings.HasPrefix(obj.Key, domain.RecordPrefix) {
 				op = opRecord
 			}
 			return write(op, func() error { return mem.Create(ctx, obj) })
@@ -135,7 +135,7 @@ func (c *counter) NewID() (string, error) {
 func payloads(mem *memstore.Store) []string {
 	var got []string
 	for _, k := range mem.Keys() {
-		if !strings.HasPrefix(k, ports.RecordPrefix) {
+		if !strings.HasPrefix(k, domain.RecordPrefix) {
 			o, _ := mem.Get(context.Background(), k)
 			got = append(got, string(o.Data))
 		}
@@ -155,11 +155,11 @@ func TestIdempotencyFailures(t *testing.T) {
 		firstCode   string // "": the first request succeeds
 		retryReplay bool   // the retry finds the payload stored already
 	}{
-		{"record write fails", fault{op: opRecord, err: errReset, times: 1}, ports.EStorage, false},
-		{"record written, its answer lost", fault{op: opRecord, after: true, err: errLost, times: 1}, ports.EStorage, false},
+		{"record write fails", fault{op: opRecord, err: errReset, times: 1}, domain.EStorage, false},
+		{"record written, its answer lost", fault{op: opRecord, after: true, err: errLost, times: 1}, domain.EStorage, false},
 		{"record written, answer lost, the store's retry finds it", fault{op: opRecord, after: true, err: errLostThen, times: 1}, "", true},
-		{"payload write fails after the record", fault{op: opPayload, err: errReset, times: 1}, ports.EStorage, false},
-		{"payload written, its answer lost", fault{op: opPayload, after: true, err: errLost, times: 1}, ports.EStorageUnknown, true},
+		{"payload write fails after the record", fault{op: opPayload, err: errReset, times: 1}, domain.EStorage, false},
+		{"payload written, its answer lost", fault{op: opPayload, after: true, err: errLost, times: 1}, domain.EStorageUnknown, true},
 		{"payload written, answer lost, the store's retry finds it", fault{op: opPayload, after: true, err: errLostThen, times: 1}, "", true},
 		{"record write conflicts (409), retried inside", fault{op: opRecord, err: errConflict, times: 2}, "", true},
 		{"payload write conflicts (409), retried inside", fault{op: opPayload, err: errConflict, times: 2}, "", true},
@@ -169,14 +169,14 @@ func TestIdempotencyFailures(t *testing.T) {
 			store, mem := faultyStore(tt.fault)
 			s := idemService(t, store, &settable{now: time.Now()})
 			first, err := s.Drop(context.Background(), idemRequest("hello"))
-			if got := ports.ErrorCode(err); got != tt.firstCode || (err == nil && first.Replayed) {
+			if got := domain.ErrorCode(err); got != tt.firstCode || (err == nil && first.Replayed) {
 				t.Fatalf("first request: %+v, %v (code %q); want code %q and no replay", first, err, got, tt.firstCode)
 			}
 			stored := len(payloads(mem)) == 1
-			if msg := ports.ErrorMessage(err); stored && strings.Contains(msg, "not stored") {
+			if msg := domain.ErrorMessage(err); stored && strings.Contains(msg, "not stored") {
 				t.Errorf("the payload is stored, yet the answer says %q", msg)
 			}
-			if tt.firstCode == ports.EStorage && stored {
+			if tt.firstCode == domain.EStorage && stored {
 				t.Errorf("503 (nothing stored by this request), yet the payload is stored")
 			}
 			retry, err := s.Drop(context.Background(), idemRequest("hello"))
@@ -200,7 +200,7 @@ func TestIdempotencyReadFails(t *testing.T) {
 	if _, err := s.Drop(context.Background(), idemRequest("hello")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Drop(context.Background(), idemRequest("hello")); ports.ErrorCode(err) != ports.EStorage {
+	if _, err := s.Drop(context.Background(), idemRequest("hello")); domain.ErrorCode(err) != domain.EStorage {
 		t.Fatalf("retry with the read failing: %v, want a storage error", err)
 	}
 	res, err := s.Drop(context.Background(), idemRequest("hello"))
@@ -222,7 +222,7 @@ func TestIdempotencyExpiredReplaceFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	clock.add(2 * time.Hour)
-	if _, err := s.Drop(context.Background(), idemRequest("hello")); ports.ErrorCode(err) != ports.EStorage {
+	if _, err := s.Drop(context.Background(), idemRequest("hello")); domain.ErrorCode(err) != domain.EStorage {
 		t.Fatalf("expired, replace failing: %v, want a storage error", err)
 	}
 	for i, wantReplay := range []bool{false, true} {
@@ -243,7 +243,7 @@ func TestIdempotencyContentionIsBounded(t *testing.T) {
 	s := idemService(t, store, &settable{now: time.Now()})
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := s.Drop(ctx, idemRequest("hello")); ports.ErrorCode(err) != ports.EStorage {
+	if _, err := s.Drop(ctx, idemRequest("hello")); domain.ErrorCode(err) != domain.EStorage {
 		t.Fatalf("endless conflicts: %v, want a storage error", err)
 	}
 	if n := len(store.CreateCalls()); n < 2 || n > 8 {
@@ -259,11 +259,11 @@ func TestIdempotencyKeyValidation(t *testing.T) {
 		{"order-42", ""},
 		{`"8e03978e-40d5-43e8-bc93-6894a57f9324"`, ""},
 		{strings.Repeat("k", 255), ""},
-		{strings.Repeat("k", 256), ports.EBadIdempotencyKey},
-		{"", ports.EBadIdempotencyKey},
-		{`""`, ports.EBadIdempotencyKey},
-		{"has space", ports.EBadIdempotencyKey},
-		{"ünïcode", ports.EBadIdempotencyKey},
+		{strings.Repeat("k", 256), domain.EBadIdempotencyKey},
+		{"", domain.EBadIdempotencyKey},
+		{`""`, domain.EBadIdempotencyKey},
+		{"has space", domain.EBadIdempotencyKey},
+		{"ünïcode", domain.EBadIdempotencyKey},
 	}
 	for _, tt := range tests {
 		store, mem := faultyStore()
@@ -271,7 +271,7 @@ func TestIdempotencyKeyValidation(t *testing.T) {
 		req := idemRequest("hello")
 		req.Header.(header)["idempotency-key"] = tt.key
 		_, err := s.Drop(context.Background(), req)
-		if got := ports.ErrorCode(err); got != tt.want {
+		if got := domain.ErrorCode(err); got != tt.want {
 			t.Errorf("key %q: code %q, want %q", tt.key, got, tt.want)
 		}
 		if tt.want != "" && len(mem.Keys()) != 0 {

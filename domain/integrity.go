@@ -63,20 +63,20 @@ func checkDigests(h ports.Header, data []byte, sum [sha256.Size]byte) error {
 	if v, ok := h.Get("content-digest"); ok {
 		want, found, err := contentDigestSHA256(v)
 		if err != nil {
-			return ports.Errorf(ports.EBadDigest, "The Content-Digest header must be a list such as sha-256=:<base64 of the SHA-256>:")
+			return Errorf(EBadDigest, "The Content-Digest header must be a list such as sha-256=:<base64 of the SHA-256>:")
 		}
 		if found && !bytes.Equal(want, sum[:]) {
-			return ports.Errorf(ports.EBadDigest, "The Content-Digest header's sha-256 does not match the request body: it was changed on the way, or the digest is of other bytes")
+			return Errorf(EBadDigest, "The Content-Digest header's sha-256 does not match the request body: it was changed on the way, or the digest is of other bytes")
 		}
 	}
 	if v, ok := h.Get("content-md5"); ok {
 		want, err := base64.StdEncoding.DecodeString(strings.TrimSpace(v))
 		if err != nil || len(want) != md5.Size {
-			return ports.Errorf(ports.EBadDigest, "The Content-MD5 header must be the base64 of the body's 16-byte MD5")
+			return Errorf(EBadDigest, "The Content-MD5 header must be the base64 of the body's 16-byte MD5")
 		}
 		got := md5.Sum(data)
 		if !bytes.Equal(want, got[:]) {
-			return ports.Errorf(ports.EBadDigest, "The Content-MD5 header does not match the request body: it was changed on the way, or the digest is of other bytes")
+			return Errorf(EBadDigest, "The Content-MD5 header does not match the request body: it was changed on the way, or the digest is of other bytes")
 		}
 	}
 	return nil
@@ -110,4 +110,4 @@ func contentDigestSHA256(v string) (digest []byte, found bool, err error) {
 	return digest, found, nil
 }
 
-var errMalformed = ports.Errorf(ports.EBadDigest, "malformed")
+var errMalformed = Errorf(EBadDigest, "malformed")

@@ -5,9 +5,10 @@ package mocks
 
 import (
 	"context"
-	"github.com/s3-dropbox/s3-dropbox/ports"
 	"sync"
 	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 // Ensure, that DropperMock does implement ports.Dropper.

@@ -65,9 +65,6 @@ type Object struct {
 	ETag        string            // set by Get: the object's version, for Replace
 }
 
-// RecordPrefix is the reserved key prefix of the idempotency records.
-const RecordPrefix = ".idempotency/"
-
 // ObjectStore keeps objects. Implementations must be safe for concurrent use.
 //
 // Every write reports one of four outcomes, which the core turns into its two promises (a
@@ -94,8 +91,7 @@ type ObjectStore interface {
 	Replace(ctx context.Context, obj Object, etag string) error
 
 	// Get returns the object under key with its attributes (content type, client, SHA-256)
-	// and ETag; no object is ErrNotFound. The service reads only its idempotency records
-	// (RecordPrefix).
+	// and ETag; no object is ErrNotFound. The service reads only its idempotency records.
 	Get(ctx context.Context, key string) (Object, error)
 }
 
@@ -117,11 +113,4 @@ type Clock interface {
 // IDSource makes unique ids (random version-4 UUIDs in production); keys end with one.
 type IDSource interface {
 	NewID() (string, error)
-}
-
-// Credential is one accepted server token: the SHA-256 of a client token, and the name of the
-// client that holds it.
-type Credential struct {
-	Name   string
-	Digest [sha256.Size]byte
 }

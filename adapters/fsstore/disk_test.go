@@ -16,12 +16,12 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // smallDisk mounts a tmpfs of the given options at a new folder and unmounts it when the test
@@ -73,7 +73,7 @@ func diskServer(t *testing.T, dir string) (http.Handler, *fsstore.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return httpserver.NewHandler(core, httpapi.NewRecorder(slog.New(slog.DiscardHandler), "")), store
+	return httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")), store
 }
 
 func post(h http.Handler, payload []byte) *httptest.ResponseRecorder {

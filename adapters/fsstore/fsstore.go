@@ -21,6 +21,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -308,7 +309,7 @@ func getAttr(f *os.File, name string) string {
 // path maps a key to a file below the folder, refusing keys that would leave it or name a
 // hidden file (hidden names are the store's own).
 func (s *Store) path(key string) (string, error) {
-	rest, _ := strings.CutPrefix(key, ports.RecordPrefix) // the one hidden folder allowed
+	rest, _ := strings.CutPrefix(key, domain.RecordPrefix) // the one hidden folder allowed
 	for _, seg := range strings.Split(rest, "/") {
 		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".") || strings.ContainsRune(seg, 0) {
 			return "", fmt.Errorf("key %q cannot be a path below the storage folder", key)

@@ -11,8 +11,9 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
 func newStore(t *testing.T) *fsstore.Store {
@@ -135,7 +136,7 @@ func TestSweepsLeftovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	for _, k := range []string{"kept", ports.RecordPrefix + "rec"} {
+	for _, k := range []string{"kept", domain.RecordPrefix + "rec"} {
 		if err := s.Create(ctx, ports.Object{Key: k, Data: []byte(k)}); err != nil {
 			t.Fatal(err)
 		}
@@ -150,7 +151,7 @@ func TestSweepsLeftovers(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Join(dir, fsstore.TempDir)); len(left) != 0 {
 		t.Errorf("left after start: %v", left)
 	}
-	for _, k := range []string{"kept", ports.RecordPrefix + "rec"} {
+	for _, k := range []string{"kept", domain.RecordPrefix + "rec"} {
 		if o, err := s.Get(ctx, k); err != nil || string(o.Data) != k {
 			t.Errorf("Get(%q) after the sweep: %q, %v", k, o.Data, err)
 		}

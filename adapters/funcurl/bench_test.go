@@ -10,13 +10,13 @@ import (
 	"strings"
 	"testing"
 
-	s3dropbox "github.com/s3-dropbox/s3-dropbox"
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // BenchmarkHandle is a whole drop through the Function URL handler, the core and memstore,
@@ -29,7 +29,7 @@ func BenchmarkHandle(b *testing.B) {
 		for _, size := range []int{1024, 10240} {
 			b.Run(enc+"/"+strconv.Itoa(size/1024)+"KB", func(b *testing.B) {
 				ev := benchEvent(b, size, enc == "base64")
-				rec := httpapi.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "S3Dropbox")
+				rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "S3Dropbox")
 				var h *funcurl.Handler
 				b.SetBytes(int64(size))
 				b.ReportAllocs()
@@ -56,7 +56,7 @@ func BenchmarkHandle(b *testing.B) {
 // benchEvent returns the plain-text fixture carrying size bytes, base64-encoded or not.
 func benchEvent(b testing.TB, size int, b64 bool) funcurl.Request {
 	var ev funcurl.Request
-	if err := json.Unmarshal(s3dropbox.Event("plain"), &ev); err != nil {
+	if err := json.Unmarshal(funcurltest.JSON("plain"), &ev); err != nil {
 		b.Fatal(err)
 	}
 	body := strings.Repeat("x", size)

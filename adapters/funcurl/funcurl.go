@@ -12,7 +12,8 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -30,12 +31,12 @@ const DefaultReserve = 500 * time.Millisecond
 // Handler serves Function URL invocations.
 type Handler struct {
 	dropper ports.Dropper
-	rec     httpapi.Recorder
+	rec     httpface.Recorder
 	reserve time.Duration
 }
 
 // New returns a handler that hands drops to d and records each with rec.
-func New(d ports.Dropper, rec httpapi.Recorder) *Handler {
+func New(d ports.Dropper, rec httpface.Recorder) *Handler {
 	return &Handler{dropper: d, rec: rec, reserve: DefaultReserve}
 }
 
@@ -63,7 +64,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctio
 	}
 	h.rec.Drop(ctx, requestID, res, err, time.Since(start))
 
-	reply := httpapi.ReplyTo(res, err)
+	reply := httpface.ReplyTo(res, err)
 	return events.LambdaFunctionURLResponse{StatusCode: reply.Status, Headers: reply.Header, Body: reply.Body}, nil
 }
 
@@ -111,7 +112,7 @@ func (b eventBody) Read(max int) ([]byte, error) {
 	out := make([]byte, base64.StdEncoding.DecodedLen(len(text)))
 	n, err := base64.StdEncoding.Strict().Decode(out, []byte(text))
 	if err != nil {
-		return nil, &ports.Error{Code: ports.EBadBase64, Message: "The request body is marked as base64 but is not valid standard base64", Err: err}
+		return nil, &domain.Error{Code: domain.EBadBase64, Message: "The request body is marked as base64 but is not valid standard base64", Err: err}
 	}
 	return out[:n], nil
 }

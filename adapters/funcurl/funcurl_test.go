@@ -16,28 +16,28 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambdacontext"
 
-	s3dropbox "github.com/s3-dropbox/s3-dropbox"
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // event decodes a fixture from testdata/events as Lambda would hand it to the handler.
 func event(t *testing.T, name string) funcurl.Request {
 	t.Helper()
 	var r funcurl.Request
-	if err := json.Unmarshal(s3dropbox.Event(name), &r); err != nil {
+	if err := json.Unmarshal(funcurltest.JSON(name), &r); err != nil {
 		t.Fatalf("fixture %s: %v", name, err)
 	}
 	return r
 }
 
-func quiet() httpapi.Recorder { return httpapi.Recorder{Log: slog.New(slog.DiscardHandler)} }
+func quiet() httpface.Recorder { return httpface.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 // response turns a Function URL response into the table's terms.
 func response(r events.LambdaFunctionURLResponse) droptest.Response {
@@ -59,7 +59,7 @@ func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
 // adapter sends the table's requests through the handler.
 var adapter = droptest.Adapter{
 	Events: true,
-	Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
+	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req droptest.Request) droptest.Response {
 		ev := event(t, "plain")
 		ev.RequestContext.HTTP.Method = req.Method
 		for _, k := range []string{"x-cdn-authorization", "authorization", "content-length", "content-type"} {
@@ -167,7 +167,7 @@ func TestStorageFailure(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	h := funcurl.New(core, httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
+	h := funcurl.New(core, httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-123"})
 
 	got, err := h.Handle(ctx, event(t, "plain"))

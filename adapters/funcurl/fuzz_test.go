@@ -6,12 +6,12 @@ import (
 	"strings"
 	"testing"
 
-	s3dropbox "github.com/s3-dropbox/s3-dropbox"
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 var fixtures = []string{"plain", "base64", "binary", "unicode", "empty-body", "absent-body", "bad-base64", "get"}
@@ -43,7 +43,7 @@ func serve(t *testing.T, req funcurl.Request) {
 // FuzzEvent: any event JSON the runtime could hand over.
 func FuzzEvent(f *testing.F) {
 	for _, name := range fixtures {
-		f.Add(s3dropbox.Event(name))
+		f.Add(funcurltest.JSON(name))
 	}
 	f.Fuzz(func(t *testing.T, event []byte) {
 		var req funcurl.Request
@@ -63,7 +63,7 @@ func FuzzHeaders(f *testing.F) {
 	f.Add("Bearer", "Basic x", "", "99999999999999999999", strings.Repeat("A", 10244), true, true)
 	f.Fuzz(func(t *testing.T, cdn, auth, method, length, body string, base64, hasBody bool) {
 		var req funcurl.Request
-		if err := json.Unmarshal(s3dropbox.Event("plain"), &req); err != nil {
+		if err := json.Unmarshal(funcurltest.JSON("plain"), &req); err != nil {
 			t.Fatal(err)
 		}
 		req.Headers[droptest.CDNHeader] = cdn

@@ -7,9 +7,9 @@ import (
 	"net/http/httptest"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // FuzzRequest: any request the server could parse.

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -33,11 +33,11 @@ const (
 // Handler serves drops on every path but HealthPath.
 type Handler struct {
 	dropper ports.Dropper
-	rec     httpapi.Recorder
+	rec     httpface.Recorder
 }
 
 // NewHandler returns a handler that hands drops to d and records each with rec.
-func NewHandler(d ports.Dropper, rec httpapi.Recorder) *Handler {
+func NewHandler(d ports.Dropper, rec httpface.Recorder) *Handler {
 	return &Handler{dropper: d, rec: rec}
 }
 
@@ -76,7 +76,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	})
 	h.rec.Drop(ctx, id, res, err, time.Since(start))
 
-	reply := httpapi.ReplyTo(res, err)
+	reply := httpface.ReplyTo(res, err)
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
 	}

@@ -13,16 +13,16 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
-func quiet() httpapi.Recorder { return httpapi.Recorder{Log: slog.New(slog.DiscardHandler)} }
+func quiet() httpface.Recorder { return httpface.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 func newHandler(t testing.TB, store ports.ObjectStore) http.Handler {
 	t.Helper()
@@ -41,7 +41,7 @@ func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
 
 // adapter sends the table's requests through the handler.
 var adapter = droptest.Adapter{
-	Serve: func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req droptest.Request) droptest.Response {
+	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req droptest.Request) droptest.Response {
 		r := httptest.NewRequest(req.Method, "/v1/drop", strings.NewReader(req.Body))
 		for k, v := range req.Header {
 			r.Header.Set(k, v)

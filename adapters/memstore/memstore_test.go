@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
+	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
 func TestContract(t *testing.T) { storetest.Run(t, harness) }

@@ -13,8 +13,8 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/storetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
 // TestContractMinIO runs the store contract against real MinIO.

@@ -9,7 +9,7 @@ import (
 	"io"
 	"os"
 
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 func main() {
@@ -20,11 +20,11 @@ func main() {
 }
 
 func run(w io.Writer) error {
-	client, err := ports.NewClientToken(nil)
+	client, err := domain.NewClientToken(nil)
 	if err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(w, "Client token (plain text):          %s\nServer token (hashed client token): %s\n",
-		client, ports.ServerToken(client))
+		client, domain.ServerToken(client))
 	return err
 }

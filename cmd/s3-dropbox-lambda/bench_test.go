@@ -12,15 +12,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // BudgetPercent is the performance budget: a whole drop into memory costs less than this share
@@ -43,7 +43,7 @@ func BenchmarkBudget(b *testing.B) {
 	ev := event(b, "base64")
 	body := base64.StdEncoding.EncodeToString(payload)
 	ev.Body, ev.Headers["content-length"] = &body, strconv.Itoa(len(payload))
-	rec := httpapi.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "S3Dropbox")
+	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "S3Dropbox")
 	var h *funcurl.Handler
 	drops, puts := 0, 0
 	drop := func() {

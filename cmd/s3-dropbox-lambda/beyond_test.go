@@ -16,7 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 // TestNamedClientsIntegrityAndLayoutMinIO: two named client tokens (rotation), a prefix and a
@@ -27,7 +27,7 @@ func TestNamedClientsIntegrityAndLayoutMinIO(t *testing.T) {
 	client := srv.Client(t)
 	bucket := srv.NewBucket(t, client)
 	env(t, srv, bucket)
-	t.Setenv("AUTH_TOKEN", "alice:"+ports.ServerToken("alice-token")+", bob:"+ports.ServerToken("bob-token"))
+	t.Setenv("AUTH_TOKEN", "alice:"+domain.ServerToken("alice-token")+", bob:"+domain.ServerToken("bob-token"))
 	t.Setenv("KEY_PREFIX", "drops/")
 	t.Setenv("KEY_DATE_PARTITION", "true")
 	var logs bytes.Buffer
@@ -150,7 +150,7 @@ func TestIdempotencyMinIO(t *testing.T) {
 	}
 	var payloads, records int
 	for k, v := range miniotest.Objects(t, client, bucket) {
-		if strings.HasPrefix(k, ports.RecordPrefix) {
+		if strings.HasPrefix(k, domain.RecordPrefix) {
 			records++
 			continue
 		}

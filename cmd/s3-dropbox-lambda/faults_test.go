@@ -15,14 +15,13 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // fakeS3 is an S3 endpoint whose next answers a test chooses. It keeps the objects of the
@@ -226,8 +225,8 @@ func TestLostAnswersMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	once := func(_ string, attempt int) bool { return attempt == 1 }
 	always := func(string, int) bool { return true }
-	payloads := func(key string, _ int) bool { return !strings.HasPrefix(key, ports.RecordPrefix) }
-	records := func(key string, _ int) bool { return strings.HasPrefix(key, ports.RecordPrefix) }
+	payloads := func(key string, _ int) bool { return !strings.HasPrefix(key, domain.RecordPrefix) }
+	records := func(key string, _ int) bool { return strings.HasPrefix(key, domain.RecordPrefix) }
 	tests := []struct {
 		name        string
 		idemKey     bool
@@ -252,7 +251,7 @@ func TestLostAnswersMinIO(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			h := funcurl.New(core, httpapi.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), ""))
+			h := funcurl.New(core, httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), ""))
 			ev := event(t, "plain")
 			if tt.idemKey {
 				ev.Headers["idempotency-key"] = "lost-answers-1"
@@ -292,7 +291,7 @@ func payloadObjects(t *testing.T, c *s3.Client, bucket string) []string {
 	t.Helper()
 	var got []string
 	for k, b := range miniotest.Objects(t, c, bucket) {
-		if !strings.HasPrefix(k, ports.RecordPrefix) {
+		if !strings.HasPrefix(k, domain.RecordPrefix) {
 			got = append(got, string(b))
 		}
 	}

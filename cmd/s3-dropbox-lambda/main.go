@@ -18,11 +18,11 @@ import (
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
-	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
 func main() {
@@ -45,7 +45,7 @@ func run(ctx context.Context, out io.Writer) error {
 // setup builds the handler from the environment; it logs JSON lines to out. Nothing here
 // touches the network.
 func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
-	cfg, err := settings.LoadLambda()
+	cfg, err := wiring.LoadLambda()
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
 	}
@@ -70,5 +70,5 @@ func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 	)...)
-	return funcurl.New(svc, httpapi.NewRecorder(log, cfg.MetricsNamespace)), nil
+	return funcurl.New(svc, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
 }

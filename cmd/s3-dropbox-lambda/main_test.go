@@ -16,11 +16,11 @@ import (
 	"testing"
 	"time"
 
-	s3dropbox "github.com/s3-dropbox/s3-dropbox"
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // env sets the original's variables for the test tokens and bucket, on top of srv's S3 ones.
@@ -28,15 +28,15 @@ func env(t *testing.T, srv miniotest.Server, bucket string) {
 	t.Helper()
 	srv.Env(t)
 	t.Setenv("BUCKET", bucket)
-	t.Setenv("AUTH_TOKEN", ports.ServerToken(droptest.AuthToken))
-	t.Setenv("CDN_TOKEN", ports.ServerToken(droptest.CDNToken))
+	t.Setenv("AUTH_TOKEN", domain.ServerToken(droptest.AuthToken))
+	t.Setenv("CDN_TOKEN", domain.ServerToken(droptest.CDNToken))
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
 }
 
 func event(t testing.TB, name string) funcurl.Request {
 	t.Helper()
 	var r funcurl.Request
-	if err := json.Unmarshal(s3dropbox.Event(name), &r); err != nil {
+	if err := json.Unmarshal(funcurltest.JSON(name), &r); err != nil {
 		t.Fatal(err)
 	}
 	return r
@@ -183,7 +183,7 @@ func TestStorageUnavailable(t *testing.T) {
 // TestSetupFailsClosed: a missing variable stops the start, naming it.
 func TestSetupFailsClosed(t *testing.T) {
 	t.Setenv("BUCKET", "b")
-	t.Setenv("AUTH_TOKEN", ports.ServerToken("a"))
+	t.Setenv("AUTH_TOKEN", domain.ServerToken("a"))
 	t.Setenv("CDN_TOKEN", "not-a-server-token")
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "x-cdn-authorization")
 	_, err := setup(context.Background(), io.Discard)

@@ -16,9 +16,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // TestLoad drives the server binary with LOAD_DROPS drops (2,000 by default; the README's
@@ -33,8 +33,8 @@ func TestLoad(t *testing.T) {
 	clients := envInt(t, "LOAD_CLIENTS", 64)
 	common := []string{
 		"ADDR=127.0.0.1:0",
-		"AUTH_TOKEN=" + ports.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
 	}
 
@@ -185,8 +185,8 @@ func TestKilledMidLoad(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + ports.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
 	}
 	p, _ := start(t, dir, env)

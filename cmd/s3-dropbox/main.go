@@ -20,13 +20,13 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
-	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
 // Dev mode's fixed choices.
@@ -64,21 +64,21 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "Usage: s3-dropbox [-dev] [-addr host:port]\n\nFlags:\n")
 		flags.PrintDefaults()
 		fmt.Fprintf(stderr, "\nEnvironment (without -dev; AWS_* are read by the AWS SDK):\n")
-		settings.Usage(stderr, &settings.Server{})
+		wiring.Usage(stderr, &wiring.Server{})
 	}
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 
 	var (
-		cfg    settings.Server
+		cfg    wiring.Server
 		err    error
 		tokens devTokens
 	)
 	if *dev {
 		cfg, tokens, err = devSettings()
 	} else {
-		cfg, err = settings.LoadServer()
+		cfg, err = wiring.LoadServer()
 		if err != nil {
 			err = fmt.Errorf("settings: %w", err)
 		}
@@ -112,7 +112,7 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		return err
 	}
 	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
-	rec := httpapi.NewRecorder(log, cfg.MetricsNamespace)
+	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
 	srv := httpserver.NewServer(cfg.ListenAddr(), httpserver.NewHandler(core, rec), log)
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
@@ -146,8 +146,8 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 }
 
 // newStore returns the configured store and a description of where it keeps drops.
-func newStore(ctx context.Context, cfg settings.Server) (ports.ObjectStore, string, error) {
-	if cfg.Storage == settings.StorageFilesystem {
+func newStore(ctx context.Context, cfg wiring.Server) (ports.ObjectStore, string, error) {
+	if cfg.Storage == wiring.StorageFilesystem {
 		s, err := fsstore.New(cfg.StorageDir)
 		if err != nil {
 			return nil, "", err
@@ -173,30 +173,30 @@ type devTokens struct {
 // devSettings returns dev mode's configuration: the filesystem store under ./drops (or
 // STORAGE_DIR), and fresh tokens. The core and its checks are production's: dev mode only
 // makes the tokens for you.
-func devSettings() (settings.Server, devTokens, error) {
+func devSettings() (wiring.Server, devTokens, error) {
 	var t devTokens
 	var err error
-	if t.auth, err = ports.NewClientToken(nil); err != nil {
-		return settings.Server{}, t, err
+	if t.auth, err = domain.NewClientToken(nil); err != nil {
+		return wiring.Server{}, t, err
 	}
-	if t.cdn, err = ports.NewClientToken(nil); err != nil {
-		return settings.Server{}, t, err
+	if t.cdn, err = domain.NewClientToken(nil); err != nil {
+		return wiring.Server{}, t, err
 	}
-	var cfg settings.Server
+	var cfg wiring.Server
 	cfg.Addr = devAddr
-	cfg.Storage = settings.StorageFilesystem
+	cfg.Storage = wiring.StorageFilesystem
 	cfg.StorageDir = devDir
 	if dir := os.Getenv("STORAGE_DIR"); dir != "" {
 		cfg.StorageDir = dir
 	}
 	cfg.CDNHeaderName = devCDNHeader
 	cfg.MaxBodyBytes = domain.DefaultMaxBytes
-	cfg.IdempotencyTTL = settings.Duration(domain.DefaultIdempotencyTTL)
-	if err := cfg.AuthToken.Decode(ports.ServerToken(t.auth)); err != nil {
-		return settings.Server{}, t, err
+	cfg.IdempotencyTTL = wiring.Duration(domain.DefaultIdempotencyTTL)
+	if err := cfg.AuthToken.Decode(domain.ServerToken(t.auth)); err != nil {
+		return wiring.Server{}, t, err
 	}
-	if err := cfg.CDNToken.Decode(ports.ServerToken(t.cdn)); err != nil {
-		return settings.Server{}, t, err
+	if err := cfg.CDNToken.Decode(domain.ServerToken(t.cdn)); err != nil {
+		return wiring.Server{}, t, err
 	}
 	return cfg, t, nil
 }

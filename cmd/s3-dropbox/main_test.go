@@ -20,10 +20,10 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 var binary string // the server, built once for the tests that run it as a process
@@ -256,8 +256,8 @@ func TestS3Storage(t *testing.T) {
 	bucket := srv.NewBucket(t, client)
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
-		"AUTH_TOKEN=" + ports.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"S3_ENDPOINT_URL=" + srv.Endpoint, "AWS_REGION=" + srv.Region,
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
@@ -284,7 +284,7 @@ func TestS3Storage(t *testing.T) {
 // TestFailsClosed: a missing, malformed or unsafe setting stops the start (exit 1, no listener),
 // naming the variable, never its value.
 func TestFailsClosed(t *testing.T) {
-	cdn := ports.ServerToken("c")
+	cdn := domain.ServerToken("c")
 	tests := []struct {
 		name, key, value, want string
 	}{
@@ -299,7 +299,7 @@ func TestFailsClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"STORAGE": "filesystem", "STORAGE_DIR": t.TempDir(), "ADDR": "127.0.0.1:0",
-				"AUTH_TOKEN": ports.ServerToken("a"), "CDN_TOKEN": cdn, "CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn"}
+				"AUTH_TOKEN": domain.ServerToken("a"), "CDN_TOKEN": cdn, "CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn"}
 			env[tt.key] = tt.value
 			cmd := exec.Command(binary)
 			for k, v := range env {
@@ -324,7 +324,7 @@ func TestEndpointUserInfoRedacted(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{"ADDR=127.0.0.1:0", "BUCKET=b", "AWS_REGION=us-east-1",
 		"S3_ENDPOINT_URL=http://minio-user:pass-never-logged@127.0.0.1:9",
-		"AUTH_TOKEN=" + ports.ServerToken("a"), "CDN_TOKEN=" + ports.ServerToken("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"})
+		"AUTH_TOKEN=" + domain.ServerToken("a"), "CDN_TOKEN=" + domain.ServerToken("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"})
 	if out := p.stdout.String(); strings.Contains(out, "pass-never-logged") || strings.Contains(out, "minio-user") || !strings.Contains(out, "REDACTED@127.0.0.1:9") {
 		t.Errorf("start-up output %s: want the endpoint with its user information redacted", out)
 	}
@@ -350,8 +350,8 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "store"),
-		"AUTH_TOKEN=carol:" + ports.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + ports.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=carol:" + domain.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"KEY_PREFIX=in/box/", "KEY_DATE_PARTITION=true", "MAX_BODY_BYTES=100",
 	})

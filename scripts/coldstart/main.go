@@ -32,9 +32,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	s3dropbox "github.com/s3-dropbox/s3-dropbox"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 // The client tokens of the fixture events.
@@ -96,8 +96,8 @@ func run() error {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"BUCKET=" + bucket,
-		"AUTH_TOKEN=" + ports.ServerToken(authToken),
-		"CDN_TOKEN=" + ports.ServerToken(cdnToken),
+		"AUTH_TOKEN=" + domain.ServerToken(authToken),
+		"CDN_TOKEN=" + domain.ServerToken(cdnToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 		"S3_ENDPOINT_URL=" + endpoint,
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
@@ -209,7 +209,7 @@ func once(rie, bootstrap string, env []string) (total, init float64, err error) 
 
 	start := time.Now()
 	resp, err := http.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json",
-		bytes.NewReader(s3dropbox.Event("plain")))
+		bytes.NewReader(funcurltest.JSON("plain")))
 	if err != nil {
 		return 0, 0, err
 	}

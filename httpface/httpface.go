@@ -1,7 +1,7 @@
 // Package httpapi is the HTTP face of the core, shared by every inbound adapter: the one table
 // that maps error codes to statuses, the replies, and the request log line. Keeping it in one
 // place is what makes the Lambda and the server answer alike.
-package httpapi
+package httpface
 
 import (
 	"context"
@@ -10,26 +10,27 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 // statuses maps each error code of the core to its HTTP status.
 var statuses = map[string]int{
-	ports.EUnauthorizedCDN:   http.StatusUnauthorized,
-	ports.EUnauthorizedAuth:  http.StatusUnauthorized,
-	ports.EMethod:            http.StatusMethodNotAllowed,
-	ports.ELengthRequired:    http.StatusLengthRequired,
-	ports.EBadLength:         http.StatusBadRequest,
-	ports.ETooLarge:          http.StatusRequestEntityTooLarge,
-	ports.ENoBody:            http.StatusBadRequest,
-	ports.EBadBase64:         http.StatusBadRequest,
-	ports.EBadBody:           http.StatusBadRequest,
-	ports.EBadDigest:         http.StatusBadRequest,
-	ports.EBadIdempotencyKey: http.StatusBadRequest,
-	ports.EIdempotencyReused: http.StatusUnprocessableEntity,
-	ports.EStorage:           http.StatusServiceUnavailable,
-	ports.EStorageUnknown:    http.StatusGatewayTimeout,
-	ports.EInternal:          http.StatusInternalServerError,
+	domain.EUnauthorizedCDN:   http.StatusUnauthorized,
+	domain.EUnauthorizedAuth:  http.StatusUnauthorized,
+	domain.EMethod:            http.StatusMethodNotAllowed,
+	domain.ELengthRequired:    http.StatusLengthRequired,
+	domain.EBadLength:         http.StatusBadRequest,
+	domain.ETooLarge:          http.StatusRequestEntityTooLarge,
+	domain.ENoBody:            http.StatusBadRequest,
+	domain.EBadBase64:         http.StatusBadRequest,
+	domain.EBadBody:           http.StatusBadRequest,
+	domain.EBadDigest:         http.StatusBadRequest,
+	domain.EBadIdempotencyKey: http.StatusBadRequest,
+	domain.EIdempotencyReused: http.StatusUnprocessableEntity,
+	domain.EStorage:           http.StatusServiceUnavailable,
+	domain.EStorageUnknown:    http.StatusGatewayTimeout,
+	domain.EInternal:          http.StatusInternalServerError,
 }
 
 // Status returns the HTTP status for an error code; 500 for a code it does not know.
@@ -63,9 +64,9 @@ func ReplyTo(res ports.DropResult, err error) Reply {
 		return r
 	}
 	r := Reply{
-		Status: Status(ports.ErrorCode(err)),
+		Status: Status(domain.ErrorCode(err)),
 		Header: map[string]string{"Content-Type": "text/plain; charset=utf-8"},
-		Body:   ports.ErrorMessage(err),
+		Body:   domain.ErrorMessage(err),
 	}
 	switch r.Status {
 	case http.StatusUnauthorized:
@@ -86,7 +87,7 @@ func Outcome(res ports.DropResult, err error) string {
 		return "replayed"
 	case err == nil:
 		return "stored"
-	case Status(ports.ErrorCode(err)) >= 500:
+	case Status(domain.ErrorCode(err)) >= 500:
 		return "failed"
 	default:
 		return "rejected"
@@ -123,7 +124,7 @@ func NewRecorder(log *slog.Logger, namespace string) Recorder {
 // the whole request's time. With metrics on, the line is written whatever the log level, since
 // it carries the metrics.
 func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration) {
-	reason := ports.ErrorCode(err)
+	reason := domain.ErrorCode(err)
 	status := Status(reason)
 	if err == nil {
 		status = http.StatusAccepted

@@ -1,4 +1,4 @@
-package settings_test
+package wiring_test
 
 import (
 	"context"
@@ -8,13 +8,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
 var (
-	authServer = ports.ServerToken("auth-client")
-	cdnServer  = ports.ServerToken("cdn-client")
+	authServer = domain.ServerToken("auth-client")
+	cdnServer  = domain.ServerToken("cdn-client")
 )
 
 // setValid sets a complete, valid environment of the original's variables.
@@ -37,16 +37,16 @@ func unset(t *testing.T, key string) {
 func TestLoadLambda(t *testing.T) {
 	setValid(t)
 	t.Setenv("S3_ENDPOINT_URL", "http://127.0.0.1:9000/")
-	got, err := settings.LoadLambda()
+	got, err := wiring.LoadLambda()
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantAuth, _ := ports.ParseServerToken(authServer)
-	wantCDN, _ := ports.ParseServerToken(cdnServer)
+	wantAuth, _ := domain.ParseServerToken(authServer)
+	wantCDN, _ := domain.ParseServerToken(cdnServer)
 	if got.Bucket != "my-bucket" || got.CDNHeaderName != "X-CDN-Authorization" || got.S3EndpointURL != "http://127.0.0.1:9000/" {
 		t.Errorf("got %+v", got)
 	}
-	if len(got.AuthToken) != 1 || got.AuthToken[0] != (ports.Credential{Name: "default", Digest: wantAuth}) {
+	if len(got.AuthToken) != 1 || got.AuthToken[0] != (domain.Credential{Name: "default", Digest: wantAuth}) {
 		t.Errorf("AuthToken = %+v, want the one default credential", got.AuthToken)
 	}
 	if len(got.CDNToken) != 1 || got.CDNToken[0].Digest != wantCDN {
@@ -79,7 +79,7 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 		{"S3_ENDPOINT_URL no scheme", "S3_ENDPOINT_URL", "minio.internal:9000", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"S3_ENDPOINT_URL ftp", "S3_ENDPOINT_URL", "ftp://example.com", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"AUTH_TOKEN is the CDN's", "AUTH_TOKEN", cdnServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of AUTH_TOKEN is entry 1 of CDN_TOKEN"},
-		{"CDN_TOKEN holds a client's", "CDN_TOKEN", ports.ServerToken("other") + ",edge:" + authServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of AUTH_TOKEN is entry 2 of CDN_TOKEN"},
+		{"CDN_TOKEN holds a client's", "CDN_TOKEN", domain.ServerToken("other") + ",edge:" + authServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of AUTH_TOKEN is entry 2 of CDN_TOKEN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -89,7 +89,7 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 			} else {
 				t.Setenv(tt.key, tt.value)
 			}
-			_, err := settings.LoadLambda()
+			_, err := wiring.LoadLambda()
 			if err == nil {
 				t.Fatal("LoadLambda succeeded, want an error")
 			}
@@ -112,7 +112,7 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 func TestEndpointRedacted(t *testing.T) {
 	setValid(t)
 	t.Setenv("S3_ENDPOINT_URL", "https://minio-user:minio-pass-never-printed@minio.internal:9000")
-	got, err := settings.LoadLambda()
+	got, err := wiring.LoadLambda()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestEndpointRedacted(t *testing.T) {
 // TestTokenLists: the list forms for rotation and named clients, and the errors that name the
 // entry's position, never its text.
 func TestTokenLists(t *testing.T) {
-	a, b := ports.ServerToken("a"), ports.ServerToken("b")
+	a, b := domain.ServerToken("a"), domain.ServerToken("b")
 	ok := []struct {
 		value string
 		names []string
@@ -141,7 +141,7 @@ func TestTokenLists(t *testing.T) {
 		{"alice:" + a + "," + b, []string{"alice", "default"}},
 	}
 	for _, tt := range ok {
-		var got settings.Tokens
+		var got wiring.Tokens
 		if err := got.Decode(tt.value); err != nil {
 			t.Errorf("Decode(%q): %v", tt.value, err)
 			continue
@@ -165,7 +165,7 @@ func TestTokenLists(t *testing.T) {
 		{a + ",bob:" + b[:40], "entry 2: must be 44 characters"},
 	}
 	for _, tt := range bad {
-		var got settings.Tokens
+		var got wiring.Tokens
 		err := got.Decode(tt.value)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("Decode(%q) = %v, want an error containing %q", tt.value, err, tt.want)
@@ -204,7 +204,7 @@ func TestLoadServer(t *testing.T) {
 			for k, v := range tt.env {
 				t.Setenv(k, v)
 			}
-			got, err := settings.LoadServer()
+			got, err := wiring.LoadServer()
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want one containing %q", err, tt.wantErr)
@@ -239,7 +239,7 @@ func TestLogLevelAndMetrics(t *testing.T) {
 			setValid(t)
 			t.Setenv("LOG_LEVEL", tt.logLevel)
 			t.Setenv("AWS_LAMBDA_LOG_LEVEL", tt.awsLevel)
-			got, err := settings.LoadLambda()
+			got, err := wiring.LoadLambda()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -251,17 +251,17 @@ func TestLogLevelAndMetrics(t *testing.T) {
 
 	setValid(t)
 	unset(t, "METRICS_NAMESPACE")
-	if l, _ := settings.LoadLambda(); l.MetricsNamespace != "S3Dropbox" {
+	if l, _ := wiring.LoadLambda(); l.MetricsNamespace != "S3Dropbox" {
 		t.Errorf("Lambda METRICS_NAMESPACE default %q, want S3Dropbox", l.MetricsNamespace)
 	}
-	if s, _ := settings.LoadServer(); s.MetricsNamespace != "" {
+	if s, _ := wiring.LoadServer(); s.MetricsNamespace != "" {
 		t.Errorf("server METRICS_NAMESPACE default %q, want none (metrics off)", s.MetricsNamespace)
 	}
 	for key, value := range map[string]string{"LOG_LEVEL": "verbose", "METRICS_NAMESPACE": "AWS/Lambda"} {
 		t.Run(key, func(t *testing.T) {
 			setValid(t)
 			t.Setenv(key, value)
-			if _, err := settings.LoadLambda(); err == nil || !strings.Contains(err.Error(), key+": must be") {
+			if _, err := wiring.LoadLambda(); err == nil || !strings.Contains(err.Error(), key+": must be") {
 				t.Errorf("%s=%s: err %v, want one naming %s", key, value, err, key)
 			}
 		})
@@ -273,7 +273,7 @@ func TestLimitAndLayout(t *testing.T) {
 	for _, k := range []string{"MAX_BODY_BYTES", "KEY_PREFIX", "KEY_DATE_PARTITION"} {
 		unset(t, k)
 	}
-	got, err := settings.LoadLambda()
+	got, err := wiring.LoadLambda()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestLimitAndLayout(t *testing.T) {
 			for k, v := range vars {
 				t.Setenv(k, v)
 			}
-			if _, err := settings.LoadLambda(); err != nil {
+			if _, err := wiring.LoadLambda(); err != nil {
 				t.Errorf("%v: %v", vars, err)
 			}
 		})
@@ -329,7 +329,7 @@ func TestLimitAndLayout(t *testing.T) {
 		t.Run(tt.key+"="+tt.value, func(t *testing.T) {
 			setValid(t)
 			t.Setenv(tt.key, tt.value)
-			_, err := settings.LoadLambda()
+			_, err := wiring.LoadLambda()
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("err = %v, want one containing %q", err, tt.want)
 			}
@@ -365,7 +365,7 @@ func TestIdempotencyTTL(t *testing.T) {
 			} else {
 				t.Setenv("IDEMPOTENCY_TTL", tt.value)
 			}
-			got, err := settings.LoadLambda()
+			got, err := wiring.LoadLambda()
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Errorf("err = %v, want %q", err, tt.err)

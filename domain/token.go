@@ -1,4 +1,4 @@
-package ports
+package domain
 
 import (
 	"crypto/rand"
@@ -46,4 +46,11 @@ func ParseServerToken(s string) ([sha256.Size]byte, error) {
 	}
 	copy(d[:], buf[:n])
 	return d, nil
+}
+
+// Credential is one accepted server token: the SHA-256 of a client token, and the name of the
+// client that holds it.
+type Credential struct {
+	Name   string
+	Digest [sha256.Size]byte
 }

@@ -5,10 +5,10 @@ import (
 	"log/slog"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 )
 
 // RunIdempotency runs the Idempotency-Key contract through an inbound adapter: a retry is 202
@@ -21,7 +21,7 @@ func RunIdempotency(t *testing.T, a Adapter) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rec := httpapi.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "")
+	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "")
 	steps := []struct {
 		name     string
 		req      Request

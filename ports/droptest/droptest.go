@@ -13,10 +13,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -32,12 +32,12 @@ const (
 var KeyPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // Credential returns the credential of a client token, as the settings make it.
-func Credential(clientToken string) ports.Credential {
-	d, err := ports.ParseServerToken(ports.ServerToken(clientToken))
+func Credential(clientToken string) domain.Credential {
+	d, err := domain.ParseServerToken(domain.ServerToken(clientToken))
 	if err != nil {
 		panic(err)
 	}
-	return ports.Credential{Name: "default", Digest: d}
+	return domain.Credential{Name: "default", Digest: d}
 }
 
 // Config returns the core's configuration for the test tokens, with the CDN header named as
@@ -45,8 +45,8 @@ func Credential(clientToken string) ports.Credential {
 func Config(cdnHeader string) domain.Config {
 	return domain.Config{
 		CDNHeader:  cdnHeader,
-		CDNTokens:  []ports.Credential{Credential(CDNToken)},
-		AuthTokens: []ports.Credential{Credential(AuthToken)},
+		CDNTokens:  []domain.Credential{Credential(CDNToken)},
+		AuthTokens: []domain.Credential{Credential(AuthToken)},
 	}
 }
 
@@ -87,7 +87,7 @@ type Case struct {
 // returns the response.
 type Adapter struct {
 	Events bool // the adapter takes Function URL events: run the event-only rows too
-	Serve  func(t *testing.T, core ports.Dropper, rec httpapi.Recorder, req Request) Response
+	Serve  func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req Request) Response
 }
 
 // Namespace is the metrics namespace of the table's runs.
@@ -114,7 +114,7 @@ func Run(t *testing.T, a Adapter) {
 				t.Fatal(err)
 			}
 			var logs bytes.Buffer
-			rec := httpapi.NewRecorder(slog.New(slog.NewJSONHandler(&logs, nil)), Namespace)
+			rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(&logs, nil)), Namespace)
 			got := a.Serve(t, core, rec, c.Req)
 			Check(t, c, got, store)
 			CheckLog(t, c, logs.Bytes(), store)

@@ -1,22 +1,22 @@
-package settings_test
+package wiring_test
 
 import (
 	"strings"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/settings"
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
 // FuzzTokens: any value of AUTH_TOKEN or CDN_TOKEN. Decoding never panics; an error never
 // repeats an entry; what is accepted is entries that each name a 32-byte digest, in order.
 func FuzzTokens(f *testing.F) {
-	a, b := ports.ServerToken("a"), ports.ServerToken("b")
+	a, b := domain.ServerToken("a"), domain.ServerToken("b")
 	for _, s := range []string{a, a + "," + b, "alice:" + a + ", bob:" + b, a + ",", "x:" + a + ",x:" + b, ":", "", a[:43] + "!"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, value string) {
-		var got settings.Tokens
+		var got wiring.Tokens
 		err := got.Decode(value)
 		entries := strings.Split(value, ",")
 		if err != nil {
@@ -39,7 +39,7 @@ func FuzzTokens(f *testing.F) {
 			if !named {
 				token = e
 			}
-			if d, err := ports.ParseServerToken(token); err != nil || d != got[i].Digest {
+			if d, err := domain.ParseServerToken(token); err != nil || d != got[i].Digest {
 				t.Fatalf("entry %d accepted, but its token does not parse to the digest kept", i+1)
 			}
 		}
@@ -49,10 +49,10 @@ func FuzzTokens(f *testing.F) {
 // vocabulary returns the errors Decode makes for a few malformed lists: the words its
 // messages are made of.
 func vocabulary() []string {
-	a := ports.ServerToken("a")
+	a := domain.ServerToken("a")
 	var out []string
 	for _, v := range []string{"", ",", a + "," + a, "x:" + a + ",x:" + a, "X:" + a, "short", strings.Repeat("!", 44)} {
-		var tk settings.Tokens
+		var tk wiring.Tokens
 		if err := tk.Decode(v); err != nil {
 			out = append(out, err.Error())
 		}

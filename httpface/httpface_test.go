@@ -1,4 +1,4 @@
-package httpapi_test
+package httpface_test
 
 import (
 	"bytes"
@@ -10,9 +10,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/droptest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpapi"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 func TestStatus(t *testing.T) {
@@ -20,14 +21,14 @@ func TestStatus(t *testing.T) {
 		code string
 		want int
 	}{
-		{ports.EUnauthorizedCDN, 401}, {ports.EUnauthorizedAuth, 401}, {ports.EMethod, 405},
-		{ports.ELengthRequired, 411}, {ports.EBadLength, 400}, {ports.ETooLarge, 413},
-		{ports.ENoBody, 400}, {ports.EBadBase64, 400}, {ports.EBadBody, 400}, {ports.EBadDigest, 400},
-		{ports.EStorage, 503}, {ports.EStorageUnknown, 504}, {ports.EInternal, 500}, {"unknown", 500},
-		{ports.EBadIdempotencyKey, 400}, {ports.EIdempotencyReused, 422},
+		{domain.EUnauthorizedCDN, 401}, {domain.EUnauthorizedAuth, 401}, {domain.EMethod, 405},
+		{domain.ELengthRequired, 411}, {domain.EBadLength, 400}, {domain.ETooLarge, 413},
+		{domain.ENoBody, 400}, {domain.EBadBase64, 400}, {domain.EBadBody, 400}, {domain.EBadDigest, 400},
+		{domain.EStorage, 503}, {domain.EStorageUnknown, 504}, {domain.EInternal, 500}, {"unknown", 500},
+		{domain.EBadIdempotencyKey, 400}, {domain.EIdempotencyReused, 422},
 	}
 	for _, tt := range tests {
-		if got := httpapi.Status(tt.code); got != tt.want {
+		if got := httpface.Status(tt.code); got != tt.want {
 			t.Errorf("Status(%q) = %d, want %d", tt.code, got, tt.want)
 		}
 	}
@@ -42,14 +43,14 @@ func TestReplyTo(t *testing.T) {
 		header map[string]string
 	}{
 		{"stored", nil, 202, "", map[string]string{"Content-Type": "text/plain"}},
-		{"unauthorized", ports.Errorf(ports.EUnauthorizedAuth, "m"), 401, "m", map[string]string{"Www-Authenticate": "Bearer"}},
-		{"method", ports.Errorf(ports.EMethod, "m"), 405, "m", map[string]string{"Allow": "POST"}},
+		{"unauthorized", domain.Errorf(domain.EUnauthorizedAuth, "m"), 401, "m", map[string]string{"Www-Authenticate": "Bearer"}},
+		{"method", domain.Errorf(domain.EMethod, "m"), 405, "m", map[string]string{"Allow": "POST"}},
 		{"internal detail hidden", errors.New("db password=x"), 500, "Internal error", map[string]string{"Content-Type": "text/plain; charset=utf-8"}},
-		{"not stored", ports.Errorf(ports.EStorage, "m"), 503, "m", map[string]string{"Retry-After": httpapi.RetryAfter}},
-		{"outcome unknown", ports.Errorf(ports.EStorageUnknown, "m"), 504, "m", map[string]string{"Retry-After": httpapi.RetryAfter}},
+		{"not stored", domain.Errorf(domain.EStorage, "m"), 503, "m", map[string]string{"Retry-After": httpface.RetryAfter}},
+		{"outcome unknown", domain.Errorf(domain.EStorageUnknown, "m"), 504, "m", map[string]string{"Retry-After": httpface.RetryAfter}},
 	}
 	for _, tt := range tests {
-		got := httpapi.ReplyTo(ports.DropResult{}, tt.err)
+		got := httpface.ReplyTo(ports.DropResult{}, tt.err)
 		if got.Status != tt.status || got.Body != tt.body {
 			t.Errorf("%s: got %d %q, want %d %q", tt.name, got.Status, got.Body, tt.status, tt.body)
 		}
@@ -73,15 +74,15 @@ func TestRecorder(t *testing.T) {
 		{"stored", ports.DropResult{Key: "k1", Size: 5, Client: "alice", StoreDuration: 2500 * time.Microsecond}, nil, "INFO",
 			map[string]any{"outcome": "stored", "status": 202.0, "key": "k1", "bytes": 5.0, "client": "alice",
 				"storage_ms": 2.5, "Drops": 1.0, "PayloadBytes": 5.0, "StorageLatency": 2.5}, 1},
-		{"rejected", ports.DropResult{Client: "alice"}, ports.Errorf(ports.ETooLarge, "too big"), "WARN",
+		{"rejected", ports.DropResult{Client: "alice"}, domain.Errorf(domain.ETooLarge, "too big"), "WARN",
 			map[string]any{"outcome": "rejected", "status": 413.0, "reason": "too_large", "client": "alice", "Drops": 1.0}, 2},
-		{"failed", ports.DropResult{Size: 3, StoreDuration: time.Millisecond}, &ports.Error{Code: ports.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
+		{"failed", ports.DropResult{Size: 3, StoreDuration: time.Millisecond}, &domain.Error{Code: domain.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
 			map[string]any{"outcome": "failed", "status": 503.0, "reason": "storage", "error": "storage: m: SlowDown", "StorageLatency": 1.0}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
-			rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS"}
+			rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS"}
 			rec.Drop(context.Background(), "req-1", tt.res, tt.err, 1500*time.Microsecond)
 			var got map[string]any
 			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
@@ -109,7 +110,7 @@ func TestRecorder(t *testing.T) {
 // filters the line.
 func TestRecorderWithoutMetrics(t *testing.T) {
 	var buf bytes.Buffer
-	rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
+	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
 	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	for _, k := range []string{"_aws", "Drops", "PayloadBytes"} {
 		if bytes.Contains(buf.Bytes(), []byte(`"`+k+`"`)) {
@@ -117,7 +118,7 @@ func TestRecorderWithoutMetrics(t *testing.T) {
 		}
 	}
 	buf.Reset()
-	quiet := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))}
+	quiet := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))}
 	quiet.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if buf.Len() != 0 {
 		t.Errorf("an INFO line was written at level ERROR: %s", buf.String())
@@ -128,7 +129,7 @@ func TestRecorderWithoutMetrics(t *testing.T) {
 // the metrics.
 func TestRecorderMetricsIgnoreLevel(t *testing.T) {
 	var buf bytes.Buffer
-	rec := httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})), Namespace: "NS"}
+	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})), Namespace: "NS"}
 	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if !bytes.Contains(buf.Bytes(), []byte(`"Drops":1`)) {
 		t.Errorf("the stored line with its metrics was dropped at level ERROR: %q", buf.String())
@@ -143,13 +144,13 @@ func TestNewRecorderSameLines(t *testing.T) {
 		err error
 	}{
 		{ports.DropResult{Key: "k", Size: 1, StoreDuration: time.Millisecond}, nil},
-		{ports.DropResult{}, ports.Errorf(ports.EMethod, "m")},
-		{ports.DropResult{StoreDuration: time.Millisecond}, ports.Errorf(ports.EStorage, "m")},
+		{ports.DropResult{}, domain.Errorf(domain.EMethod, "m")},
+		{ports.DropResult{StoreDuration: time.Millisecond}, domain.Errorf(domain.EStorage, "m")},
 	}
 	for _, r := range results {
 		var a, b bytes.Buffer
-		httpapi.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
-		httpapi.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpface.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
 		var la, lb map[string]any
 		json.Unmarshal(a.Bytes(), &la)
 		json.Unmarshal(b.Bytes(), &lb)
@@ -163,14 +164,14 @@ func TestNewRecorderSameLines(t *testing.T) {
 
 func TestReplayed(t *testing.T) {
 	res := ports.DropResult{Key: "k", Size: 1, Replayed: true}
-	if got := httpapi.ReplyTo(res, nil); got.Status != 202 || got.Header["Idempotent-Replayed"] != "true" {
+	if got := httpface.ReplyTo(res, nil); got.Status != 202 || got.Header["Idempotent-Replayed"] != "true" {
 		t.Errorf("replay reply %+v, want 202 with Idempotent-Replayed: true", got)
 	}
-	if got := httpapi.ReplyTo(ports.DropResult{Key: "k"}, nil); got.Header["Idempotent-Replayed"] != "" {
+	if got := httpface.ReplyTo(ports.DropResult{Key: "k"}, nil); got.Header["Idempotent-Replayed"] != "" {
 		t.Errorf("a first drop says Idempotent-Replayed: %+v", got)
 	}
 	var buf bytes.Buffer
-	httpapi.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Drop(context.Background(), "r", res, nil, time.Millisecond)
+	httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Drop(context.Background(), "r", res, nil, time.Millisecond)
 	var line map[string]any
 	json.Unmarshal(buf.Bytes(), &line)
 	if line["outcome"] != "replayed" || line["replayed"] != true || line["PayloadBytes"] != nil {

@@ -223,7 +223,7 @@ func testSegments(t *testing.T, h Harness) {
 func objectKeys(t *testing.T, h Harness) []string {
 	var keys []string
 	for _, k := range h.Keys(t) {
-		if !strings.HasPrefix(k, ports.RecordPrefix) {
+		if !strings.HasPrefix(k, domain.RecordPrefix) {
 			keys = append(keys, k)
 		}
 	}
@@ -245,7 +245,7 @@ func testGet(t *testing.T, h Harness) {
 	if _, err := h.Store.Get(ctx, key()); !errors.Is(err, ports.ErrNotFound) {
 		t.Errorf("Get of an absent key: %v, want ports.ErrNotFound", err)
 	}
-	for _, k := range []string{key(), ports.RecordPrefix + "0123abcd"} {
+	for _, k := range []string{key(), domain.RecordPrefix + "0123abcd"} {
 		if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("record " + k), ContentType: "application/json"}); err != nil {
 			t.Fatalf("Create(%q): %v", k, err)
 		}
@@ -258,14 +258,14 @@ func testGet(t *testing.T, h Harness) {
 		}
 	}
 	if keys := objectKeys(t, h); len(keys) != 1 {
-		t.Errorf("objects %v, want the one outside %s", keys, ports.RecordPrefix)
+		t.Errorf("objects %v, want the one outside %s", keys, domain.RecordPrefix)
 	}
 }
 
 // testReplace: Replace replaces exactly the version read, and nothing else.
 func testReplace(t *testing.T, h Harness) {
 	ctx := context.Background()
-	k := ports.RecordPrefix + "replace-" + key()[27:]
+	k := domain.RecordPrefix + "replace-" + key()[27:]
 	if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
 		t.Fatal(err)
 	}
@@ -284,7 +284,7 @@ func testReplace(t *testing.T, h Harness) {
 	if !errors.Is(err, ports.ErrVersion) {
 		t.Errorf("replace of a stale version: %v, want ports.ErrVersion", err)
 	}
-	err = h.Store.Replace(ctx, ports.Object{Key: ports.RecordPrefix + "absent", Data: []byte("x")}, v1.ETag)
+	err = h.Store.Replace(ctx, ports.Object{Key: domain.RecordPrefix + "absent", Data: []byte("x")}, v1.ETag)
 	if !errors.Is(err, ports.ErrNotFound) {
 		t.Errorf("replace of an absent key: %v, want ports.ErrNotFound", err)
 	}
@@ -296,7 +296,7 @@ func testReplace(t *testing.T, h Harness) {
 // testConcurrentReplace: of several replaces of one version, exactly one wins.
 func testConcurrentReplace(t *testing.T, h Harness) {
 	ctx := context.Background()
-	k := ports.RecordPrefix + "race-" + key()[27:]
+	k := domain.RecordPrefix + "race-" + key()[27:]
 	if err := h.Store.Create(ctx, ports.Object{Key: k, Data: []byte("v1")}); err != nil {
 		t.Fatal(err)
 	}

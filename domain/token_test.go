@@ -1,4 +1,4 @@
-package ports_test
+package domain_test
 
 import (
 	"bytes"
@@ -10,7 +10,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 // TestServerTokenMatchesOriginal: the values of the original's Python
@@ -21,7 +21,7 @@ func TestServerTokenMatchesOriginal(t *testing.T) {
 		{"", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
 	}
 	for _, tt := range tests {
-		if got := ports.ServerToken(tt.client); got != tt.want {
+		if got := domain.ServerToken(tt.client); got != tt.want {
 			t.Errorf("ServerToken(%q) = %q, want %q", tt.client, got, tt.want)
 		}
 	}
@@ -29,28 +29,28 @@ func TestServerTokenMatchesOriginal(t *testing.T) {
 
 func TestNewClientToken(t *testing.T) {
 	urlSafe := regexp.MustCompile(`^[A-Za-z0-9_-]{86}$`)
-	a, err := ports.NewClientToken(nil)
+	a, err := domain.NewClientToken(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := ports.NewClientToken(nil)
+	b, _ := domain.NewClientToken(nil)
 	if !urlSafe.MatchString(a) || a == b {
 		t.Errorf("tokens %q, %q: want two different 86-character URL-safe base64 strings", a, b)
 	}
 	// The token is the encoding of the reader's 64 bytes.
 	seed := bytes.Repeat([]byte{0xfb}, 64)
-	got, _ := ports.NewClientToken(bytes.NewReader(seed))
+	got, _ := domain.NewClientToken(bytes.NewReader(seed))
 	if want := base64.RawURLEncoding.EncodeToString(seed); got != want {
 		t.Errorf("NewClientToken(seed) = %q, want %q", got, want)
 	}
-	if _, err := ports.NewClientToken(bytes.NewReader(seed[:10])); err == nil {
+	if _, err := domain.NewClientToken(bytes.NewReader(seed[:10])); err == nil {
 		t.Error("NewClientToken with too little randomness succeeded, want an error")
 	}
 }
 
 func TestParseServerToken(t *testing.T) {
-	good := ports.ServerToken("x")
-	d, err := ports.ParseServerToken(good)
+	good := domain.ServerToken("x")
+	d, err := domain.ParseServerToken(good)
 	if err != nil || d != sha256.Sum256([]byte("x")) {
 		t.Fatalf("ParseServerToken(%q) = %x, %v; want the SHA-256 of x", good, d, err)
 	}
@@ -64,7 +64,7 @@ func TestParseServerToken(t *testing.T) {
 		base64.StdEncoding.EncodeToString(make([]byte, 33)), // 33 bytes
 	}
 	for _, s := range bad {
-		if _, err := ports.ParseServerToken(s); err == nil {
+		if _, err := domain.ParseServerToken(s); err == nil {
 			t.Errorf("ParseServerToken(%q) succeeded, want an error", s)
 		} else if s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("error %q repeats the token", err)
@@ -73,27 +73,27 @@ func TestParseServerToken(t *testing.T) {
 }
 
 func TestErrorCodeAndMessage(t *testing.T) {
-	e := ports.Errorf(ports.ETooLarge, "The request body must be at most %d bytes", 10)
+	e := domain.Errorf(domain.ETooLarge, "The request body must be at most %d bytes", 10)
 	wrapped := fmt.Errorf("context: %w", e)
 	tests := []struct {
 		err       error
 		code, msg string
 	}{
 		{nil, "", ""},
-		{e, ports.ETooLarge, "The request body must be at most 10 bytes"},
-		{wrapped, ports.ETooLarge, "The request body must be at most 10 bytes"},
-		{errors.New("secret detail"), ports.EInternal, "Internal error"},
+		{e, domain.ETooLarge, "The request body must be at most 10 bytes"},
+		{wrapped, domain.ETooLarge, "The request body must be at most 10 bytes"},
+		{errors.New("secret detail"), domain.EInternal, "Internal error"},
 	}
 	for _, tt := range tests {
-		if got := ports.ErrorCode(tt.err); got != tt.code {
+		if got := domain.ErrorCode(tt.err); got != tt.code {
 			t.Errorf("ErrorCode(%v) = %q, want %q", tt.err, got, tt.code)
 		}
-		if got := ports.ErrorMessage(tt.err); got != tt.msg {
+		if got := domain.ErrorMessage(tt.err); got != tt.msg {
 			t.Errorf("ErrorMessage(%v) = %q, want %q", tt.err, got, tt.msg)
 		}
 	}
 	cause := errors.New("cause")
-	if err := (&ports.Error{Code: ports.EStorage, Message: "m", Err: cause}); !errors.Is(err, cause) || !strings.Contains(err.Error(), "cause") {
+	if err := (&domain.Error{Code: domain.EStorage, Message: "m", Err: cause}); !errors.Is(err, cause) || !strings.Contains(err.Error(), "cause") {
 		t.Errorf("Error %v does not wrap or report its cause", err)
 	}
 }
@@ -101,12 +101,12 @@ func TestErrorCodeAndMessage(t *testing.T) {
 // FuzzParseServerToken: any text. Accepted text is exactly the canonical encoding of the
 // digest it yields.
 func FuzzParseServerToken(f *testing.F) {
-	f.Add(ports.ServerToken("x"))
+	f.Add(domain.ServerToken("x"))
 	f.Add("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
 	f.Add("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=")
 	f.Add(strings.Repeat("A", 44))
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := ports.ParseServerToken(s)
+		d, err := domain.ParseServerToken(s)
 		if err != nil {
 			return
 		}

@@ -1,7 +1,7 @@
 // Package settings reads and validates the service's configuration from the environment with
 // envconfig, once at start. Every error names the variable, and never repeats its value: a
 // token must not reach a log because it was mistyped.
-package settings
+package wiring
 
 import (
 	"errors"
@@ -17,8 +17,7 @@ import (
 	"time"
 
 	"github.com/kelseyhightower/envconfig"
-
-	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 // Drop is the configuration of the drop use-case and of its S3 store: the original's
@@ -179,10 +178,10 @@ func (d *Drop) Validate(needBucket bool) error {
 	if err := distinct(d.AuthToken, d.CDNToken); err != nil {
 		return err
 	}
-	if d.MaxBodyBytes < 1 || d.MaxBodyBytes > ports.MaxBodyLimit {
-		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", ports.MaxBodyLimit)
+	if d.MaxBodyBytes < 1 || d.MaxBodyBytes > domain.MaxBodyLimit {
+		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", domain.MaxBodyLimit)
 	}
-	if err := ports.CheckKeyPrefix(d.KeyPrefix); err != nil {
+	if err := domain.CheckKeyPrefix(d.KeyPrefix); err != nil {
 		return fmt.Errorf("KEY_PREFIX: %w", err)
 	}
 	if d.S3EndpointURL != "" {
@@ -242,7 +241,7 @@ func process(spec any) error {
 
 // Tokens is a list of server tokens: the original's single token, or a comma-separated list
 // for rotation, each entry optionally named by its client as name:token.
-type Tokens []ports.Credential
+type Tokens []domain.Credential
 
 // DefaultClient names the client of an entry that gives no name.
 const DefaultClient = "default"
@@ -260,7 +259,7 @@ func (t *Tokens) Decode(value string) error {
 		if e == "" {
 			return fmt.Errorf("entry %d is empty", pos)
 		}
-		c := ports.Credential{Name: DefaultClient}
+		c := domain.Credential{Name: DefaultClient}
 		if name, token, ok := strings.Cut(e, ":"); ok {
 			if !clientName.MatchString(name) {
 				return fmt.Errorf("entry %d: the client name must be 1 to 32 of a-z, 0-9 and -", pos)
@@ -271,7 +270,7 @@ func (t *Tokens) Decode(value string) error {
 			names[name] = pos
 			c.Name, e = name, token
 		}
-		d, err := ports.ParseServerToken(e)
+		d, err := domain.ParseServerToken(e)
 		if err != nil {
 			return fmt.Errorf("entry %d: %w", pos, err)
 		}

@@ -66,8 +66,8 @@ const (
 	bobToken   = "bob-token"
 )
 
-func credential(name, token string) ports.Credential {
-	return ports.Credential{Name: name, Digest: sha256.Sum256([]byte(token))}
+func credential(name, token string) domain.Credential {
+	return domain.Credential{Name: name, Digest: sha256.Sum256([]byte(token))}
 }
 
 // core returns the drop use-case over the harness's store, with two clients and a clock the
@@ -76,8 +76,8 @@ func core(t *testing.T, h Harness, clock *Clock) *domain.Service {
 	t.Helper()
 	s, err := domain.New(domain.Config{
 		CDNHeader:      "x-cdn",
-		CDNTokens:      []ports.Credential{credential("cdn", cdnToken)},
-		AuthTokens:     []ports.Credential{credential("alice", aliceToken), credential("bob", bobToken)},
+		CDNTokens:      []domain.Credential{credential("cdn", cdnToken)},
+		AuthTokens:     []domain.Credential{credential("alice", aliceToken), credential("bob", bobToken)},
 		IdempotencyTTL: time.Hour,
 	}, h.Store, clock, &ids{})
 	if err != nil {
@@ -120,8 +120,8 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 			t.Fatal(err)
 		}
 		_, err := drop(s, aliceToken, "order-1", "payload two")
-		if ports.ErrorCode(err) != ports.EIdempotencyReused {
-			t.Fatalf("same key, other payload: %v, want %q", err, ports.EIdempotencyReused)
+		if domain.ErrorCode(err) != domain.EIdempotencyReused {
+			t.Fatalf("same key, other payload: %v, want %q", err, domain.EIdempotencyReused)
 		}
 		wantObjects(t, h, "payload one")
 	})
