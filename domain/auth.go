@@ -4,14 +4,13 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"strings"
-	"unsafe"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// bearer checks one authorization header against the accepted credentials, as the original
-// did: present, starting with "Bearer ", and the SHA-256 of the token after the first space
-// (surrounding spaces trimmed) equal to an accepted digest. Every credential is compared, in
+// bearer checks one authorization header against the accepted credentials: present,
+// starting with "Bearer ", and the SHA-256 of the token after the first space (surrounding
+// spaces trimmed) equal to an accepted digest. Every credential is compared, in
 // constant time, whatever matches, so that timing tells nothing of the tokens.
 func bearer(h ports.Header, name, code string, creds []Credential) (Credential, error) {
 	v, ok := h.Get(name)
@@ -23,7 +22,7 @@ func bearer(h ports.Header, name, code string, creds []Credential) (Credential, 
 		return Credential{}, Errorf(code, "The %s header must start with %q", name, scheme)
 	}
 	token := strings.TrimSpace(v[len(scheme):])
-	sum := sha256.Sum256(unsafe.Slice(unsafe.StringData(token), len(token))) // read only: no copy
+	sum := sha256.Sum256([]byte(token))
 	found, match := 0, Credential{}
 	for _, c := range creds {
 		eq := subtle.ConstantTimeCompare(sum[:], c.Digest[:])

@@ -1,5 +1,8 @@
 // Package domain is the dropbox core: the drop use-case (authorize, validate, store) behind
-// ports.Dropper. It knows nothing of AWS, HTTP or the environment; adapters bring those.
+// ports.Dropper, and the dropbox's vocabulary: tokens and credentials, the key layout, the
+// limits, the error codes and their messages. It knows the HTTP semantics of the contract (the
+// header names, POST, content-length, digests, Idempotency-Key), and nothing of AWS, of the
+// transport or of the environment: adapters bring those.
 package domain
 
 import (
@@ -14,17 +17,18 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// DefaultMaxBytes is the largest payload accepted by default, as in the original.
+// DefaultMaxBytes is the largest payload accepted by default.
 const DefaultMaxBytes = 10240
 
 // AuthHeader is the header that carries the client's own bearer token.
 const AuthHeader = "authorization"
 
-// KeyTimeLayout formats the time part of an object key: UTC, always six fraction digits, as the
-// original's datetime.isoformat() did on Lambda, so that keys sort by time.
+// KeyTimeLayout formats the time part of an object key: UTC, always six fraction digits, so
+// that keys sort by time.
 const KeyTimeLayout = "2006-01-02T15:04:05.000000"
 
-// Config is what the core is configured with. Its zero values are the original's behaviour.
+// Config is what the core is configured with. Its zero values are the defaults: the limit is
+// DefaultMaxBytes, keys are flat, an Idempotency-Key holds DefaultIdempotencyTTL.
 type Config struct {
 	CDNHeader     string       // the header the CDN adds, matched case-insensitively
 	CDNTokens     []Credential // accepted CDN tokens
@@ -76,7 +80,7 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 	return &Service{cfg: cfg, store: store, clock: clock, ids: ids}, nil
 }
 
-// Drop authorizes, validates and stores one request, in the original's order: the CDN header,
+// Drop authorizes, validates and stores one request, in this order: the CDN header,
 // the authorization header, the method, content-length, the presence of a body, its decoding
 // and real length; then any digest the client sent, and its Idempotency-Key; then the payload
 // is stored under a new time-sortable key, with its content type, its client's name and its
@@ -252,7 +256,7 @@ func Key(t time.Time, id string) string {
 	return string(appendKey(buf[:0], t, id))
 }
 
-// appendKey appends the original's key, the UTC time with six fraction digits and the id.
+// appendKey appends the key proper: the UTC time with six fraction digits, and the id.
 func appendKey(b []byte, t time.Time, id string) []byte {
 	b = t.UTC().AppendFormat(b, KeyTimeLayout)
 	b = append(b, '-')

@@ -16,8 +16,8 @@ import (
 const DefaultContentType = "application/octet-stream"
 
 // contentType returns the request's Content-Type if it is a valid media type (RFC 9110),
-// normalized as mime formats it, and DefaultContentType otherwise: the original accepted any
-// header here, so a malformed one is not a reason to refuse a drop.
+// normalized as mime formats it, and DefaultContentType otherwise: a malformed one is not a
+// reason to refuse a drop (the README says why).
 func contentType(h ports.Header) string {
 	v, ok := h.Get("content-type")
 	if !ok {

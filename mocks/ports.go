@@ -5,83 +5,10 @@ package mocks
 
 import (
 	"context"
+	"github.com/s3-dropbox/s3-dropbox/ports"
 	"sync"
 	"time"
-
-	"github.com/s3-dropbox/s3-dropbox/ports"
 )
-
-// Ensure, that DropperMock does implement ports.Dropper.
-// If this is not the case, regenerate this file with moq.
-var _ ports.Dropper = &DropperMock{}
-
-// DropperMock is a mock implementation of ports.Dropper.
-//
-//	func TestSomethingThatUsesDropper(t *testing.T) {
-//
-//		// make and configure a mocked ports.Dropper
-//		mockedDropper := &DropperMock{
-//			DropFunc: func(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
-//				panic("mock out the Drop method")
-//			},
-//		}
-//
-//		// use mockedDropper in code that requires ports.Dropper
-//		// and then make assertions.
-//
-//	}
-type DropperMock struct {
-	// DropFunc mocks the Drop method.
-	DropFunc func(ctx context.Context, req ports.DropRequest) (ports.DropResult, error)
-
-	// calls tracks calls to the methods.
-	calls struct {
-		// Drop holds details about calls to the Drop method.
-		Drop []struct {
-			// Ctx is the ctx argument value.
-			Ctx context.Context
-			// Req is the req argument value.
-			Req ports.DropRequest
-		}
-	}
-	lockDrop sync.RWMutex
-}
-
-// Drop calls DropFunc.
-func (mock *DropperMock) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
-	if mock.DropFunc == nil {
-		panic("DropperMock.DropFunc: method is nil but Dropper.Drop was just called")
-	}
-	callInfo := struct {
-		Ctx context.Context
-		Req ports.DropRequest
-	}{
-		Ctx: ctx,
-		Req: req,
-	}
-	mock.lockDrop.Lock()
-	mock.calls.Drop = append(mock.calls.Drop, callInfo)
-	mock.lockDrop.Unlock()
-	return mock.DropFunc(ctx, req)
-}
-
-// DropCalls gets all the calls that were made to Drop.
-// Check the length with:
-//
-//	len(mockedDropper.DropCalls())
-func (mock *DropperMock) DropCalls() []struct {
-	Ctx context.Context
-	Req ports.DropRequest
-} {
-	var calls []struct {
-		Ctx context.Context
-		Req ports.DropRequest
-	}
-	mock.lockDrop.RLock()
-	calls = mock.calls.Drop
-	mock.lockDrop.RUnlock()
-	return calls
-}
 
 // Ensure, that ObjectStoreMock does implement ports.ObjectStore.
 // If this is not the case, regenerate this file with moq.
@@ -376,72 +303,6 @@ func (mock *IDSourceMock) NewIDCalls() []struct {
 	mock.lockNewID.RLock()
 	calls = mock.calls.NewID
 	mock.lockNewID.RUnlock()
-	return calls
-}
-
-// Ensure, that HeaderMock does implement ports.Header.
-// If this is not the case, regenerate this file with moq.
-var _ ports.Header = &HeaderMock{}
-
-// HeaderMock is a mock implementation of ports.Header.
-//
-//	func TestSomethingThatUsesHeader(t *testing.T) {
-//
-//		// make and configure a mocked ports.Header
-//		mockedHeader := &HeaderMock{
-//			GetFunc: func(name string) (string, bool) {
-//				panic("mock out the Get method")
-//			},
-//		}
-//
-//		// use mockedHeader in code that requires ports.Header
-//		// and then make assertions.
-//
-//	}
-type HeaderMock struct {
-	// GetFunc mocks the Get method.
-	GetFunc func(name string) (string, bool)
-
-	// calls tracks calls to the methods.
-	calls struct {
-		// Get holds details about calls to the Get method.
-		Get []struct {
-			// Name is the name argument value.
-			Name string
-		}
-	}
-	lockGet sync.RWMutex
-}
-
-// Get calls GetFunc.
-func (mock *HeaderMock) Get(name string) (string, bool) {
-	if mock.GetFunc == nil {
-		panic("HeaderMock.GetFunc: method is nil but Header.Get was just called")
-	}
-	callInfo := struct {
-		Name string
-	}{
-		Name: name,
-	}
-	mock.lockGet.Lock()
-	mock.calls.Get = append(mock.calls.Get, callInfo)
-	mock.lockGet.Unlock()
-	return mock.GetFunc(name)
-}
-
-// GetCalls gets all the calls that were made to Get.
-// Check the length with:
-//
-//	len(mockedHeader.GetCalls())
-func (mock *HeaderMock) GetCalls() []struct {
-	Name string
-} {
-	var calls []struct {
-		Name string
-	}
-	mock.lockGet.RLock()
-	calls = mock.calls.Get
-	mock.lockGet.RUnlock()
 	return calls
 }
 

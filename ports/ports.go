@@ -11,12 +11,12 @@ import (
 	"time"
 )
 
-//go:generate go tool moq -rm -out ../mocks/ports.go -pkg mocks . Dropper ObjectStore Clock IDSource Header Body
+//go:generate go tool moq -rm -out ../mocks/ports.go -pkg mocks . ObjectStore Clock IDSource Body
 
 // Dropper is the drop use-case: authorize, validate, store. Inbound adapters call it.
 type Dropper interface {
-	// Drop keeps the request's payload as a new object. Every failure is an *Error whose code
-	// says why; nothing is stored unless the error is nil.
+	// Drop keeps the request's payload as a new object. Every failure is a *domain.Error whose
+	// code says why, and whose code tells what was stored (see the README's two promises).
 	Drop(ctx context.Context, req DropRequest) (DropResult, error)
 }
 
@@ -39,7 +39,10 @@ type Header interface {
 type Body interface {
 	// Read returns the payload's bytes, decoded from any transfer encoding. It reads at most
 	// max+1 bytes, so that a payload over max is seen without reading all of it. A payload
-	// that cannot be decoded or read is an *Error.
+	// that cannot be decoded or read is a *domain.Error.
+	//
+	// The bytes are read-only: the core and every store only read them (Object.Data), so an
+	// adapter may return memory it shares with the request, even a string's.
 	Read(max int) ([]byte, error)
 }
 

@@ -20,14 +20,14 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
-// Drop is the configuration of the drop use-case and of its S3 store: the original's
-// variables, the same for the Lambda function and the server. The AWS_* variables are read by
+// Drop is the configuration of the drop use-case and of its S3 store, the same for the Lambda
+// function and the server. The AWS_* variables are read by
 // the SDK's own default chain, not here.
 type Drop struct {
 	Bucket        string `envconfig:"BUCKET" desc:"S3 bucket that receives the drops"`
-	AuthToken     Tokens `envconfig:"AUTH_TOKEN" required:"true" desc:"server token of the clients (base64 of the SHA-256 of the client token)"`
-	CDNToken      Tokens `envconfig:"CDN_TOKEN" required:"true" desc:"server token of the CDN header"`
-	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" required:"true" desc:"name of the header the CDN adds (case-insensitive)"`
+	AuthToken     Tokens `envconfig:"AUTH_TOKEN" desc:"required: server token(s) of the clients (base64 of the SHA-256 of the client token)"`
+	CDNToken      Tokens `envconfig:"CDN_TOKEN" desc:"required: server token(s) of the CDN header"`
+	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" desc:"required: name of the header the CDN adds (case-insensitive)"`
 	S3EndpointURL string `envconfig:"S3_ENDPOINT_URL" desc:"S3-compatible endpoint such as MinIO (path-style addressing); unset: AWS"`
 
 	MaxBodyBytes     Decimal `envconfig:"MAX_BODY_BYTES" default:"10240" desc:"largest payload accepted, bytes, in decimal (at most 6291456, the Function URL limit)"`
@@ -166,8 +166,19 @@ func validateNamespace(ns string) error {
 // Validate checks what envconfig cannot: non-empty values, a header name that is a valid HTTP
 // field name, an endpoint that is an http(s) URL.
 func (d *Drop) Validate(needBucket bool) error {
-	if needBucket && d.Bucket == "" {
-		return errors.New("BUCKET: required, and not set")
+	required := []struct {
+		name string
+		set  bool
+	}{
+		{"BUCKET", d.Bucket != "" || !needBucket},
+		{"AUTH_TOKEN", len(d.AuthToken) > 0},
+		{"CDN_TOKEN", len(d.CDNToken) > 0},
+		{"CDN_TOKEN_HTTP_HEADER_NAME", d.CDNHeaderName != ""},
+	}
+	for _, r := range required {
+		if !r.set {
+			return fmt.Errorf("%s: required, and not set", r.name)
+		}
 	}
 	if !fieldName.MatchString(d.CDNHeaderName) {
 		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
@@ -218,8 +229,9 @@ func LoadLambda() (Lambda, error) {
 	return l, errors.Join(l.Drop.Validate(true), l.Logging.Validate(), validateNamespace(l.MetricsNamespace))
 }
 
-// process runs envconfig over spec, rewording its errors so that they name the variable and
-// never hold its value (envconfig's own parse errors quote it).
+// process runs envconfig over spec (defaults from the tags, nothing required: Validate checks
+// that), rewording its errors so that they name the variable and never hold its value
+// (envconfig's own parse errors quote it).
 func process(spec any) error {
 	err := envconfig.Process("", spec)
 	var pe *envconfig.ParseError
@@ -232,14 +244,10 @@ func process(spec any) error {
 		}
 		return fmt.Errorf("%s: %w", pe.KeyName, pe.Err)
 	}
-	if err != nil && strings.HasPrefix(err.Error(), "required key ") {
-		key := strings.TrimSuffix(strings.TrimPrefix(err.Error(), "required key "), " missing value")
-		return fmt.Errorf("%s: required, and not set", key)
-	}
 	return err
 }
 
-// Tokens is a list of server tokens: the original's single token, or a comma-separated list
+// Tokens is a list of server tokens: one token, or a comma-separated list
 // for rotation, each entry optionally named by its client as name:token.
 type Tokens []domain.Credential
 
@@ -345,4 +353,59 @@ func LoadServer() (Server, error) {
 // Usage writes the table of every variable spec reads (a *Lambda or a *Server).
 func Usage(w io.Writer, spec any) error {
 	return envconfig.Usagef("", spec, w, envconfig.DefaultTableFormat)
+}
+
+// Dev mode's own settings: the address, the folder (unless STORAGE_DIR names one) and the CDN
+// header name.
+const (
+	DevAddr      = "127.0.0.1:8080"
+	DevDir       = "drops"
+	DevCDNHeader = "x-cdn-authorization"
+)
+
+// DevTokens are the client tokens dev mode makes for one run.
+type DevTokens struct {
+	Auth, CDN string
+}
+
+// LoadDev reads the server's configuration for dev mode: the environment as LoadServer reads
+// it (the limit, the key layout, the log level... and their defaults), but with the filesystem
+// store under DevDir (or STORAGE_DIR), DevAddr, DevCDNHeader, and fresh tokens.
+func LoadDev() (Server, DevTokens, error) {
+	var s Server
+	var t DevTokens
+	if err := process(&s); err != nil {
+		return Server{}, t, err
+	}
+	var err error
+	if t.Auth, err = domain.NewClientToken(nil); err != nil {
+		return Server{}, t, err
+	}
+	if t.CDN, err = domain.NewClientToken(nil); err != nil {
+		return Server{}, t, err
+	}
+	s.Addr, s.Storage, s.CDNHeaderName = DevAddr, StorageFilesystem, DevCDNHeader
+	if s.StorageDir == "" {
+		s.StorageDir = DevDir
+	}
+	if err := s.AuthToken.Decode(domain.ServerToken(t.Auth)); err != nil {
+		return Server{}, t, err
+	}
+	if err := s.CDNToken.Decode(domain.ServerToken(t.CDN)); err != nil {
+		return Server{}, t, err
+	}
+	return s, t, s.Validate()
+}
+
+// Banner prints what a developer needs to try the dropbox: the tokens and a curl command.
+func (t DevTokens) Banner(w io.Writer, url, where string) {
+	fmt.Fprintf(w, `
+s3-dropbox dev mode: listening on %[1]s, storing drops in %[2]s
+Tokens for this run only (new ones at every start):
+  authorization:       Bearer %[3]s
+  %[5]s: Bearer %[4]s
+Drop a payload:
+  curl -i %[1]s/v1/drop -H 'authorization: Bearer %[3]s' -H '%[5]s: Bearer %[4]s' --data-binary 'hello, dropbox'
+
+`, url, where, t.Auth, t.CDN, DevCDNHeader)
 }

@@ -73,7 +73,7 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 		{"CDN_TOKEN unset", "CDN_TOKEN", "", true, "CDN_TOKEN: required"},
 		{"CDN_TOKEN malformed", "CDN_TOKEN", secretish, false, "CDN_TOKEN: entry 1"},
 		{"CDN_TOKEN_HTTP_HEADER_NAME unset", "CDN_TOKEN_HTTP_HEADER_NAME", "", true, "CDN_TOKEN_HTTP_HEADER_NAME: required"},
-		{"CDN_TOKEN_HTTP_HEADER_NAME empty", "CDN_TOKEN_HTTP_HEADER_NAME", "", false, "CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME empty", "CDN_TOKEN_HTTP_HEADER_NAME", "", false, "CDN_TOKEN_HTTP_HEADER_NAME: required, and not set"},
 		{"CDN_TOKEN_HTTP_HEADER_NAME with space", "CDN_TOKEN_HTTP_HEADER_NAME", "x cdn", false, "CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name"},
 		{"CDN_TOKEN_HTTP_HEADER_NAME authorization", "CDN_TOKEN_HTTP_HEADER_NAME", "Authorization", false, "CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization"},
 		{"S3_ENDPOINT_URL no scheme", "S3_ENDPOINT_URL", "minio.internal:9000", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},

@@ -21,7 +21,6 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -306,12 +305,15 @@ func getAttr(f *os.File, name string) string {
 	return string(buf[:n])
 }
 
-// path maps a key to a file below the folder, refusing keys that would leave it or name a
-// hidden file (hidden names are the store's own).
+// path maps a key to a file below the folder, refusing keys that would leave it, or name the
+// store's own temporary folder.
 func (s *Store) path(key string) (string, error) {
-	rest, _ := strings.CutPrefix(key, domain.RecordPrefix) // the one hidden folder allowed
-	for _, seg := range strings.Split(rest, "/") {
-		if seg == "" || seg == "." || seg == ".." || strings.HasPrefix(seg, ".") || strings.ContainsRune(seg, 0) {
+	segs := strings.Split(key, "/")
+	if segs[0] == TempDir {
+		return "", fmt.Errorf("key %q is in the store's own folder %s", key, TempDir)
+	}
+	for _, seg := range segs {
+		if seg == "" || seg == "." || seg == ".." || strings.ContainsRune(seg, 0) {
 			return "", fmt.Errorf("key %q cannot be a path below the storage folder", key)
 		}
 	}
@@ -353,8 +355,8 @@ func syncDir(dir string) error {
 	return nil
 }
 
-// Keys returns every key, sorted; the store's hidden folders (temporary files, idempotency
-// records) hold no objects.
+// Keys returns every key, sorted, but those in hidden folders (the temporary files, and
+// whatever is kept there, such as the idempotency records): what a consumer lists as the drops.
 func (s *Store) Keys() ([]string, error) {
 	var keys []string
 	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {

@@ -6,8 +6,11 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -29,6 +32,33 @@ const (
 	// StoreTimeout bounds one drop's storage, retries included: the client gets a 503 in time.
 	StoreTimeout = 20 * time.Second
 )
+
+// ShutdownTimeout is how long drops in flight are given to finish once Serve's context ends.
+const ShutdownTimeout = 25 * time.Second
+
+// Serve serves h on ln until ctx ends, then shuts down gracefully: the listener closes at once
+// (new connections are refused), drops in flight finish and are kept (up to ShutdownTimeout).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+	srv := NewServer(ln.Addr().String(), h, log)
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(ln) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing drops in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
 
 // Handler serves drops on every path but HealthPath.
 type Handler struct {

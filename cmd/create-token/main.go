@@ -1,7 +1,7 @@
 // Command create-token makes a token pair: the client token, which the client sends as
 // "Authorization: Bearer <client>" (or the CDN sends in its header), and the server token, the
-// SHA-256 of it, which the service is configured with (AUTH_TOKEN, CDN_TOKEN). The output is the
-// original create_token.py's, byte for byte in form.
+// SHA-256 of it, which the service is configured with (AUTH_TOKEN, CDN_TOKEN). The README
+// shows the output, which scripts may parse.
 package main
 
 import (

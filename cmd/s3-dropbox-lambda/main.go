@@ -9,19 +9,12 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
@@ -32,43 +25,12 @@ func main() {
 	}
 }
 
-// run wires settings, the S3 store and the core into the Function URL handler, and serves.
+// run builds the handler from the environment, logging to out, and serves.
 func run(ctx context.Context, out io.Writer) error {
-	handler, err := setup(ctx, out)
+	h, err := wiring.LambdaHandler(ctx, out)
 	if err != nil {
 		return err
 	}
-	lambda.StartWithOptions(handler.Handle, lambda.WithContext(ctx))
+	lambda.StartWithOptions(h.Handle, lambda.WithContext(ctx))
 	return nil
-}
-
-// setup builds the handler from the environment; it logs JSON lines to out. Nothing here
-// touches the network.
-func setup(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
-	cfg, err := wiring.LoadLambda()
-	if err != nil {
-		return nil, fmt.Errorf("settings: %w", err)
-	}
-	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
-	if err != nil {
-		return nil, err
-	}
-	svc, err := domain.New(domain.Config{
-		CDNHeader:      cfg.CDNHeaderName,
-		CDNTokens:      cfg.CDNToken,
-		AuthTokens:     cfg.AuthToken,
-		MaxBytes:       int(cfg.MaxBodyBytes),
-		KeyPrefix:      cfg.KeyPrefix,
-		DatePartition:  cfg.KeyDatePartition,
-		IdempotencyTTL: time.Duration(cfg.IdempotencyTTL),
-	}, s3store.New(client, cfg.Bucket), system.Clock{}, system.UUIDs{})
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: cfg.Level()}))
-	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
-		slog.String("log_level", cfg.Level().String()),
-		slog.String("metrics_namespace", cfg.MetricsNamespace),
-	)...)
-	return funcurl.New(svc, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
 }

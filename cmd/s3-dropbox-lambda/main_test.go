@@ -21,6 +21,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
 // env sets the original's variables for the test tokens and bucket, on top of srv's S3 ones.
@@ -44,7 +45,7 @@ func event(t testing.TB, name string) funcurl.Request {
 
 func handler(t *testing.T, logs *bytes.Buffer) *funcurl.Handler {
 	t.Helper()
-	h, err := setup(context.Background(), logs)
+	h, err := wiring.LambdaHandler(context.Background(), logs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,7 +187,7 @@ func TestSetupFailsClosed(t *testing.T) {
 	t.Setenv("AUTH_TOKEN", domain.ServerToken("a"))
 	t.Setenv("CDN_TOKEN", "not-a-server-token")
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "x-cdn-authorization")
-	_, err := setup(context.Background(), io.Discard)
+	_, err := wiring.LambdaHandler(context.Background(), io.Discard)
 	if err == nil || !strings.Contains(err.Error(), "CDN_TOKEN") || strings.Contains(err.Error(), "not-a-server-token") {
 		t.Errorf("setup error = %v, want one naming CDN_TOKEN without its value", err)
 	}

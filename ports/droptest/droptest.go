@@ -28,7 +28,7 @@ const (
 	AuthToken = "auth-fixture-Zp4Rk8Wn2Xc6Vb1Mq9Lj3Hg7Fd5Sa0Tu8Yi4Oe2Pw6Ry1Ut9Iq3Ko7Ml5Nj2Bh8Vg4Cf6D"
 )
 
-// KeyPattern matches an object key of the original's format.
+// KeyPattern matches an object key without prefix or partition.
 var KeyPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
 
 // Credential returns the credential of a client token, as the settings make it.

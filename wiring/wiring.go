@@ -1,0 +1,118 @@
+// Package wiring reads the service's configuration from the environment (envconfig) and builds
+// the core and its adapters from it, for both commands: the Lambda function and the HTTP
+// server. The commands' mains only call it.
+package wiring
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// Core returns the drop use-case over store, as d configures it, with the system's clock and
+// random UUIDs.
+func Core(d Drop, store ports.ObjectStore) (*domain.Service, error) {
+	return domain.New(domain.Config{
+		CDNHeader:      d.CDNHeaderName,
+		CDNTokens:      d.CDNToken,
+		AuthTokens:     d.AuthToken,
+		MaxBytes:       int(d.MaxBodyBytes),
+		KeyPrefix:      d.KeyPrefix,
+		DatePartition:  d.KeyDatePartition,
+		IdempotencyTTL: time.Duration(d.IdempotencyTTL),
+	}, store, system.Clock{}, system.UUIDs{})
+}
+
+// Logger returns the service's logger: JSON lines to out, at the configured level.
+func (l Logging) Logger(out io.Writer) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: l.Level()}))
+}
+
+// LambdaHandler builds the Function URL handler from the environment: the settings, one S3
+// client for the life of the process, the core. It logs the configuration (never a secret) to
+// out, where the handler logs its requests. Nothing here touches the network.
+func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
+	cfg, err := LoadLambda()
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
+	if err != nil {
+		return nil, err
+	}
+	core, err := Core(cfg.Drop, s3store.New(client, cfg.Bucket))
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger(out)
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
+	)...)
+	return funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
+}
+
+// Serve runs the HTTP server that cfg describes until ctx ends, then shuts it down gracefully
+// (httpserver.Serve). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
+// to banner.
+func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevTokens) error {
+	store, where, closeStore, err := newStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	core, err := Core(cfg.Drop, store)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr())
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger(out)
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
+		slog.String("addr", ln.Addr().String()),
+		slog.String("storage", where),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
+		slog.Bool("dev", dev != nil),
+	)...)
+	if dev != nil {
+		dev.Banner(banner, "http://"+ln.Addr().String(), where)
+	}
+	h := httpserver.NewHandler(core, httpface.NewRecorder(log, cfg.MetricsNamespace))
+	return httpserver.Serve(ctx, ln, h, log)
+}
+
+// newStore returns the configured store, a description of where it keeps drops, and what
+// releases it.
+func newStore(ctx context.Context, cfg Server) (ports.ObjectStore, string, func() error, error) {
+	if cfg.Storage == StorageFilesystem {
+		s, err := fsstore.New(cfg.StorageDir)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return s, s.Dir(), s.Close, nil
+	}
+	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	where := "s3://" + cfg.Bucket
+	if cfg.S3EndpointURL != "" {
+		where += " at " + cfg.Endpoint()
+	}
+	return s3store.New(client, cfg.Bucket), where, func() error { return nil }, nil
+}
