@@ -5,11 +5,8 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
-
-type benchHeader map[string]string
-
-func (h benchHeader) Get(name string) (string, bool) { v, ok := h[name]; return v, ok }
 
 // BenchmarkBearer is token verification: hash the presented token and compare it, in
 // constant time, with every accepted one.
@@ -24,7 +21,7 @@ func BenchmarkBearer(b *testing.B) {
 			client, _ := NewClientToken(nil)
 			d, _ := ParseServerToken(ServerToken(client))
 			creds[n-1].Digest = d // the last one matches: every one is compared anyway
-			h := benchHeader{"authorization": "Bearer " + client}
+			h := porttest.Header{"authorization": "Bearer " + client}
 			b.ReportAllocs()
 			for b.Loop() {
 				if _, err := bearer(h, "authorization", EUnauthorizedAuth, creds); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 const (
@@ -35,16 +36,8 @@ func config() domain.Config {
 	}
 }
 
-// header is a ports.Header over lower-case names.
-type header map[string]string
-
-func (h header) Get(name string) (string, bool) {
-	v, ok := h[strings.ToLower(name)]
-	return v, ok
-}
-
-func validHeader() header {
-	return header{
+func validHeader() porttest.Header {
+	return porttest.Header{
 		"x-cdn-authorization": "Bearer " + cdnClient,
 		"authorization":       "Bearer " + authClient,
 		"content-length":      "5",
@@ -116,7 +109,7 @@ func TestKeyFormat(t *testing.T) {
 // TestNothingStoredOnRefusal: when authorization or validation fails, the store, the clock and
 // the id source are never called, and the body is not read before the checks that come first.
 func TestNothingStoredOnRefusal(t *testing.T) {
-	with := func(kv ...string) header {
+	with := func(kv ...string) porttest.Header {
 		h := validHeader()
 		for i := 0; i < len(kv); i += 2 {
 			if kv[i+1] == "" {
@@ -130,7 +123,7 @@ func TestNothingStoredOnRefusal(t *testing.T) {
 	tests := []struct {
 		name     string
 		method   string
-		header   header
+		header   porttest.Header
 		body     ports.Body
 		wantCode string
 		readBody bool

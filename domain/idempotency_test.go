@@ -13,6 +13,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // The store operations the idempotent drop makes.
@@ -94,41 +95,15 @@ func idemRequest(payload string) ports.DropRequest {
 	return ports.DropRequest{Method: "POST", Header: h, Body: body(payload)}
 }
 
-// settable is a clock the test moves.
-type settable struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *settable) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *settable) add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 func idemService(t *testing.T, store ports.ObjectStore, clock ports.Clock) *domain.Service {
 	t.Helper()
 	cfg := config()
 	cfg.IdempotencyTTL = time.Hour
-	s, err := domain.New(cfg, store, clock, &counter{})
+	s, err := domain.New(cfg, store, clock, &porttest.IDs{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return s
-}
-
-// counter makes distinct ids.
-type counter struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (c *counter) NewID() (string, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.n++
-	return fmt.Sprintf("00000000-0000-4000-8000-%012d", c.n), nil
 }
 
 // payloads returns the data of every object but the records.
@@ -167,7 +142,7 @@ func TestIdempotencyFailures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			store, mem := faultyStore(tt.fault)
-			s := idemService(t, store, &settable{now: time.Now()})
+			s := idemService(t, store, porttest.NewClock(time.Now()))
 			first, err := s.Drop(context.Background(), idemRequest("hello"))
 			if got := domain.ErrorCode(err); got != tt.firstCode || (err == nil && first.Replayed) {
 				t.Fatalf("first request: %+v, %v (code %q); want code %q and no replay", first, err, got, tt.firstCode)
@@ -196,7 +171,7 @@ func TestIdempotencyFailures(t *testing.T) {
 // TestIdempotencyReadFails: a failed read of the record is a 503 that changes nothing.
 func TestIdempotencyReadFails(t *testing.T) {
 	store, mem := faultyStore(fault{op: opGet, err: errors.New("injected: timeout"), times: 1})
-	s := idemService(t, store, &settable{now: time.Now()})
+	s := idemService(t, store, porttest.NewClock(time.Now()))
 	if _, err := s.Drop(context.Background(), idemRequest("hello")); err != nil {
 		t.Fatal(err)
 	}
@@ -216,12 +191,12 @@ func TestIdempotencyReadFails(t *testing.T) {
 // 503; the retry replaces it and stores the payload as a new drop, once.
 func TestIdempotencyExpiredReplaceFails(t *testing.T) {
 	store, mem := faultyStore(fault{op: opReplace, err: errors.New("injected"), times: 1})
-	clock := &settable{now: time.Now()}
+	clock := porttest.NewClock(time.Now())
 	s := idemService(t, store, clock)
 	if _, err := s.Drop(context.Background(), idemRequest("hello")); err != nil {
 		t.Fatal(err)
 	}
-	clock.add(2 * time.Hour)
+	clock.Advance(2 * time.Hour)
 	if _, err := s.Drop(context.Background(), idemRequest("hello")); domain.ErrorCode(err) != domain.EStorage {
 		t.Fatalf("expired, replace failing: %v, want a storage error", err)
 	}
@@ -240,7 +215,7 @@ func TestIdempotencyExpiredReplaceFails(t *testing.T) {
 // 503, not a hang.
 func TestIdempotencyContentionIsBounded(t *testing.T) {
 	store, _ := faultyStore(fault{op: opRecord, err: errConflict, times: 1 << 30})
-	s := idemService(t, store, &settable{now: time.Now()})
+	s := idemService(t, store, porttest.NewClock(time.Now()))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	if _, err := s.Drop(ctx, idemRequest("hello")); domain.ErrorCode(err) != domain.EStorage {
@@ -267,9 +242,9 @@ func TestIdempotencyKeyValidation(t *testing.T) {
 	}
 	for _, tt := range tests {
 		store, mem := faultyStore()
-		s := idemService(t, store, &settable{now: time.Now()})
+		s := idemService(t, store, porttest.NewClock(time.Now()))
 		req := idemRequest("hello")
-		req.Header.(header)["idempotency-key"] = tt.key
+		req.Header.(porttest.Header)["idempotency-key"] = tt.key
 		_, err := s.Drop(context.Background(), req)
 		if got := domain.ErrorCode(err); got != tt.want {
 			t.Errorf("key %q: code %q, want %q", tt.key, got, tt.want)

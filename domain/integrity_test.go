@@ -4,11 +4,9 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
-
-type hdr map[string]string
-
-func (h hdr) Get(name string) (string, bool) { v, ok := h[name]; return v, ok }
 
 func TestContentType(t *testing.T) {
 	tests := []struct{ header, want string }{
@@ -20,7 +18,7 @@ func TestContentType(t *testing.T) {
 		{"image/png ", "image/png"},
 	}
 	for _, tt := range tests {
-		h := hdr{}
+		h := porttest.Header{}
 		if tt.header != "" {
 			h["content-type"] = tt.header
 		}

@@ -27,16 +27,6 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
-// event decodes a fixture from testdata/events as Lambda would hand it to the handler.
-func event(t *testing.T, name string) funcurl.Request {
-	t.Helper()
-	var r funcurl.Request
-	if err := json.Unmarshal(funcurltest.JSON(name), &r); err != nil {
-		t.Fatalf("fixture %s: %v", name, err)
-	}
-	return r
-}
-
 func quiet() httpface.Recorder { return httpface.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 // response turns a Function URL response into the table's terms.
@@ -60,7 +50,7 @@ func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
 var adapter = droptest.Adapter{
 	Events: true,
 	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req droptest.Request) droptest.Response {
-		ev := event(t, "plain")
+		ev := funcurltest.Event(t, "plain")
 		ev.RequestContext.HTTP.Method = req.Method
 		for _, k := range []string{"x-cdn-authorization", "authorization", "content-length", "content-type"} {
 			delete(ev.Headers, k)
@@ -112,7 +102,7 @@ func TestFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := funcurl.New(core, quiet()).Handle(context.Background(), event(t, tt.fixture))
+			got, err := funcurl.New(core, quiet()).Handle(context.Background(), funcurltest.Event(t, tt.fixture))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -138,10 +128,10 @@ func TestFixtures(t *testing.T) {
 
 // TestAbsentAndEmptyBodyDecode checks the one thing the SDK's event type cannot tell.
 func TestAbsentAndEmptyBodyDecode(t *testing.T) {
-	if ev := event(t, "absent-body"); ev.Body != nil {
+	if ev := funcurltest.Event(t, "absent-body"); ev.Body != nil {
 		t.Errorf("absent body decoded as %q, want nil", *ev.Body)
 	}
-	if ev := event(t, "empty-body"); ev.Body == nil || *ev.Body != "" {
+	if ev := funcurltest.Event(t, "empty-body"); ev.Body == nil || *ev.Body != "" {
 		t.Errorf("empty body decoded as %v, want a pointer to \"\"", ev.Body)
 	}
 	for _, s := range []string{`{"body":null}`, `{}`} {
@@ -170,7 +160,7 @@ func TestStorageFailure(t *testing.T) {
 	h := funcurl.New(core, httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-123"})
 
-	got, err := h.Handle(ctx, event(t, "plain"))
+	got, err := h.Handle(ctx, funcurltest.Event(t, "plain"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -190,7 +180,7 @@ func TestStorageFailure(t *testing.T) {
 	}
 
 	fail = false
-	if got, _ := h.Handle(ctx, event(t, "plain")); got.StatusCode != 202 {
+	if got, _ := h.Handle(ctx, funcurltest.Event(t, "plain")); got.StatusCode != 202 {
 		t.Errorf("next request: status %d, want 202", got.StatusCode)
 	}
 }
@@ -210,7 +200,7 @@ func TestStoreDeadlineBeforeInvocationDeadline(t *testing.T) {
 	deadline := time.Now().Add(3 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
-	if _, err := funcurl.New(core, quiet()).Handle(ctx, event(t, "plain")); err != nil {
+	if _, err := funcurl.New(core, quiet()).Handle(ctx, funcurltest.Event(t, "plain")); err != nil {
 		t.Fatal(err)
 	}
 	if want := deadline.Add(-funcurl.DefaultReserve); !got.Equal(want) {
@@ -244,7 +234,7 @@ func TestBase64LineBreaks(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				ev := event(t, "base64")
+				ev := funcurltest.Event(t, "base64")
 				body := breakEvery(text, every)
 				ev.Body = &body
 				ev.Headers["content-length"] = fmt.Sprint(size)

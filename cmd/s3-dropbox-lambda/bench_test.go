@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
@@ -40,7 +41,7 @@ func BenchmarkBudget(b *testing.B) {
 	store := s3store.New(client, srv.NewBucket(b, client))
 	payload := bytes.Repeat([]byte("x"), 10240)
 
-	ev := event(b, "base64")
+	ev := funcurltest.Event(b, "base64")
 	body := base64.StdEncoding.EncodeToString(payload)
 	ev.Body, ev.Headers["content-length"] = &body, strconv.Itoa(len(payload))
 	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "S3Dropbox")

@@ -15,6 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
@@ -34,7 +35,7 @@ func TestNamedClientsIntegrityAndLayoutMinIO(t *testing.T) {
 	h := handler(t, &logs)
 
 	drop := func(token, payload string, header ...string) int {
-		ev := event(t, "plain")
+		ev := funcurltest.Event(t, "plain")
 		ev.Headers["authorization"] = "Bearer " + token
 		ev.Headers["content-type"] = "application/json"
 		ev.Headers["content-length"] = "1"
@@ -117,7 +118,7 @@ func TestIdempotencyMinIO(t *testing.T) {
 	h := handler(t, &bytes.Buffer{})
 
 	send := func(payload string) (int, string) {
-		ev := event(t, "plain")
+		ev := funcurltest.Event(t, "plain")
 		ev.Headers["idempotency-key"] = "invoice-2026-0042"
 		ev.Body = &payload
 		resp, err := h.Handle(context.Background(), ev)

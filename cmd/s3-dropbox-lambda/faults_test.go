@@ -16,6 +16,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
@@ -138,7 +139,7 @@ func TestStorageFaults(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), deadline)
 			defer cancel()
 			start := time.Now()
-			resp, err := h.Handle(ctx, event(t, "plain"))
+			resp, err := h.Handle(ctx, funcurltest.Event(t, "plain"))
 			took := time.Since(start)
 			if err != nil || resp.StatusCode != tt.status || resp.Body != tt.body || resp.Headers["Retry-After"] == "" {
 				t.Errorf("got %d %q %v, %v; want %d %q with Retry-After", resp.StatusCode, resp.Body, resp.Headers, err, tt.status, tt.body)
@@ -151,7 +152,7 @@ func TestStorageFaults(t *testing.T) {
 			}
 
 			fake.set(modeOK)
-			resp, _ = h.Handle(context.Background(), event(t, "plain"))
+			resp, _ = h.Handle(context.Background(), funcurltest.Event(t, "plain"))
 			if resp.StatusCode != 202 || len(fake.keys()) != before+1 {
 				t.Errorf("after the fault: status %d and %d objects, want 202 and %d", resp.StatusCode, len(fake.keys()), before+1)
 			}
@@ -175,7 +176,7 @@ func TestConnectionRefused(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	// Nothing was ever sent: the answer can say "not stored".
-	if resp, _ := h.Handle(ctx, event(t, "plain")); resp.StatusCode != 503 || !strings.Contains(resp.Body, "not stored") {
+	if resp, _ := h.Handle(ctx, funcurltest.Event(t, "plain")); resp.StatusCode != 503 || !strings.Contains(resp.Body, "not stored") {
 		t.Errorf("got %d %q, want 503 saying not stored", resp.StatusCode, resp.Body)
 	}
 }
@@ -192,18 +193,18 @@ func TestMinIOStoppedMidRun(t *testing.T) {
 	env(t, own.Server, bucket)
 	h := handler(t, &bytes.Buffer{})
 
-	if resp, _ := h.Handle(context.Background(), event(t, "plain")); resp.StatusCode != 202 {
+	if resp, _ := h.Handle(context.Background(), funcurltest.Event(t, "plain")); resp.StatusCode != 202 {
 		t.Fatalf("before the stop: status %d, want 202", resp.StatusCode)
 	}
 	own.Stop()
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	start := time.Now()
-	if resp, _ := h.Handle(ctx, event(t, "unicode")); (resp.StatusCode != 503 && resp.StatusCode != 504) || time.Since(start) >= 3*time.Second {
+	if resp, _ := h.Handle(ctx, funcurltest.Event(t, "unicode")); (resp.StatusCode != 503 && resp.StatusCode != 504) || time.Since(start) >= 3*time.Second {
 		t.Errorf("MinIO down: status %d after %v, want 503 or 504 within 3s", resp.StatusCode, time.Since(start))
 	}
 	own.Start()
-	if resp, _ := h.Handle(context.Background(), event(t, "base64")); resp.StatusCode != 202 {
+	if resp, _ := h.Handle(context.Background(), funcurltest.Event(t, "base64")); resp.StatusCode != 202 {
 		t.Errorf("MinIO back: status %d, want 202", resp.StatusCode)
 	}
 	objects := miniotest.Objects(t, client, bucket)
@@ -252,7 +253,7 @@ func TestLostAnswersMinIO(t *testing.T) {
 				t.Fatal(err)
 			}
 			h := funcurl.New(core, httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), ""))
-			ev := event(t, "plain")
+			ev := funcurltest.Event(t, "plain")
 			if tt.idemKey {
 				ev.Headers["idempotency-key"] = "lost-answers-1"
 			}

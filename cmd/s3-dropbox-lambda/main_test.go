@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -34,15 +33,6 @@ func env(t *testing.T, srv miniotest.Server, bucket string) {
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
 }
 
-func event(t testing.TB, name string) funcurl.Request {
-	t.Helper()
-	var r funcurl.Request
-	if err := json.Unmarshal(funcurltest.JSON(name), &r); err != nil {
-		t.Fatal(err)
-	}
-	return r
-}
-
 func handler(t *testing.T, logs *bytes.Buffer) *funcurl.Handler {
 	t.Helper()
 	h, err := wiring.LambdaHandler(context.Background(), logs)
@@ -67,13 +57,13 @@ func TestEndToEndMinIO(t *testing.T) {
 		"unicode": "Grüße aus Köln — 東京 🚀\n",
 	}
 	for name := range want {
-		resp, err := h.Handle(context.Background(), event(t, name))
+		resp, err := h.Handle(context.Background(), funcurltest.Event(t, name))
 		if err != nil || resp.StatusCode != 202 || resp.Headers["Content-Type"] != "text/plain" || resp.Body != "" {
 			t.Fatalf("%s: %+v, %v; want 202 text/plain with an empty body", name, resp, err)
 		}
 	}
 	for _, name := range []string{"absent-body", "bad-base64", "get"} {
-		if resp, _ := h.Handle(context.Background(), event(t, name)); resp.StatusCode < 400 || resp.StatusCode > 499 {
+		if resp, _ := h.Handle(context.Background(), funcurltest.Event(t, name)); resp.StatusCode < 400 || resp.StatusCode > 499 {
 			t.Errorf("%s: status %d, want 4xx", name, resp.StatusCode)
 		}
 	}
@@ -113,7 +103,7 @@ func TestConcurrentDropsMinIO(t *testing.T) {
 	statuses := make([]int, n)
 	for i := range n {
 		wg.Go(func() {
-			ev := event(t, "base64")
+			ev := funcurltest.Event(t, "base64")
 			payload := fmt.Sprintf("drop %03d %s", i, strings.Repeat("x", i*40))
 			b := base64.StdEncoding.EncodeToString([]byte(payload))
 			ev.Body = &b
@@ -167,7 +157,7 @@ func TestStorageUnavailable(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 			defer cancel()
 			start := time.Now()
-			resp, err := h.Handle(ctx, event(t, "plain"))
+			resp, err := h.Handle(ctx, funcurltest.Event(t, "plain"))
 			if err != nil || resp.StatusCode != 503 || !strings.Contains(resp.Body, "not stored") {
 				t.Errorf("got %+v, %v; want 503 saying the payload was not stored", resp, err)
 			}
@@ -227,7 +217,7 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	h.Handle(ctx, event(t, "plain"))
+	h.Handle(ctx, funcurltest.Event(t, "plain"))
 	if conns.Load() == 0 {
 		t.Error("the first drop made no connection either: the check above proves nothing")
 	}

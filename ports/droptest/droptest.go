@@ -20,7 +20,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// The client tokens of the tests (the fixtures under testdata/events carry the same), and the
+// The client tokens of the tests (the Function URL events of package funcurltest carry them), and the
 // CDN header they travel in.
 const (
 	CDNHeader = "x-cdn-authorization"

@@ -5,59 +5,14 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
-
-// Clock is a settable clock for the expiry of idempotency records.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-// Now returns the clock's time.
-func (c *Clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-// Advance moves the clock on.
-func (c *Clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-// ids makes distinct version-4-shaped ids.
-type ids struct {
-	mu sync.Mutex
-	n  int
-}
-
-func (i *ids) NewID() (string, error) {
-	i.mu.Lock()
-	defer i.mu.Unlock()
-	i.n++
-	return fmt.Sprintf("00000000-0000-4000-8000-%012d", i.n), nil
-}
-
-// header is a request's headers, by lower-case name.
-type header map[string]string
-
-func (h header) Get(name string) (string, bool) {
-	v, ok := h[strings.ToLower(name)]
-	return v, ok
-}
-
-type body string
-
-func (b body) Read(max int) ([]byte, error) { return []byte(string(b)[:min(len(b), max+1)]), nil }
 
 // Tokens of the two clients of the idempotency contract.
 const (
@@ -72,14 +27,14 @@ func credential(name, token string) domain.Credential {
 
 // core returns the drop use-case over the harness's store, with two clients and a clock the
 // test moves.
-func core(t *testing.T, h Harness, clock *Clock) *domain.Service {
+func core(t *testing.T, h Harness, clock *porttest.Clock) *domain.Service {
 	t.Helper()
 	s, err := domain.New(domain.Config{
 		CDNHeader:      "x-cdn",
 		CDNTokens:      []domain.Credential{credential("cdn", cdnToken)},
 		AuthTokens:     []domain.Credential{credential("alice", aliceToken), credential("bob", bobToken)},
 		IdempotencyTTL: time.Hour,
-	}, h.Store, clock, &ids{})
+	}, h.Store, clock, &porttest.IDs{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,9 +45,9 @@ func core(t *testing.T, h Harness, clock *Clock) *domain.Service {
 func drop(s *domain.Service, token, key, payload string) (ports.DropResult, error) {
 	return s.Drop(context.Background(), ports.DropRequest{
 		Method: "POST",
-		Header: header{"x-cdn": "Bearer " + cdnToken, "authorization": "Bearer " + token,
+		Header: porttest.Header{"x-cdn": "Bearer " + cdnToken, "authorization": "Bearer " + token,
 			"content-length": fmt.Sprint(len(payload)), "idempotency-key": key},
-		Body: body(payload),
+		Body: porttest.Body(payload),
 	})
 }
 
@@ -102,7 +57,7 @@ func drop(s *domain.Service, token, key, payload string) (ports.DropResult, erro
 func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("Replay", func(t *testing.T) {
 		h := newHarness(t)
-		s := core(t, h, &Clock{now: time.Now()})
+		s := core(t, h, porttest.NewClock(time.Now()))
 		first, err := drop(s, aliceToken, "order-1", "payload one")
 		if err != nil || first.Replayed {
 			t.Fatalf("first drop: %+v, %v", first, err)
@@ -115,7 +70,7 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 	t.Run("OtherPayload", func(t *testing.T) {
 		h := newHarness(t)
-		s := core(t, h, &Clock{now: time.Now()})
+		s := core(t, h, porttest.NewClock(time.Now()))
 		if _, err := drop(s, aliceToken, "order-1", "payload one"); err != nil {
 			t.Fatal(err)
 		}
@@ -127,7 +82,7 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 	t.Run("TwoClients", func(t *testing.T) {
 		h := newHarness(t)
-		s := core(t, h, &Clock{now: time.Now()})
+		s := core(t, h, porttest.NewClock(time.Now()))
 		for _, token := range []string{aliceToken, bobToken} {
 			if res, err := drop(s, token, "order-1", "same payload"); err != nil || res.Replayed {
 				t.Fatalf("%s: %+v, %v; want a new drop", token, res, err)
@@ -137,7 +92,7 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 	t.Run("Concurrent", func(t *testing.T) {
 		h := newHarness(t)
-		s := core(t, h, &Clock{now: time.Now()})
+		s := core(t, h, porttest.NewClock(time.Now()))
 		const n = 50
 		var wg sync.WaitGroup
 		results := make([]ports.DropResult, n)
@@ -165,7 +120,7 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 	})
 	t.Run("Expiry", func(t *testing.T) {
 		h := newHarness(t)
-		clock := &Clock{now: time.Now()}
+		clock := porttest.NewClock(time.Now())
 		s := core(t, h, clock)
 		if _, err := drop(s, aliceToken, "order-1", "payload one"); err != nil {
 			t.Fatal(err)

@@ -35,12 +35,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-)
-
-// The client tokens of the fixture events.
-const (
-	cdnToken  = "cdn-fixture-7Qm3VJ2xKp9LwR4tYz8NcB6hF1gD5sA0eU3iO7kT2yX9vQ4rM6nP8jH1bG5fC0dW3zL7aS2e"
-	authToken = "auth-fixture-Zp4Rk8Wn2Xc6Vb1Mq9Lj3Hg7Fd5Sa0Tu8Yi4Oe2Pw6Ry1Ut9Iq3Ko7Ml5Nj2Bh8Vg4Cf6D"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 func main() {
@@ -96,8 +91,8 @@ func run() error {
 	env := []string{
 		"PATH=" + os.Getenv("PATH"),
 		"BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(authToken),
-		"CDN_TOKEN=" + domain.ServerToken(cdnToken),
+		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 		"S3_ENDPOINT_URL=" + endpoint,
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
