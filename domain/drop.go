@@ -17,15 +17,8 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// DefaultMaxBytes is the largest payload accepted by default.
-const DefaultMaxBytes = 10240
-
 // AuthHeader is the header that carries the client's own bearer token.
 const AuthHeader = "authorization"
-
-// KeyTimeLayout formats the time part of an object key: UTC, always six fraction digits, so
-// that keys sort by time.
-const KeyTimeLayout = "2006-01-02T15:04:05.000000"
 
 // Config is what the core is configured with. Its zero values are the defaults: the limit is
 // DefaultMaxBytes, keys are flat, an Idempotency-Key holds DefaultIdempotencyTTL.
@@ -230,35 +223,4 @@ func (s *Service) checkLength(h ports.Header) error {
 
 func (s *Service) tooLarge() error {
 	return Errorf(ETooLarge, "The request body must be at most %d bytes", s.cfg.MaxBytes)
-}
-
-// newKey returns [prefix][dt=YYYY-MM-DD/]YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then
-// a unique id, so that listing a prefix sorts by time; and that time.
-func (s *Service) newKey() (string, time.Time, error) {
-	id, err := s.ids.NewID()
-	if err != nil {
-		return "", time.Time{}, &Error{Code: EInternal, Message: "Internal error: the payload was not stored", Err: fmt.Errorf("new id: %w", err)}
-	}
-	now := s.clock.Now().UTC()
-	var buf [128]byte
-	b := append(buf[:0], s.cfg.KeyPrefix...)
-	if s.cfg.DatePartition {
-		b = append(b, "dt="...)
-		b = now.AppendFormat(b, "2006-01-02")
-		b = append(b, '/')
-	}
-	return string(appendKey(b, now, id)), now, nil
-}
-
-// Key returns the object key for a time and an id, as Drop makes it.
-func Key(t time.Time, id string) string {
-	var buf [80]byte
-	return string(appendKey(buf[:0], t, id))
-}
-
-// appendKey appends the key proper: the UTC time with six fraction digits, and the id.
-func appendKey(b []byte, t time.Time, id string) []byte {
-	b = t.UTC().AppendFormat(b, KeyTimeLayout)
-	b = append(b, '-')
-	return append(b, id...)
 }

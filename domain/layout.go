@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
-// MaxBodyLimit is the largest payload limit that can be configured: 6 MiB, the Function URL's
-// own payload limit.
-const MaxBodyLimit = 6291456
+// KeyTimeLayout formats the time part of an object key: UTC, always six fraction digits, so
+// that keys sort by time.
+const KeyTimeLayout = "2006-01-02T15:04:05.000000"
 
 // keyPrefixChars are the characters S3 calls safe in a key, and that every store can keep.
 var keyPrefixChars = regexp.MustCompile(`^[A-Za-z0-9!_.*'()=/-]*$`)
@@ -20,7 +21,7 @@ const maxSegment = 255
 
 // keyLen is the length of the key's own part, after the prefix and partition:
 // YYYY-MM-DDTHH:MM:SS.ffffff-<uuid4>.
-const keyLen = 26 + 1 + 36
+const keyLen = len(KeyTimeLayout) + 1 + 36 // the time, "-", a UUID
 
 // CheckKeyPrefix checks a prefix put before every object key, such as "drops/": S3's safe
 // characters; no leading "/"; no empty segment, and none that starts with "." (hidden: the
@@ -55,4 +56,35 @@ func CheckKeyPrefix(p string) error {
 		}
 	}
 	return nil
+}
+
+// newKey returns [prefix][dt=YYYY-MM-DD/]YYYY-MM-DDTHH:MM:SS.ffffff-<id>: the UTC time, then
+// a unique id, so that listing a prefix sorts by time; and that time.
+func (s *Service) newKey() (string, time.Time, error) {
+	id, err := s.ids.NewID()
+	if err != nil {
+		return "", time.Time{}, &Error{Code: EInternal, Message: "Internal error: the payload was not stored", Err: fmt.Errorf("new id: %w", err)}
+	}
+	now := s.clock.Now().UTC()
+	var buf [128]byte
+	b := append(buf[:0], s.cfg.KeyPrefix...)
+	if s.cfg.DatePartition {
+		b = append(b, "dt="...)
+		b = now.AppendFormat(b, "2006-01-02")
+		b = append(b, '/')
+	}
+	return string(appendKey(b, now, id)), now, nil
+}
+
+// Key returns the object key for a time and an id, as Drop makes it.
+func Key(t time.Time, id string) string {
+	var buf [80]byte
+	return string(appendKey(buf[:0], t, id))
+}
+
+// appendKey appends the key proper: the UTC time with six fraction digits, and the id.
+func appendKey(b []byte, t time.Time, id string) []byte {
+	b = t.UTC().AppendFormat(b, KeyTimeLayout)
+	b = append(b, '-')
+	return append(b, id...)
 }
