@@ -10,6 +10,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/s3 v1.114.10
 	github.com/aws/smithy-go v1.28.9
 	github.com/awslabs/goformation/v7 v7.14.9
+	github.com/dlclark/regexp2 v1.12.0
 	github.com/kelseyhightower/envconfig v1.4.0
 	golang.org/x/sys v0.50.0
 )

@@ -58,10 +58,12 @@ func load(t *testing.T) (object, *cloudformation.Template) {
 		}
 	}
 	b, _ := json.Marshal(stripped)
-	// goformation resolves a Ref to a parameter as its default, and cannot make a list of an
-	// empty CommaDelimitedList: parse as deployed with an allow-list.
+	// goformation resolves a Ref to a parameter as its default, cannot make a list of an empty
+	// CommaDelimitedList, and does not turn a String parameter of digits into the integer a
+	// property wants (CloudFormation does): parse as deployed with an allow-list, and the
+	// days as a number.
 	typed, err := goformation.ParseJSONWithOptions(b, &intrinsics.ProcessorOptions{
-		ParameterOverrides: map[string]any{"WafAllowedCidrs": []any{"192.0.2.0/24"}},
+		ParameterOverrides: map[string]any{"WafAllowedCidrs": []any{"192.0.2.0/24"}, "IdempotencyTtlDays": 1},
 	})
 	if err != nil {
 		t.Fatalf("the template does not parse against CloudFormation's schema: %v", err)
@@ -125,8 +127,11 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 	if b.BucketEncryption == nil || b.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm == "" {
 		t.Error("no default encryption")
 	}
-	if got := get(t, tmpl, "Resources", "DropBucket", "DeletionPolicy"); got != "Retain" {
-		t.Errorf("bucket DeletionPolicy = %v, want Retain: deleting the stack must not delete drops", got)
+	if got := get(t, tmpl, "Resources", "DropBucket", "DeletionPolicy"); got != "RetainExceptOnCreate" {
+		t.Errorf("bucket DeletionPolicy = %v, want RetainExceptOnCreate: deleting the stack must not delete drops, a failed create must not leave an orphan bucket", got)
+	}
+	if got := get(t, tmpl, "Resources", "DropBucket", "UpdateReplacePolicy"); got != "Retain" {
+		t.Errorf("bucket UpdateReplacePolicy = %v, want Retain", got)
 	}
 	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != 0.0 {
 		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)

@@ -58,6 +58,9 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 	case store == nil || clock == nil || ids == nil:
 		return nil, fmt.Errorf("a store, a clock and an id source are all required")
 	}
+	if err := CheckCDNHeader(cfg.CDNHeader); err != nil {
+		return nil, fmt.Errorf("CDN header name: %w", err)
+	}
 	if err := CheckKeyPrefix(cfg.KeyPrefix); err != nil {
 		return nil, fmt.Errorf("key prefix: %w", err)
 	}

@@ -70,12 +70,21 @@ type Decimal int
 
 // Decode parses a non-negative decimal integer without a leading zero.
 func (n *Decimal) Decode(value string) error {
-	v, err := strconv.ParseInt(value, 10, 32)
-	if err != nil || v < 0 || (len(value) > 1 && value[0] == '0') || value[0] == '+' {
+	v, ok := decimal(value)
+	if !ok {
 		return errors.New("must be a whole number in decimal, such as 10240, without a sign or leading zero")
 	}
 	*n = Decimal(v)
 	return nil
+}
+
+// decimal parses digits only, without a leading zero, up to 2³¹-1.
+func decimal(s string) (int, bool) {
+	if s == "" || (s[0] == '0' && len(s) > 1) || strings.TrimLeft(s, "0123456789") != "" {
+		return 0, false
+	}
+	v, err := strconv.ParseInt(s, 10, 32)
+	return int(v), err == nil
 }
 
 // Duration is a time.Duration that may also be given in whole days ("2d"), as S3's lifecycle
@@ -86,9 +95,9 @@ type Duration time.Duration
 func (d *Duration) Decode(value string) error {
 	var v time.Duration
 	if days, ok := strings.CutSuffix(value, "d"); ok {
-		n, err := strconv.Atoi(days)
-		if err != nil {
-			return errors.New("must be a duration such as 36h, or days such as 2d")
+		n, ok := decimal(days)
+		if !ok {
+			return errors.New("must be a duration such as 36h, or days such as 2d (a whole number in decimal, without a leading zero)")
 		}
 		if n <= 0 || n > 365 { // before multiplying, which could overflow
 			return errors.New("must be more than 0 and at most 365d")
@@ -180,11 +189,8 @@ func (d *Drop) Validate(needBucket bool) error {
 			return fmt.Errorf("%s: required, and not set", r.name)
 		}
 	}
-	if !fieldName.MatchString(d.CDNHeaderName) {
-		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name (letters, digits and !#$%&'*+-.^_`|~)")
-	}
-	if strings.EqualFold(d.CDNHeaderName, "authorization") {
-		return errors.New("CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization, which carries the client's token")
+	if err := domain.CheckCDNHeader(d.CDNHeaderName); err != nil {
+		return fmt.Errorf("CDN_TOKEN_HTTP_HEADER_NAME: %w", err)
 	}
 	if err := distinct(d.AuthToken, d.CDNToken); err != nil {
 		return err
@@ -216,9 +222,6 @@ func distinct(auth, cdn Tokens) error {
 	}
 	return nil
 }
-
-// fieldName is an RFC 9110 field name (a token).
-var fieldName = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 // LoadLambda reads the Lambda function's configuration.
 func LoadLambda() (Lambda, error) {

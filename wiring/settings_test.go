@@ -75,7 +75,9 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 		{"CDN_TOKEN_HTTP_HEADER_NAME unset", "CDN_TOKEN_HTTP_HEADER_NAME", "", true, "CDN_TOKEN_HTTP_HEADER_NAME: required"},
 		{"CDN_TOKEN_HTTP_HEADER_NAME empty", "CDN_TOKEN_HTTP_HEADER_NAME", "", false, "CDN_TOKEN_HTTP_HEADER_NAME: required, and not set"},
 		{"CDN_TOKEN_HTTP_HEADER_NAME with space", "CDN_TOKEN_HTTP_HEADER_NAME", "x cdn", false, "CDN_TOKEN_HTTP_HEADER_NAME: must be an HTTP header name"},
-		{"CDN_TOKEN_HTTP_HEADER_NAME authorization", "CDN_TOKEN_HTTP_HEADER_NAME", "Authorization", false, "CDN_TOKEN_HTTP_HEADER_NAME: must not be authorization"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME authorization", "CDN_TOKEN_HTTP_HEADER_NAME", "Authorization", false, "CDN_TOKEN_HTTP_HEADER_NAME: must not be a header the service reads"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME Host", "CDN_TOKEN_HTTP_HEADER_NAME", "Host", false, "CloudFront cannot add"},
+		{"CDN_TOKEN_HTTP_HEADER_NAME X-Amz-*", "CDN_TOKEN_HTTP_HEADER_NAME", "X-Amz-Cdn-Token", false, "must not start with x-amz- or x-edge-"},
 		{"S3_ENDPOINT_URL no scheme", "S3_ENDPOINT_URL", "minio.internal:9000", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"S3_ENDPOINT_URL ftp", "S3_ENDPOINT_URL", "ftp://example.com", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"AUTH_TOKEN is the CDN's", "AUTH_TOKEN", cdnServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of AUTH_TOKEN is entry 1 of CDN_TOKEN"},
@@ -354,7 +356,8 @@ func TestIdempotencyTTL(t *testing.T) {
 		{"400d", 0, "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"},
 		{"213504d", 0, "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"}, // overflows once multiplied
 		{"9223372036854775807d", 0, "IDEMPOTENCY_TTL: must be"},
-		{"-1d", 0, "IDEMPOTENCY_TTL: must be more than 0"},
+		{"-1d", 0, "IDEMPOTENCY_TTL: must be a duration such as 36h, or days such as 2d"},
+		{"01d", 0, "IDEMPOTENCY_TTL: must be a duration such as 36h, or days such as 2d"},
 		{"a day", 0, "IDEMPOTENCY_TTL: must be a duration such as 36h"},
 	}
 	for _, tt := range tests {
