@@ -40,6 +40,15 @@ func evalRule(t *testing.T, v any, params map[string]any) any {
 				return reflect.DeepEqual(evalRule(t, a[0], params), evalRule(t, a[1], params))
 			case "Fn::Not":
 				return !evalRule(t, arg.([]any)[0], params).(bool)
+			case "Fn::Contains":
+				a := arg.([]any)
+				want := evalRule(t, a[1], params)
+				for _, m := range evalRule(t, a[0], params).([]any) {
+					if m == want {
+						return true
+					}
+				}
+				return false
 			case "Fn::EachMemberEquals":
 				a := arg.([]any)
 				want := evalRule(t, a[1], params)
@@ -97,6 +106,7 @@ func TestRules(t *testing.T) {
 		{"own web ACL, any region", "eu-west-1", []any{""}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", auth, ""},
 		{"both", "us-east-1", []any{"192.0.2.0/24"}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", auth, "not both"},
 		{"one token for both layers", "us-east-1", []any{""}, "", cdn, "must differ"},
+		{"a region without Function URLs", "eu-central-2", []any{""}, "", auth, "no Function URLs"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,6 +7,7 @@
 // unless TEST_S3_ENDPOINT names one:
 //
 //	go run ./scripts/coldstart -runs 10
+//	go run ./scripts/coldstart -emulator    install the emulator if missing, print its path
 package main
 
 import (
@@ -50,10 +51,15 @@ const RIE = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda
 
 func run() error {
 	runs := flag.Int("runs", 10, "how many cold starts")
+	only := flag.Bool("emulator", false, "only install the emulator if it is missing, and print its path")
 	flag.Parse()
 	rie, err := emulator()
 	if err != nil {
 		return err
+	}
+	if *only {
+		fmt.Println(rie)
+		return nil
 	}
 	if os.Getenv("TEST_S3_ENDPOINT") == "" {
 		stop, err := startMinIO()
