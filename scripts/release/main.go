@@ -1,10 +1,14 @@
 // Command release builds the Lambda function's deployment package: the bootstrap binary,
 // static and stripped, in a zip that is byte-identical from one build to the next (fixed
-// file time, mode and order), so that a release can be checked against its source.
+// file time, mode and order), so that a release can be checked against its source. It also
+// builds the sender, s3-dropbox-send, static and stripped, for the machines that send drops.
 //
-//	go run ./scripts/release                 dist/s3-dropbox-lambda-arm64.zip
+//	go run ./scripts/release                 dist/s3-dropbox-lambda-arm64.zip, and the senders
 //	go run ./scripts/release -arch amd64     dist/s3-dropbox-lambda-amd64.zip (Lambda's x86_64)
 //	go run ./scripts/release -arch all       both
+//	go run ./scripts/release -send=false     the zip only
+//
+// The senders: dist/s3-dropbox-send-{linux,darwin}-{amd64,arm64}.
 package main
 
 import (
@@ -16,11 +20,17 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"time"
 )
 
 // Package is the command built into the zip.
 const Package = "./cmd/s3-dropbox-lambda"
+
+// SendPackage is the sender, and SendPlatforms the systems it is built for.
+const SendPackage = "./cmd/s3-dropbox-send"
+
+var SendPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darwin/arm64"}
 
 // modTime is the fixed time of the zip's one entry.
 var modTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
@@ -35,7 +45,8 @@ func main() {
 func run(args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("release", flag.ContinueOnError)
 	arch := flags.String("arch", "arm64", "arm64, amd64 or all")
-	dist := flags.String("out", "dist", "folder for the zips")
+	dist := flags.String("out", "dist", "folder for the zips and binaries")
+	withSend := flags.Bool("send", true, "also build s3-dropbox-send for "+strings.Join(SendPlatforms, ", "))
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +69,36 @@ func run(args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "%s: %d bytes (bootstrap %d bytes, linux/%s)\n", path, size, binSize, a)
 	}
+	if !*withSend {
+		return nil
+	}
+	for _, p := range SendPlatforms {
+		goos, goarch, _ := strings.Cut(p, "/")
+		path := filepath.Join(*dist, "s3-dropbox-send-"+goos+"-"+goarch)
+		if err := compile(SendPackage, path, goos, goarch); err != nil {
+			return err
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: %d bytes (%s)\n", path, info.Size(), p)
+	}
+	return nil
+}
+
+// compile builds pkg for goos/goarch into path: static, stripped, reproducible.
+func compile(pkg, path, goos, goarch string, tags ...string) error {
+	args := []string{"build", "-trimpath", "-ldflags=-s -w", "-buildvcs=false", "-o", path}
+	if len(tags) > 0 {
+		args = append(args, "-tags", strings.Join(tags, ","))
+	}
+	cmd := exec.Command("go", append(args, pkg)...)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS="+goos, "GOARCH="+goarch)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s (%s/%s): %w", pkg, goos, goarch, err)
+	}
 	return nil
 }
 
@@ -69,11 +110,8 @@ func build(arch, dist string) (path string, zipSize, binSize int, err error) {
 	}
 	defer os.RemoveAll(tmp)
 	bin := filepath.Join(tmp, "bootstrap")
-	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-buildvcs=false", "-o", bin, Package)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return "", 0, 0, fmt.Errorf("go build (%s): %w", arch, err)
+	if err := compile(Package, bin, "linux", arch, "lambda.norpc"); err != nil {
+		return "", 0, 0, err
 	}
 	b, err := os.ReadFile(bin)
 	if err != nil {

@@ -4,9 +4,12 @@ import (
 	"archive/zip"
 	"bytes"
 	"debug/elf"
+	"debug/macho"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -22,7 +25,7 @@ func TestRelease(t *testing.T) {
 	for i := range zips {
 		dist := t.TempDir()
 		var out bytes.Buffer
-		if err := run([]string{"-arch", "arm64", "-out", dist}, &out); err != nil {
+		if err := run([]string{"-arch", "arm64", "-out", dist, "-send=false"}, &out); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "s3-dropbox-lambda-arm64.zip: ") {
@@ -86,5 +89,63 @@ func TestZipOneIsDeterministic(t *testing.T) {
 func TestBadArch(t *testing.T) {
 	if err := run([]string{"-arch", "mips", "-out", t.TempDir()}, io.Discard); err == nil {
 		t.Error("-arch mips succeeded, want an error")
+	}
+}
+
+// TestSendBinaries: the sender for every platform, each an executable of its system and
+// architecture, static.
+func TestSendBinaries(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped in -short mode: builds the sender four times")
+	}
+	t.Chdir("../..")
+	dist := t.TempDir()
+	var out bytes.Buffer
+	if err := run([]string{"-arch", "arm64", "-out", dist}, &out); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{
+		"linux-amd64":  elf.EM_X86_64,
+		"linux-arm64":  elf.EM_AARCH64,
+		"darwin-amd64": macho.CpuAmd64,
+		"darwin-arm64": macho.CpuArm64,
+	}
+	for platform, machine := range want {
+		path := filepath.Join(dist, "s3-dropbox-send-"+platform)
+		if !strings.Contains(out.String(), path+": ") {
+			t.Errorf("output %q does not report %s", out.String(), path)
+		}
+		switch m := machine.(type) {
+		case elf.Machine:
+			f, err := elf.Open(path)
+			if err != nil {
+				t.Fatalf("%s: %v", platform, err)
+			}
+			if f.Machine != m {
+				t.Errorf("%s: machine %v, want %v", platform, f.Machine, m)
+			}
+			for _, p := range f.Progs {
+				if p.Type == elf.PT_INTERP {
+					t.Errorf("%s: dynamically linked", platform)
+				}
+			}
+			f.Close()
+		case macho.Cpu:
+			f, err := macho.Open(path)
+			if err != nil {
+				t.Fatalf("%s: %v", platform, err)
+			}
+			if f.Cpu != m || f.Type != macho.TypeExec {
+				t.Errorf("%s: cpu %v type %v, want %v executable", platform, f.Cpu, f.Type, m)
+			}
+			f.Close()
+		}
+	}
+	// The one for this machine runs.
+	if runtime.GOOS == "linux" {
+		cmd := exec.Command(filepath.Join(dist, "s3-dropbox-send-linux-"+runtime.GOARCH), "-h")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "Usage: s3-dropbox-send") {
+			t.Errorf("the linux/%s sender -h: %v\n%s", runtime.GOARCH, err, out)
+		}
 	}
 }

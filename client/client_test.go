@@ -1,0 +1,299 @@
+package client_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
+	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+)
+
+// dropbox is the real service (the core and the HTTP adapter) over memstore, on loopback.
+func dropbox(t *testing.T) (*httptest.Server, *memstore.Store) {
+	t.Helper()
+	store := memstore.New()
+	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
+	t.Cleanup(srv.Close)
+	return srv, store
+}
+
+// losing is a transport that sends every request and, for the first lose attempts of each
+// Idempotency-Key, drops the answer: the server acts, the client sees a reset.
+type losing struct {
+	lose     int
+	mu       sync.Mutex
+	attempts map[string]int
+}
+
+func (l *losing) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.attempts == nil {
+		l.attempts = map[string]int{}
+	}
+	key := req.Header.Get("Idempotency-Key")
+	l.attempts[key]++
+	if l.attempts[key] > l.lose {
+		return resp, nil
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return nil, errors.New("read: connection reset by peer (injected after the server acted)")
+}
+
+// noWait records the waits asked for, and does not wait.
+type noWait struct {
+	mu    sync.Mutex
+	waits []time.Duration
+}
+
+func (n *noWait) sleep(ctx context.Context, d time.Duration) error {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	n.waits = append(n.waits, d)
+	return ctx.Err()
+}
+
+func newClient(t *testing.T, url string, opts ...client.Option) *client.Client {
+	t.Helper()
+	opts = append([]client.Option{client.WithHeader(droptest.CDNHeader, "Bearer "+droptest.CDNToken)}, opts...)
+	c, err := client.New(url, droptest.AuthToken, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// TestExactlyOnceDespiteLostAnswers: the server stores each payload and the answers of the
+// first two attempts are lost; the third attempt, with the same key, is answered as a replay.
+// Every payload is stored once, with its exact bytes.
+func TestExactlyOnceDespiteLostAnswers(t *testing.T) {
+	srv, store := dropbox(t)
+	waits := &noWait{}
+	c := newClient(t, srv.URL+"/v1/drop", client.WithHTTPClient(&http.Client{Transport: &losing{lose: 2}}), client.WithSleep(waits.sleep))
+	payloads := []string{"first payload", "second payload", "", strings.Repeat("x", 10240)}
+	for _, p := range payloads {
+		r, err := c.Send(context.Background(), []byte(p))
+		if err != nil {
+			t.Fatalf("Send(%.16q): %v", p, err)
+		}
+		if !r.Replayed || r.Attempts != 3 || r.Status != 202 || r.IdempotencyKey == "" {
+			t.Errorf("receipt %+v: want a replay at the third attempt", r)
+		}
+	}
+	var got []string
+	for _, k := range store.Keys() {
+		o, _ := store.Get(context.Background(), k)
+		if !strings.HasPrefix(k, domain.RecordPrefix) {
+			got = append(got, string(o.Data))
+		}
+	}
+	if len(got) != len(payloads) {
+		t.Fatalf("stored %d payloads, want %d, once each", len(got), len(payloads))
+	}
+	for _, p := range payloads {
+		n := 0
+		for _, g := range got {
+			if g == p {
+				n++
+			}
+		}
+		if n != 1 {
+			t.Errorf("payload %.16q stored %d times, want once", p, n)
+		}
+	}
+	if len(waits.waits) != 2*len(payloads) {
+		t.Errorf("%d waits, want 2 per payload", len(waits.waits))
+	}
+}
+
+// fake answers each request with the next of answers (status, Retry-After, body), and records
+// the requests' headers.
+func fake(t *testing.T, answers ...[3]string) (*httptest.Server, *[]http.Header) {
+	t.Helper()
+	var mu sync.Mutex
+	var seen []http.Header
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		i := len(seen)
+		seen = append(seen, r.Header.Clone())
+		mu.Unlock()
+		a := answers[min(i, len(answers)-1)]
+		if a[1] != "" {
+			w.Header().Set("Retry-After", a[1])
+		}
+		var status int
+		fmt.Sscan(a[0], &status)
+		w.WriteHeader(status)
+		io.WriteString(w, a[2])
+	}))
+	t.Cleanup(srv.Close)
+	return srv, &seen
+}
+
+// TestRetryAfter: 429 and 503 with Retry-After are retried after exactly what they say.
+func TestRetryAfter(t *testing.T) {
+	srv, seen := fake(t, [3]string{"429", "7", "slow down"}, [3]string{"503", "2", "not stored"}, [3]string{"202", "", ""})
+	waits := &noWait{}
+	r, err := newClient(t, srv.URL, client.WithSleep(waits.sleep)).Send(context.Background(), []byte("p"))
+	if err != nil || r.Attempts != 3 {
+		t.Fatalf("Send: %+v, %v; want stored at the third attempt", r, err)
+	}
+	if want := []time.Duration{7 * time.Second, 2 * time.Second}; fmt.Sprint(waits.waits) != fmt.Sprint(want) {
+		t.Errorf("waited %v, want %v", waits.waits, want)
+	}
+	keys := map[string]bool{}
+	for _, h := range *seen {
+		keys[h.Get("Idempotency-Key")] = true
+	}
+	if len(keys) != 1 {
+		t.Errorf("attempts carried keys %v, want one key for all", keys)
+	}
+}
+
+// TestBackoff: without Retry-After, the waits grow exponentially with full jitter: each at
+// most min(max, base×2ⁿ⁻¹).
+func TestBackoff(t *testing.T) {
+	srv, _ := fake(t, [3]string{"502", "", ""}, [3]string{"504", "", ""}, [3]string{"503", "", ""}, [3]string{"503", "", ""}, [3]string{"503", "", ""}, [3]string{"202", "", ""})
+	waits := &noWait{}
+	base, ceiling := 100*time.Millisecond, 300*time.Millisecond
+	if _, err := newClient(t, srv.URL, client.WithSleep(waits.sleep), client.WithBackoff(base, ceiling)).Send(context.Background(), []byte("p")); err != nil {
+		t.Fatal(err)
+	}
+	if len(waits.waits) != 5 {
+		t.Fatalf("waits %v, want 5", waits.waits)
+	}
+	for i, w := range waits.waits {
+		if limit := min(ceiling, base<<i); w < 0 || w >= limit {
+			t.Errorf("wait %d = %v, want in [0, %v)", i+1, w, limit)
+		}
+	}
+}
+
+// TestRefusedIsNotRetried: a 4xx is the service's refusal: one attempt, an error that says
+// so, with the status and the service's message.
+func TestRefusedIsNotRetried(t *testing.T) {
+	for _, status := range []string{"400", "401", "413", "422"} {
+		srv, seen := fake(t, [3]string{status, "", "The request body must be at most 10240 bytes"})
+		_, err := newClient(t, srv.URL, client.WithSleep((&noWait{}).sleep)).Send(context.Background(), []byte("p"))
+		var e *client.Error
+		if !errors.As(err, &e) || !e.Refused || fmt.Sprint(e.Status) != status || e.Message != "The request body must be at most 10240 bytes" || e.Attempts != 1 {
+			t.Errorf("%s: %#v, want a refusal after one attempt with the message", status, err)
+		}
+		if len(*seen) != 1 {
+			t.Errorf("%s: %d requests, want 1", status, len(*seen))
+		}
+	}
+}
+
+// TestUnreachable: no server: every attempt fails, and the error is unconfirmed, not refused.
+func TestUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + ln.Addr().String()
+	ln.Close()
+	waits := &noWait{}
+	_, err = newClient(t, url, client.WithAttempts(4), client.WithSleep(waits.sleep)).Send(context.Background(), []byte("p"))
+	var e *client.Error
+	if !errors.As(err, &e) || e.Refused || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
+		t.Errorf("%#v after %d waits, want unconfirmed after 4 attempts", err, len(waits.waits))
+	}
+	if strings.Contains(err.Error(), droptest.AuthToken) {
+		t.Errorf("error %q holds the token", err)
+	}
+}
+
+// TestRequest: what every attempt carries.
+func TestRequest(t *testing.T) {
+	srv, seen := fake(t, [3]string{"202", "", ""})
+	payload := []byte(`{"sensor":"t-101"}`)
+	r, err := newClient(t, srv.URL).Send(context.Background(), payload, client.WithContentType("application/json"), client.WithKeyFromContent())
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(payload)
+	h := (*seen)[0]
+	want := map[string]string{
+		"Authorization":    "Bearer " + droptest.AuthToken,
+		droptest.CDNHeader: "Bearer " + droptest.CDNToken,
+		"Content-Type":     "application/json",
+		"Content-Digest":   "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":",
+		"Idempotency-Key":  fmt.Sprintf("sha256-%x", sum),
+		"Content-Length":   fmt.Sprint(len(payload)),
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("%s = %q, want %q", k, got, v)
+		}
+	}
+	if r.IdempotencyKey != want["Idempotency-Key"] {
+		t.Errorf("receipt key %q", r.IdempotencyKey)
+	}
+}
+
+// TestMaxBytes: a payload over the limit is refused before anything is sent.
+func TestMaxBytes(t *testing.T) {
+	srv, seen := fake(t, [3]string{"202", "", ""})
+	_, err := newClient(t, srv.URL, client.WithMaxBytes(4)).Send(context.Background(), []byte("12345"))
+	var e *client.Error
+	if !errors.As(err, &e) || !e.Refused || len(*seen) != 0 {
+		t.Errorf("%v with %d requests, want a refusal and none", err, len(*seen))
+	}
+}
+
+// TestNew: bad URLs and tokens are refused, and the error never holds the token.
+func TestNew(t *testing.T) {
+	for _, tt := range []struct{ url, token string }{
+		{"ftp://x", "t"}, {"no-scheme", "t"}, {"http://", "t"}, {"http://x", ""}, {"http://x", "two words"}, {"http://x", "line\nbreak"},
+	} {
+		_, err := client.New(tt.url, tt.token)
+		if err == nil {
+			t.Errorf("New(%q, %q) succeeded", tt.url, tt.token)
+		} else if tt.token != "" && tt.token != "t" && strings.Contains(err.Error(), tt.token) {
+			t.Errorf("error %q holds the token", err)
+		}
+	}
+}
+
+// secretTransport fails with an error that repeats the request's Authorization header, as a
+// careless proxy's might.
+type secretTransport struct{}
+
+func (secretTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	return nil, errors.New("proxy said: bad header " + req.Header.Get("Authorization"))
+}
+
+// TestTokenScrubbed: whatever a transport puts in an error, the token is not in the client's.
+func TestTokenScrubbed(t *testing.T) {
+	_, err := newClient(t, "http://127.0.0.1:9", client.WithAttempts(1), client.WithHTTPClient(&http.Client{Transport: secretTransport{}})).Send(context.Background(), []byte("p"))
+	if err == nil || strings.Contains(err.Error(), droptest.AuthToken) {
+		t.Errorf("error %v: want one without the token", err)
+	}
+}

@@ -1,0 +1,23 @@
+// Command s3-dropbox-send sends files to an s3-dropbox, each stored exactly once: every
+// payload carries its SHA-256 and an Idempotency-Key kept for all its attempts, and attempts
+// that may succeed later are retried with backoff (package client).
+//
+//	s3-dropbox-send [flags] FILE...        ("-" reads standard input)
+//
+// Exit status: 0 every payload stored (or found stored), 1 a payload refused, 2 a payload
+// not confirmed after its attempts, 64 a usage error.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], command{env: os.Getenv, stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}

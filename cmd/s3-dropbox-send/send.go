@@ -1,0 +1,265 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/client"
+)
+
+// Exit statuses.
+const (
+	exitStored      = 0
+	exitRefused     = 1
+	exitUnconfirmed = 2
+	exitUsage       = 64 // EX_USAGE
+)
+
+// command is what run reads and writes, and what tests replace.
+type command struct {
+	env            func(string) string
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	httpClient     *http.Client                                     // nil: http.DefaultClient
+	sleep          func(ctx context.Context, d time.Duration) error // nil: real waits
+}
+
+// headerFlags collects -H values.
+type headerFlags []string
+
+func (h *headerFlags) String() string { return strings.Join(*h, ", ") }
+func (h *headerFlags) Set(v string) error {
+	name, _, ok := strings.Cut(v, ":")
+	if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(strings.TrimSpace(name), " \t") {
+		return errors.New("want 'Name: value'")
+	}
+	*h = append(*h, v)
+	return nil
+}
+
+// result is one payload's line of -json output.
+type result struct {
+	File           string `json:"file"`
+	Outcome        string `json:"outcome"` // stored, replayed, refused, failed
+	Status         int    `json:"status"`
+	Attempts       int    `json:"attempts"`
+	RequestID      string `json:"request_id,omitempty"`
+	IdempotencyKey string `json:"idempotency_key"`
+	Error          string `json:"error,omitempty"`
+}
+
+// run sends the files that args name and returns the exit status.
+func run(ctx context.Context, args []string, c command) int {
+	flags := flag.NewFlagSet("s3-dropbox-send", flag.ContinueOnError)
+	flags.SetOutput(c.stderr)
+	var headers headerFlags
+	dropURL := flags.String("url", c.env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
+	tokenFile := flags.String("token-file", "", "file whose first line is the client token (default: $S3_DROPBOX_TOKEN)")
+	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode)")
+	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
+	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: a new random key per payload, kept for all its attempts)")
+	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its SHA-256, so that a re-run after a crash stores nothing twice (within the service's IDEMPOTENCY_TTL)")
+	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
+	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
+	maxBytes := flags.Int("max-bytes", 0, "refuse payloads over this many bytes without sending them (the service's MAX_BODY_BYTES; 0: let the service answer 413)")
+	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
+	parallel := flags.Int("parallel", 1, "how many payloads to send at once")
+	verbose := flags.Bool("v", false, "say what happens to each payload on stderr")
+	flags.Usage = func() {
+		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
+		flags.PrintDefaults()
+		fmt.Fprintf(c.stderr, "\nExit status: 0 all stored, 1 a payload refused, 2 a payload not confirmed, 64 a usage error.\n")
+	}
+	if err := flags.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitStored
+		}
+		return exitUsage
+	}
+	usage := func(format string, a ...any) int {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: "+format+"\n", a...)
+		return exitUsage
+	}
+	files := flags.Args()
+	switch {
+	case len(files) == 0:
+		return usage("name at least one file (- for standard input)")
+	case *dropURL == "":
+		return usage("give the drop URL: -url or S3_DROPBOX_URL")
+	case *idemKey != "" && len(files) > 1:
+		return usage("-idempotency-key goes with one payload only")
+	case *idemKey != "" && *fromContent:
+		return usage("-idempotency-key and -key-from-content exclude each other")
+	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *maxBytes < 0:
+		return usage("-attempts, -parallel and -timeout must be positive, -max-bytes not negative")
+	case stdinUses(files) > 1:
+		return usage("standard input (-) can be read once")
+	}
+	token, err := readToken(*tokenFile, c.env)
+	if err != nil {
+		return usage("%v", err)
+	}
+	opts := []client.Option{client.WithAttempts(*attempts), client.WithTimeout(*timeout), client.WithMaxBytes(*maxBytes)}
+	if c.httpClient != nil {
+		opts = append(opts, client.WithHTTPClient(c.httpClient))
+	}
+	if c.sleep != nil {
+		opts = append(opts, client.WithSleep(c.sleep))
+	}
+	for _, h := range headers {
+		name, value, _ := strings.Cut(h, ":")
+		opts = append(opts, client.WithHeader(strings.TrimSpace(name), strings.TrimSpace(value)))
+	}
+	cl, err := client.New(*dropURL, token, opts...)
+	if err != nil {
+		return usage("%v", err)
+	}
+
+	results := make([]result, len(files))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range *parallel {
+		wg.Go(func() {
+			for i := range next {
+				results[i] = send(ctx, cl, files[i], c.stdin, *contentType, *idemKey, *fromContent)
+				if *verbose {
+					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", results[i].File, results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
+				}
+			}
+		})
+	}
+	for i := range files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return report(c.stdout, results, *asJSON)
+}
+
+func stdinUses(files []string) int {
+	n := 0
+	for _, f := range files {
+		if f == "-" {
+			n++
+		}
+	}
+	return n
+}
+
+// readToken returns the client token: the first line of file, or $S3_DROPBOX_TOKEN. The token
+// is never taken from a flag's value, which process lists and shell histories show.
+func readToken(file string, env func(string) string) (string, error) {
+	if file == "" {
+		if t := strings.TrimSpace(env("S3_DROPBOX_TOKEN")); t != "" {
+			return t, nil
+		}
+		return "", errors.New("give the client token: -token-file or S3_DROPBOX_TOKEN")
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return "", fmt.Errorf("token file: %w", err)
+	}
+	defer f.Close()
+	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return "", fmt.Errorf("token file: %w", err)
+	}
+	if line = strings.TrimSpace(line); line == "" {
+		return "", errors.New("token file: the first line is empty")
+	}
+	return line, nil
+}
+
+// send sends one file and returns its result.
+func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, contentType, key string, fromContent bool) result {
+	r := result{File: file}
+	var data []byte
+	var err error
+	if file == "-" {
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		r.Outcome, r.Error = "refused", "cannot read it: "+err.Error()
+		return r
+	}
+	if contentType == "" {
+		contentType = mime.TypeByExtension(filepath.Ext(file))
+	}
+	var opts []client.Option
+	if contentType != "" {
+		opts = append(opts, client.WithContentType(contentType))
+	}
+	switch {
+	case key != "":
+		opts = append(opts, client.WithIdempotencyKey(key))
+	case fromContent:
+		opts = append(opts, client.WithKeyFromContent())
+	}
+	receipt, err := cl.Send(ctx, data, opts...)
+	if err == nil {
+		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = "stored", receipt.Status, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
+		if receipt.Replayed {
+			r.Outcome = "replayed"
+		}
+		return r
+	}
+	var e *client.Error
+	if !errors.As(err, &e) {
+		r.Outcome, r.Error = "failed", err.Error()
+		return r
+	}
+	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = "failed", e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
+	if e.Refused {
+		r.Outcome = "refused"
+	}
+	return r
+}
+
+// report writes the results, one line each and a summary (or JSON lines), and returns the
+// exit status.
+func report(w io.Writer, results []result, asJSON bool) int {
+	code := exitStored
+	count := map[string]int{}
+	enc := json.NewEncoder(w)
+	for _, r := range results {
+		count[r.Outcome]++
+		switch r.Outcome {
+		case "refused":
+			code = max(code, exitRefused)
+		case "failed":
+			code = exitUnconfirmed
+		}
+		if asJSON {
+			enc.Encode(r)
+			continue
+		}
+		switch r.Outcome {
+		case "stored":
+			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", r.File, r.Attempts)
+		case "replayed":
+			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", r.File, r.Attempts)
+		case "refused":
+			fmt.Fprintf(w, "%s: refused, not stored: %s\n", r.File, r.Error)
+		default:
+			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", r.File, r.Attempts, r.IdempotencyKey, r.Error)
+		}
+	}
+	if !asJSON {
+		fmt.Fprintf(w, "%d stored, %d already stored, %d refused, %d not confirmed\n", count["stored"], count["replayed"], count["refused"], count["failed"])
+	}
+	return code
+}
