@@ -129,13 +129,16 @@ func run(ctx context.Context, args []string, c command) int {
 
 	results := make([]result, len(files))
 	var wg sync.WaitGroup
+	var logMu sync.Mutex // -v lines from several workers
 	next := make(chan int)
 	for range *parallel {
 		wg.Go(func() {
 			for i := range next {
 				results[i] = send(ctx, cl, files[i], c.stdin, *contentType, *idemKey, *fromContent)
 				if *verbose {
+					logMu.Lock()
 					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", results[i].File, results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
+					logMu.Unlock()
 				}
 			}
 		})
