@@ -39,11 +39,13 @@ const (
 // Store keeps objects as files under a folder. Files are 0600 and folders 0700. One process
 // at a time uses a folder: New locks it.
 type Store struct {
-	dir  string
-	lock *os.File   // TempDir, flock'ed while the store is open
-	mu   sync.Mutex // serializes replacements
+	dir     string
+	unnamed bool       // files are staged unnamed (O_TMPFILE), see stage
+	lock    *os.File   // TempDir, flock'ed while the store is open
+	mu      sync.Mutex // serializes replacements
 
 	durable sync.Map // folders known to exist durably, see mkdirs
+	groups  sync.Map // folder → *group: the group commit of its syncs
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -101,7 +103,24 @@ func (s *Store) start() error {
 	if err := unix.Fsetxattr(int(f.Fd()), AttrClient, []byte("probe"), 0); err != nil {
 		return fmt.Errorf("the storage folder's filesystem must keep extended attributes (user.*), as ext4, xfs, btrfs, tmpfs and APFS do: %w", err)
 	}
+	s.unnamed = unnamedWorks(tmp)
 	return nil
+}
+
+// unnamedWorks reports whether files can be made unnamed in dir and linked later.
+func unnamedWorks(dir string) bool {
+	f, err := openUnnamed(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	probe := filepath.Join(dir, "probe-unnamed")
+	os.Remove(probe)
+	if err := linkUnnamed(f, probe); err != nil {
+		return false
+	}
+	os.Remove(probe)
+	return true
 }
 
 // Close releases the folder's lock.
@@ -113,8 +132,9 @@ func (s *Store) Dir() string { return s.dir }
 // Create writes obj so that no reader ever sees part of it and no existing object is replaced.
 // The bytes and the attributes go to a temporary file, which is synced; then it is linked
 // under the key (link fails if the key exists, atomically): the one step that publishes the
-// object, with its attributes. The folder is then synced so that the name survives a crash;
-// if that fails, the object is unlinked again. A crash at any point leaves no object or a
+// object, with its attributes. The folder is then synced so that the name survives a crash
+// (one fsync for all the writers of the folder at that moment: group commit); if that fails,
+// the object is unlinked again. A crash at any point leaves no object or a
 // whole one with its attributes; what it leaves in TempDir is removed at the next start.
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	path, err := s.prepare(obj)
@@ -124,28 +144,28 @@ func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	if err := s.mkdirs(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, err)
 	}
-	tmp, err := s.writeTemp(obj)
+	st, err := s.stage(filepath.Dir(path), obj)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", obj.Key, err)
 	}
-	defer os.Remove(tmp)
+	defer st.discard()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	step("link")
-	if err := os.Link(tmp, path); err != nil {
+	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			return fmt.Errorf("%s: %w", obj.Key, ports.ErrExists)
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, err)
 	}
 	step("sync folder")
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := s.syncDir(filepath.Dir(path)); err != nil {
 		// Not durable: take it back, durably, so that "not stored" stays true after a crash.
 		if rerr := os.Remove(path); rerr != nil {
 			return fmt.Errorf("%s: %w: %w (and undo: %w)", obj.Key, ports.ErrUnknown, err, rerr)
 		}
-		if serr := syncDir(filepath.Dir(path)); serr != nil {
+		if serr := s.syncDir(filepath.Dir(path)); serr != nil {
 			return fmt.Errorf("%s: %w: %w (and undo: %w)", obj.Key, ports.ErrUnknown, err, serr)
 		}
 		return fmt.Errorf("%s: %w", obj.Key, err)
@@ -177,18 +197,18 @@ func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) erro
 	case etagOf(old) != etag:
 		return fmt.Errorf("%s: %w", obj.Key, ports.ErrVersion)
 	}
-	tmp, err := s.writeTemp(obj)
+	st, err := s.stageNamed(obj)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", obj.Key, err)
 	}
-	defer os.Remove(tmp)
+	defer st.discard()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := os.Rename(tmp, path); err != nil {
+	if err := os.Rename(st.name, path); err != nil {
 		return fmt.Errorf("publish %s: %w", obj.Key, err)
 	}
-	if err := syncDir(filepath.Dir(path)); err != nil {
+	if err := s.syncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 	}
 	return nil
@@ -206,32 +226,78 @@ func (s *Store) prepare(obj ports.Object) (string, error) {
 	return path, nil
 }
 
-// writeTemp writes obj's bytes and attributes to a new file in TempDir, synced, and returns
-// its path. The caller removes it.
-func (s *Store) writeTemp(obj ports.Object) (string, error) {
+// staged is an object's file: written, with its attributes, synced, and not yet under its
+// key. Its name is a temporary one in TempDir, or none at all (Linux's O_TMPFILE).
+type staged struct {
+	f    *os.File // open until discard; nil once closed
+	name string   // the temporary name, "" for an unnamed file
+}
+
+// stage writes obj to a new file on dir's filesystem, unnamed where the system allows it
+// (nothing to sweep after a crash, and fewer folder changes), else named in TempDir.
+func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
+	if !s.unnamed {
+		return s.stageNamed(obj)
+	}
+	step("create temporary file")
+	f, err := openUnnamed(dir)
+	if err != nil {
+		return nil, err
+	}
+	st := &staged{f: f}
+	if err := st.fill(obj); err != nil {
+		st.discard()
+		return nil, err
+	}
+	return st, nil
+}
+
+// stageNamed writes obj to a new file in TempDir.
+func (s *Store) stageNamed(obj ports.Object) (*staged, error) {
 	step("create temporary file")
 	f, err := os.CreateTemp(filepath.Join(s.dir, TempDir), "put-*")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
+	st := &staged{f: f, name: f.Name()}
+	if err := st.fill(obj); err != nil {
+		st.discard()
+		return nil, err
+	}
+	return st, nil
+}
+
+// fill writes the data and the attributes, and syncs them.
+func (st *staged) fill(obj ports.Object) error {
 	step("write")
-	_, err = f.Write(obj.Data)
-	if err == nil {
-		step("set attributes")
-		err = setAttrs(f, obj)
+	if _, err := st.f.Write(obj.Data); err != nil {
+		return err
 	}
-	if err == nil {
-		step("sync file")
-		err = f.Sync()
+	step("set attributes")
+	if err := setAttrs(st.f, obj); err != nil {
+		return err
 	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
+	step("sync file")
+	return st.f.Sync()
+}
+
+// link gives the file the name path, atomically, failing if path exists.
+func (st *staged) link(path string) error {
+	if st.name == "" {
+		return linkUnnamed(st.f, path)
 	}
-	if err != nil {
-		os.Remove(f.Name())
-		return "", err
+	return os.Link(st.name, path)
+}
+
+// discard closes the file and removes its temporary name; what was linked stays.
+func (st *staged) discard() {
+	if st.f != nil {
+		st.f.Close()
+		st.f = nil
 	}
-	return f.Name(), nil
+	if st.name != "" {
+		os.Remove(st.name)
+	}
 }
 
 func setAttrs(f *os.File, obj ports.Object) error {
@@ -336,14 +402,25 @@ func (s *Store) mkdirs(dir string) error {
 	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
 		return err
 	}
-	if err := syncDir(filepath.Dir(dir)); err != nil {
+	if err := s.syncDir(filepath.Dir(dir)); err != nil {
 		return err
 	}
 	s.durable.Store(dir, true)
 	return nil
 }
 
-func syncDir(dir string) error {
+// syncDir makes the changes made so far to dir's entries durable, sharing the fsync with the
+// writers that ask at the same time (group commit).
+func (s *Store) syncDir(dir string) error {
+	g, ok := s.groups.Load(dir)
+	if !ok {
+		g, _ = s.groups.LoadOrStore(dir, newGroup())
+	}
+	return g.(*group).sync(func() error { return fsyncDir(dir) })
+}
+
+// fsyncDir fsyncs a folder.
+func fsyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("sync folder: %w", err)

@@ -1,0 +1,13 @@
+//go:build darwin
+
+package fsstore
+
+import (
+	"errors"
+	"os"
+)
+
+// openUnnamed is not available: the store writes named temporary files in TempDir.
+func openUnnamed(dir string) (*os.File, error) { return nil, errors.ErrUnsupported }
+
+func linkUnnamed(f *os.File, path string) error { return errors.ErrUnsupported }
