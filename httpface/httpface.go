@@ -30,6 +30,7 @@ var statuses = map[string]int{
 	domain.EIdempotencyReused: http.StatusUnprocessableEntity,
 	domain.EStorage:           http.StatusServiceUnavailable,
 	domain.EStorageUnknown:    http.StatusGatewayTimeout,
+	domain.EBusy:              http.StatusServiceUnavailable,
 	domain.EInternal:          http.StatusInternalServerError,
 }
 
@@ -103,6 +104,7 @@ func Outcome(res ports.DropResult, err error) string {
 type Recorder struct {
 	Log       *slog.Logger
 	Namespace string // CloudWatch metrics namespace; empty: no metrics
+	Stats     Stats  // another metrics system (Prometheus), fed from the same place; nil: none
 
 	directives *[variants]json.RawMessage // made once by NewRecorder
 }
@@ -120,6 +122,26 @@ func NewRecorder(log *slog.Logger, namespace string) Recorder {
 	return r
 }
 
+// Stats counts what the request lines say, for a metrics system other than the lines' own:
+// the Recorder feeds it where it writes each line, so that the two always agree.
+type Stats interface {
+	// Drop counts one request: how it ended (outcome, reason: the line's fields), its
+	// client, the bytes stored (0 unless stored now), the store's time (0 if not called) and
+	// the whole request's.
+	Drop(outcome, reason, client string, storedBytes int, storage, request time.Duration)
+	// InFlight adds delta to the requests being served.
+	InFlight(delta int)
+}
+
+// Begin counts a request in flight until the returned function is called.
+func (r Recorder) Begin() (end func()) {
+	if r.Stats == nil {
+		return func() {}
+	}
+	r.Stats.InFlight(1)
+	return func() { r.Stats.InFlight(-1) }
+}
+
 // Drop records one drop: requestID names it, res and err are what the core returned, took is
 // the whole request's time. With metrics on, the line is written whatever the log level, since
 // it carries the metrics.
@@ -129,10 +151,18 @@ func (r Recorder) Drop(ctx context.Context, requestID string, res ports.DropResu
 	if err == nil {
 		status = http.StatusAccepted
 	}
+	outcome := Outcome(res, err)
+	if r.Stats != nil {
+		stored := 0
+		if outcome == "stored" {
+			stored = res.Size
+		}
+		r.Stats.Drop(outcome, reason, res.Client, stored, res.StoreDuration, took)
+	}
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
-		slog.String("outcome", Outcome(res, err)),
+		slog.String("outcome", outcome),
 		slog.Int("status", status),
 	)
 	level := slog.LevelInfo

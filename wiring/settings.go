@@ -313,6 +313,24 @@ type Server struct {
 	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
 	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
 	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
+
+	MetricsAddr      string  `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener)"`
+	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
+	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; idle ones are closed to make room; 0: half the descriptor limit"`
+	Drain            Period  `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
+}
+
+// Period is a duration setting from 0 to 10 minutes, such as 5s.
+type Period time.Duration
+
+// Decode parses a Go duration; the error never repeats the value.
+func (p *Period) Decode(value string) error {
+	d, err := time.ParseDuration(value)
+	if err != nil || d < 0 || d > 10*time.Minute {
+		return errors.New("must be a duration from 0s to 10m, such as 5s")
+	}
+	*p = Period(d)
+	return nil
 }
 
 // ListenAddr returns the address to listen on.
@@ -340,6 +358,14 @@ func (s *Server) Validate() error {
 		}
 	} else if _, _, err := net.SplitHostPort(s.Addr); err != nil {
 		return errors.New("ADDR: must be host:port, such as 127.0.0.1:8080 or :8080")
+	}
+	if s.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
+			return errors.New("METRICS_ADDR: must be host:port, such as :9090")
+		}
+	}
+	if s.MaxInflightBytes < 1<<20 {
+		return errors.New("MAX_INFLIGHT_BYTES: must be at least 1048576 (1 MiB)")
 	}
 	return errors.Join(s.Drop.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
 }

@@ -9,11 +9,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
+	"github.com/s3-dropbox/s3-dropbox/adapters/promstats"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -82,18 +84,43 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 		return err
 	}
 	log := cfg.Logger(out)
+	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
+	metricsAddr := ""
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("metrics listener: %w", err)
+		}
+		stats := promstats.New()
+		rec.Stats = stats
+		mux := http.NewServeMux()
+		mux.Handle("GET /metrics", stats.Handler())
+		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: httpserver.ReadHeaderTimeout, IdleTimeout: httpserver.IdleTimeout}
+		go msrv.Serve(mln)
+		defer msrv.Close()
+		metricsAddr = mln.Addr().String()
+	}
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
+		slog.String("metrics_addr", metricsAddr),
 		slog.String("storage", where),
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
+		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
+		slog.Int("max_conns", int(cfg.MaxConns)),
+		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
 	if dev != nil {
 		dev.Banner(banner, "http://"+ln.Addr().String(), where)
 	}
-	h := httpserver.NewHandler(core, httpface.NewRecorder(log, cfg.MetricsNamespace))
-	return httpserver.Serve(ctx, ln, h, log)
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
+	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
+		opts = append(opts, httpserver.WithReadiness(r.Ready))
+	}
+	h := httpserver.NewHandler(core, rec, opts...)
+	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), int(cfg.MaxConns))
 }
 
 // newStore returns the configured store, a description of where it keeps drops, and what

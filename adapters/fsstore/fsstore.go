@@ -123,6 +123,16 @@ func unnamedWorks(dir string) bool {
 	return true
 }
 
+// Ready reports whether the store can write: its folders are there and writable.
+func (s *Store) Ready(ctx context.Context) error {
+	for _, dir := range []string{s.dir, filepath.Join(s.dir, TempDir)} {
+		if err := unix.Access(dir, unix.W_OK); err != nil {
+			return fmt.Errorf("storage folder %s not writable: %w", dir, err)
+		}
+	}
+	return ctx.Err()
+}
+
 // Close releases the folder's lock.
 func (s *Store) Close() error { return s.lock.Close() }
 

@@ -13,39 +13,71 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// HealthPath answers 200 to GET without authorization, for load balancers.
-const HealthPath = "/healthz"
+// Probe paths, answered without authorization, for load balancers and orchestrators.
+const (
+	HealthPath = "/healthz" // 200 while the process serves (liveness)
+	ReadyPath  = "/readyz"  // 200 while it should get traffic; 503 once draining, or with storage unusable
+)
 
-// Timeouts of the server: a slow client (slowloris) cannot hold a connection for long.
+// Timeouts of the server: a slow client (slowloris) cannot hold a connection for long, nor an
+// idle one for more than IdleTimeout.
 const (
 	ReadHeaderTimeout = 5 * time.Second
 	ReadTimeout       = 30 * time.Second
 	WriteTimeout      = 30 * time.Second
-	IdleTimeout       = 120 * time.Second
+	IdleTimeout       = 30 * time.Second
 	MaxHeaderBytes    = 64 << 10
-	// StoreTimeout bounds one drop's storage, retries included: the client gets a 503 in time.
+	// StoreTimeout bounds one drop's storage, retries included: the client gets a 5xx in time.
 	StoreTimeout = 20 * time.Second
 )
 
-// ShutdownTimeout is how long drops in flight are given to finish once Serve's context ends.
+// ShutdownTimeout is how long drops in flight are given to finish once the listener closes.
 const ShutdownTimeout = 25 * time.Second
 
-// Serve serves h on ln until ctx ends, then shuts down gracefully: the listener closes at once
-// (new connections are refused), drops in flight finish and are kept (up to ShutdownTimeout).
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logger) error {
+// DefaultDrain is how long the server keeps serving after its context ends, with /readyz
+// answering 503, so that a load balancer stops sending before the listener closes.
+const DefaultDrain = 5 * time.Second
+
+// Readiness: the server is unready while the last unhealthyAfter drops that reached storage
+// all failed, the latest within unhealthyFor (after that, traffic is let in again to find out).
+const (
+	unhealthyAfter = 5
+	unhealthyFor   = 30 * time.Second
+)
+
+// Serve serves h on ln until ctx ends, then shuts down gracefully: /readyz answers 503 for
+// drain while every request is still served; then the listener closes (new connections are
+// refused) and drops in flight finish and are kept (up to ShutdownTimeout). At most maxConns
+// connections are open at once (see connLimit); 0 means MaxConns().
+func Serve(ctx context.Context, ln net.Listener, h *Handler, log *slog.Logger, drain time.Duration, maxConns int) error {
+	if maxConns <= 0 {
+		maxConns = MaxConns()
+	}
+	limited := newConnLimit(ln, maxConns)
 	srv := NewServer(ln.Addr().String(), h, log)
+	srv.ConnState = limited.track
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
+	go func() { serveErr <- srv.Serve(limited) }()
 	select {
 	case err := <-serveErr:
 		return err
 	case <-ctx.Done():
+	}
+	h.Drain()
+	log.Info("draining: /readyz answers 503, requests are still served", slog.Duration("drain", drain))
+	select {
+	case err := <-serveErr:
+		return err
+	case <-time.After(drain):
 	}
 	log.Info("shutting down: finishing drops in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
@@ -60,16 +92,44 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, log *slog.Logge
 	return nil
 }
 
-// Handler serves drops on every path but HealthPath.
+// Handler serves drops on every path but the probes'.
 type Handler struct {
-	dropper ports.Dropper
-	rec     httpface.Recorder
+	dropper  ports.Dropper
+	rec      httpface.Recorder
+	inflight bytesInFlight
+	ready    func(context.Context) error // the store's own check; nil: none
+	draining atomic.Bool
+
+	mu       sync.Mutex
+	failures int       // drops in a row whose storage failed
+	lastFail time.Time // the latest of them
+}
+
+// Option sets an option of a Handler.
+type Option func(*Handler)
+
+// WithMaxInflightBytes bounds the bytes of request bodies held at once
+// (DefaultMaxInflightBytes): a drop that would go over is answered 503, and nothing is stored.
+func WithMaxInflightBytes(n int64) Option { return func(h *Handler) { h.inflight.max = n } }
+
+// WithReadiness adds check to /readyz: the store's own test that it can write.
+func WithReadiness(check func(context.Context) error) Option {
+	return func(h *Handler) { h.ready = check }
 }
 
 // NewHandler returns a handler that hands drops to d and records each with rec.
-func NewHandler(d ports.Dropper, rec httpface.Recorder) *Handler {
-	return &Handler{dropper: d, rec: rec}
+func NewHandler(d ports.Dropper, rec httpface.Recorder, opts ...Option) *Handler {
+	h := &Handler{dropper: d, rec: rec}
+	h.inflight.max = DefaultMaxInflightBytes
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
+
+// Drain makes /readyz answer 503 from now on, while requests are still served; Serve calls it
+// when its context ends.
+func (h *Handler) Drain() { h.draining.Store(true) }
 
 // NewServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to
 // stop: requests in flight finish, new connections are refused.
@@ -88,22 +148,36 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 
 // ServeHTTP serves one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.URL.Path == HealthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		io.WriteString(w, "ok\n")
-		return
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		switch r.URL.Path {
+		case HealthPath:
+			probe(w, http.StatusOK, "ok\n")
+			return
+		case ReadyPath:
+			if why := h.unready(r.Context()); why != "" {
+				probe(w, http.StatusServiceUnavailable, why+"\n")
+				return
+			}
+			probe(w, http.StatusOK, "ready\n")
+			return
+		}
 	}
 	start := time.Now()
+	done := h.rec.Begin()
+	defer done()
 	id := requestID()
 	w.Header().Set("X-Request-Id", id)
 
 	ctx, cancel := context.WithTimeout(r.Context(), StoreTimeout)
 	defer cancel()
+	b := &body{r: r, budget: &h.inflight}
+	defer b.release()
 	res, err := h.dropper.Drop(ctx, ports.DropRequest{
 		Method: r.Method,
 		Header: header(r.Header),
-		Body:   body{r},
+		Body:   b,
 	})
+	h.observe(res, err)
 	h.rec.Drop(ctx, id, res, err, time.Since(start))
 
 	reply := httpface.ReplyTo(res, err)
@@ -112,6 +186,50 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(reply.Status)
 	io.WriteString(w, reply.Body)
+}
+
+func probe(w http.ResponseWriter, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+}
+
+// unready says why the server should get no traffic now, or "" when it should.
+func (h *Handler) unready(ctx context.Context) string {
+	if h.draining.Load() {
+		return "draining"
+	}
+	h.mu.Lock()
+	failing := h.failures >= unhealthyAfter && time.Since(h.lastFail) < unhealthyFor
+	h.mu.Unlock()
+	if failing {
+		return "storage failing"
+	}
+	if h.ready != nil {
+		ctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		if h.ready(ctx) != nil {
+			return "storage unusable"
+		}
+	}
+	return ""
+}
+
+// observe counts the drops that reached storage: a run of failures makes the server unready.
+func (h *Handler) observe(res ports.DropResult, err error) {
+	if res.StoreDuration == 0 {
+		return
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch domain.ErrorCode(err) {
+	case domain.EStorage, domain.EStorageUnknown:
+		h.failures++
+		h.lastFail = time.Now()
+	default:
+		h.failures = 0
+	}
 }
 
 // requestID returns a new random request id.
@@ -138,14 +256,23 @@ func (h header) Get(name string) (string, bool) {
 }
 
 // body reads a request's body through a cap, so that a client cannot make the server read
-// more than the limit and a byte, whatever Content-Length says.
-type body struct{ r *http.Request }
+// more than the limit and a byte, whatever Content-Length says; and within the server's budget
+// of bytes in flight, reserved before the read and released when the drop is done.
+type body struct {
+	r        *http.Request
+	budget   *bytesInFlight
+	reserved int64
+}
 
-func (b body) Read(max int) ([]byte, error) {
+func (b *body) Read(max int) ([]byte, error) {
 	size := max + 1
 	if cl := b.r.ContentLength; cl >= 0 && cl < int64(max) {
 		size = int(cl) + 1 // room to see EOF without growing
 	}
+	if !b.budget.reserve(int64(size)) {
+		return nil, domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
+	}
+	b.reserved = int64(size)
 	buf := make([]byte, 0, size)
 	src := io.LimitReader(b.r.Body, int64(max)+1)
 	for {
@@ -160,5 +287,13 @@ func (b body) Read(max int) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
+	}
+}
+
+// release gives the reserved bytes back.
+func (b *body) release() {
+	if b.reserved > 0 {
+		b.budget.release(b.reserved)
+		b.reserved = 0
 	}
 }

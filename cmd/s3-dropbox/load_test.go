@@ -126,7 +126,7 @@ func load(t *testing.T, p *process, n, c int) map[string]bool {
 	close(jobs)
 	wg.Wait()
 	elapsed := time.Since(start)
-	rss := peakRSS(t, p.cmd.Process.Pid)
+	rss := fmt.Sprintf("%.1f MiB", float64(peakRSS(t, p.cmd.Process.Pid))/(1<<20))
 
 	if len(failures) > 0 {
 		t.Errorf("%d of %d drops failed (none were injected), first: %s", len(failures), n, failures[0])
@@ -139,20 +139,6 @@ func load(t *testing.T, p *process, n, c int) map[string]bool {
 			latencies[len(latencies)*99/100].Round(10*time.Microsecond), rss)
 	}
 	return sent
-}
-
-// peakRSS reads the process's high-water mark of resident memory.
-func peakRSS(t *testing.T, pid int) string {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return "unknown"
-	}
-	for _, line := range strings.Split(string(b), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			return strings.Join(strings.Fields(v), " ")
-		}
-	}
-	return "unknown"
 }
 
 // checkExactlyOnce asserts that the objects are exactly the accepted payloads, each once,

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"syscall"
@@ -80,9 +81,17 @@ func (o *output) String() string {
 // for its "configured" log line; it returns the process and its stderr.
 func start(t *testing.T, dir string, env []string, args ...string) (*process, *bufio.Reader) {
 	t.Helper()
-	cmd := exec.Command(binary, args...)
+	return startUnder(t, nil, dir, env, args...)
+}
+
+// startUnder is start with the server run by a wrapper command, such as prlimit; DRAIN is 0s
+// unless env sets it.
+func startUnder(t *testing.T, wrapper []string, dir string, env []string, args ...string) (*process, *bufio.Reader) {
+	t.Helper()
+	argv := append(append(slices.Clone(wrapper), binary), args...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}, env...)
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DRAIN=0s"}, env...)
 	p := &process{cmd: cmd, stdout: &output{configured: make(chan struct{})}, done: make(chan error, 1)}
 	cmd.Stdout = p.stdout
 	stderr, err := cmd.StderrPipe()
