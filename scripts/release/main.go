@@ -7,6 +7,8 @@
 //	go run ./scripts/release -arch amd64     dist/s3-dropbox-lambda-amd64.zip (Lambda's x86_64)
 //	go run ./scripts/release -arch all       both
 //	go run ./scripts/release -send=false     the zip only
+//	go run ./scripts/release -image          the server's container images, no Docker needed:
+//	                                         dist/s3-dropbox-image-{amd64,arm64}.tar (docker load)
 //
 // The senders: dist/s3-dropbox-send-{linux,darwin}-{amd64,arm64}.
 package main
@@ -47,6 +49,8 @@ func run(args []string, out io.Writer) error {
 	arch := flags.String("arch", "arm64", "arm64, amd64 or all")
 	dist := flags.String("out", "dist", "folder for the zips and binaries")
 	withSend := flags.Bool("send", true, "also build s3-dropbox-send for "+strings.Join(SendPlatforms, ", "))
+	image := flags.Bool("image", false, "build only the server's container images, dist/s3-dropbox-image-{amd64,arm64}.tar")
+	version := flags.String("version", "", "the images' version label and tag (default: the git commit, or dev)")
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
@@ -61,6 +65,23 @@ func run(args []string, out io.Writer) error {
 	}
 	if err := os.MkdirAll(*dist, 0o755); err != nil {
 		return err
+	}
+	if *image {
+		if *version == "" {
+			*version = sourceVersion()
+		}
+		for _, a := range ImageArchs {
+			path, err := buildImage(a, *dist, *version)
+			if err != nil {
+				return err
+			}
+			info, err := os.Stat(path)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(out, "%s: %d bytes (image s3-dropbox:%s, linux/%s)\n", path, info.Size(), *version, a)
+		}
+		return nil
 	}
 	for _, a := range archs {
 		path, size, binSize, err := build(a, *dist)
