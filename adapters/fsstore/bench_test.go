@@ -118,3 +118,24 @@ func median(v []float64) float64 {
 	}
 	return s[len(s)/2]
 }
+
+// BenchmarkCreate is one durable write through the store, one writer: its time (an fsync of
+// the file and one of the folder) and its allocations.
+func BenchmarkCreate(b *testing.B) {
+	s, err := fsstore.New(filepath.Join(b.TempDir(), "drops"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	data := make([]byte, 1024)
+	sum := sha256.Sum256(data)
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		i++
+		if err := s.Create(context.Background(), ports.Object{Key: fmt.Sprintf("drop-%d", i), Data: data,
+			ContentType: "application/octet-stream", Client: "bench", SHA256: sum}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
