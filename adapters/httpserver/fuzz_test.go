@@ -20,6 +20,7 @@ func FuzzRequest(f *testing.F) {
 	f.Add([]byte("POST / HTTP/1.1\r\nHost: x\r\nX-Cdn-Authorization: Bearer " + droptest.CDNToken +
 		"\r\nAuthorization: Bearer " + droptest.AuthToken + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
 	f.Add([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
+	f.Add([]byte("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"))
 	f.Add([]byte("POST / HTTP/1.0\r\nAuthorization: Bearer x\r\nContent-Length: 99999999999\r\n\r\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		r, err := http.ReadRequest(bufio.NewReader(bytes.NewReader(raw)))
@@ -29,9 +30,10 @@ func FuzzRequest(f *testing.F) {
 		store := memstore.New()
 		w := httptest.NewRecorder()
 		newHandler(t, store).ServeHTTP(w, r)
-		if r.URL.Path == httpserver.HealthPath && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		probe := r.URL.Path == httpserver.HealthPath || r.URL.Path == httpserver.ReadyPath
+		if probe && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
 			if w.Code != 200 || len(store.Keys()) != 0 {
-				t.Fatalf("health check: %d and %d objects", w.Code, len(store.Keys()))
+				t.Fatalf("probe %s: %d and %d objects", r.URL.Path, w.Code, len(store.Keys()))
 			}
 			return
 		}
