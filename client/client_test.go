@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -16,55 +15,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
-	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/client"
-	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
-
-// dropbox is the real service (the core and the HTTP adapter) over memstore, on loopback.
-func dropbox(t *testing.T) (*httptest.Server, *memstore.Store) {
-	t.Helper()
-	store := memstore.New()
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
-	t.Cleanup(srv.Close)
-	return srv, store
-}
-
-// losing is a transport that sends every request and, for the first lose attempts of each
-// Idempotency-Key, drops the answer: the server acts, the client sees a reset.
-type losing struct {
-	lose     int
-	mu       sync.Mutex
-	attempts map[string]int
-}
-
-func (l *losing) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.attempts == nil {
-		l.attempts = map[string]int{}
-	}
-	key := req.Header.Get("Idempotency-Key")
-	l.attempts[key]++
-	if l.attempts[key] > l.lose {
-		return resp, nil
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return nil, errors.New("read: connection reset by peer (injected after the server acted)")
-}
 
 // noWait records the waits asked for, and does not wait.
 type noWait struct {
@@ -93,9 +47,9 @@ func newClient(t *testing.T, url string, opts ...client.Option) *client.Client {
 // first two attempts are lost; the third attempt, with the same key, is answered as a replay.
 // Every payload is stored once, with its exact bytes.
 func TestExactlyOnceDespiteLostAnswers(t *testing.T) {
-	srv, store := dropbox(t)
+	url, store := clienttest.Dropbox(t, 0)
 	waits := &noWait{}
-	c := newClient(t, srv.URL+"/v1/drop", client.WithHTTPClient(&http.Client{Transport: &losing{lose: 2}}), client.WithSleep(waits.sleep))
+	c := newClient(t, url, client.WithHTTPClient(&http.Client{Transport: &clienttest.LosingTransport{Lose: 2}}), client.WithSleep(waits.sleep))
 	payloads := []string{"first payload", "second payload", "", strings.Repeat("x", 10240)}
 	for _, p := range payloads {
 		r, err := c.Send(context.Background(), []byte(p))
@@ -106,13 +60,7 @@ func TestExactlyOnceDespiteLostAnswers(t *testing.T) {
 			t.Errorf("receipt %+v: want a replay at the third attempt", r)
 		}
 	}
-	var got []string
-	for _, k := range store.Keys() {
-		o, _ := store.Get(context.Background(), k)
-		if !strings.HasPrefix(k, domain.RecordPrefix) {
-			got = append(got, string(o.Data))
-		}
-	}
+	got := clienttest.Payloads(store)
 	if len(got) != len(payloads) {
 		t.Fatalf("stored %d payloads, want %d, once each", len(got), len(payloads))
 	}

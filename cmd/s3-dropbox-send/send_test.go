@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -18,11 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
-	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
@@ -78,68 +71,13 @@ func sendCmd(t *testing.T, transport http.RoundTripper, stdin string, args ...st
 	return o
 }
 
-// dropbox is the real service (the core, the HTTP adapter) over memstore, on loopback.
-func dropbox(t *testing.T, maxBytes int) (string, *memstore.Store) {
-	t.Helper()
-	store := memstore.New()
-	cfg := droptest.Config(droptest.CDNHeader)
-	cfg.MaxBytes = maxBytes
-	core, err := domain.New(cfg, store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
-	t.Cleanup(srv.Close)
-	return srv.URL + "/v1/drop", store
-}
-
 var cdnHeader = droptest.CDNHeader + ": Bearer " + droptest.CDNToken
-
-// losing sends every request and drops the answers of the first lose attempts of each
-// Idempotency-Key: the server stores the payload, the command sees a reset.
-type losing struct {
-	lose     int
-	mu       sync.Mutex
-	attempts map[string]int
-}
-
-func (l *losing) RoundTrip(req *http.Request) (*http.Response, error) {
-	resp, err := http.DefaultTransport.RoundTrip(req)
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.attempts == nil {
-		l.attempts = map[string]int{}
-	}
-	l.attempts[req.Header.Get("Idempotency-Key")]++
-	if l.attempts[req.Header.Get("Idempotency-Key")] > l.lose {
-		return resp, nil
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return nil, errors.New("read: connection reset by peer (injected after the server acted)")
-}
-
-// payloads returns the stored payloads, records aside.
-func payloads(store *memstore.Store) []string {
-	var got []string
-	for _, k := range store.Keys() {
-		if !strings.HasPrefix(k, domain.RecordPrefix) {
-			o, _ := store.Get(context.Background(), k)
-			got = append(got, string(o.Data))
-		}
-	}
-	slices.Sort(got)
-	return got
-}
 
 // TestLostAnswers: against the real server, the answers of every payload's first two attempts
 // are lost after the server stored it. Each payload is stored exactly once with its bytes, the
 // command exits 0, and reports "replayed" as the server said.
 func TestLostAnswers(t *testing.T) {
-	url, store := dropbox(t, 0)
+	url, store := clienttest.Dropbox(t, 0)
 	dir := t.TempDir()
 	files := map[string]string{"a.json": `{"a":1}`, "b.txt": "bee", "c.bin": strings.Repeat("\x00\xff", 2000)}
 	var args []string
@@ -147,7 +85,7 @@ func TestLostAnswers(t *testing.T) {
 		os.WriteFile(filepath.Join(dir, name), []byte(body), 0o600)
 		args = append(args, filepath.Join(dir, name))
 	}
-	o := sendCmd(t, &losing{lose: 2}, "from stdin", append([]string{"-url", url, "-H", cdnHeader, "-json", "-parallel", "2"}, append(args, "-")...)...)
+	o := sendCmd(t, &clienttest.LosingTransport{Lose: 2}, "from stdin", append([]string{"-url", url, "-H", cdnHeader, "-json", "-parallel", "2"}, append(args, "-")...)...)
 	if o.code != exitStored {
 		t.Fatalf("exit %d, want 0\n%s\n%s", o.code, o.stdout, o.stderr)
 	}
@@ -165,19 +103,19 @@ func TestLostAnswers(t *testing.T) {
 		want = append(want, b)
 	}
 	slices.Sort(want)
-	if got := payloads(store); !slices.Equal(got, want) {
+	if got := clienttest.Payloads(store); !slices.Equal(got, want) {
 		t.Errorf("stored %q, want each payload once", got)
 	}
 }
 
 // TestStoredAndSummary: the human output, one line a payload and a summary.
 func TestStoredAndSummary(t *testing.T) {
-	url, store := dropbox(t, 0)
+	url, store := clienttest.Dropbox(t, 0)
 	o := sendCmd(t, nil, "hello", "-url", url, "-H", cdnHeader, "-")
 	if o.code != exitStored || !strings.Contains(o.stdout, "-: stored (1 attempt(s))") || !strings.Contains(o.stdout, "1 stored, 0 already stored, 0 refused, 0 not confirmed") {
 		t.Errorf("exit %d, output %q", o.code, o.stdout)
 	}
-	if got := payloads(store); len(got) != 1 || got[0] != "hello" {
+	if got := clienttest.Payloads(store); len(got) != 1 || got[0] != "hello" {
 		t.Errorf("stored %q", got)
 	}
 }
@@ -211,7 +149,7 @@ func TestRetryAfter(t *testing.T) {
 
 // TestRefusedExit1: the service's 413 is not retried; the command says why and exits 1.
 func TestRefusedExit1(t *testing.T) {
-	url, store := dropbox(t, 10)
+	url, store := clienttest.Dropbox(t, 10)
 	o := sendCmd(t, nil, strings.Repeat("x", 11), "-url", url, "-H", cdnHeader, "-json", "-")
 	rs := o.results(t)
 	if o.code != exitRefused || len(rs) != 1 || rs[0].Outcome != "refused" || rs[0].Status != 413 || rs[0].Attempts != 1 ||
@@ -274,11 +212,11 @@ func TestUsage(t *testing.T) {
 // TestTokenSources: the token comes from the file's first line or from S3_DROPBOX_TOKEN; with
 // neither, a usage error. There is no flag that takes the token itself.
 func TestTokenSources(t *testing.T) {
-	url, store := dropbox(t, 0)
+	url, store := clienttest.Dropbox(t, 0)
 	var stdout, stderr bytes.Buffer
 	env := map[string]string{"S3_DROPBOX_TOKEN": droptest.AuthToken, "S3_DROPBOX_URL": url}
 	code := run(context.Background(), []string{"-H", cdnHeader, "-"}, command{env: func(k string) string { return env[k] }, stdin: strings.NewReader("env"), stdout: &stdout, stderr: &stderr})
-	if code != exitStored || len(payloads(store)) != 1 {
+	if code != exitStored || len(clienttest.Payloads(store)) != 1 {
 		t.Errorf("token from the environment: exit %d %s", code, stderr.String())
 	}
 	code = run(context.Background(), []string{"-url", url, "-"}, command{env: func(string) string { return "" }, stdin: strings.NewReader("x"), stdout: &stdout, stderr: &stderr})
