@@ -399,7 +399,8 @@ type DevTokens struct {
 
 // LoadDev reads the server's configuration for dev mode: the environment as LoadServer reads
 // it (the limit, the key layout, the log level... and their defaults), but with the filesystem
-// store under DevDir (or STORAGE_DIR), DevAddr, DevCDNHeader, and fresh tokens.
+// store under DevDir (or STORAGE_DIR), DevAddr, DevCDNHeader, fresh tokens, and no drain
+// unless DRAIN is set.
 func LoadDev() (Server, DevTokens, error) {
 	var s Server
 	var t DevTokens
@@ -414,6 +415,9 @@ func LoadDev() (Server, DevTokens, error) {
 		return Server{}, t, err
 	}
 	s.Addr, s.Storage, s.CDNHeaderName = DevAddr, StorageFilesystem, DevCDNHeader
+	if _, set := os.LookupEnv("DRAIN"); !set {
+		s.Drain = 0 // no load balancer to tell: Ctrl-C stops at once
+	}
 	if s.StorageDir == "" {
 		s.StorageDir = DevDir
 	}

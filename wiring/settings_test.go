@@ -385,14 +385,14 @@ func TestIdempotencyTTL(t *testing.T) {
 // TestLoadDev: dev mode takes its defaults from the settings' own, reads the rest of the
 // environment as production does, and makes fresh tokens that the configuration accepts.
 func TestLoadDev(t *testing.T) {
-	for _, k := range []string{"MAX_BODY_BYTES", "KEY_PREFIX", "STORAGE_DIR", "IDEMPOTENCY_TTL", "AUTH_TOKEN", "CDN_TOKEN", "CDN_TOKEN_HTTP_HEADER_NAME", "BUCKET"} {
+	for _, k := range []string{"MAX_BODY_BYTES", "KEY_PREFIX", "STORAGE_DIR", "IDEMPOTENCY_TTL", "AUTH_TOKEN", "CDN_TOKEN", "CDN_TOKEN_HTTP_HEADER_NAME", "BUCKET", "DRAIN"} {
 		unset(t, k)
 	}
 	cfg, tokens, err := wiring.LoadDev()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MaxBodyBytes != 10240 || time.Duration(cfg.IdempotencyTTL) != 24*time.Hour || cfg.StorageDir != wiring.DevDir ||
+	if cfg.MaxBodyBytes != 10240 || time.Duration(cfg.IdempotencyTTL) != 24*time.Hour || cfg.StorageDir != wiring.DevDir || cfg.Drain != 0 ||
 		cfg.Storage != wiring.StorageFilesystem || cfg.ListenAddr() != wiring.DevAddr || cfg.CDNHeaderName != wiring.DevCDNHeader {
 		t.Errorf("dev settings %+v: want the settings' defaults and dev mode's own", cfg)
 	}
