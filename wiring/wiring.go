@@ -87,19 +87,17 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
 	metricsAddr := ""
 	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr)
 		if err != nil {
 			ln.Close()
-			return fmt.Errorf("metrics listener: %w", err)
+			return err
 		}
-		stats := promstats.New()
-		rec.Stats = stats
-		mux := http.NewServeMux()
-		mux.Handle("GET /metrics", stats.Handler())
-		msrv := &http.Server{Handler: mux, ReadHeaderTimeout: httpserver.ReadHeaderTimeout, IdleTimeout: httpserver.IdleTimeout}
-		go msrv.Serve(mln)
-		defer msrv.Close()
-		metricsAddr = mln.Addr().String()
+		defer stop()
+		rec.Stats, metricsAddr = stats, addr
+	}
+	maxConns := int(cfg.MaxConns)
+	if maxConns == 0 {
+		maxConns = httpserver.MaxConns()
 	}
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
@@ -108,7 +106,7 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
-		slog.Int("max_conns", int(cfg.MaxConns)),
+		slog.Int("max_conns", maxConns),
 		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
@@ -120,7 +118,22 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
-	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), int(cfg.MaxConns))
+	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), maxConns)
+}
+
+// serveMetrics serves the Prometheus metrics on a listener of their own at addr, and returns
+// them, the address listened on, and what stops the listener.
+func serveMetrics(addr string) (*promstats.Stats, string, func() error, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	stats := promstats.New()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", stats.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: httpserver.ReadHeaderTimeout, IdleTimeout: httpserver.IdleTimeout}
+	go srv.Serve(ln)
+	return stats, ln.Addr().String(), srv.Close, nil
 }
 
 // newStore returns the configured store, a description of where it keeps drops, and what
