@@ -140,12 +140,12 @@ func (s *Store) Close() error { return s.lock.Close() }
 func (s *Store) Dir() string { return s.dir }
 
 // Create writes obj so that no reader ever sees part of it and no existing object is replaced.
-// The bytes and the attributes go to a temporary file, which is synced; then it is linked
-// under the key (link fails if the key exists, atomically): the one step that publishes the
-// object, with its attributes. The folder is then synced so that the name survives a crash
-// (one fsync for all the writers of the folder at that moment: group commit); if that fails,
-// the object is unlinked again. A crash at any point leaves no object or a
-// whole one with its attributes; what it leaves in TempDir is removed at the next start.
+// The bytes and the attributes go to a new file not yet under the key (see stage), which is
+// synced; then it is linked under the key (link fails if the key exists, atomically): the one
+// step that publishes the object, with its attributes. The folder is then synced so that the
+// name survives a crash (one fsync for all the writers of the folder at that moment: group
+// commit); if that fails, the object is unlinked again. A crash at any point leaves no object
+// or a whole one with its attributes; what it leaves in TempDir is removed at the next start.
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	path, err := s.prepare(obj)
 	if err != nil {
@@ -207,7 +207,7 @@ func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) erro
 	case etagOf(old) != etag:
 		return fmt.Errorf("%s: %w", obj.Key, ports.ErrVersion)
 	}
-	st, err := s.stageNamed(obj)
+	st, err := s.stage("", obj)
 	if err != nil {
 		return fmt.Errorf("write %s: %w", obj.Key, err)
 	}
@@ -243,18 +243,15 @@ type staged struct {
 	name string   // the temporary name, "" for an unnamed file
 }
 
-// stage writes obj to a new file on dir's filesystem, unnamed where the system allows it
-// (nothing to sweep after a crash, and fewer folder changes), else named in TempDir.
+// stage writes obj to a new file: in dir and unnamed where the system allows it (nothing to
+// sweep after a crash, and fewer folder changes), else named in TempDir. dir "" asks for a
+// named file (a rename needs a name).
 func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
-	if !s.unnamed {
-		return s.stageNamed(obj)
-	}
 	step("create temporary file")
-	f, err := openUnnamed(dir)
+	st, err := s.open(dir)
 	if err != nil {
 		return nil, err
 	}
-	st := &staged{f: f}
 	if err := st.fill(obj); err != nil {
 		st.discard()
 		return nil, err
@@ -262,19 +259,20 @@ func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
 	return st, nil
 }
 
-// stageNamed writes obj to a new file in TempDir.
-func (s *Store) stageNamed(obj ports.Object) (*staged, error) {
-	step("create temporary file")
+// open makes the new file that stage fills.
+func (s *Store) open(dir string) (*staged, error) {
+	if s.unnamed && dir != "" {
+		f, err := openUnnamed(dir)
+		if err != nil {
+			return nil, err
+		}
+		return &staged{f: f}, nil
+	}
 	f, err := os.CreateTemp(filepath.Join(s.dir, TempDir), "put-*")
 	if err != nil {
 		return nil, err
 	}
-	st := &staged{f: f, name: f.Name()}
-	if err := st.fill(obj); err != nil {
-		st.discard()
-		return nil, err
-	}
-	return st, nil
+	return &staged{f: f, name: f.Name()}, nil
 }
 
 // fill writes the data and the attributes, and syncs them.
