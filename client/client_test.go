@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // noWait records the waits asked for, and does not wait.
@@ -161,14 +161,9 @@ func TestRefusedIsNotRetried(t *testing.T) {
 
 // TestUnreachable: no server: every attempt fails, and the error is unconfirmed, not refused.
 func TestUnreachable(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	ln.Close()
+	url := "http://" + porttest.FreeAddr(t)
 	waits := &noWait{}
-	_, err = newClient(t, url, client.WithAttempts(4), client.WithSleep(waits.sleep)).Send(context.Background(), []byte("p"))
+	_, err := newClient(t, url, client.WithAttempts(4), client.WithSleep(waits.sleep)).Send(context.Background(), []byte("p"))
 	var e *client.Error
 	if !errors.As(err, &e) || e.Refused || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
 		t.Errorf("%#v after %d waits, want unconfirmed after 4 attempts", err, len(waits.waits))

@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
@@ -14,6 +13,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
@@ -192,14 +192,9 @@ func TestLostAnswersMinIO(t *testing.T) {
 // TestNothingSentIsDefinite: a connection that cannot be made sends nothing: the failure is
 // definite, never ErrUnknown.
 func TestNothingSentIsDefinite(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := "http://" + ln.Addr().String()
-	ln.Close()
+	endpoint := "http://" + porttest.FreeAddr(t)
 	srv := miniotest.Server{Endpoint: endpoint, AccessKey: "AKIDFAKE", SecretKey: "fake", Region: "us-east-1"}
-	err = s3store.New(srv.Client(t), "bucket").Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
+	err := s3store.New(srv.Client(t), "bucket").Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
 	if err == nil || errors.Is(err, ports.ErrUnknown) {
 		t.Errorf("Create to a closed port: %v, want a definite error", err)
 	}

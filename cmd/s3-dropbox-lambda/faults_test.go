@@ -23,6 +23,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // fakeS3 is an S3 endpoint whose next answers a test chooses. It keeps the objects of the
@@ -165,12 +166,7 @@ func TestStorageFaults(t *testing.T) {
 
 // TestConnectionRefused: nothing listens at the endpoint.
 func TestConnectionRefused(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	endpoint := "http://" + ln.Addr().String()
-	ln.Close()
+	endpoint := "http://" + porttest.FreeAddr(t)
 	env(t, miniotest.Server{Endpoint: endpoint, AccessKey: "AKIDFAKE", SecretKey: "fake", Region: "us-east-1"}, "bucket")
 	h := handler(t, &bytes.Buffer{})
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // outcome is one run of the command.
@@ -168,12 +168,7 @@ func TestRefusedExit1(t *testing.T) {
 
 // TestUnreachableExit2: nobody listens: -attempts attempts, then exit 2.
 func TestUnreachableExit2(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	url := "http://" + ln.Addr().String()
-	ln.Close()
+	url := "http://" + porttest.FreeAddr(t)
 	o := sendCmd(t, nil, "p", "-url", url, "-attempts", "3", "-json", "-")
 	rs := o.results(t)
 	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Attempts != 3 || len(o.waits) != 2 || rs[0].Error == "" {

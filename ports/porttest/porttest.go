@@ -5,8 +5,10 @@ package porttest
 
 import (
 	"fmt"
+	"net"
 	"strings"
 	"sync"
+	"testing"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -71,4 +73,16 @@ func (i *IDs) NewID() (string, error) {
 	defer i.mu.Unlock()
 	i.n++
 	return fmt.Sprintf("00000000-0000-4000-8000-%012d", i.n), nil
+}
+
+// FreeAddr returns a loopback host:port on which nothing listens (a port free a moment ago):
+// an endpoint that is down, or an address for a server the test starts.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
 }

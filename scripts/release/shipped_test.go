@@ -21,6 +21,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // tool returns the path of a program the test runs: from the variable env if set, else from
@@ -107,7 +108,7 @@ func TestShippedArm64(t *testing.T) {
 		t.Errorf("%d objects after the refusals, want 1", n)
 	}
 
-	down := "http://" + freeAddr(t) // nothing listens there
+	down := "http://" + porttest.FreeAddr(t) // nothing listens there
 	invokeDown := emulate(t, rie, []string{qemu, bootstrap}, env(down))
 	if got := invokeDown(funcurltest.Event(t, "plain")); got.StatusCode != 503 || got.Headers["Retry-After"] == "" {
 		t.Errorf("storage down: %d %q %v, want 503 with Retry-After", got.StatusCode, got.Body, got.Headers)
@@ -143,7 +144,7 @@ func unzipBootstrap(t *testing.T, zipPath string) string {
 // that invokes it with a Function URL event. The emulator stops when the test ends.
 func emulate(t *testing.T, rie string, runtime, env []string) func(funcurl.Request) events.LambdaFunctionURLResponse {
 	t.Helper()
-	addr, api := freeAddr(t), freeAddr(t)
+	addr, api := porttest.FreeAddr(t), porttest.FreeAddr(t)
 	cmd := exec.Command(rie, append([]string{"--runtime-interface-emulator-address", addr, "--runtime-api-address", api}, runtime...)...)
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
@@ -184,15 +185,4 @@ func emulate(t *testing.T, rie string, runtime, env []string) func(funcurl.Reque
 		}
 		return got
 	}
-}
-
-// freeAddr returns a loopback address with a port that was free a moment ago.
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
 }
