@@ -1,5 +1,6 @@
-// Package httpapi is the HTTP face of the core, shared by every inbound adapter: the one table
-// that maps error codes to statuses, the replies, and the request log line. Keeping it in one
+// Package httpface is the HTTP face of the core, shared by every inbound adapter: the one table
+// that maps error codes to statuses, the replies, and the request log line (and the metrics
+// fed from it). Keeping it in one
 // place is what makes the Lambda and the server answer alike.
 package httpface
 

@@ -1,7 +1,8 @@
-// Package settings reads and validates the service's configuration from the environment with
-// envconfig, once at start. Every error names the variable, and never repeats its value: a
-// token must not reach a log because it was mistyped.
 package wiring
+
+// The settings: the service's configuration, read from the environment with envconfig and
+// validated, once at start. Every error names the variable, and never repeats its value: a
+// token must not reach a log because it was mistyped.
 
 import (
 	"errors"
