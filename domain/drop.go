@@ -47,8 +47,6 @@ var _ ports.Dropper = (*Service)(nil)
 // could never authorize a request is an error, so that nothing is served half-configured.
 func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSource) (*Service, error) {
 	switch {
-	case cfg.CDNHeader == "":
-		return nil, fmt.Errorf("no CDN header name")
 	case len(cfg.CDNTokens) == 0:
 		return nil, fmt.Errorf("no CDN token")
 	case len(cfg.AuthTokens) == 0:
