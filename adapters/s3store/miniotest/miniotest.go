@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"io"
+	mrand "math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -21,6 +22,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/ratelimit"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -77,6 +80,30 @@ func (s Server) Client(t testing.TB) *s3.Client {
 	c, err := s3store.NewClient(context.Background(), s.Endpoint,
 		config.WithRegion(s.Region),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, "")),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// QuickClient is Client with the SDK's standard retries (three attempts, the same errors
+// retried) but a backoff of at most a millisecond and no retry quota, so that a test of many
+// faults is quick and its cases do not drain one another's quota.
+func (s Server) QuickClient(t testing.TB) *s3.Client {
+	t.Helper()
+	c, err := s3store.NewClient(context.Background(), s.Endpoint,
+		config.WithRegion(s.Region),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(s.AccessKey, s.SecretKey, "")),
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = 3
+				o.Backoff = retry.BackoffDelayerFunc(func(int, error) (time.Duration, error) {
+					return time.Duration(mrand.N(1000)) * time.Microsecond, nil
+				})
+				o.RateLimiter = ratelimit.None
+			})
+		}),
 	)
 	if err != nil {
 		t.Fatal(err)
