@@ -13,7 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
@@ -149,7 +148,7 @@ func auditCase(t *testing.T, srv *s3script.Server, client *s3.Client, sc scenari
 	if bad != "" {
 		return true, bad
 	}
-	if msg := untrue(resp, n, false); msg != "" {
+	if msg := untrueAnswer(resp.StatusCode, resp.Headers["Idempotent-Replayed"] == "true", resp.Body, n, false); msg != "" {
 		return true, msg
 	}
 	if !sc.records {
@@ -175,35 +174,6 @@ func auditCase(t *testing.T, srv *s3script.Server, client *s3.Client, sc scenari
 		return true, fmt.Sprintf("first %d (stored %d); retry's Idempotent-Replayed %q, want a replay exactly when stored before", resp.StatusCode, n, retry.Headers["Idempotent-Replayed"])
 	}
 	return false, ""
-}
-
-// untrue returns what is untrue of a drop's answer when the bucket holds its payload n times
-// after it ("" if nothing); storedBefore: the payload was stored before the drop.
-func untrue(resp events.LambdaFunctionURLResponse, n int, storedBefore bool) string {
-	replayed := resp.Headers["Idempotent-Replayed"] == "true"
-	switch resp.StatusCode {
-	case 202:
-		if n != 1 {
-			return fmt.Sprintf("202, stored %d time(s)", n)
-		}
-		if replayed != storedBefore {
-			return fmt.Sprintf("202 with Idempotent-Replayed %v, the payload stored before: %v", replayed, storedBefore)
-		}
-	case 503:
-		if n != 0 {
-			return fmt.Sprintf("503 %q, stored %d time(s)", resp.Body, n)
-		}
-	case 504:
-		if n > 1 {
-			return fmt.Sprintf("504, stored %d times", n)
-		}
-		if strings.Contains(resp.Body, "not stored") {
-			return fmt.Sprintf("504 saying %q", resp.Body)
-		}
-	default:
-		return fmt.Sprintf("%d %q, stored %d time(s)", resp.StatusCode, resp.Body, n)
-	}
-	return ""
 }
 
 // stored returns how many objects of the bucket, records aside, hold the payload, and what is

@@ -123,8 +123,15 @@ func (s Server) NewBucket(t testing.TB, c *s3.Client) string {
 	}
 	t.Cleanup(func() {
 		ctx := context.Background()
-		for k := range Objects(t, c, name) {
-			c.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(name), Key: aws.String(k)})
+		keys := Keys(t, c, name)
+		for len(keys) > 0 {
+			batch := keys[:min(len(keys), 1000)] // DeleteObjects' limit
+			keys = keys[len(batch):]
+			ids := make([]types.ObjectIdentifier, len(batch))
+			for i, k := range batch {
+				ids[i] = types.ObjectIdentifier{Key: aws.String(k)}
+			}
+			c.DeleteObjects(ctx, &s3.DeleteObjectsInput{Bucket: aws.String(name), Delete: &types.Delete{Objects: ids, Quiet: aws.Bool(true)}})
 		}
 		c.DeleteBucket(ctx, &s3.DeleteBucketInput{Bucket: aws.String(name)})
 	})
@@ -146,6 +153,24 @@ func Keys(t testing.TB, c *s3.Client, bucket string) []string {
 		}
 	}
 	return keys
+}
+
+// ETags returns the ETag of every object in the bucket, unquoted, by key: for an object
+// written by one PutObject, the MD5 of its bytes in hex.
+func ETags(t testing.TB, c *s3.Client, bucket string) map[string]string {
+	t.Helper()
+	tags := map[string]string{}
+	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			t.Fatalf("list %s: %v", bucket, err)
+		}
+		for _, o := range page.Contents {
+			tags[aws.ToString(o.Key)] = strings.Trim(aws.ToString(o.ETag), `"`)
+		}
+	}
+	return tags
 }
 
 // Get returns the object under key, and whether there is one.

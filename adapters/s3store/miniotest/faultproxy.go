@@ -1,0 +1,178 @@
+package miniotest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"sync"
+	"testing"
+)
+
+// Fault is what a FaultProxy does with one request.
+type Fault int
+
+// The faults. "Forwarded": the target got the request and acted on it.
+const (
+	Pass           Fault = iota // forwarded, and its answer returned
+	LostBefore                  // not forwarded; the connection closed with no answer
+	LostAfter                   // forwarded; the connection closed with no answer
+	ResetBefore                 // not forwarded; the connection reset (RST)
+	ResetAfter                  // forwarded; the connection reset (RST)
+	Error500Before              // not forwarded; answered 500 InternalError
+	Error500After               // forwarded; answered 500 InternalError in place of its answer
+	SlowDown                    // not forwarded; answered 503 SlowDown
+	Conflict                    // not forwarded; answered 409 ConditionalRequestConflict
+)
+
+var faultNames = [...]string{"pass", "lost-before", "lost-after", "reset-before", "reset-after", "500-before", "500-after", "503-slowdown", "409-conflict"}
+
+func (f Fault) String() string {
+	if int(f) < len(faultNames) {
+		return faultNames[f]
+	}
+	return "fault(" + strconv.Itoa(int(f)) + ")"
+}
+
+// FaultProxy is an HTTP proxy on loopback in front of one target (MinIO, or a server), that
+// does to each request what Choose says. It keeps the request's Host header, so that an S3
+// signature made for the proxy's address holds at the target. A target that cannot be reached
+// is answered 502, as a load balancer would.
+type FaultProxy struct {
+	*httptest.Server
+	choose    func(r *http.Request) Fault
+	transport *http.Transport
+
+	mu     sync.Mutex
+	target *url.URL
+	counts map[Fault]int
+}
+
+// NewFaultProxy starts a proxy to target (a base URL) that does choose(request) to each
+// request; it is closed when the test ends. choose may be called concurrently.
+func NewFaultProxy(t testing.TB, target string, choose func(r *http.Request) Fault) *FaultProxy {
+	t.Helper()
+	p := &FaultProxy{
+		choose:    choose,
+		transport: &http.Transport{MaxIdleConnsPerHost: 64},
+		counts:    map[Fault]int{},
+	}
+	p.SetTarget(target)
+	p.Server = httptest.NewServer(http.HandlerFunc(p.serve))
+	t.Cleanup(func() {
+		p.Close()
+		p.transport.CloseIdleConnections()
+	})
+	return p
+}
+
+// SetTarget sends the requests that follow to target (a base URL), such as a server started
+// again on another port.
+func (p *FaultProxy) SetTarget(target string) {
+	u, err := url.Parse(target)
+	if err != nil {
+		panic(fmt.Sprintf("fault proxy target %q: %v", target, err))
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = u
+}
+
+// Counts returns how many requests met each fault (Pass included).
+func (p *FaultProxy) Counts() map[Fault]int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	m := make(map[Fault]int, len(p.counts))
+	for f, n := range p.counts {
+		m[f] = n
+	}
+	return m
+}
+
+func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return // the client went away
+	}
+	fault := p.choose(r)
+	p.mu.Lock()
+	p.counts[fault]++
+	target := *p.target
+	p.mu.Unlock()
+
+	switch fault {
+	case LostBefore:
+		hangUp(w, false)
+		return
+	case ResetBefore:
+		hangUp(w, true)
+		return
+	case Error500Before:
+		s3Error(w, http.StatusInternalServerError, "InternalError")
+		return
+	case SlowDown:
+		s3Error(w, http.StatusServiceUnavailable, "SlowDown")
+		return
+	case Conflict:
+		s3Error(w, http.StatusConflict, "ConditionalRequestConflict")
+		return
+	}
+
+	out := r.Clone(r.Context())
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
+	out.Host = r.Host
+	out.Body = io.NopCloser(bytes.NewReader(body))
+	out.ContentLength = int64(len(body))
+	resp, err := p.transport.RoundTrip(out)
+	if err != nil {
+		var op *net.OpError
+		if errors.As(err, &op) && op.Op == "dial" {
+			http.Error(w, "bad gateway: the target is down", http.StatusBadGateway)
+			return
+		}
+		hangUp(w, false) // the target may have acted: the client cannot know
+		return
+	}
+	answer, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	switch {
+	case err != nil, fault == LostAfter:
+		hangUp(w, false)
+	case fault == ResetAfter:
+		hangUp(w, true)
+	case fault == Error500After:
+		s3Error(w, http.StatusInternalServerError, "InternalError")
+	default:
+		for k, v := range resp.Header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(resp.StatusCode)
+		w.Write(answer)
+	}
+}
+
+// hangUp closes the request's connection with no answer: with a reset (RST) if reset, else
+// an orderly close.
+func hangUp(w http.ResponseWriter, reset bool) {
+	conn, _, err := w.(http.Hijacker).Hijack()
+	if err != nil {
+		return
+	}
+	if tcp, ok := conn.(*net.TCPConn); ok && reset {
+		tcp.SetLinger(0)
+	}
+	conn.Close()
+}
+
+// s3Error writes an S3 error document.
+func s3Error(w http.ResponseWriter, status int, code string) {
+	w.Header().Set("Content-Type", "application/xml")
+	w.WriteHeader(status)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>faultproxy</RequestId></Error>`, code)
+}
