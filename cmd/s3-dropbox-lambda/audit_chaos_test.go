@@ -38,7 +38,7 @@ import (
 // without faults: a 202, a replay exactly when it was stored, and stored exactly once in all.
 func TestAuditChaosMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
-	seed := auditSeed(t)
+	seed := miniotest.AuditSeed(t)
 	n := 500
 	if v := os.Getenv("AUDIT_DROPS"); v != "" {
 		var err error
@@ -228,18 +228,4 @@ func (c *chaos) choose(r *http.Request) miniotest.Fault {
 		return putFaults[rng.IntN(len(putFaults))]
 	}
 	return getFaults[rng.IntN(len(getFaults))]
-}
-
-// auditSeed returns AUDIT_SEED, or a random seed when it is unset.
-func auditSeed(t *testing.T) uint64 {
-	t.Helper()
-	v := os.Getenv("AUDIT_SEED")
-	if v == "" {
-		return rand.Uint64() % 1_000_000
-	}
-	seed, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		t.Fatalf("AUDIT_SEED=%q: want a non-negative number", v)
-	}
-	return seed
 }

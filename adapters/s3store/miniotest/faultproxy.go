@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"testing"
@@ -175,4 +177,19 @@ func s3Error(w http.ResponseWriter, status int, code string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
 	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>faultproxy</RequestId></Error>`, code)
+}
+
+// AuditSeed returns the seed of a randomized audit: AUDIT_SEED, or a random one when it is
+// unset. The audit prints it, so that a failing run can be repeated.
+func AuditSeed(t testing.TB) uint64 {
+	t.Helper()
+	v := os.Getenv("AUDIT_SEED")
+	if v == "" {
+		return rand.Uint64() % 1_000_000
+	}
+	seed, err := strconv.ParseUint(v, 10, 64)
+	if err != nil {
+		t.Fatalf("AUDIT_SEED=%q: want a non-negative number", v)
+	}
+	return seed
 }
