@@ -258,6 +258,60 @@ func TestStorageErrors(t *testing.T) {
 	}
 }
 
+// TestOutcomeAcrossAttempts: what one attempt proved is kept across the core's own retries of
+// the payload's write (after a 409): a 412 after an attempt that may have written is that
+// attempt's write (202, once); attempts that never resolve are a 504, never "not stored".
+func TestOutcomeAcrossAttempts(t *testing.T) {
+	conflict := fmt.Errorf("409: %w", ports.ErrConcurrent)
+	lostThenConflict := fmt.Errorf("409 after a lost answer: %w: %w", ports.ErrConcurrent, ports.ErrUnknown)
+	lost := fmt.Errorf("reset: %w", ports.ErrUnknown)
+	refused := errors.New("503 SlowDown")
+	type answer struct {
+		err  error // nil: the store acts as itself
+		acts bool  // an earlier attempt's write lands before this answer
+	}
+	tests := []struct {
+		name     string
+		answers  []answer // then the store acts as itself
+		wantCode string
+		stored   int
+	}{
+		{"lost, then 409, then 412", []answer{{lostThenConflict, true}}, "", 1},
+		{"409 while the write lands, then 412", []answer{{conflict, true}}, "", 1},
+		{"409, then stored", []answer{{conflict, false}}, "", 1},
+		{"409 every time", []answer{{conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}}, domain.EStorageUnknown, 0},
+		{"409, then refused", []answer{{conflict, false}, {refused, false}}, domain.EStorageUnknown, 0},
+		{"409, then lost, written", []answer{{conflict, false}, {lost, true}}, domain.EStorageUnknown, 1},
+		{"refused", []answer{{refused, false}}, domain.EStorage, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			mem := memstore.New()
+			store, clock, ids := deps()
+			n := 0
+			store.CreateFunc = func(ctx context.Context, obj ports.Object) error {
+				if n >= len(tt.answers) {
+					return mem.Create(ctx, obj)
+				}
+				a := tt.answers[n]
+				n++
+				if a.acts {
+					mem.Create(ctx, obj)
+				}
+				return a.err
+			}
+			s := newService(t, store, clock, ids)
+			_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+			if got := domain.ErrorCode(err); got != tt.wantCode {
+				t.Errorf("err = %v (code %q), want code %q", err, got, tt.wantCode)
+			}
+			if got := len(mem.Keys()); got != tt.stored {
+				t.Errorf("%d objects stored, want %d", got, tt.stored)
+			}
+		})
+	}
+}
+
 // TestIDSourceError: no id, no key, nothing stored, a 5xx-class error.
 func TestIDSourceError(t *testing.T) {
 	store, clock, ids := deps()
