@@ -118,13 +118,13 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, err
 	}
 	obj := ports.Object{Data: data, ContentType: contentType(req.Header), Client: client.Name, SHA256: sum}
-	start := time.Now()
+	start := s.clock.Now()
 	if idempotent {
 		res.Key, res.Replayed, err = s.dropOnce(ctx, obj, client, idemKey)
 	} else {
 		res.Key, err = s.dropNew(ctx, obj)
 	}
-	res.StoreDuration = time.Since(start)
+	res.StoreDuration = s.clock.Now().Sub(start)
 	if err != nil {
 		res.Key = ""
 		return res, storageError(err, idempotent)

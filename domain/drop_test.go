@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
@@ -85,8 +86,9 @@ func TestKeyFromClockAndIDSource(t *testing.T) {
 	if len(calls) != 1 || calls[0].Obj.Key != wantKey || string(calls[0].Obj.Data) != "hello" {
 		t.Errorf("Create calls = %+v, want one of %q under %s", calls, "hello", wantKey)
 	}
-	if len(clock.NowCalls()) != 1 || len(ids.NewIDCalls()) != 1 {
-		t.Errorf("clock called %d times, ids %d times; want once each", len(clock.NowCalls()), len(ids.NewIDCalls()))
+	// The clock is read for the key, and before and after the store for its duration.
+	if len(clock.NowCalls()) != 3 || len(ids.NewIDCalls()) != 1 {
+		t.Errorf("clock called %d times, ids %d times; want 3 and once", len(clock.NowCalls()), len(ids.NewIDCalls()))
 	}
 }
 
@@ -179,8 +181,9 @@ func TestBodyReadWithLimit(t *testing.T) {
 // TestResultReportsClientAndStoreTime: the accepted credential's name and the time the
 // store took are in the result, for the log line and the metrics.
 func TestResultReportsClientAndStoreTime(t *testing.T) {
-	store, clock, ids := deps()
-	store.CreateFunc = func(context.Context, ports.Object) error { time.Sleep(2 * time.Millisecond); return nil }
+	store, _, ids := deps()
+	clock := porttest.NewClock(fixedTime)
+	store.CreateFunc = func(context.Context, ports.Object) error { clock.Advance(2 * time.Millisecond); return nil }
 	cfg := config()
 	cfg.AuthTokens = []domain.Credential{cred("alice", "alice-token"), cred("bob", authClient)}
 	s, err := domain.New(cfg, store, clock, ids)
@@ -191,8 +194,8 @@ func TestResultReportsClientAndStoreTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Client != "bob" || got.StoreDuration < 2*time.Millisecond {
-		t.Errorf("result %+v, want client bob and a store time of at least 2ms", got)
+	if got.Client != "bob" || got.StoreDuration != 2*time.Millisecond {
+		t.Errorf("result %+v, want client bob and the store's 2ms", got)
 	}
 	// A refusal after authorization still names the client; nothing was stored or timed.
 	got, _ = s.Drop(context.Background(), ports.DropRequest{Method: "GET", Header: validHeader()})
@@ -286,28 +289,30 @@ func TestOutcomeAcrossAttempts(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			mem := memstore.New()
-			store, clock, ids := deps()
-			n := 0
-			store.CreateFunc = func(ctx context.Context, obj ports.Object) error {
-				if n >= len(tt.answers) {
-					return mem.Create(ctx, obj)
+			synctest.Test(t, func(t *testing.T) { // the core pauses between attempts: bubbled time
+				mem := memstore.New()
+				store, clock, ids := deps()
+				n := 0
+				store.CreateFunc = func(ctx context.Context, obj ports.Object) error {
+					if n >= len(tt.answers) {
+						return mem.Create(ctx, obj)
+					}
+					a := tt.answers[n]
+					n++
+					if a.acts {
+						mem.Create(ctx, obj)
+					}
+					return a.err
 				}
-				a := tt.answers[n]
-				n++
-				if a.acts {
-					mem.Create(ctx, obj)
+				s := newService(t, store, clock, ids)
+				_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+				if got := domain.ErrorCode(err); got != tt.wantCode {
+					t.Errorf("err = %v (code %q), want code %q", err, got, tt.wantCode)
 				}
-				return a.err
-			}
-			s := newService(t, store, clock, ids)
-			_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
-			if got := domain.ErrorCode(err); got != tt.wantCode {
-				t.Errorf("err = %v (code %q), want code %q", err, got, tt.wantCode)
-			}
-			if got := len(mem.Keys()); got != tt.stored {
-				t.Errorf("%d objects stored, want %d", got, tt.stored)
-			}
+				if got := len(mem.Keys()); got != tt.stored {
+					t.Errorf("%d objects stored, want %d", got, tt.stored)
+				}
+			})
 		})
 	}
 }
