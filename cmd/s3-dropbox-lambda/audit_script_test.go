@@ -59,8 +59,14 @@ func TestAuditScripted(t *testing.T) {
 	srv := s3script.New(t, domain.RecordPrefix, foreignClaim)
 	client := miniotest.Server{Endpoint: srv.URL, AccessKey: "AKIDSCRIPT", SecretKey: "script-secret", Region: "us-east-1"}.QuickClient(t)
 	var seqs [][]s3script.Answer
-	for _, n := range []int{2, 3} {
+	for _, n := range []int{3, 2} {
 		seqs = append(seqs, sequences(s3script.Answers, n)...)
+	}
+	// A drop of another payload with the same key two TTLs ago leaves its record, and the
+	// payload, in a bucket that the "expired" cases copy.
+	expired := srv.NewBucket()
+	if msg := expiredDrop(t, client, expired); msg != "" {
+		t.Fatal(msg)
 	}
 	total, untrue := 0, 0
 	for _, sc := range scenarios {
@@ -68,12 +74,21 @@ func TestAuditScripted(t *testing.T) {
 			var mu sync.Mutex
 			var failed []string
 			lies, offTable := 0, 0
+			var done runs
 			var next atomic.Int64
 			var wg sync.WaitGroup
-			for range 4 { // the cases wait on the network, not the processor
+			for range 4 { // the cases wait on the network as much as on the processor
 				wg.Go(func() {
 					for i := int(next.Add(1)) - 1; i < len(seqs); i = int(next.Add(1)) - 1 {
-						lie, msg := auditCase(t, srv, client, sc, seqs[i])
+						if done.covered(seqs[i]) {
+							continue
+						}
+						b := srv.NewBucket()
+						if sc.expired {
+							b = srv.CopyBucket(expired)
+						}
+						asked, lie, msg := auditCase(t, b, client, sc, seqs[i])
+						done.add(seqs[i], asked)
 						if msg == "" {
 							continue
 						}
@@ -97,37 +112,85 @@ func TestAuditScripted(t *testing.T) {
 				}
 				t.Error(f)
 			}
-			t.Logf("%d sequences: %d untrue answers, %d true but not the table's", len(seqs), lies, offTable)
-			total += len(seqs)
+			t.Logf("%d sequences in %d runs: %d untrue answers, %d true but not the table's", len(seqs), done.n, lies, offTable)
+			total += done.n
 			untrue += lies
 		})
 	}
 	t.Logf("scripted audit: %d drops, %d untrue answers", total, untrue)
 }
 
-// auditCase runs one drop against a new bucket whose script is seq, and returns what was
-// wrong with its answers ("" if nothing), and whether that was an untrue answer rather than
-// a true one other than the outcome table's.
-func auditCase(t *testing.T, srv *s3script.Server, client *s3.Client, sc scenario, seq []s3script.Answer) (lie bool, msg string) {
-	b := srv.NewBucket()
+// runs are the runs made of the sequences of a scenario, and which sequences they stand for.
+// A run is determined by the answers it asked for: one that asked for c answers of its script,
+// fewer than it had, stands for every sequence that starts with those c; one that asked for
+// them all stands for every sequence that differs from it only by OK answers at the end,
+// which is how writes are answered once a script is spent.
+type runs struct {
+	mu     sync.Mutex
+	n      int
+	closed map[string]bool // the answers asked for by runs that asked for no more
+	whole  map[string]bool // the sequences, without their final OKs, of runs that asked for all
+}
+
+// covered reports whether a run made already stands for seq.
+func (r *runs) covered(seq []s3script.Answer) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range len(seq) + 1 {
+		if r.closed[names(seq[:i])] {
+			return true
+		}
+	}
+	return r.whole[names(trimOK(seq))]
+}
+
+// add notes a run of seq that asked for its first asked answers.
+func (r *runs) add(seq []s3script.Answer, asked int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.closed == nil {
+		r.closed, r.whole = map[string]bool{}, map[string]bool{}
+	}
+	r.n++
+	if asked < len(seq) {
+		r.closed[names(seq[:asked])] = true
+	} else {
+		r.whole[names(trimOK(seq))] = true
+	}
+}
+
+func trimOK(seq []s3script.Answer) []s3script.Answer {
+	for len(seq) > 0 && seq[len(seq)-1] == s3script.OK {
+		seq = seq[:len(seq)-1]
+	}
+	return seq
+}
+
+// expiredDrop drops another payload with the case's key into b with a clock two TTLs ago,
+// and returns what went wrong ("" if nothing).
+func expiredDrop(t *testing.T, client *s3.Client, b *s3script.Bucket) string {
+	old := funcurltest.Event(t, "plain")
+	old.Headers["idempotency-key"] = "audit-key-1"
+	body := "an old drop"
+	old.Body, old.Headers["content-length"] = &body, fmt.Sprint(len(body))
+	h, err := auditHandler(s3store.New(client, b.Name), pastClock{2 * domain.DefaultIdempotencyTTL})
+	if err != nil {
+		return err.Error()
+	}
+	resp, err := h.Handle(context.Background(), old)
+	if err != nil || resp.StatusCode != 202 {
+		return fmt.Sprintf("the expired drop: %d, %v", resp.StatusCode, err)
+	}
+	return ""
+}
+
+// auditCase runs one drop against b with the script seq, and returns how many answers of
+// the script it asked for, what was wrong with its answers ("" if nothing), and whether that
+// was an untrue answer rather than a true one other than the outcome table's.
+func auditCase(t *testing.T, b *s3script.Bucket, client *s3.Client, sc scenario, seq []s3script.Answer) (asked int, lie bool, msg string) {
 	ev := funcurltest.Event(t, "plain")
 	if sc.key {
 		ev.Headers["idempotency-key"] = "audit-key-1"
-	}
-	if sc.expired {
-		// A drop of another payload with the same key two TTLs ago leaves its record.
-		old := funcurltest.Event(t, "plain")
-		old.Headers["idempotency-key"] = "audit-key-1"
-		body := "an old drop"
-		old.Body, old.Headers["content-length"] = &body, fmt.Sprint(len(body))
-		h, err := auditHandler(s3store.New(client, b.Name), pastClock{2 * domain.DefaultIdempotencyTTL})
-		if err != nil {
-			return true, err.Error()
-		}
-		resp, err := h.Handle(context.Background(), old)
-		if err != nil || resp.StatusCode != 202 {
-			return true, fmt.Sprintf("the expired drop: %d, %v", resp.StatusCode, err)
-		}
 	}
 	if sc.records {
 		b.Script(nil, seq)
@@ -136,44 +199,49 @@ func auditCase(t *testing.T, srv *s3script.Server, client *s3.Client, sc scenari
 	}
 	h, err := auditHandler(s3store.New(client, b.Name), system.Clock{})
 	if err != nil {
-		return true, err.Error()
+		return 0, true, err.Error()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	resp, err := h.Handle(ctx, ev)
+	payloadsLeft, recordsLeft := b.Left()
+	asked = len(seq) - payloadsLeft
+	if sc.records {
+		asked = len(seq) - recordsLeft
+	}
 	if err != nil {
-		return true, err.Error()
+		return asked, true, err.Error()
 	}
 	n, bad := stored(b)
 	if bad != "" {
-		return true, bad
+		return asked, true, bad
 	}
 	if msg := untrueAnswer(resp.StatusCode, resp.Headers["Idempotent-Replayed"] == "true", resp.Body, n, false); msg != "" {
-		return true, msg
+		return asked, true, msg
 	}
 	if !sc.records {
 		if want := expectedStatus(seq); resp.StatusCode != want {
-			return false, fmt.Sprintf("answered %d, want %d (the outcome table); stored %d time(s)", resp.StatusCode, want, n)
+			return asked, false, fmt.Sprintf("answered %d, want %d (the outcome table); stored %d time(s)", resp.StatusCode, want, n)
 		}
 	}
 	if !sc.key {
-		return false, ""
+		return asked, false, ""
 	}
 	b.Script(nil, nil)
 	retry, err := h.Handle(ctx, ev)
 	if err != nil {
-		return true, "retry: " + err.Error()
+		return asked, true, "retry: " + err.Error()
 	}
 	m, bad := stored(b)
 	switch {
 	case bad != "":
-		return true, "retry: " + bad
+		return asked, true, "retry: " + bad
 	case retry.StatusCode != 202 || m != 1:
-		return true, fmt.Sprintf("first %d (stored %d); retry %d %q, stored %d time(s): want 202, stored once", resp.StatusCode, n, retry.StatusCode, retry.Body, m)
+		return asked, true, fmt.Sprintf("first %d (stored %d); retry %d %q, stored %d time(s): want 202, stored once", resp.StatusCode, n, retry.StatusCode, retry.Body, m)
 	case (retry.Headers["Idempotent-Replayed"] == "true") != (n == 1):
-		return true, fmt.Sprintf("first %d (stored %d); retry's Idempotent-Replayed %q, want a replay exactly when stored before", resp.StatusCode, n, retry.Headers["Idempotent-Replayed"])
+		return asked, true, fmt.Sprintf("first %d (stored %d); retry's Idempotent-Replayed %q, want a replay exactly when stored before", resp.StatusCode, n, retry.Headers["Idempotent-Replayed"])
 	}
-	return false, ""
+	return asked, false, ""
 }
 
 // stored returns how many objects of the bucket, records aside, hold the payload, and what is
@@ -240,14 +308,14 @@ func expectedStatus(seq []s3script.Answer) int {
 	return 503
 }
 
-// sequences returns every sequence of n answers.
+// sequences returns every sequence of n answers, the first answer varying slowest.
 func sequences(of []s3script.Answer, n int) [][]s3script.Answer {
 	if n == 0 {
 		return [][]s3script.Answer{nil}
 	}
 	var out [][]s3script.Answer
-	for _, rest := range sequences(of, n-1) {
-		for _, a := range of {
+	for _, a := range of {
+		for _, rest := range sequences(of, n-1) {
 			out = append(out, append([]s3script.Answer{a}, rest...))
 		}
 	}

@@ -113,6 +113,16 @@ func (s *Server) NewBucket() *Bucket {
 	return bk
 }
 
+// CopyBucket adds a bucket with a fresh name that holds a copy of from's objects, and no
+// script.
+func (s *Server) CopyBucket(from *Bucket) *Bucket {
+	b := s.NewBucket()
+	for k, o := range from.Objects() {
+		b.objects[k] = o
+	}
+	return b
+}
+
 // Script sets the answers to the bucket's next payload writes and record writes, one each,
 // in order; once a script is spent, writes are answered OK.
 func (b *Bucket) Script(payloads, records []Answer) {
@@ -131,6 +141,13 @@ func (b *Bucket) Objects() map[string]Object {
 		m[k] = o
 	}
 	return m
+}
+
+// Left returns how many answers of each script are still to give.
+func (b *Bucket) Left() (payloads, records int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return len(b.payloads), len(b.records)
 }
 
 // Puts returns how many PutObject requests the bucket has received.
@@ -237,9 +254,10 @@ func (s *Server) precondition(b *Bucket, r *http.Request, key string, record boo
 	if err != nil {
 		return false
 	}
+	sum := sha256.Sum256(other)
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	b.objects[key] = newObject(other, "application/json", nil, "")
+	b.objects[key] = newObject(other, r.Header.Get("Content-Type"), nil, base64.StdEncoding.EncodeToString(sum[:]))
 	return true
 }
 
