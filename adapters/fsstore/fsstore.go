@@ -154,6 +154,9 @@ func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	if err != nil {
 		return err
 	}
+	if err := s.holds(); err != nil {
+		return err
+	}
 	err = s.create(ctx, obj, path)
 	if errors.Is(err, errGone) {
 		s.forget(filepath.Dir(path))
@@ -242,6 +245,9 @@ var testHookFsync func(kind, path string) error
 func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) error {
 	path, err := s.prepare(obj)
 	if err != nil {
+		return err
+	}
+	if err := s.holds(); err != nil {
 		return err
 	}
 	s.mu.Lock()

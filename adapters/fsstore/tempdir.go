@@ -103,6 +103,22 @@ func (s *Store) createTemp() (*staged, error) {
 	}
 }
 
+// holds checks that the store still holds its folder: TempDir's path is the folder it locked,
+// or, made again (remake), is now. Two system calls while it holds it.
+func (s *Store) holds() error {
+	if s.holdsTemp(s.tmp.Load()) {
+		return nil
+	}
+	return s.remake()
+}
+
+// holdsTemp reports whether tmp is the folder at TempDir's path.
+func (s *Store) holdsTemp(tmp *os.File) bool {
+	var held, there unix.Stat_t
+	return unix.Fstat(int(tmp.Fd()), &held) == nil && unix.Lstat(tmp.Name(), &there) == nil &&
+		held.Dev == there.Dev && held.Ino == there.Ino
+}
+
 // remake makes the store's folder and TempDir again, with TempDir locked anew, if they were
 // removed (or replaced) under the running store; it does nothing while TempDir's path is the
 // folder the store holds. The handle of a removed TempDir stays open until Close: a write may
@@ -112,9 +128,7 @@ func (s *Store) remake() error {
 	s.fix.Lock()
 	defer s.fix.Unlock()
 	cur := s.tmp.Load()
-	var held, there unix.Stat_t
-	if unix.Fstat(int(cur.Fd()), &held) == nil && unix.Lstat(cur.Name(), &there) == nil &&
-		held.Dev == there.Dev && held.Ino == there.Ino {
+	if s.holdsTemp(cur) {
 		return nil
 	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
