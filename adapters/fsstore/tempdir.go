@@ -103,10 +103,12 @@ func (s *Store) createTemp() (*staged, error) {
 	}
 }
 
-// holds checks that the store still holds its folder: TempDir's path is the folder it locked,
-// or, made again (remake), is now. Two system calls while it holds it.
+// holds checks that the store still holds its folder: the TempDir it locked has not been
+// removed (a removed folder has no links), or has been made again (remake). One system call,
+// no allocation, while it holds it; Ready checks the path too (see remake).
 func (s *Store) holds() error {
-	if s.holdsTemp(s.tmp.Load()) {
+	var st unix.Stat_t
+	if unix.Fstat(int(s.tmp.Load().Fd()), &st) == nil && st.Nlink > 0 {
 		return nil
 	}
 	return s.remake()
