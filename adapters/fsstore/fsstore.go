@@ -146,9 +146,11 @@ func (s *Store) Dir() string { return s.dir }
 // synced; then it is linked under the key (link fails if the key exists, atomically): the one
 // step that publishes the object, with its attributes. The folder is then synced so that the
 // name survives a crash (one fsync for all the writers of the folder at that moment: group
-// commit). A crash at any point leaves no object or a whole one with its attributes; what it
-// leaves in TempDir is removed at the next start. A folder of the key's path that was removed
-// under the store is made again, and the write tried once more.
+// commit); if that fails, the name stays and the outcome is unknown (ErrUnknown). A key found
+// taken is ErrExists only once its name is durable (see found). A crash at any point leaves no
+// object or a whole one with its attributes; what it leaves in TempDir is removed at the next
+// start. A folder of the key's path that was removed under the store is made again, and the
+// write tried once more.
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	path, err := s.prepare(obj)
 	if err != nil {
