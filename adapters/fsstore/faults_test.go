@@ -100,6 +100,9 @@ func TestFolderSyncFailureKeepsTheName(t *testing.T) {
 		t.Fatal("the name was taken back after the failed folder sync: a request that found it would have reported it")
 	}
 
+	if _, err := s.Get(ctx, obj.Key); err == nil {
+		t.Error("Get with the folder's sync failing: nil, want an error (what it returns must be durable)")
+	}
 	err = s.Create(ctx, obj)
 	if errors.Is(err, ports.ErrExists) || err == nil {
 		t.Errorf("Create of the taken key, its folder's sync failing: %v, want a definite error, not ErrExists", err)
@@ -115,6 +118,30 @@ func TestFolderSyncFailureKeepsTheName(t *testing.T) {
 	}
 	if o, err := s.Get(ctx, obj.Key); err != nil || string(o.Data) != "payload" {
 		t.Errorf("Get = %q, %v; want the payload", o.Data, err)
+	}
+}
+
+// TestNewFolderSyncFailure: a folder made for a key whose sync into its parent fails is a
+// definite error, with nothing published; the next write syncs it again and succeeds.
+func TestNewFolderSyncFailure(t *testing.T) {
+	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
+	faults := injectFsync(t)
+	ctx := context.Background()
+	faults.set(func(kind, path string) bool { return kind == "folder" && path == s.Dir() })
+	err := s.Create(ctx, ports.Object{Key: "new/a", Data: []byte("x")})
+	if err == nil || errors.Is(err, ports.ErrUnknown) || errors.Is(err, ports.ErrExists) {
+		t.Errorf("Create with the new folder's sync failing: %v, want a definite error", err)
+	}
+	if exists(filepath.Join(s.Dir(), "new", "a")) {
+		t.Error("published in a folder that may not survive a crash")
+	}
+	faults.set(func(string, string) bool { return false })
+	before := faults.folderSyncs.Load()
+	if err := s.Create(ctx, ports.Object{Key: "new/a", Data: []byte("x")}); err != nil {
+		t.Errorf("Create once the sync works: %v", err)
+	}
+	if got := faults.folderSyncs.Load() - before; got != 2 {
+		t.Errorf("%d folder syncs, want 2: the new folder into its parent again, then the link", got)
 	}
 }
 
