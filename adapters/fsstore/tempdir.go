@@ -133,15 +133,23 @@ func (s *Store) remake() error {
 	if s.holdsTemp(cur) {
 		return nil
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+	synced := []string{s.dir} // TempDir may be new: sync it into the store's folder
+	switch err := os.Mkdir(s.dir, 0o700); {
+	case err == nil:
+		synced = append(synced, filepath.Dir(s.dir)) // the store's folder is new too
+	case errors.Is(err, fs.ErrNotExist):
+		if err := os.MkdirAll(s.dir, 0o700); err != nil {
+			return fmt.Errorf("make the storage folder again: %w", err)
+		}
+		synced = append(synced, filepath.Dir(s.dir))
+	case !errors.Is(err, fs.ErrExist):
 		return fmt.Errorf("make the storage folder again: %w", err)
 	}
 	tmp, err := openTemp(s.dir)
 	if err != nil {
 		return err
 	}
-	// The folder and TempDir may be new: sync them into their parents.
-	for _, dir := range []string{filepath.Dir(s.dir), s.dir} {
+	for _, dir := range synced {
 		if err := s.syncDir(dir); err != nil {
 			tmp.Close()
 			return err
