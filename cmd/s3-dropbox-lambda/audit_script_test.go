@@ -52,9 +52,10 @@ var scenarios = []scenario{
 // endpoint. Once the script is spent, writes are answered honestly. Each drop's answer must be
 // true of what the bucket holds: a 202, the payload exactly once (and not a replay: nothing
 // was stored before); a 503, not at all; a 504, at most once; never a 422, a 500, or another
-// status. Without a key the answer is the one the outcome table gives (expectedStatus). With a
-// key, a retry under honest answers is a 202, a replay exactly when the payload was stored,
-// and the payload is stored exactly once in all.
+// status. When the script answers the payload's write, the answer is the one the outcome
+// table gives (expectedStatus). With a key, a retry under honest answers is a 202, a replay
+// exactly when the payload was stored, and the payload is stored exactly once in all. A
+// sequence that a run made already stands for (runs) is not run again.
 func TestAuditScripted(t *testing.T) {
 	srv := s3script.New(t, domain.RecordPrefix, foreignClaim)
 	client := miniotest.Server{Endpoint: srv.URL, AccessKey: "AKIDSCRIPT", SecretKey: "script-secret", Region: "us-east-1"}.QuickClient(t)
