@@ -50,8 +50,8 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("client: the URL must be an http:// or https:// URL")
 	}
-	if token == "" || strings.ContainsAny(token, " \t\r\n") {
-		return nil, errors.New("client: the token must be one word, without spaces or line breaks")
+	if token == "" || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+		return nil, errors.New("client: the token must be one word of visible ASCII characters, without spaces or line breaks")
 	}
 	c := &Client{url: dropURL, token: token, sleep: sleep, cfg: config{
 		httpClient: http.DefaultClient, attempts: DefaultAttempts, timeout: DefaultTimeout, deadline: DefaultDeadline,
@@ -131,7 +131,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			break
 		}
 		if ctx.Err() != nil {
-			fail.Message += " (then the deadline passed)"
+			fail.Message += stopped(ctx)
 			break
 		}
 		d := c.wait(attempt, header)
@@ -140,7 +140,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			break
 		}
 		if err := c.sleep(ctx, d); err != nil {
-			fail.Message += " (then the deadline passed)"
+			fail.Message += stopped(ctx)
 			break
 		}
 	}
@@ -185,9 +185,25 @@ func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key s
 	return resp.StatusCode, resp.Header, answer, nil
 }
 
-// message returns the service's message from a body, or the status text.
+// stopped says why Send stopped early: ctx's deadline (WithDeadline's or the caller's) or
+// its cancellation.
+func stopped(ctx context.Context) string {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return " (then the deadline passed)"
+	}
+	return " (then it was cancelled)"
+}
+
+// message returns the service's message from a body, or the status text, printable: control
+// characters (a hostile server's terminal escapes, line breaks) become spaces.
 func message(body []byte, status int) string {
-	if m := strings.TrimSpace(string(body)); m != "" {
+	m := strings.Map(func(r rune) rune {
+		if r < ' ' || (r >= 0x7f && r < 0xa0) {
+			return ' '
+		}
+		return r
+	}, strings.ToValidUTF8(string(body), "?"))
+	if m = strings.TrimSpace(m); m != "" {
 		return m
 	}
 	return http.StatusText(status)
@@ -195,6 +211,9 @@ func message(body []byte, status int) string {
 
 // redirected says what a redirect is and that it was not followed.
 func redirected(location string) string {
+	if location == "" {
+		return "a redirect without a Location: not followed (the token and the payload go to the URL given, nowhere else)"
+	}
 	if len(location) > 200 {
 		location = location[:200] + "…"
 	}

@@ -220,7 +220,7 @@ func TestMaxBytes(t *testing.T) {
 // TestNew: bad URLs and tokens are refused, and the error never holds the token.
 func TestNew(t *testing.T) {
 	for _, tt := range []struct{ url, token string }{
-		{"ftp://x", "t"}, {"no-scheme", "t"}, {"http://", "t"}, {"http://x", ""}, {"http://x", "two words"}, {"http://x", "line\nbreak"},
+		{"ftp://x", "t"}, {"no-scheme", "t"}, {"http://", "t"}, {"http://x", ""}, {"http://x", "two words"}, {"http://x", "line\nbreak"}, {"http://x", "nul\x00"}, {"http://x", "tab\there"}, {"http://x", "é"},
 	} {
 		_, err := client.New(tt.url, tt.token)
 		if err == nil {

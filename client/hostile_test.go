@@ -197,3 +197,30 @@ func TestPerPayloadOptionsAreNotClientOptions(t *testing.T) {
 		t.Errorf("New takes %v, want client.Option", in)
 	}
 }
+
+// TestHostileMessage: a server's message cannot put terminal escapes or line breaks into the
+// error; a redirect without a Location says so.
+func TestHostileMessage(t *testing.T) {
+	srv, _ := fake(t, [3]string{"400", "", "bad\x1b]0;owned\x07\r\nline two\x9b"})
+	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	var e *client.Error
+	if !errors.As(err, &e) || strings.ContainsAny(e.Message, "\x1b\x07\r\n\u009b") || !strings.Contains(e.Message, "line two") {
+		t.Errorf("message %q: want it printable", e.Message)
+	}
+	srv, _ = fake(t, [3]string{"304", "", ""})
+	if _, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p")); err == nil || !strings.Contains(err.Error(), "without a Location") {
+		t.Errorf("304: %v", err)
+	}
+}
+
+// TestCancelled: a cancelled context stops the retries and says so, not "deadline".
+func TestCancelled(t *testing.T) {
+	srv, _ := fake(t, [3]string{"503", "1", ""})
+	ctx, cancel := context.WithCancel(context.Background())
+	c := newClient(t, srv.URL, nil)
+	client.SetSleep(c, func(context.Context, time.Duration) error { cancel(); return context.Canceled })
+	_, err := c.Send(ctx, []byte("p"))
+	if err == nil || !strings.Contains(err.Error(), "then it was cancelled") {
+		t.Errorf("%v: want it to say it was cancelled", err)
+	}
+}

@@ -198,9 +198,13 @@ func readToken(file string, env func(string) string) (token, warning string, err
 	return token, warning, nil
 }
 
-// bare returns the token of a line that holds it bare or as "Bearer <token>".
+// bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
+// header line of dev mode's banner, "authorization: Bearer <token>".
 func bare(line string) string {
 	line = strings.TrimSpace(line)
+	if name, rest, ok := strings.Cut(line, ":"); ok && strings.EqualFold(name, "authorization") {
+		line = strings.TrimSpace(rest)
+	}
 	if scheme, rest, ok := strings.Cut(line, " "); ok && strings.EqualFold(scheme, "Bearer") {
 		return strings.TrimSpace(rest)
 	}

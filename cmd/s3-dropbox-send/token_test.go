@@ -13,7 +13,7 @@ import (
 )
 
 // TestTokenFile: the token file holds the token bare or as dev mode's banner prints it
-// ("Bearer <token>"); a file that its group or others can read works, with a warning that
+// ("Bearer <token>", or its whole "authorization: Bearer <token>" line); a file that its group or others can read works, with a warning that
 // never holds the token.
 func TestTokenFile(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 0)
@@ -25,6 +25,7 @@ func TestTokenFile(t *testing.T) {
 		{droptest.AuthToken + "\n", 0o600, false},
 		{"Bearer " + droptest.AuthToken + "\n", 0o600, false},
 		{"  bearer   " + droptest.AuthToken + "  \r\n", 0o400, false},
+		{"  authorization:       Bearer " + droptest.AuthToken + "\n", 0o600, false},
 		{"Bearer " + droptest.AuthToken, 0o640, true},
 		{droptest.AuthToken + "\n", 0o644, true},
 	}
