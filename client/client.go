@@ -39,7 +39,7 @@ type Client struct {
 
 // ErrPlainHTTP is why New refuses an http:// URL of a host that is not a loopback address
 // (without WithPlainHTTP).
-var ErrPlainHTTP = errors.New("client: the token would cross the network in clear text: the URL is plain http:// to a host that is not a loopback address")
+var ErrPlainHTTP = errors.New("the token would cross the network in clear text")
 
 // New returns a client for the drop URL and the client token. The token is sent only in the
 // Authorization header, only to that URL (redirects are not followed), never over plain
@@ -63,7 +63,7 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 		}
 	}
 	if u.Scheme == "http" && !c.cfg.plainHTTP && !loopback(u.Hostname()) {
-		return nil, fmt.Errorf("%w: %s; use https://, or allow plain http explicitly", ErrPlainHTTP, u.Hostname())
+		return nil, fmt.Errorf("client: the URL is plain http:// to %s, not a loopback address: %w", u.Hostname(), ErrPlainHTTP)
 	}
 	hc := *c.cfg.httpClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -68,7 +68,7 @@ func ExampleNew() {
 		client.WithAttempts(5), client.WithDeadline(time.Minute), client.WithMaxBytes(10240))
 	fmt.Println(c != nil, err)
 	// Output:
-	// client: the token would cross the network in clear text: the URL is plain http:// to a host that is not a loopback address: dropbox.example.org; use https://, or allow plain http explicitly
+	// client: the URL is plain http:// to dropbox.example.org, not a loopback address: the token would cross the network in clear text
 	// true <nil>
 }
 

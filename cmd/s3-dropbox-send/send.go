@@ -130,7 +130,7 @@ func run(ctx context.Context, args []string, c command) int {
 	cl, err := client.New(*dropURL, token, opts...)
 	if err != nil {
 		if errors.Is(err, client.ErrPlainHTTP) {
-			return usage("%v (-allow-plain-http)", err)
+			return usage("%v: use https://, or -allow-plain-http to send it anyway", err)
 		}
 		return usage("%v", err)
 	}
