@@ -22,6 +22,11 @@ func TestHelp(t *testing.T) {
 	if strings.Contains(out, "\t") || strings.Contains(out, "list of \n") {
 		t.Errorf("-h has tabs or a cut-off type:\n%s", out)
 	}
+	for line := range strings.Lines(out) {
+		if len(line) > 81 {
+			t.Errorf("-h line longer than 80 characters: %q", line)
+		}
+	}
 	if code := parse([]string{"serve"}, &stderr); code != 2 {
 		t.Errorf("an argument: exit %d, want 2", code)
 	}

@@ -47,9 +47,9 @@ func parse(args []string, stderr io.Writer) int {
 	flags := flag.NewFlagSet("s3-dropbox-lambda", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	flags.Usage = func() {
-		fmt.Fprint(stderr, `Usage: bootstrap   (the Lambda function, run by the Lambda runtime; no arguments)
+		fmt.Fprint(stderr, `Usage: bootstrap   (the Lambda function, run by Lambda; no arguments)
 
-Environment (AWS_* and the region are read by the AWS SDK; Lambda sets them):
+Environment (AWS_* are read by the AWS SDK; Lambda sets them):
 `)
 		wiring.Usage(stderr, &wiring.Lambda{})
 	}
