@@ -36,9 +36,11 @@ func main() {
 	lambda.StartWithOptions(func(ctx context.Context, req events.LambdaFunctionURLRequest) (events.LambdaFunctionURLResponse, error) {
 		body := []byte(req.Body)
 		if req.IsBase64Encoded {
-			if body, err = base64.StdEncoding.DecodeString(req.Body); err != nil {
+			decoded, err := base64.StdEncoding.DecodeString(req.Body)
+			if err != nil {
 				return events.LambdaFunctionURLResponse{StatusCode: 400}, nil
 			}
+			body = decoded
 		}
 		_, err := client.PutObject(ctx, &s3.PutObjectInput{
 			Bucket: aws.String(bucket),
