@@ -39,6 +39,7 @@ import (
 func TestAuditChaosMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
+	t.Logf("AUDIT_SEED=%d repeats this run", seed)
 	n := 500
 	if v := os.Getenv("AUDIT_DROPS"); v != "" {
 		var err error
@@ -109,8 +110,8 @@ func TestAuditChaosMinIO(t *testing.T) {
 			t.Errorf("drop %d (key: %v): %s", i, keyed(i), msg)
 		}
 	}
-	t.Logf("seed %d (AUDIT_SEED=%d repeats it): %d drops in %v, faults %v; answers %v; %d untrue",
-		seed, seed, len(answers), took.Round(time.Millisecond), proxy.Counts(), statuses, lies)
+	t.Logf("seed %d: %d drops in %v, faults %v; answers %v; %d untrue",
+		seed, len(answers), took.Round(time.Millisecond), proxy.Counts(), statuses, lies)
 
 	faults.off.Store(true)
 	retried := make([]answer, len(answers))

@@ -32,6 +32,7 @@ import (
 func TestAuditSenderMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
+	t.Logf("AUDIT_SEED=%d repeats this run's faults", seed)
 	sender := buildSender(t)
 	plain := srv.Client(t)
 	bucket := srv.NewBucket(t, plain)
@@ -149,8 +150,8 @@ func TestAuditSenderMinIO(t *testing.T) {
 			t.Errorf("%s: stored %d times", filepath.Base(file), counts[body])
 		}
 	}
-	t.Logf("seed %d (AUDIT_SEED=%d repeats the draws): %d files in %v, sender %v; outcomes %v; drop faults %v; S3 faults %v",
-		seed, seed, files, took.Round(time.Millisecond), exit, outcomes, dropProxy.Counts(), s3Proxy.Counts())
+	t.Logf("seed %d: %d files in %v, sender %v; outcomes %v; drop faults %v; S3 faults %v",
+		seed, files, took.Round(time.Millisecond), exit, outcomes, dropProxy.Counts(), s3Proxy.Counts())
 	if n := outcomes["stored"] + outcomes["replayed"]; n < files/2 {
 		t.Errorf("%d of %d files reported stored: the audit tests too little\n%s", n, files, stderr.String())
 	}
