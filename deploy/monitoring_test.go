@@ -6,28 +6,76 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"log/slog"
 	"maps"
 	"net/http"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// codes are the core's error codes: the reasons of the log lines and metrics.
-var codes = []string{
-	domain.EUnauthorizedCDN, domain.EUnauthorizedAuth, domain.EMethod, domain.ELengthRequired,
-	domain.EBadLength, domain.ETooLarge, domain.ENoBody, domain.EBadBase64, domain.EBadBody,
-	domain.EBadDigest, domain.EBadIdempotencyKey, domain.EIdempotencyReused, domain.EStorage,
-	domain.EStorageUnknown, domain.EBusy, domain.EInternal,
+// codes are the core's error codes (the reasons of the log lines and metrics): every string
+// constant E… of package domain, read from its source, so that a code added later is checked
+// too.
+var codes = func() []string {
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("../domain/*.go")
+	if err != nil {
+		panic(err)
+	}
+	var out []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			panic(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				v := spec.(*ast.ValueSpec)
+				for i, n := range v.Names {
+					if len(n.Name) < 2 || n.Name[0] != 'E' || !unicode.IsUpper(rune(n.Name[1])) || i >= len(v.Values) {
+						continue
+					}
+					if lit, ok := v.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
+						code, _ := strconv.Unquote(lit.Value)
+						out = append(out, code)
+					}
+				}
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}()
+
+// TestCodesRead: the codes read from domain's source are its constants.
+func TestCodesRead(t *testing.T) {
+	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, domain.EBusy, domain.EInternal} {
+		if !slices.Contains(codes, c) {
+			t.Errorf("codes %v: no %s", codes, c)
+		}
+	}
 }
 
 // serverOnly are the codes only the HTTP server answers (its budget of bytes in flight);
