@@ -89,11 +89,12 @@ func liveMetrics(t *testing.T) exported {
 	case <-time.After(30 * time.Second):
 		t.Fatal("the server was not configured after 30 s")
 	}
+	client := &http.Client{Timeout: 10 * time.Second}
 	for _, token := range []string{auth, "wrong"} {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+at.Addr+"/", strings.NewReader("hello, dropbox"))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("X-CDN-Authorization", "Bearer "+cdn)
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := client.Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -102,7 +103,7 @@ func liveMetrics(t *testing.T) exported {
 			t.Fatalf("drop: %d, want %d", resp.StatusCode, want)
 		}
 	}
-	resp, err := http.Get("http://" + at.MetricsAddr + "/metrics")
+	resp, err := client.Get("http://" + at.MetricsAddr + "/metrics")
 	if err != nil {
 		t.Fatal(err)
 	}
