@@ -10,7 +10,8 @@
 //	go run ./scripts/release -image          the server's container images, no Docker needed:
 //	                                         dist/s3-dropbox-image-{amd64,arm64}.tar (docker load)
 //
-// The senders: dist/s3-dropbox-send-{linux,darwin}-{amd64,arm64}.
+// The senders: dist/s3-dropbox-send-{linux,darwin}-{amd64,arm64}. Beside the zips, the stack
+// (dist/s3-dropbox-template.yaml) and the Prometheus rules and Grafana dashboard (DeployFiles).
 package main
 
 import (
@@ -89,6 +90,9 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "%s: %d bytes (bootstrap %d bytes, linux/%s)\n", path, size, binSize, a)
+	}
+	if err := copyDeploy(*dist, out); err != nil {
+		return err
 	}
 	if !*withSend {
 		return nil
