@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http/httptest"
+	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
@@ -16,12 +17,17 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
+// dropbox serves a dropbox on loopback for the examples; in production the URL is the stack's
+// DropUrl.
+func dropbox() *httptest.Server {
+	core, _ := domain.New(droptest.Config(droptest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{})
+	return httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
+}
+
 // A program that sends a payload with a key of its own (such as an invoice number) and tells
 // a refusal from an unconfirmed delivery. Sending it again with the same key is a replay.
 func Example() {
-	// A dropbox on loopback, for the example; in production the URL is the stack's DropUrl.
-	core, _ := domain.New(droptest.Config(droptest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{})
-	srv := httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
+	srv := dropbox()
 	defer srv.Close()
 
 	c, err := client.New(srv.URL+"/v1/drop", droptest.AuthToken,
@@ -48,4 +54,47 @@ func Example() {
 	// Output:
 	// stored
 	// already stored
+}
+
+// Options given to New hold for every payload: the CDN header (dev mode's; CloudFront adds it
+// in production), how often and how long to try. A token is never sent over plain http to a
+// host that is not this machine, unless WithPlainHTTP says so.
+func ExampleNew() {
+	_, err := client.New("http://dropbox.example.org/v1/drop", droptest.AuthToken)
+	fmt.Println(err)
+
+	c, err := client.New("http://127.0.0.1:8080/v1/drop", droptest.AuthToken,
+		client.WithHeader("x-cdn-authorization", "Bearer "+droptest.CDNToken),
+		client.WithAttempts(5), client.WithDeadline(time.Minute), client.WithMaxBytes(10240))
+	fmt.Println(c != nil, err)
+	// Output:
+	// client: the URL is plain http:// to dropbox.example.org, not a loopback address: the token would cross the network in clear text
+	// true <nil>
+}
+
+// A job that may be run again after a crash derives each payload's key from its bytes: the
+// second run stores nothing twice.
+func ExampleWithKeyFromContent() {
+	srv := dropbox()
+	defer srv.Close()
+	c, _ := client.New(srv.URL+"/v1/drop", droptest.AuthToken, client.WithHeader(droptest.CDNHeader, "Bearer "+droptest.CDNToken))
+	for run := 1; run <= 2; run++ {
+		receipt, err := c.Send(context.Background(), []byte("report of 2026-12-01"), client.WithKeyFromContent(), client.WithContentType("text/plain"))
+		fmt.Println("run", run, "replayed:", receipt.Replayed, "error:", err)
+	}
+	// Output:
+	// run 1 replayed: false error: <nil>
+	// run 2 replayed: true error: <nil>
+}
+
+// A payload over the client's limit is refused before anything is sent.
+func ExampleError() {
+	c, _ := client.New("https://dropbox.example.org/v1/drop", droptest.AuthToken, client.WithMaxBytes(10))
+	_, err := c.Send(context.Background(), []byte("eleven byte"))
+	var e *client.Error
+	if errors.As(err, &e) && e.Refused {
+		fmt.Println(e.Attempts, e.Message)
+	}
+	// Output:
+	// 0 the payload is 11 bytes, over the limit of 10: not sent
 }

@@ -118,13 +118,13 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, err
 	}
 	obj := ports.Object{Data: data, ContentType: contentType(req.Header), Client: client.Name, SHA256: sum}
-	start := time.Now()
+	start := s.clock.Now()
 	if idempotent {
 		res.Key, res.Replayed, err = s.dropOnce(ctx, obj, client, idemKey)
 	} else {
 		res.Key, err = s.dropNew(ctx, obj)
 	}
-	res.StoreDuration = time.Since(start)
+	res.StoreDuration = s.clock.Now().Sub(start)
 	if err != nil {
 		res.Key = ""
 		return res, storageError(err, idempotent)
@@ -150,34 +150,43 @@ var (
 	errFound = errors.New("the payload's key holds an object already")
 )
 
-// writePayload writes obj create-only. A write that raced a conditional write of the key is
-// retried. A key found taken is errFound; a write whose answer was lost errMaybeStored. A 412
-// after such a lost answer of the same call is the call's own write (obj's key is fresh, or
-// its record's): stored now.
+// writePayload writes obj create-only at a key that only this drop writes (a fresh one, or
+// its record's), and keeps what every attempt proved (the README's "What each answer of S3
+// proves"): an attempt answered 2xx stored it; a 412 after any attempt that may have written
+// is that attempt's write, found: stored; a 412 with none before it is another's object
+// (errFound). A 409 says a conditional write of the key is in flight (on a fresh key, an
+// earlier attempt of this drop): it may have written, and the write is tried again. An
+// attempt that may have written, unresolved by a later one, is errMaybeStored; anything else
+// stored nothing.
 func (s *Service) writePayload(ctx context.Context, obj ports.Object) error {
+	maybe := false // some attempt may have written obj
+	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		if attempt > 0 {
-			if err := pause(ctx, attempt); err != nil {
-				return err
+			if perr := pause(ctx, attempt); perr != nil {
+				err = perr
+				break
 			}
 		}
-		err := s.store.Create(ctx, obj)
+		err = s.store.Create(ctx, obj)
+		maybe = maybe || errors.Is(err, ports.ErrUnknown)
 		switch {
 		case err == nil:
 			return nil
-		case errors.Is(err, ports.ErrExists) && errors.Is(err, ports.ErrUnknown):
+		case errors.Is(err, ports.ErrExists) && maybe:
 			return nil
 		case errors.Is(err, ports.ErrExists):
 			return fmt.Errorf("%w: %w", errFound, err)
 		case errors.Is(err, ports.ErrConcurrent):
+			maybe = true
 			continue
-		case errors.Is(err, ports.ErrUnknown):
-			return fmt.Errorf("%w: %w", errMaybeStored, err)
-		default:
-			return err
 		}
+		break
 	}
-	return fmt.Errorf("the payload's key stayed contended")
+	if maybe {
+		return fmt.Errorf("%w: %w", errMaybeStored, err)
+	}
+	return err
 }
 
 // storageError returns the error of a drop whose storage failed. A refusal of the core keeps
@@ -192,10 +201,10 @@ func storageError(err error, idempotent bool) error {
 		return err
 	case errors.Is(err, errMaybeStored) && idempotent:
 		return &Error{Code: EStorageUnknown, Err: err,
-			Message: "The payload may or may not have been stored: storage did not answer. Retry with the same Idempotency-Key: it stores the payload exactly once"}
+			Message: "The payload may or may not have been stored: storage gave no definite answer. Retry with the same Idempotency-Key: it stores the payload exactly once"}
 	case errors.Is(err, errMaybeStored):
 		return &Error{Code: EStorageUnknown, Err: err,
-			Message: "The payload may or may not have been stored: storage did not answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"}
+			Message: "The payload may or may not have been stored: storage gave no definite answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"}
 	case idempotent:
 		return &Error{Code: EStorage, Err: err,
 			Message: "The payload was not stored by this request: storage is unavailable. Please retry later with the same Idempotency-Key"}

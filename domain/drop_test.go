@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
@@ -85,8 +86,9 @@ func TestKeyFromClockAndIDSource(t *testing.T) {
 	if len(calls) != 1 || calls[0].Obj.Key != wantKey || string(calls[0].Obj.Data) != "hello" {
 		t.Errorf("Create calls = %+v, want one of %q under %s", calls, "hello", wantKey)
 	}
-	if len(clock.NowCalls()) != 1 || len(ids.NewIDCalls()) != 1 {
-		t.Errorf("clock called %d times, ids %d times; want once each", len(clock.NowCalls()), len(ids.NewIDCalls()))
+	// The clock is read for the key, and before and after the store for its duration.
+	if len(clock.NowCalls()) != 3 || len(ids.NewIDCalls()) != 1 {
+		t.Errorf("clock called %d times, ids %d times; want 3 and once", len(clock.NowCalls()), len(ids.NewIDCalls()))
 	}
 }
 
@@ -179,8 +181,9 @@ func TestBodyReadWithLimit(t *testing.T) {
 // TestResultReportsClientAndStoreTime: the accepted credential's name and the time the
 // store took are in the result, for the log line and the metrics.
 func TestResultReportsClientAndStoreTime(t *testing.T) {
-	store, clock, ids := deps()
-	store.CreateFunc = func(context.Context, ports.Object) error { time.Sleep(2 * time.Millisecond); return nil }
+	store, _, ids := deps()
+	clock := porttest.NewClock(fixedTime)
+	store.CreateFunc = func(context.Context, ports.Object) error { clock.Advance(2 * time.Millisecond); return nil }
 	cfg := config()
 	cfg.AuthTokens = []domain.Credential{cred("alice", "alice-token"), cred("bob", authClient)}
 	s, err := domain.New(cfg, store, clock, ids)
@@ -191,8 +194,8 @@ func TestResultReportsClientAndStoreTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Client != "bob" || got.StoreDuration < 2*time.Millisecond {
-		t.Errorf("result %+v, want client bob and a store time of at least 2ms", got)
+	if got.Client != "bob" || got.StoreDuration != 2*time.Millisecond {
+		t.Errorf("result %+v, want client bob and the store's 2ms", got)
 	}
 	// A refusal after authorization still names the client; nothing was stored or timed.
 	got, _ = s.Drop(context.Background(), ports.DropRequest{Method: "GET", Header: validHeader()})
@@ -254,6 +257,62 @@ func TestStorageErrors(t *testing.T) {
 			if strings.Contains(msg, "127.0.0.1") {
 				t.Errorf("message %q holds an internal detail", msg)
 			}
+		})
+	}
+}
+
+// TestOutcomeAcrossAttempts: what one attempt proved is kept across the core's own retries of
+// the payload's write (after a 409): a 412 after an attempt that may have written is that
+// attempt's write (202, once); attempts that never resolve are a 504, never "not stored".
+func TestOutcomeAcrossAttempts(t *testing.T) {
+	conflict := fmt.Errorf("409: %w", ports.ErrConcurrent)
+	lostThenConflict := fmt.Errorf("409 after a lost answer: %w: %w", ports.ErrConcurrent, ports.ErrUnknown)
+	lost := fmt.Errorf("reset: %w", ports.ErrUnknown)
+	refused := errors.New("503 SlowDown")
+	type answer struct {
+		err  error // nil: the store acts as itself
+		acts bool  // an earlier attempt's write lands before this answer
+	}
+	tests := []struct {
+		name     string
+		answers  []answer // then the store acts as itself
+		wantCode string
+		stored   int
+	}{
+		{"lost, then 409, then 412", []answer{{lostThenConflict, true}}, "", 1},
+		{"409 while the write lands, then 412", []answer{{conflict, true}}, "", 1},
+		{"409, then stored", []answer{{conflict, false}}, "", 1},
+		{"409 every time", []answer{{conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}, {conflict, false}}, domain.EStorageUnknown, 0},
+		{"409, then refused", []answer{{conflict, false}, {refused, false}}, domain.EStorageUnknown, 0},
+		{"409, then lost, written", []answer{{conflict, false}, {lost, true}}, domain.EStorageUnknown, 1},
+		{"refused", []answer{{refused, false}}, domain.EStorage, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) { // the core pauses between attempts: bubbled time
+				mem := memstore.New()
+				store, clock, ids := deps()
+				n := 0
+				store.CreateFunc = func(ctx context.Context, obj ports.Object) error {
+					if n >= len(tt.answers) {
+						return mem.Create(ctx, obj)
+					}
+					a := tt.answers[n]
+					n++
+					if a.acts {
+						mem.Create(ctx, obj)
+					}
+					return a.err
+				}
+				s := newService(t, store, clock, ids)
+				_, err := s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: validHeader(), Body: body("hello")})
+				if got := domain.ErrorCode(err); got != tt.wantCode {
+					t.Errorf("err = %v (code %q), want code %q", err, got, tt.wantCode)
+				}
+				if got := len(mem.Keys()); got != tt.stored {
+					t.Errorf("%d objects stored, want %d", got, tt.stored)
+				}
+			})
 		})
 	}
 }

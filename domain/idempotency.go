@@ -122,14 +122,15 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 			return "", false, err
 		}
 
-		// 1. Claim the key.
+		// 1. Claim the key. A claim whose outcome is unknown is resolved by reading the record:
+		// the claim's own, if it was written, else another's, or none (claim again).
 		err = s.store.Create(ctx, fresh.Object)
 		switch {
 		case err == nil:
 			return s.complete(ctx, obj, fresh.Record.Key)
 		case errors.Is(err, ports.ErrConcurrent):
 			continue
-		case !errors.Is(err, ports.ErrExists): // an unknown outcome too: no payload was written
+		case !errors.Is(err, ports.ErrExists) && !errors.Is(err, ports.ErrUnknown):
 			return "", false, err
 		}
 
@@ -147,8 +148,8 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 			switch {
 			case err == nil:
 				return s.complete(ctx, obj, fresh.Record.Key)
-			case errors.Is(err, ports.ErrVersion), errors.Is(err, ports.ErrNotFound), errors.Is(err, ports.ErrConcurrent):
-				continue // replaced or removed meanwhile (perhaps by a lost attempt of this call): read again
+			case errors.Is(err, ports.ErrVersion), errors.Is(err, ports.ErrNotFound), errors.Is(err, ports.ErrConcurrent), errors.Is(err, ports.ErrUnknown):
+				continue // replaced or removed meanwhile, perhaps by this call's write whose answer was lost: read again
 			default:
 				return "", false, err
 			}

@@ -131,7 +131,9 @@ func TestIdempotencyFailures(t *testing.T) {
 		retryReplay bool   // the retry finds the payload stored already
 	}{
 		{"record write fails", fault{op: opRecord, err: errReset, times: 1}, domain.EStorage, false},
-		{"record written, its answer lost", fault{op: opRecord, after: true, err: errLost, times: 1}, domain.EStorage, false},
+		{"record written, its answer lost: read, found its own", fault{op: opRecord, after: true, err: errLost, times: 1}, "", true},
+		{"record not written, its answer lost: read, claimed again", fault{op: opRecord, err: errLost, times: 1}, "", true},
+		{"expired record replaced, its answer lost", fault{op: opReplace, after: true, err: errLost, times: 1}, "", true},
 		{"record written, answer lost, the store's retry finds it", fault{op: opRecord, after: true, err: errLostThen, times: 1}, "", true},
 		{"payload write fails after the record", fault{op: opPayload, err: errReset, times: 1}, domain.EStorage, false},
 		{"payload written, its answer lost", fault{op: opPayload, after: true, err: errLost, times: 1}, domain.EStorageUnknown, true},

@@ -7,7 +7,6 @@ package wiring
 import (
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net"
 	"net/url"
@@ -25,7 +24,7 @@ import (
 // function and the server. The AWS_* variables are read by
 // the SDK's own default chain, not here.
 type Drop struct {
-	Bucket        string `envconfig:"BUCKET" desc:"S3 bucket that receives the drops"`
+	Bucket        string `envconfig:"BUCKET" desc:"required on Lambda and with STORAGE=s3: S3 bucket that receives the drops"`
 	AuthToken     Tokens `envconfig:"AUTH_TOKEN" desc:"required: server token(s) of the clients (base64 of the SHA-256 of the client token)"`
 	CDNToken      Tokens `envconfig:"CDN_TOKEN" desc:"required: server token(s) of the CDN header"`
 	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" desc:"required: name of the header the CDN adds (case-insensitive)"`
@@ -380,11 +379,6 @@ func LoadServer() (Server, error) {
 	return s, s.Validate()
 }
 
-// Usage writes the table of every variable spec reads (a *Lambda or a *Server).
-func Usage(w io.Writer, spec any) error {
-	return envconfig.Usagef("", spec, w, envconfig.DefaultTableFormat)
-}
-
 // Dev mode's own settings: the address, the folder (unless STORAGE_DIR names one) and the CDN
 // header name.
 const (
@@ -429,17 +423,4 @@ func LoadDev() (Server, DevTokens, error) {
 		return Server{}, t, err
 	}
 	return s, t, s.Validate()
-}
-
-// Banner prints what a developer needs to try the dropbox: the tokens and a curl command.
-func (t DevTokens) Banner(w io.Writer, url, where string) {
-	fmt.Fprintf(w, `
-s3-dropbox dev mode: listening on %[1]s, storing drops in %[2]s
-Tokens for this run only (new ones at every start):
-  authorization:       Bearer %[3]s
-  %[5]s: Bearer %[4]s
-Drop a payload:
-  curl -i %[1]s/v1/drop -H 'authorization: Bearer %[3]s' -H '%[5]s: Bearer %[4]s' --data-binary 'hello, dropbox'
-
-`, url, where, t.Auth, t.CDN, DevCDNHeader)
 }

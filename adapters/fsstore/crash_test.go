@@ -28,7 +28,7 @@ var crashObject = func() ports.Object {
 func TestCrashBetweenSteps(t *testing.T) {
 	if dir := os.Getenv("FSSTORE_CRASH_DIR"); dir != "" {
 		at := os.Getenv("FSSTORE_CRASH_AT")
-		step = func(next string) {
+		testHookStep = func(next string) {
 			if next == at {
 				os.Exit(3)
 			}

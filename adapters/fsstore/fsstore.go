@@ -18,6 +18,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
 
@@ -25,7 +26,8 @@ import (
 )
 
 // TempDir is the hidden folder, below the store's folder, of the files being written. The store
-// locks it while it runs; at start it removes whatever a crash left in it.
+// locks it while it runs; at start it removes the temporary files a crash left in it (see
+// sweep).
 const TempDir = ".tmp"
 
 // The extended attributes (user namespace) that hold an object's attributes; getfattr -d
@@ -41,8 +43,11 @@ const (
 type Store struct {
 	dir     string
 	unnamed bool       // files are staged unnamed (O_TMPFILE), see stage
-	lock    *os.File   // TempDir, flock'ed while the store is open
 	mu      sync.Mutex // serializes replacements
+
+	fix     sync.Mutex              // serializes making TempDir again, see remake
+	tmp     atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
+	retired []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
 
 	durable sync.Map // folders known to exist durably, see mkdirs
 	groups  sync.Map // folder → *group: the group commit of its syncs
@@ -59,22 +64,15 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", dir, err)
 	}
-	tmp := filepath.Join(abs, TempDir)
-	if err := os.MkdirAll(tmp, 0o700); err != nil {
+	if err := os.MkdirAll(abs, 0o700); err != nil {
 		return nil, fmt.Errorf("create storage folder: %w", err)
 	}
-	lock, err := os.Open(tmp)
+	tmp, err := openTemp(abs)
 	if err != nil {
-		return nil, fmt.Errorf("storage folder: %w", err)
+		return nil, err
 	}
-	if err := unix.Flock(int(lock.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		lock.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, fmt.Errorf("storage folder %s is in use by another process: run one server per folder", abs)
-		}
-		return nil, fmt.Errorf("lock storage folder: %w", err)
-	}
-	s := &Store{dir: abs, lock: lock}
+	s := &Store{dir: abs}
+	s.tmp.Store(tmp)
 	if err := s.start(); err != nil {
 		s.Close()
 		return nil, err
@@ -84,26 +82,19 @@ func New(dir string) (*Store, error) {
 
 // start sweeps TempDir and checks extended attributes on a file of its own.
 func (s *Store) start() error {
-	tmp := filepath.Join(s.dir, TempDir)
-	entries, err := os.ReadDir(tmp)
-	if err != nil {
-		return fmt.Errorf("read %s: %w", tmp, err)
+	tmp := s.tmp.Load()
+	if err := sweep(tmp); err != nil {
+		return err
 	}
-	for _, e := range entries {
-		if err := os.RemoveAll(filepath.Join(tmp, e.Name())); err != nil {
-			return fmt.Errorf("remove a leftover temporary file: %w", err)
-		}
-	}
-	f, err := os.CreateTemp(tmp, "probe-*")
+	st, err := s.createTemp()
 	if err != nil {
 		return fmt.Errorf("storage folder not writable: %w", err)
 	}
-	defer os.Remove(f.Name())
-	defer f.Close()
-	if err := unix.Fsetxattr(int(f.Fd()), AttrClient, []byte("probe"), 0); err != nil {
+	defer st.discard()
+	if err := unix.Fsetxattr(int(st.f.Fd()), AttrClient, []byte("probe"), 0); err != nil {
 		return fmt.Errorf("the storage folder's filesystem must keep extended attributes (user.*), as ext4, xfs, btrfs, tmpfs and APFS do: %w", err)
 	}
-	s.unnamed = unnamedWorks(tmp)
+	s.unnamed = unnamedWorks(tmp.Name())
 	return nil
 }
 
@@ -114,8 +105,7 @@ func unnamedWorks(dir string) bool {
 		return false
 	}
 	defer f.Close()
-	probe := filepath.Join(dir, "probe-unnamed")
-	os.Remove(probe)
+	probe := filepath.Join(dir, tempName())
 	if err := linkUnnamed(f, probe); err != nil {
 		return false
 	}
@@ -123,8 +113,12 @@ func unnamedWorks(dir string) bool {
 	return true
 }
 
-// Ready reports whether the store can write: its folders are there and writable.
+// Ready reports whether the store can write: its folders are there and writable. A store
+// folder or TempDir removed under the store is made again first (see remake).
 func (s *Store) Ready(ctx context.Context) error {
+	if err := s.remake(); err != nil {
+		return err
+	}
 	for _, dir := range []string{s.dir, filepath.Join(s.dir, TempDir)} {
 		if err := unix.Access(dir, unix.W_OK); err != nil {
 			return fmt.Errorf("storage folder %s not writable: %w", dir, err)
@@ -134,7 +128,15 @@ func (s *Store) Ready(ctx context.Context) error {
 }
 
 // Close releases the folder's lock.
-func (s *Store) Close() error { return s.lock.Close() }
+func (s *Store) Close() error {
+	s.fix.Lock()
+	defer s.fix.Unlock()
+	for _, f := range s.retired {
+		f.Close()
+	}
+	s.retired = nil
+	return s.tmp.Load().Close()
+}
 
 // Dir returns the store's folder.
 func (s *Store) Dir() string { return s.dir }
@@ -144,49 +146,100 @@ func (s *Store) Dir() string { return s.dir }
 // synced; then it is linked under the key (link fails if the key exists, atomically): the one
 // step that publishes the object, with its attributes. The folder is then synced so that the
 // name survives a crash (one fsync for all the writers of the folder at that moment: group
-// commit); if that fails, the object is unlinked again. A crash at any point leaves no object
-// or a whole one with its attributes; what it leaves in TempDir is removed at the next start.
+// commit); if that fails, the name stays and the outcome is unknown (ErrUnknown). A key found
+// taken is ErrExists only once its name is durable (see found). A crash at any point leaves no
+// object or a whole one with its attributes; what it leaves in TempDir is removed at the next
+// start. A folder of the key's path that was removed under the store is made again, and the
+// write tried once more.
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	path, err := s.prepare(obj)
 	if err != nil {
 		return err
 	}
-	if err := s.mkdirs(filepath.Dir(path)); err != nil {
-		return fmt.Errorf("create folder for %s: %w", obj.Key, err)
+	if err := s.holds(); err != nil {
+		return err
 	}
-	st, err := s.stage(filepath.Dir(path), obj)
+	err = s.create(ctx, obj, path)
+	if errors.Is(err, errGone) {
+		s.forget(filepath.Dir(path))
+		if rerr := s.remake(); rerr != nil {
+			return fmt.Errorf("%w (and %w)", err, rerr)
+		}
+		err = s.create(ctx, obj, path)
+	}
+	return err
+}
+
+// errGone marks a write that stored nothing because a folder it needed was missing: removed
+// under the store.
+var errGone = errors.New("a folder of the store was removed")
+
+// create is one try of Create.
+func (s *Store) create(ctx context.Context, obj ports.Object, path string) error {
+	dir := filepath.Dir(path)
+	if err := s.mkdirs(dir); err != nil {
+		return fmt.Errorf("create folder for %s: %w", obj.Key, gone(err))
+	}
+	st, err := s.stage(dir, obj)
 	if err != nil {
-		return fmt.Errorf("write %s: %w", obj.Key, err)
+		return fmt.Errorf("write %s: %w", obj.Key, gone(err))
 	}
 	defer st.discard()
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	step("link")
+	testHookStep("link")
 	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("%s: %w", obj.Key, ports.ErrExists)
+			return s.found(obj.Key, path)
 		}
-		return fmt.Errorf("publish %s: %w", obj.Key, err)
+		return fmt.Errorf("publish %s: %w", obj.Key, gone(err))
 	}
-	step("sync folder")
-	if err := s.syncDir(filepath.Dir(path)); err != nil {
-		// Not durable: take it back, durably, so that "not stored" stays true after a crash.
-		if rerr := os.Remove(path); rerr != nil {
-			return fmt.Errorf("%s: %w: %w (and undo: %w)", obj.Key, ports.ErrUnknown, err, rerr)
-		}
-		if serr := s.syncDir(filepath.Dir(path)); serr != nil {
-			return fmt.Errorf("%s: %w: %w (and undo: %w)", obj.Key, ports.ErrUnknown, err, serr)
-		}
-		return fmt.Errorf("%s: %w", obj.Key, err)
+	testHookStep("sync folder")
+	if err := s.syncDir(dir); err != nil {
+		// The name is published, and may not survive a crash. It stays: a retry with the same
+		// Idempotency-Key may have found it already (and made it durable, and answered 202),
+		// so taking it back could make that answer untrue. The outcome is unknown.
+		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 	}
-	step("remove temporary file")
+	testHookStep("remove temporary file")
 	return nil
 }
 
-// step marks the point between two steps of a write that is named next. Tests of crashes
-// stop the process there; it does nothing otherwise.
-var step = func(next string) {}
+// gone marks err with errGone when it says that a file or folder was missing.
+func gone(err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("%w: %w", errGone, err)
+	}
+	return err
+}
+
+// found is the answer to a link that found path taken: ErrExists once the name is durable (the
+// folder synced, shared with the writers of the moment: it may be another write's link, not
+// yet synced), so that nobody answers "stored" for a name a crash can still take. If the sync
+// fails, or path is not a file the store could have made (a folder, a symlink), a definite
+// error: this call stored nothing.
+func (s *Store) found(key, path string) error {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	if st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return fmt.Errorf("%s: the key is taken by something that is not an object (a folder or a symlink)", key)
+	}
+	if err := s.syncDir(filepath.Dir(path)); err != nil {
+		return fmt.Errorf("%s: an object holds the key, but its name may not be durable: %w", key, err)
+	}
+	return fmt.Errorf("%s: %w", key, ports.ErrExists)
+}
+
+// testHookStep runs between two steps of a write, with the name of the next one. Crash tests
+// set it to stop the process there; it does nothing otherwise.
+var testHookStep = func(next string) {}
+
+// testHookFsync, when tests set it, runs before each fsync: of a file ("file") or of a
+// folder ("folder"), with the path; an error it returns stands for the fsync's.
+var testHookFsync func(kind, path string) error
 
 // Replace writes obj over the object at its key if that object's ETag is etag: a synced
 // temporary file (with the attributes) is renamed over the old one, atomically, under the
@@ -196,9 +249,12 @@ func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) erro
 	if err != nil {
 		return err
 	}
+	if err := s.holds(); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, err := os.ReadFile(path)
+	old, err := readFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s: %w", obj.Key, ports.ErrNotFound)
@@ -215,9 +271,10 @@ func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := os.Rename(st.name, path); err != nil {
-		return fmt.Errorf("publish %s: %w", obj.Key, err)
+	if err := unix.Renameat(int(st.tmp.Fd()), st.name, unix.AT_FDCWD, path); err != nil {
+		return fmt.Errorf("publish %s: %w", obj.Key, &os.LinkError{Op: "rename", Old: st.name, New: path, Err: err})
 	}
+	st.name = "" // renamed: nothing left to remove
 	if err := s.syncDir(filepath.Dir(path)); err != nil {
 		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 	}
@@ -240,14 +297,15 @@ func (s *Store) prepare(obj ports.Object) (string, error) {
 // key. Its name is a temporary one in TempDir, or none at all (Linux's O_TMPFILE).
 type staged struct {
 	f    *os.File // open until discard; nil once closed
-	name string   // the temporary name, "" for an unnamed file
+	tmp  *os.File // the TempDir that holds name
+	name string   // the temporary name in tmp, "" for an unnamed file
 }
 
 // stage writes obj to a new file: in dir and unnamed where the system allows it (nothing to
 // sweep after a crash, and fewer folder changes), else named in TempDir. dir "" asks for a
 // named file (a rename needs a name).
 func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
-	step("create temporary file")
+	testHookStep("create temporary file")
 	st, err := s.open(dir)
 	if err != nil {
 		return nil, err
@@ -268,25 +326,38 @@ func (s *Store) open(dir string) (*staged, error) {
 		}
 		return &staged{f: f}, nil
 	}
-	f, err := os.CreateTemp(filepath.Join(s.dir, TempDir), "put-*")
-	if err != nil {
-		return nil, err
+	st, err := s.createTemp()
+	if errors.Is(err, fs.ErrNotExist) { // TempDir removed under the store
+		if err := s.remake(); err != nil {
+			return nil, err
+		}
+		st, err = s.createTemp()
 	}
-	return &staged{f: f, name: f.Name()}, nil
+	return st, err
 }
 
 // fill writes the data and the attributes, and syncs them.
 func (st *staged) fill(obj ports.Object) error {
-	step("write")
+	testHookStep("write")
 	if _, err := st.f.Write(obj.Data); err != nil {
 		return err
 	}
-	step("set attributes")
+	testHookStep("set attributes")
 	if err := setAttrs(st.f, obj); err != nil {
 		return err
 	}
-	step("sync file")
-	return st.f.Sync()
+	testHookStep("sync file")
+	return syncFile(st.f)
+}
+
+// syncFile fsyncs f.
+func syncFile(f *os.File) error {
+	if testHookFsync != nil {
+		if err := testHookFsync("file", f.Name()); err != nil {
+			return err
+		}
+	}
+	return f.Sync()
 }
 
 // link gives the file the name path, atomically, failing if path exists.
@@ -294,7 +365,10 @@ func (st *staged) link(path string) error {
 	if st.name == "" {
 		return linkUnnamed(st.f, path)
 	}
-	return os.Link(st.name, path)
+	if err := unix.Linkat(int(st.tmp.Fd()), st.name, unix.AT_FDCWD, path, 0); err != nil {
+		return &os.LinkError{Op: "link", Old: st.name, New: path, Err: err}
+	}
+	return nil
 }
 
 // discard closes the file and removes its temporary name; what was linked stays.
@@ -304,7 +378,8 @@ func (st *staged) discard() {
 		st.f = nil
 	}
 	if st.name != "" {
-		os.Remove(st.name)
+		unix.Unlinkat(int(st.tmp.Fd()), st.name, 0)
+		st.name = ""
 	}
 }
 
@@ -335,7 +410,9 @@ func etagOf(data []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Get returns the object under key with its attributes and ETag.
+// Get returns the object under key with its attributes and ETag. What it returns is durable:
+// after the read, the folder is synced (shared with its writers), since the object may be a
+// replacement not yet synced; if that fails, it is an error. A symlink is not followed.
 func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err := ctx.Err(); err != nil {
 		return ports.Object{}, err
@@ -344,7 +421,7 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err != nil {
 		return ports.Object{}, err
 	}
-	f, err := os.Open(path)
+	f, err := openFile(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ports.Object{}, fmt.Errorf("%s: %w", key, ports.ErrNotFound)
 	}
@@ -352,12 +429,8 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 		return ports.Object{}, err
 	}
 	defer f.Close()
-	st, err := f.Stat()
+	b, err := read(f)
 	if err != nil {
-		return ports.Object{}, err
-	}
-	b := make([]byte, st.Size())
-	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {
 		return ports.Object{}, fmt.Errorf("read %s: %w", key, err)
 	}
 	o := ports.Object{Key: key, Data: b, ETag: etagOf(b)}
@@ -366,7 +439,48 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if sum, err := base64.StdEncoding.DecodeString(getAttr(f, AttrSHA256)); err == nil && len(sum) == sha256.Size {
 		copy(o.SHA256[:], sum)
 	}
+	if err := s.syncDir(filepath.Dir(path)); err != nil {
+		return ports.Object{}, fmt.Errorf("%s: %w", key, err)
+	}
 	return o, nil
+}
+
+// openFile opens the regular file at path for reading, without following a symlink there.
+func openFile(path string) (*os.File, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	var st unix.Stat_t
+	if err := unix.Fstat(fd, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		f.Close()
+		return nil, fmt.Errorf("%s is not a file the store made", path)
+	}
+	return f, nil
+}
+
+// read returns the whole content of f.
+func read(f *os.File) ([]byte, error) {
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, st.Size())
+	if _, err := f.ReadAt(b, 0); err != nil && st.Size() > 0 {
+		return nil, err
+	}
+	return b, nil
+}
+
+// readFile returns the content of the regular file at path (see openFile).
+func readFile(path string) ([]byte, error) {
+	f, err := openFile(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return read(f)
 }
 
 // getAttr returns an extended attribute of f, "" if it has none.
@@ -396,7 +510,8 @@ func (s *Store) path(key string) (string, error) {
 
 // mkdirs creates dir and any missing folder above it, up to the store's folder, and makes the
 // path durable: the parent of each folder is synced once per process (a folder another
-// request has just made may not be synced yet), so that the path survives a crash.
+// request has just made may not be synced yet), so that the path survives a crash. A symlink
+// where a folder should be is refused: the store writes only below its folder.
 func (s *Store) mkdirs(dir string) error {
 	if dir == s.dir {
 		return nil
@@ -407,7 +522,11 @@ func (s *Store) mkdirs(dir string) error {
 	if err := s.mkdirs(filepath.Dir(dir)); err != nil {
 		return err
 	}
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, fs.ErrExist) {
+	if err := os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {
+		if info, err := os.Lstat(dir); err != nil || !info.IsDir() {
+			return fmt.Errorf("%s is not a folder (a symlink or a file): the store writes only below its folder", dir)
+		}
+	} else if err != nil {
 		return err
 	}
 	if err := s.syncDir(filepath.Dir(dir)); err != nil {
@@ -415,6 +534,13 @@ func (s *Store) mkdirs(dir string) error {
 	}
 	s.durable.Store(dir, true)
 	return nil
+}
+
+// forget drops what mkdirs knows of dir and the folders above it, after one was removed.
+func (s *Store) forget(dir string) {
+	for d := dir; d != s.dir && len(d) > len(s.dir); d = filepath.Dir(d) {
+		s.durable.Delete(d)
+	}
 }
 
 // syncDir makes the changes made so far to dir's entries durable, sharing the fsync with the
@@ -429,6 +555,11 @@ func (s *Store) syncDir(dir string) error {
 
 // fsyncDir fsyncs a folder.
 func fsyncDir(dir string) error {
+	if testHookFsync != nil {
+		if err := testHookFsync("folder", dir); err != nil {
+			return fmt.Errorf("sync folder: %w", err)
+		}
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("sync folder: %w", err)
@@ -442,6 +573,7 @@ func fsyncDir(dir string) error {
 
 // Keys returns every key, sorted, but those in hidden folders (the temporary files, and
 // whatever is kept there, such as the idempotency records): what a consumer lists as the drops.
+// Only regular files are objects (a symlink is not).
 func (s *Store) Keys() ([]string, error) {
 	var keys []string
 	err := filepath.WalkDir(s.dir, func(path string, d fs.DirEntry, err error) error {
@@ -452,7 +584,7 @@ func (s *Store) Keys() ([]string, error) {
 		switch {
 		case d.IsDir() && hidden:
 			return filepath.SkipDir
-		case d.IsDir() || hidden:
+		case !d.Type().IsRegular() || hidden:
 			return nil
 		}
 		rel, err := filepath.Rel(s.dir, path)

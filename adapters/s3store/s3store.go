@@ -6,14 +6,10 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"crypto/tls"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
-	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -61,9 +57,10 @@ func New(client *s3.Client, bucket string) *Store {
 // and keeps with the object. The SDK's retries end with ctx.
 //
 // S3 writes are atomic, so a failed write leaves nothing under the key; but an attempt whose
-// answer was lost (a reset or timeout after the request was sent) may have stored the object.
-// Create watches every attempt the SDK makes and reports such a call as ports.ErrUnknown, and
-// a 412 that follows one as ErrExists joined with ErrUnknown (see ports.ObjectStore).
+// answer was lost (a reset or timeout after the request was sent), or answered with a 5xx
+// other than a refusal (500 InternalError), may have stored the object. Create watches every
+// attempt the SDK makes and reports such a call as ports.ErrUnknown, and a 412 that follows
+// one as ErrExists joined with ErrUnknown (see ports.ObjectStore).
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	in := s.input(obj)
 	in.IfNoneMatch = aws.String("*")
@@ -115,7 +112,7 @@ func (s *Store) put(ctx context.Context, in *s3.PutObjectInput, precondition err
 		outcome = precondition
 	case "NoSuchKey":
 		outcome = ports.ErrNotFound
-	case "ConditionalRequestConflict":
+	case "ConditionalRequestConflict", "OperationAborted": // 409: another conditional write of the key is in flight
 		outcome = ports.ErrConcurrent
 	case "BadDigest", "XAmzContentChecksumMismatch":
 		outcome = ports.ErrChecksum
@@ -166,49 +163,3 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 
 // MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.
 const MetadataClient = "client"
-
-// watch sees every attempt of one call, below the SDK's retries, and remembers whether any
-// may have reached S3 and lost its answer.
-type watch struct {
-	mu      sync.Mutex
-	lostOne bool // some attempt was sent, or may have been, and got no answer
-	success bool // some attempt was answered 2xx
-}
-
-// client returns next, watched.
-func (w *watch) client(next s3.HTTPClient) s3.HTTPClient { return watched{w, next} }
-
-// lost reports whether the call's outcome may differ from its final answer: an attempt may
-// have been acted on without its answer reaching us (or was answered 2xx, yet the call failed).
-func (w *watch) lost() bool {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.lostOne || w.success
-}
-
-type watched struct {
-	w    *watch
-	next s3.HTTPClient
-}
-
-func (c watched) Do(req *http.Request) (*http.Response, error) {
-	resp, err := c.next.Do(req)
-	c.w.mu.Lock()
-	defer c.w.mu.Unlock()
-	switch {
-	case err == nil:
-		c.w.success = c.w.success || resp.StatusCode/100 == 2
-	case !notSent(err):
-		c.w.lostOne = true
-	}
-	return resp, err
-}
-
-// notSent reports whether err says that a request never left this machine: the connection
-// could not be made (refused, no route, no such host) or its TLS handshake failed.
-func notSent(err error) bool {
-	var op *net.OpError
-	var dns *net.DNSError
-	var cert *tls.CertificateVerificationError
-	return errors.As(err, &op) && op.Op == "dial" || errors.As(err, &dns) || errors.As(err, &cert)
-}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
@@ -75,8 +76,10 @@ func TestPutRequest(t *testing.T) {
 	}
 }
 
-// TestCreateErrors maps S3's answers to the port's outcomes: each is definite (S3 answered,
-// and every attempt was answered), so none is ErrUnknown.
+// TestCreateErrors maps S3's answers to the port's outcomes: a refusal or a 4xx is definite;
+// a 5xx that is not a refusal may follow a committed write (AWS: "a PUT that returns
+// InternalError ... a subsequent GET might retrieve the old value or the updated value"), so it
+// is ErrUnknown.
 func TestCreateErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -90,7 +93,9 @@ func TestCreateErrors(t *testing.T) {
 		{"denied", http.StatusForbidden, "AccessDenied", nil},
 		{"no bucket", http.StatusNotFound, "NoSuchBucket", nil},
 		{"slow down", http.StatusServiceUnavailable, "SlowDown", nil},
-		{"internal", http.StatusInternalServerError, "InternalError", nil},
+		{"internal (may follow a committed write)", http.StatusInternalServerError, "InternalError", ports.ErrUnknown},
+		{"unavailable", http.StatusServiceUnavailable, "ServiceUnavailable", ports.ErrUnknown},
+		{"operation aborted", http.StatusConflict, "OperationAborted", ports.ErrConcurrent},
 	}
 	sentinels := []error{ports.ErrExists, ports.ErrConcurrent, ports.ErrChecksum, ports.ErrNotFound, ports.ErrVersion, ports.ErrUnknown}
 	for _, tt := range tests {
@@ -197,5 +202,64 @@ func TestNothingSentIsDefinite(t *testing.T) {
 	err := s3store.New(srv.Client(t), "bucket").Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
 	if err == nil || errors.Is(err, ports.ErrUnknown) {
 		t.Errorf("Create to a closed port: %v, want a definite error", err)
+	}
+}
+
+// TestAttemptsProve: what each attempt of the SDK's retries proves is kept for the call: a
+// 412 after a 500 or a 503 that is not a refusal is the call's own write (ErrExists with
+// ErrUnknown); after refusals (503 SlowDown) it is another's object (ErrExists alone); a call
+// whose attempts all failed is unknown if any may have written.
+func TestAttemptsProve(t *testing.T) {
+	type answer struct {
+		status int
+		code   string
+	}
+	slow := answer{http.StatusServiceUnavailable, "SlowDown"}
+	internal := answer{http.StatusInternalServerError, "InternalError"}
+	unavailable := answer{http.StatusServiceUnavailable, "ServiceUnavailable"}
+	exists := answer{http.StatusPreconditionFailed, "PreconditionFailed"}
+	tests := []struct {
+		name    string
+		answers []answer
+		want    []error // the sentinels the error is; every other is not
+	}{
+		{"500, then 412", []answer{internal, exists}, []error{ports.ErrExists, ports.ErrUnknown}},
+		{"503 ServiceUnavailable, then 412", []answer{unavailable, exists}, []error{ports.ErrExists, ports.ErrUnknown}},
+		{"SlowDown, then 412", []answer{slow, exists}, []error{ports.ErrExists}},
+		{"SlowDown three times", []answer{slow, slow, slow}, nil},
+		{"500, then SlowDown twice", []answer{internal, slow, slow}, []error{ports.ErrUnknown}},
+	}
+	sentinels := []error{ports.ErrExists, ports.ErrConcurrent, ports.ErrChecksum, ports.ErrNotFound, ports.ErrVersion, ports.ErrUnknown}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n atomic.Int32
+			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				a := tt.answers[min(int(n.Add(1))-1, len(tt.answers)-1)]
+				w.Header().Set("Content-Type", "application/xml")
+				w.WriteHeader(a.status)
+				w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + a.code + `</Code><Message>scripted</Message><RequestId>r1</RequestId></Error>`))
+			}))
+			t.Cleanup(ts.Close)
+			srv := miniotest.Server{Endpoint: ts.URL, AccessKey: "AKIDFAKE", SecretKey: "fake-secret", Region: "us-east-1"}
+			err := s3store.New(srv.Client(t), "bucket").Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")})
+			if err == nil {
+				t.Fatal("Create succeeded, want an error")
+			}
+			if got := int(n.Load()); got != len(tt.answers) {
+				t.Fatalf("%d attempts, want %d: the SDK's retries changed", got, len(tt.answers))
+			}
+			for _, s := range sentinels {
+				want := false
+				for _, w := range tt.want {
+					want = want || w == s
+				}
+				if got := errors.Is(err, s); got != want {
+					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, s, got, want)
+				}
+			}
+			if !strings.Contains(err.Error(), tt.answers[len(tt.answers)-1].code) {
+				t.Errorf("error %v does not name the last answer's code: its document was not read whole", err)
+			}
+		})
 	}
 }

@@ -109,9 +109,10 @@ func (f *fakeS3) serve(w http.ResponseWriter, r *http.Request) {
 
 // TestStorageFaults: with the real SDK against a fake S3, each fault gives a 5xx with its
 // clear message within the invocation's deadline; the next request, the fault gone, is served
-// normally by the same handler. An answer from S3 is definite: 503, "not stored", and nothing
-// is. No answer (a reset after the request was sent, or none before the deadline) leaves the
-// outcome unknown: 504, which never says "not stored".
+// normally by the same handler. A refusal from S3 (503 SlowDown, 403, 404) is definite: 503,
+// "not stored", and nothing is. A 500 InternalError (which may follow a committed write), or no
+// answer (a reset after the request was sent, or none before the deadline), leaves the outcome
+// unknown: 504, which never says "not stored".
 func TestStorageFaults(t *testing.T) {
 	fake := newFakeS3(t)
 	env(t, miniotest.Server{Endpoint: fake.URL, AccessKey: "AKIDFAKE", SecretKey: "fake", Region: "us-east-1"}, "bucket")
@@ -119,14 +120,14 @@ func TestStorageFaults(t *testing.T) {
 	h := handler(t, &logs)
 	const deadline = 3 * time.Second
 	const notStored = "The payload was not stored: storage is unavailable. Please retry later"
-	const unknown = "The payload may or may not have been stored: storage did not answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"
+	const unknown = "The payload may or may not have been stored: storage gave no definite answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"
 
 	tests := []struct {
 		mode   string
 		status int
 		body   string
 	}{
-		{mode500, 503, notStored},
+		{mode500, 504, unknown}, // InternalError may follow a committed write
 		{mode503, 503, notStored},
 		{mode403, 503, notStored},
 		{modeNoBucket, 503, notStored},

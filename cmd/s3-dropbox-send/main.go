@@ -1,8 +1,12 @@
 // Command s3-dropbox-send sends files to an s3-dropbox, each stored exactly once: every
 // payload carries its SHA-256 and an Idempotency-Key kept for all its attempts, and attempts
-// that may succeed later are retried with backoff (package client).
+// that may succeed later are retried with backoff (package client), within -deadline.
 //
 //	s3-dropbox-send [flags] FILE...        ("-" reads standard input)
+//
+// The token goes to the URL given and nowhere else: redirects are not followed, and plain
+// http:// is refused unless the host is a loopback address (or -allow-plain-http). Each
+// payload is read up to -max-bytes (6 MiB by default) and one byte more.
 //
 // Exit status: 0 every payload stored (or found stored), 1 a payload refused, 2 a payload
 // not confirmed after its attempts, 64 a usage error.

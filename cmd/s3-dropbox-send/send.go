@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 )
@@ -32,8 +31,7 @@ type command struct {
 	env            func(string) string
 	stdin          io.Reader
 	stdout, stderr io.Writer
-	httpClient     *http.Client                                     // nil: http.DefaultClient
-	sleep          func(ctx context.Context, d time.Duration) error // nil: real waits
+	httpClient     *http.Client // nil: http.DefaultClient
 }
 
 // headerFlags collects -H values.
@@ -66,14 +64,16 @@ func run(ctx context.Context, args []string, c command) int {
 	flags.SetOutput(c.stderr)
 	var headers headerFlags
 	dropURL := flags.String("url", c.env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
-	tokenFile := flags.String("token-file", "", "file whose first line is the client token (default: $S3_DROPBOX_TOKEN)")
+	tokenFile := flags.String("token-file", "", "file whose first line is the client token, bare or as 'Bearer <token>'; readable by you alone (default: $S3_DROPBOX_TOKEN)")
 	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode)")
 	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
 	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: a new random key per payload, kept for all its attempts)")
 	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its SHA-256, so that a re-run after a crash stores nothing twice (within the service's IDEMPOTENCY_TTL)")
 	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
 	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
-	maxBytes := flags.Int("max-bytes", 0, "refuse payloads over this many bytes without sending them (the service's MAX_BODY_BYTES; 0: let the service answer 413)")
+	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says)")
+	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
+	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
 	parallel := flags.Int("parallel", 1, "how many payloads to send at once")
 	verbose := flags.Bool("v", false, "say what happens to each payload on stderr")
@@ -102,21 +102,26 @@ func run(ctx context.Context, args []string, c command) int {
 		return usage("-idempotency-key goes with one payload only")
 	case *idemKey != "" && *fromContent:
 		return usage("-idempotency-key and -key-from-content exclude each other")
-	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *maxBytes < 0:
-		return usage("-attempts, -parallel and -timeout must be positive, -max-bytes not negative")
+	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *deadline <= 0:
+		return usage("-attempts, -parallel, -timeout and -deadline must be positive")
+	case *maxBytes < 1 || *maxBytes > client.MaxPayloadBytes:
+		return usage("-max-bytes must be 1 to %d (the service's absolute maximum)", client.MaxPayloadBytes)
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
-	token, err := readToken(*tokenFile, c.env)
+	token, warning, err := readToken(*tokenFile, c.env)
 	if err != nil {
 		return usage("%v", err)
 	}
-	opts := []client.Option{client.WithAttempts(*attempts), client.WithTimeout(*timeout), client.WithMaxBytes(*maxBytes)}
+	if warning != "" {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", warning)
+	}
+	opts := []client.Option{client.WithAttempts(*attempts), client.WithTimeout(*timeout), client.WithDeadline(*deadline), client.WithMaxBytes(*maxBytes)}
 	if c.httpClient != nil {
 		opts = append(opts, client.WithHTTPClient(c.httpClient))
 	}
-	if c.sleep != nil {
-		opts = append(opts, client.WithSleep(c.sleep))
+	if *plainHTTP {
+		opts = append(opts, client.WithPlainHTTP())
 	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ":")
@@ -124,6 +129,9 @@ func run(ctx context.Context, args []string, c command) int {
 	}
 	cl, err := client.New(*dropURL, token, opts...)
 	if err != nil {
+		if errors.Is(err, client.ErrPlainHTTP) {
+			return usage("%v: use https://, or -allow-plain-http to send it anyway", err)
+		}
 		return usage("%v", err)
 	}
 
@@ -134,7 +142,7 @@ func run(ctx context.Context, args []string, c command) int {
 	for range *parallel {
 		wg.Go(func() {
 			for i := range next {
-				results[i] = send(ctx, cl, files[i], c.stdin, *contentType, *idemKey, *fromContent)
+				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
 				if *verbose {
 					logMu.Lock()
 					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", results[i].File, results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
@@ -161,48 +169,60 @@ func stdinUses(files []string) int {
 	return n
 }
 
-// readToken returns the client token: the first line of file, or $S3_DROPBOX_TOKEN. The token
-// is never taken from a flag's value, which process lists and shell histories show.
-func readToken(file string, env func(string) string) (string, error) {
+// readToken returns the client token: the first line of file, or $S3_DROPBOX_TOKEN, bare or
+// as "Bearer <token>" (as dev mode's banner prints it), and a warning when the file can be
+// read by its group or by others. The token is never taken from a flag's value, which
+// process lists and shell histories show.
+func readToken(file string, env func(string) string) (token, warning string, err error) {
 	if file == "" {
-		if t := strings.TrimSpace(env("S3_DROPBOX_TOKEN")); t != "" {
-			return t, nil
+		if t := bare(env("S3_DROPBOX_TOKEN")); t != "" {
+			return t, "", nil
 		}
-		return "", errors.New("give the client token: -token-file or S3_DROPBOX_TOKEN")
+		return "", "", errors.New("give the client token: -token-file or S3_DROPBOX_TOKEN")
 	}
 	f, err := os.Open(file)
 	if err != nil {
-		return "", fmt.Errorf("token file: %w", err)
+		return "", "", fmt.Errorf("token file: %w", err)
 	}
 	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o077 != 0 {
+		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", file, info.Mode().Perm())
+	}
 	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
 	if err != nil && err != io.EOF {
-		return "", fmt.Errorf("token file: %w", err)
+		return "", "", fmt.Errorf("token file: %w", err)
 	}
-	if line = strings.TrimSpace(line); line == "" {
-		return "", errors.New("token file: the first line is empty")
+	if token = bare(line); token == "" {
+		return "", "", errors.New("token file: the first line is empty")
 	}
-	return line, nil
+	return token, warning, nil
 }
 
-// send sends one file and returns its result.
-func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, contentType, key string, fromContent bool) result {
-	r := result{File: file}
-	var data []byte
-	var err error
-	if file == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(file)
+// bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
+// header line of dev mode's banner, "authorization: Bearer <token>".
+func bare(line string) string {
+	line = strings.TrimSpace(line)
+	if name, rest, ok := strings.Cut(line, ":"); ok && strings.EqualFold(name, "authorization") {
+		line = strings.TrimSpace(rest)
 	}
+	if scheme, rest, ok := strings.Cut(line, " "); ok && strings.EqualFold(scheme, "Bearer") {
+		return strings.TrimSpace(rest)
+	}
+	return line
+}
+
+// send sends one file (standard input for "-"), read up to maxBytes, and returns its result.
+func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, maxBytes int, contentType, key string, fromContent bool) result {
+	r := result{File: file}
+	data, err := readPayload(file, stdin, maxBytes)
 	if err != nil {
-		r.Outcome, r.Error = "refused", "cannot read it: "+err.Error()
+		r.Outcome, r.Error = "refused", err.Error()
 		return r
 	}
 	if contentType == "" {
 		contentType = mime.TypeByExtension(filepath.Ext(file))
 	}
-	var opts []client.Option
+	var opts []client.SendOption
 	if contentType != "" {
 		opts = append(opts, client.WithContentType(contentType))
 	}
@@ -214,7 +234,7 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 	}
 	receipt, err := cl.Send(ctx, data, opts...)
 	if err == nil {
-		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = "stored", receipt.Status, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
+		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = "stored", http.StatusAccepted, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
 		if receipt.Replayed {
 			r.Outcome = "replayed"
 		}

@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,7 +26,6 @@ import (
 type outcome struct {
 	code           int
 	stdout, stderr string
-	waits          []time.Duration
 }
 
 // results decodes the -json lines.
@@ -41,30 +43,25 @@ func (o outcome) results(t *testing.T) []result {
 	return rs
 }
 
-// sendCmd runs the command with args, the token in a file (-token-file, added), transport for its
-// requests (nil: the default), and no real waits. It fails the test if any output holds the
-// token.
+// sendCmd runs the command with args, the token in a file (-token-file, added), and transport
+// for its requests (nil: the default). It fails the test if any output holds the token.
 func sendCmd(t *testing.T, transport http.RoundTripper, stdin string, args ...string) outcome {
+	t.Helper()
+	return sendFrom(t, transport, strings.NewReader(stdin), args...)
+}
+
+// sendFrom is sendCmd with any standard input.
+func sendFrom(t *testing.T, transport http.RoundTripper, stdin io.Reader, args ...string) outcome {
 	t.Helper()
 	tokenFile := filepath.Join(t.TempDir(), "token")
 	os.WriteFile(tokenFile, []byte(droptest.AuthToken+"\nsecond line ignored\n"), 0o600)
 	var stdout, stderr bytes.Buffer
-	var mu sync.Mutex
-	var waits []time.Duration
-	c := command{
-		env: func(string) string { return "" }, stdin: strings.NewReader(stdin), stdout: &stdout, stderr: &stderr,
-		sleep: func(ctx context.Context, d time.Duration) error {
-			mu.Lock()
-			defer mu.Unlock()
-			waits = append(waits, d)
-			return ctx.Err()
-		},
-	}
+	c := command{env: func(string) string { return "" }, stdin: stdin, stdout: &stdout, stderr: &stderr}
 	if transport != nil {
 		c.httpClient = &http.Client{Transport: transport}
 	}
 	code := run(context.Background(), append([]string{"-token-file", tokenFile, "-v"}, args...), c)
-	o := outcome{code: code, stdout: stdout.String(), stderr: stderr.String(), waits: waits}
+	o := outcome{code: code, stdout: stdout.String(), stderr: stderr.String()}
 	if strings.Contains(o.stdout+o.stderr, droptest.AuthToken) {
 		t.Errorf("the output holds the client token:\n%s\n%s", o.stdout, o.stderr)
 	}
@@ -120,31 +117,154 @@ func TestStoredAndSummary(t *testing.T) {
 	}
 }
 
-// TestRetryAfter: 429 and 503 with Retry-After are retried after what they say.
-func TestRetryAfter(t *testing.T) {
-	var mu sync.Mutex
-	n := 0
+// answering returns a server on loopback that answers each request with the next of answers
+// (status, Retry-After), the last one again and again, and counts the requests.
+func answering(t *testing.T, answers ...[2]string) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
+	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		mu.Lock()
-		n++
-		i := n
-		mu.Unlock()
-		switch i {
-		case 1:
-			w.Header().Set("Retry-After", "3")
-			w.WriteHeader(http.StatusTooManyRequests)
-		case 2:
-			w.Header().Set("Retry-After", "1")
-			w.WriteHeader(http.StatusServiceUnavailable)
-		default:
-			w.WriteHeader(http.StatusAccepted)
+		a := answers[min(int(n.Add(1))-1, len(answers)-1)]
+		if a[1] != "" {
+			w.Header().Set("Retry-After", a[1])
 		}
+		var status int
+		fmt.Sscan(a[0], &status)
+		w.WriteHeader(status)
 	}))
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	return srv, &n
+}
+
+// TestRetryAfter: 429 and 503 with Retry-After are retried.
+func TestRetryAfter(t *testing.T) {
+	srv, n := answering(t, [2]string{"429", "0"}, [2]string{"503", "0"}, [2]string{"202", ""})
 	o := sendCmd(t, nil, "p", "-url", srv.URL, "-json", "-")
-	if o.code != exitStored || len(o.waits) != 2 || o.waits[0] != 3*time.Second || o.waits[1] != time.Second {
-		t.Errorf("exit %d, waits %v: want 0 after waits of 3s and 1s", o.code, o.waits)
+	if rs := o.results(t); o.code != exitStored || len(rs) != 1 || rs[0].Attempts != 3 || n.Load() != 3 {
+		t.Errorf("exit %d, %+v: want 0, stored at the third attempt", o.code, rs)
 	}
+}
+
+// TestRetryAfterOfADay: a server that asks to come back in a day (in seconds, or as a date in
+// 2100) is not waited for: the wait is at most the maximum backoff, and when that would pass
+// the -deadline the payload is given up at once (exit 2), saying so.
+func TestRetryAfterOfADay(t *testing.T) {
+	for _, retryAfter := range []string{"86400", "Fri, 01 Jan 2100 00:00:00 GMT"} {
+		srv, n := answering(t, [2]string{"503", retryAfter}, [2]string{"202", ""})
+		start := time.Now()
+		o := sendCmd(t, nil, "p", "-url", srv.URL, "-deadline", "10s", "-json", "-")
+		rs := o.results(t)
+		if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Attempts != 1 || n.Load() != 1 || !strings.Contains(rs[0].Error, "due in 20s, would start after the deadline") {
+			t.Errorf("Retry-After %s: exit %d, %+v: want 2 after one attempt, the wait capped at 20s and past the deadline", retryAfter, o.code, rs)
+		}
+		if took := time.Since(start); took > 5*time.Second {
+			t.Errorf("Retry-After %s: took %v, want no wait", retryAfter, took)
+		}
+	}
+}
+
+// TestRedirect: a URL that redirects (to another port, or from https to http on the same
+// host) is one failed attempt that names the Location (exit 2); the server redirected to gets
+// nothing: no token, no payload.
+func TestRedirect(t *testing.T) {
+	target, got := answering(t, [2]string{"202", ""})
+	for _, tls := range []bool{false, true} {
+		var asked atomic.Int32
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			asked.Add(1)
+			http.Redirect(w, r, target.URL+"/v1/drop", http.StatusTemporaryRedirect)
+		}))
+		var transport http.RoundTripper
+		if tls {
+			srv.StartTLS()
+			transport = srv.Client().Transport
+		} else {
+			srv.Start()
+		}
+		t.Cleanup(srv.Close)
+		o := sendCmd(t, transport, "secret payload", "-url", srv.URL+"/v1/drop", "-json", "-")
+		rs := o.results(t)
+		if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Status != 307 || rs[0].Attempts != 1 || !strings.Contains(rs[0].Error, "redirected to \""+target.URL+"/v1/drop\": not followed") {
+			t.Errorf("tls %v: exit %d, %+v: want 2, one attempt, the Location named", tls, o.code, rs)
+		}
+		if asked.Load() != 1 || got.Load() != 0 {
+			t.Errorf("tls %v: %d request(s) to the URL, %d to the Location; want 1 and 0", tls, asked.Load(), got.Load())
+		}
+	}
+}
+
+// endless is an endless standard input, as yes(1) gives; it counts the bytes read.
+type endless struct{ read int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = "y\n"[i%2]
+	}
+	e.read += int64(len(p))
+	return len(p), nil
+}
+
+// TestEndlessInput: an endless standard input is read up to the limit and one byte more,
+// then refused without being sent (exit 1); with -max-bytes, up to that.
+func TestEndlessInput(t *testing.T) {
+	srv, n := answering(t, [2]string{"202", ""})
+	for _, tt := range []struct {
+		args  []string
+		limit int64
+	}{
+		{nil, 6 << 20},
+		{[]string{"-max-bytes", "10240"}, 10240},
+	} {
+		in := &endless{}
+		o := sendFrom(t, nil, in, append(append([]string{"-url", srv.URL}, tt.args...), "-")...)
+		if o.code != exitRefused || !strings.Contains(o.stdout, fmt.Sprintf("-: refused, not stored: over the limit of %d bytes (-max-bytes): not sent", tt.limit)) {
+			t.Errorf("%v: exit %d, %q; want 1 and the limit named", tt.args, o.code, o.stdout)
+		}
+		if in.read > tt.limit+32<<10 {
+			t.Errorf("%v: read %d bytes of standard input, want about %d at most", tt.args, in.read, tt.limit+1)
+		}
+	}
+	if n.Load() != 0 {
+		t.Errorf("%d request(s), want none", n.Load())
+	}
+}
+
+// TestPayloadAtTheLimit: a file of exactly -max-bytes is sent, one byte more is not.
+func TestPayloadAtTheLimit(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 0)
+	dir := t.TempDir()
+	at, over := filepath.Join(dir, "at"), filepath.Join(dir, "over")
+	os.WriteFile(at, []byte(strings.Repeat("a", 100)), 0o600)
+	os.WriteFile(over, []byte(strings.Repeat("o", 101)), 0o600)
+	o := sendCmd(t, nil, "", "-url", url, "-H", cdnHeader, "-max-bytes", "100", "-json", at, over)
+	rs := o.results(t)
+	if o.code != exitRefused || len(rs) != 2 || rs[0].Outcome != "stored" || rs[1].Outcome != "refused" {
+		t.Errorf("exit %d, %+v: want the first stored, the second refused", o.code, rs)
+	}
+	if got := clienttest.Payloads(store); len(got) != 1 || len(got[0]) != 100 {
+		t.Errorf("stored %d payloads, want the one of 100 bytes", len(got))
+	}
+}
+
+// TestRemotePlainHTTP: a token is not sent over plain http to a host that is not a loopback
+// address: a usage error (exit 64) before any network use, naming the flag that allows it.
+func TestRemotePlainHTTP(t *testing.T) {
+	tr := &counter{}
+	o := sendCmd(t, tr, "p", "-url", "http://dropbox.example.org/v1/drop", "-")
+	if o.code != exitUsage || !strings.Contains(o.stderr, "clear text") || !strings.Contains(o.stderr, "-allow-plain-http") || tr.n.Load() != 0 {
+		t.Errorf("exit %d, %q, %d request(s): want 64, why and the flag, nothing sent", o.code, o.stderr, tr.n.Load())
+	}
+	o = sendCmd(t, tr, "p", "-url", "http://dropbox.example.org/v1/drop", "-allow-plain-http", "-attempts", "1", "-")
+	if o.code != exitUnconfirmed || tr.n.Load() != 1 {
+		t.Errorf("-allow-plain-http: exit %d, %d request(s): want an attempt", o.code, tr.n.Load())
+	}
+}
+
+// counter is a transport that counts requests and sends none.
+type counter struct{ n atomic.Int32 }
+
+func (c *counter) RoundTrip(*http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return nil, errors.New("not sent: the test's transport")
 }
 
 // TestRefusedExit1: the service's 413 is not retried; the command says why and exits 1.
@@ -153,8 +273,8 @@ func TestRefusedExit1(t *testing.T) {
 	o := sendCmd(t, nil, strings.Repeat("x", 11), "-url", url, "-H", cdnHeader, "-json", "-")
 	rs := o.results(t)
 	if o.code != exitRefused || len(rs) != 1 || rs[0].Outcome != "refused" || rs[0].Status != 413 || rs[0].Attempts != 1 ||
-		rs[0].Error != "The request body must be at most 10 bytes" || len(o.waits) != 0 {
-		t.Errorf("exit %d, %+v, waits %v: want 1, refused 413 after one attempt with the service's message", o.code, rs, o.waits)
+		rs[0].Error != "The request body must be at most 10 bytes" {
+		t.Errorf("exit %d, %+v: want 1, refused 413 after one attempt with the service's message", o.code, rs)
 	}
 	// Refused locally with -max-bytes: nothing sent.
 	o = sendCmd(t, nil, strings.Repeat("x", 11), "-url", url, "-H", cdnHeader, "-max-bytes", "10", "-")
@@ -171,8 +291,8 @@ func TestUnreachableExit2(t *testing.T) {
 	url := "http://" + porttest.FreeAddr(t)
 	o := sendCmd(t, nil, "p", "-url", url, "-attempts", "3", "-json", "-")
 	rs := o.results(t)
-	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Attempts != 3 || len(o.waits) != 2 || rs[0].Error == "" {
-		t.Errorf("exit %d, %+v, waits %v: want 2, failed after 3 attempts", o.code, rs, o.waits)
+	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Attempts != 3 || rs[0].Error == "" {
+		t.Errorf("exit %d, %+v: want 2, failed after 3 attempts", o.code, rs)
 	}
 	o = sendCmd(t, nil, "p", "-url", url, "-attempts", "1", "-")
 	if !strings.Contains(o.stdout, "not confirmed after 1 attempt(s), may or may not be stored (send it again with -idempotency-key ") {
@@ -194,6 +314,9 @@ func TestUsage(t *testing.T) {
 		{[]string{"-url", "http://x", "-H", "no colon", "a"}, "want 'Name: value'"},
 		{[]string{"-url", "http://x", "-", "-"}, "can be read once"},
 		{[]string{"-url", "ftp://x", "a"}, "http:// or https://"},
+		{[]string{"-url", "http://x", "-max-bytes", "0", "a"}, "-max-bytes must be 1 to 6291456"},
+		{[]string{"-url", "http://x", "-max-bytes", "6291457", "a"}, "-max-bytes must be 1 to 6291456"},
+		{[]string{"-url", "http://x", "-deadline", "0s", "a"}, "must be positive"},
 		{[]string{"-no-such-flag"}, "flag provided but not defined"},
 	}
 	for _, tt := range tests {

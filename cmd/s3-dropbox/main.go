@@ -37,7 +37,7 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	flags := flag.NewFlagSet("s3-dropbox", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dev := flags.Bool("dev", false, "development mode: listen on "+wiring.DevAddr+", store under ./"+wiring.DevDir+
-		" (or STORAGE_DIR), new tokens printed at every start; the other settings are read as without -dev")
+		" (or STORAGE_DIR), new tokens printed at every start; ADDR, PORT and STORAGE are ignored, the other settings read as without -dev")
 	addr := flags.String("addr", "", "address to listen on, host:port (wins over ADDR and PORT)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: s3-dropbox [-dev] [-addr host:port]\n\nFlags:\n")

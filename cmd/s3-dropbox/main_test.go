@@ -339,7 +339,7 @@ func TestEndpointUserInfoRedacted(t *testing.T) {
 	}
 }
 
-// TestHelp: -h lists every flag and every variable.
+// TestHelp: -h lists every flag and every variable, readably, and exits 0.
 func TestHelp(t *testing.T) {
 	out, err := exec.Command(binary, "-h").CombinedOutput()
 	if err != nil {
@@ -350,6 +350,10 @@ func TestHelp(t *testing.T) {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("-h does not mention %s:\n%s", want, out)
 		}
+	}
+	_, env, _ := strings.Cut(string(out), "Environment")
+	if strings.Contains(env, "\t") || strings.Contains(env, "list of \n") || !strings.Contains(env, "required on Lambda and with STORAGE=s3") {
+		t.Errorf("-h's variables have tabs, a cut-off type, or BUCKET without when it is required:\n%s", env)
 	}
 }
 

@@ -17,6 +17,7 @@ package main
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -39,11 +40,19 @@ var SendPlatforms = []string{"linux/amd64", "linux/arm64", "darwin/amd64", "darw
 var modTime = time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
+	err := run(os.Args[1:], os.Stdout)
+	switch {
+	case errors.Is(err, flag.ErrHelp):
+	case errors.As(err, new(usageError)):
+		os.Exit(2) // the flag package has said why
+	case err != nil:
 		fmt.Fprintln(os.Stderr, "release:", err)
 		os.Exit(1)
 	}
 }
+
+// usageError is a command line the flag package refused, and has explained.
+type usageError struct{ error }
 
 func run(args []string, out io.Writer) error {
 	flags := flag.NewFlagSet("release", flag.ContinueOnError)
@@ -52,8 +61,17 @@ func run(args []string, out io.Writer) error {
 	withSend := flags.Bool("send", true, "also build s3-dropbox-send for "+strings.Join(SendPlatforms, ", "))
 	image := flags.Bool("image", false, "build only the server's container images, dist/s3-dropbox-image-{amd64,arm64}.tar")
 	version := flags.String("version", "", "the images' version label and tag (default: the git commit, or dev)")
+	flags.Usage = func() {
+		fmt.Fprintf(flags.Output(), "Usage: go run ./scripts/release [flags]   (from the module's root)\n\n"+
+			"Builds dist/s3-dropbox-lambda-<arch>.zip, reproducible, and the senders; prints each file and its size.\n"+
+			"Copies beside them the stack and the Prometheus rules and Grafana dashboard.\n\nFlags:\n")
+		flags.PrintDefaults()
+	}
 	if err := flags.Parse(args); err != nil {
-		return err
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err}
 	}
 	var archs []string
 	switch *arch {

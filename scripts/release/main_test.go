@@ -15,7 +15,7 @@ import (
 )
 
 // TestRelease builds the arm64 package twice: the zips are byte-identical and hold one file,
-// bootstrap, executable, a static linux/arm64 ELF.
+// bootstrap, executable, a static linux/arm64 ELF; their sizes are in the README's ranges.
 func TestRelease(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: builds the Lambda binary twice")
@@ -30,6 +30,9 @@ func TestRelease(t *testing.T) {
 		}
 		if !strings.Contains(out.String(), "s3-dropbox-lambda-arm64.zip: ") {
 			t.Errorf("output %q does not report the zip and its size", out.String())
+		}
+		if i == 0 {
+			checkREADMESizes(t, out.String())
 		}
 		b, err := os.ReadFile(filepath.Join(dist, "s3-dropbox-lambda-arm64.zip"))
 		if err != nil {

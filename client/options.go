@@ -1,0 +1,159 @@
+package client
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Defaults and bounds of a Client.
+const (
+	DefaultAttempts    = 8
+	DefaultTimeout     = 30 * time.Second // one attempt
+	DefaultDeadline    = 2 * time.Minute  // all the attempts of one payload, waits included
+	DefaultBackoff     = 200 * time.Millisecond
+	DefaultMaxBackoff  = 20 * time.Second
+	MaxBackoffLimit    = time.Minute // the longest wait WithBackoff may set
+	DefaultContentType = "application/octet-stream"
+	// MaxPayloadBytes is the service's absolute maximum (MAX_BODY_BYTES can be at most this,
+	// the Function URL's own limit), and the client's default limit.
+	MaxPayloadBytes = 6 << 20
+)
+
+// config is what Options set: how a Client sends every payload.
+type config struct {
+	httpClient *http.Client
+	header     http.Header
+	attempts   int
+	timeout    time.Duration
+	deadline   time.Duration
+	backoff    time.Duration
+	maxBackoff time.Duration
+	maxBytes   int
+	plainHTTP  bool
+}
+
+// Option configures a Client: it is given to New and holds for every payload the client
+// sends. What differs from one payload to the next is a SendOption.
+type Option func(*config) error
+
+// WithHTTPClient sends through c (http.DefaultClient by default). Whatever c's CheckRedirect
+// says, the client follows no redirect: the token and the payload go to the URL given to
+// New, and nowhere else.
+func WithHTTPClient(c *http.Client) Option {
+	return func(o *config) error {
+		if c == nil {
+			return errors.New("client: WithHTTPClient(nil)")
+		}
+		o.httpClient = c
+		return nil
+	}
+}
+
+// WithHeader adds a request header to every attempt, such as the CDN's in dev mode. It
+// cannot replace the headers the client sets itself (Authorization, Content-Type,
+// Content-Digest, Idempotency-Key).
+func WithHeader(name, value string) Option {
+	return func(o *config) error {
+		if o.header == nil {
+			o.header = http.Header{}
+		}
+		o.header.Add(name, value)
+		return nil
+	}
+}
+
+// WithAttempts sets how many attempts a payload gets in all, at least 1 (DefaultAttempts).
+func WithAttempts(n int) Option {
+	return func(o *config) error {
+		if n < 1 {
+			return errors.New("client: attempts must be at least 1")
+		}
+		o.attempts = n
+		return nil
+	}
+}
+
+// WithTimeout bounds each attempt (DefaultTimeout).
+func WithTimeout(d time.Duration) Option {
+	return func(o *config) error {
+		if d <= 0 {
+			return errors.New("client: the timeout must be positive")
+		}
+		o.timeout = d
+		return nil
+	}
+}
+
+// WithDeadline bounds all the attempts of one payload, the waits between them included
+// (DefaultDeadline): when the next attempt could only start after it, Send stops at once.
+// A deadline of the context given to Send holds as well.
+func WithDeadline(d time.Duration) Option {
+	return func(o *config) error {
+		if d <= 0 {
+			return errors.New("client: the deadline must be positive")
+		}
+		o.deadline = d
+		return nil
+	}
+}
+
+// WithBackoff sets the backoff before the second attempt and the longest wait: before
+// attempt n+1 the client waits a random time up to min(max, base×2ⁿ⁻¹) (full jitter), or
+// what the answer's Retry-After says, up to max. max is at most MaxBackoffLimit
+// (DefaultBackoff, DefaultMaxBackoff).
+func WithBackoff(base, max time.Duration) Option {
+	return func(o *config) error {
+		if base <= 0 || max < base || max > MaxBackoffLimit {
+			return fmt.Errorf("client: the backoff must be positive and at most its maximum, and the maximum at most %v", MaxBackoffLimit)
+		}
+		o.backoff, o.maxBackoff = base, max
+		return nil
+	}
+}
+
+// WithMaxBytes refuses payloads over n bytes before sending them, such as the service's
+// MAX_BODY_BYTES; n is 1 to MaxPayloadBytes, the default.
+func WithMaxBytes(n int) Option {
+	return func(o *config) error {
+		if n < 1 || n > MaxPayloadBytes {
+			return fmt.Errorf("client: the payload limit must be 1 to %d bytes", MaxPayloadBytes)
+		}
+		o.maxBytes = n
+		return nil
+	}
+}
+
+// WithPlainHTTP lets New take an http:// URL of a host that is not a loopback address: the
+// token then crosses the network in clear text. Without it, such a URL is refused, and only
+// https:// or http:// to 127.0.0.0/8, ::1 or localhost is taken.
+func WithPlainHTTP() Option {
+	return func(o *config) error {
+		o.plainHTTP = true
+		return nil
+	}
+}
+
+// payload is what SendOptions set: what belongs to one payload.
+type payload struct {
+	contentType    string
+	idempotencyKey string
+	keyFromContent bool
+}
+
+// SendOption describes one payload: it is given to Send, and holds for that payload only.
+type SendOption func(*payload)
+
+// WithContentType sets the payload's media type (DefaultContentType).
+func WithContentType(t string) SendOption { return func(p *payload) { p.contentType = t } }
+
+// WithIdempotencyKey sets the payload's Idempotency-Key, such as an invoice number; by
+// default each Send makes a new random one, kept for all its attempts. A key names one
+// payload: the service refuses it with another payload (422).
+func WithIdempotencyKey(k string) SendOption { return func(p *payload) { p.idempotencyKey = k } }
+
+// WithKeyFromContent derives the Idempotency-Key from the payload's SHA-256, so that sending
+// the same bytes again (a re-run after a crash) stores them once, within the service's
+// IDEMPOTENCY_TTL. Two different sends of the same bytes are then one drop.
+func WithKeyFromContent() SendOption { return func(p *payload) { p.keyFromContent = true } }

@@ -1,0 +1,39 @@
+package client
+
+import "fmt"
+
+// Receipt tells how a payload was stored (the service answered 202).
+type Receipt struct {
+	Replayed       bool   // an earlier attempt or run had stored it already (Idempotent-Replayed: true)
+	Attempts       int    // how many requests it took
+	RequestID      string // the service's X-Request-Id of the last attempt, if it sent one
+	IdempotencyKey string // the key all attempts carried
+}
+
+// Error is why a payload is not confirmed stored. Refused: the service refused it (a 4xx, or
+// over WithMaxBytes before sending): it is not stored, and sending it again as it is will not
+// help. Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
+// and the payload may or may not be stored; sending it again with the same IdempotencyKey is
+// safe.
+type Error struct {
+	Status         int    // the last HTTP status, 0 when none came
+	Message        string // the service's message, or what went wrong
+	Refused        bool
+	Attempts       int
+	RequestID      string
+	IdempotencyKey string
+	Err            error // the last transport error, if any
+}
+
+func (e *Error) Error() string {
+	kind := "not confirmed stored"
+	if e.Refused {
+		kind = "refused"
+	}
+	if e.Status != 0 {
+		return fmt.Sprintf("%s after %d attempt(s): %d: %s", kind, e.Attempts, e.Status, e.Message)
+	}
+	return fmt.Sprintf("%s after %d attempt(s): %s", kind, e.Attempts, e.Message)
+}
+
+func (e *Error) Unwrap() error { return e.Err }

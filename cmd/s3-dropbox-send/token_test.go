@@ -1,0 +1,57 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+)
+
+// TestTokenFile: the token file holds the token bare or as dev mode's banner prints it
+// ("Bearer <token>", or its whole "authorization: Bearer <token>" line); a file that its group or others can read works, with a warning that
+// never holds the token.
+func TestTokenFile(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 0)
+	tests := []struct {
+		content string
+		mode    os.FileMode
+		warning bool
+	}{
+		{droptest.AuthToken + "\n", 0o600, false},
+		{"Bearer " + droptest.AuthToken + "\n", 0o600, false},
+		{"  bearer   " + droptest.AuthToken + "  \r\n", 0o400, false},
+		{"  authorization:       Bearer " + droptest.AuthToken + "\n", 0o600, false},
+		{"Bearer " + droptest.AuthToken, 0o640, true},
+		{droptest.AuthToken + "\n", 0o644, true},
+	}
+	for i, tt := range tests {
+		file := filepath.Join(t.TempDir(), "token")
+		if err := os.WriteFile(file, []byte(tt.content), tt.mode); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(file, tt.mode) // whatever the umask
+		var stdout, stderr bytes.Buffer
+		code := run(context.Background(), []string{"-url", url, "-H", cdnHeader, "-token-file", file, "-"},
+			command{env: func(string) string { return "" }, stdin: strings.NewReader("p"), stdout: &stdout, stderr: &stderr})
+		if code != exitStored || len(clienttest.Payloads(store)) != i+1 {
+			t.Errorf("token file %q (%04o): exit %d, %s%s; want stored", tt.content, tt.mode, code, stdout.String(), stderr.String())
+		}
+		warned := strings.Contains(stderr.String(), "can be read by others") && strings.Contains(stderr.String(), "chmod 600")
+		if warned != tt.warning || strings.Contains(stderr.String(), droptest.AuthToken) {
+			t.Errorf("token file mode %04o: stderr %q; want a warning %v, never the token", tt.mode, stderr.String(), tt.warning)
+		}
+	}
+	// The environment variable takes the same forms.
+	var stdout, stderr bytes.Buffer
+	env := map[string]string{"S3_DROPBOX_TOKEN": "Bearer " + droptest.AuthToken}
+	code := run(context.Background(), []string{"-url", url, "-H", cdnHeader, "-"},
+		command{env: func(k string) string { return env[k] }, stdin: strings.NewReader("p"), stdout: &stdout, stderr: &stderr})
+	if code != exitStored {
+		t.Errorf("S3_DROPBOX_TOKEN='Bearer …': exit %d, %s", code, stderr.String())
+	}
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
+)
+
+// readmeBlock returns the fenced block that follows marker in the README.
+func readmeBlock(t *testing.T, root, marker string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(root, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, after, ok := strings.Cut(string(b), marker)
+	if !ok {
+		t.Fatalf("README.md has no %s", marker)
+	}
+	_, after, _ = strings.Cut(after, "```sh\n")
+	block, _, ok := strings.Cut(after, "\n```")
+	if !ok {
+		t.Fatalf("README.md: no closed block after %s", marker)
+	}
+	return block
+}
+
+// TestS3HowTo: the README's "S3 mode on a local MinIO" block, run as printed with bash from
+// the project's folder (on a free port instead of 8080): it starts MinIO, makes the bucket,
+// serves, and the sender's payload is stored.
+func TestS3HowTo(t *testing.T) {
+	miniotest.Require(t) // MinIO is installed: the block starts one of its own
+	root, err := filepath.Abs(filepath.Join("..", ".."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	block := readmeBlock(t, root, "<!-- s3-howto -->")
+	if !strings.Contains(block, "127.0.0.1:8080") {
+		t.Fatalf("the block does not use 127.0.0.1:8080:\n%s", block)
+	}
+	block = strings.ReplaceAll(block, "127.0.0.1:8080", porttest.FreeAddr(t))
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", block)
+	cmd.Dir = root
+	cmd.Env = os.Environ()
+	if bin := os.Getenv("TEST_MINIO_BIN"); bin != "" {
+		cmd.Env = append(cmd.Env, "MINIO_BIN="+bin)
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) } // MinIO and the server too
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "-: stored (1 attempt(s))") || !strings.Contains(string(out), `"outcome":"stored"`) {
+		t.Fatalf("the block: %v\n%s\nwant the payload stored, and its log line", err, out)
+	}
+}
