@@ -159,7 +159,7 @@ func conditionRefs(v any) []string {
 var optional = []string{
 	"DropQueue", "DropDeadLetterQueue", "DropRule", "DropQueuePolicy", "DropDeadLetterQueuePolicy", "ConsumerPolicy",
 	"AlarmTopic", "AlarmEmailSubscription", "DropsNotStoredAlarm", "OutcomeUnknownAlarm", "FunctionErrorsAlarm",
-	"FunctionThrottlesAlarm", "Cdn5xxAlarm", "DeadLettersAlarm", "Dashboard",
+	"FunctionThrottlesAlarm", "Cdn5xxAlarm", "DeadLettersAlarm", "QueueAgeAlarm", "Dashboard",
 }
 
 var (
@@ -186,7 +186,7 @@ func TestOptionalParts(t *testing.T) {
 		{"no metrics namespace", map[string]any{"MetricsNamespace": ""}, funcAlarms},
 		{"no monitoring", map[string]any{"Monitoring": "false"}, nil},
 		{"no monitoring in us-east-1", map[string]any{"Monitoring": "false", "AWS::Region": "us-east-1"}, nil},
-		{"notifications", map[string]any{"DropNotifications": "true"}, slices.Concat(defaultMade, queueParts, []string{"DeadLettersAlarm"})},
+		{"notifications", map[string]any{"DropNotifications": "true"}, slices.Concat(defaultMade, queueParts, []string{"DeadLettersAlarm", "QueueAgeAlarm"})},
 		{"notifications, no monitoring", map[string]any{"DropNotifications": "true", "Monitoring": "false"}, queueParts},
 	}
 	for _, tt := range tests {
@@ -496,6 +496,7 @@ func TestAlarms(t *testing.T) {
 		"FunctionThrottlesAlarm": {"ThrottlesThreshold", 1, 300, 6, 2, []string{"AWS/Lambda Throttles FunctionName=map[Ref:Function]"}},
 		"Cdn5xxAlarm":            {"Cdn5xxRatePercent", 1, 300, 2, 2, []string{"AWS/CloudFront 5xxErrorRate DistributionId=map[Ref:Distribution] Region=Global"}},
 		"DeadLettersAlarm":       {"", 1, 300, 1, 1, []string{"AWS/SQS ApproximateNumberOfMessagesVisible QueueName=map[Fn::GetAtt:DropDeadLetterQueue.QueueName]"}},
+		"QueueAgeAlarm":          {"QueueAgeSeconds", 3600, 300, 1, 1, []string{"AWS/SQS ApproximateAgeOfOldestMessage QueueName=map[Fn::GetAtt:DropQueue.QueueName]"}},
 	}
 	var alarms []string
 	for name, r := range get(t, tmpl, "Resources").(object) {
