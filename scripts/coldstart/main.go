@@ -1,13 +1,24 @@
 // Command coldstart measures the Lambda function's cold start: from the moment the runtime
 // process is started to the first answered drop, stored in MinIO, under the AWS Lambda Runtime
-// Interface Emulator (which starts the bootstrap on the first invocation, as Lambda does). It
-// runs a fresh emulator and bootstrap each time and prints every run and the median.
+// Interface Emulator (which starts the bootstrap on the first invocation, as Lambda does), and
+// the bootstrap process's peak resident memory (VmHWM, read after the first answer). It runs a
+// fresh emulator and bootstrap each time and prints every run and the medians.
+//
+// With -floor it measures, in the same run, the floor the function is held against: a bare
+// bootstrap that does one PutObject (scripts/coldstart/floor: aws-lambda-go and the SDK's S3
+// client only), built with the same flags and run under the same emulator against the same
+// MinIO, the two alternating run by run (in turn first) so that the machine's noise hits both
+// alike. It prints both bootstraps' sizes for linux/amd64 and linux/arm64, the medians, and the
+// ratios function/floor: of the sizes, and the median of the paired runs' ratios of cold start
+// and peak RSS.
 //
 // It installs the pinned emulator if it is missing, and starts MinIO with scripts/minio
 // unless TEST_S3_ENDPOINT names one:
 //
 //	go run ./scripts/coldstart -runs 10
-//	go run ./scripts/coldstart -emulator    install the emulator if missing, print its path
+//	go run ./scripts/coldstart -runs 10 -floor        side by side with the floor
+//	go run ./scripts/coldstart -runs 10 -floor -json  the same as JSON lines
+//	go run ./scripts/coldstart -emulator              install the emulator if missing, print its path
 package main
 
 import (
@@ -23,8 +34,10 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 
@@ -49,10 +62,31 @@ func main() {
 // RIE is the pinned Runtime Interface Emulator.
 const RIE = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@v0.0.0-20261030222936-bef5c4ba774d"
 
+// Function and Floor are the packages of the bootstrap measured and of its floor.
+const (
+	Function = "./cmd/s3-dropbox-lambda"
+	Floor    = "./scripts/coldstart/floor"
+)
+
+// SizeArchs are the architectures whose bootstrap sizes -floor prints: Lambda's two.
+var SizeArchs = []string{"amd64", "arm64"}
+
+// subject is one bootstrap under measurement: its name in the output, its package, the
+// binary built for this machine, the bucket it stores in, and its runs.
+type subject struct {
+	name, pkg, bin, bucket string
+	runs                   []result
+}
+
 func run() error {
-	runs := flag.Int("runs", 10, "how many cold starts")
+	runs := flag.Int("runs", 10, "how many cold starts (of each bootstrap)")
 	only := flag.Bool("emulator", false, "only install the emulator if it is missing, and print its path")
+	withFloor := flag.Bool("floor", false, "also run the bare-PutObject floor, alternating, and print sizes and ratios")
+	asJSON := flag.Bool("json", false, "print JSON lines instead of text")
 	flag.Parse()
+	if *runs < 1 {
+		return fmt.Errorf("-runs must be at least 1, not %d", *runs)
+	}
 	rie, err := emulator()
 	if err != nil {
 		return err
@@ -69,20 +103,49 @@ func run() error {
 		defer stop()
 	}
 	endpoint, key, secret := os.Getenv("TEST_S3_ENDPOINT"), os.Getenv("TEST_S3_ACCESS_KEY"), os.Getenv("TEST_S3_SECRET_KEY")
+	out := &report{w: os.Stdout, json: *asJSON}
 
 	tmp, err := os.MkdirTemp("", "coldstart")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	bootstrap := filepath.Join(tmp, "bootstrap")
-	build := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-o", bootstrap, "./cmd/s3-dropbox-lambda")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	build.Stdout, build.Stderr = os.Stderr, os.Stderr
-	if err := build.Run(); err != nil {
-		return fmt.Errorf("build: %w", err)
+	subjects := []*subject{{name: "s3-dropbox-lambda", pkg: Function}}
+	archs := []string{runtime.GOARCH}
+	if *withFloor {
+		subjects = append(subjects, &subject{name: "floor", pkg: Floor})
+		archs = SizeArchs
+		if !slices.Contains(archs, runtime.GOARCH) {
+			archs = append(archs, runtime.GOARCH)
+		}
 	}
-	info, _ := os.Stat(bootstrap)
+	sizes := map[string]map[string]int64{} // by subject, by architecture
+	for _, s := range subjects {
+		sizes[s.name] = map[string]int64{}
+		for _, arch := range archs {
+			bin := filepath.Join(tmp, s.name+"-"+arch, "bootstrap")
+			if err := compile(s.pkg, bin, arch); err != nil {
+				return err
+			}
+			info, err := os.Stat(bin)
+			if err != nil {
+				return err
+			}
+			sizes[s.name][arch] = info.Size()
+			if arch == runtime.GOARCH {
+				s.bin = bin
+			}
+			if !*withFloor || slices.Contains(SizeArchs, arch) {
+				out.size(s.name, arch, info.Size())
+			}
+		}
+	}
+	if *withFloor {
+		for _, arch := range SizeArchs {
+			r := float64(sizes[subjects[0].name][arch]) / float64(sizes[subjects[1].name][arch])
+			out.ratio(subjects[0].name, subjects[1].name, "size linux/"+arch, spread{r, r, r}, 1)
+		}
+	}
 
 	ctx := context.Background()
 	client, err := s3store.NewClient(ctx, endpoint, config.WithRegion("us-east-1"),
@@ -90,46 +153,90 @@ func run() error {
 	if err != nil {
 		return err
 	}
-	bucket := fmt.Sprintf("coldstart-%d", time.Now().UnixNano())
-	if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil {
-		return fmt.Errorf("create bucket: %w", err)
+	stamp := time.Now().UnixNano()
+	for _, s := range subjects {
+		s.bucket = fmt.Sprintf("coldstart-%s-%d", s.name, stamp)
+		if _, err := client.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(s.bucket)}); err != nil {
+			return fmt.Errorf("create bucket: %w", err)
+		}
 	}
-	env := []string{
-		"PATH=" + os.Getenv("PATH"),
-		"BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
-		"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
-		"S3_ENDPOINT_URL=" + endpoint,
-		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
-		"AWS_LAMBDA_FUNCTION_TIMEOUT=10", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
+	env := func(bucket string) []string {
+		return []string{
+			"PATH=" + os.Getenv("PATH"),
+			"BUCKET=" + bucket,
+			"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
+			"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
+			"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
+			"S3_ENDPOINT_URL=" + endpoint,
+			"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
+			"AWS_LAMBDA_FUNCTION_TIMEOUT=10", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
+		}
 	}
 
-	fmt.Printf("bootstrap: %d bytes (stripped, for this machine's architecture)\n", info.Size())
-	var totals, inits []float64
 	for i := range *runs {
-		total, init, err := once(rie, bootstrap, env)
-		if err != nil {
-			return fmt.Errorf("run %d: %w", i+1, err)
+		for j := range subjects {
+			s := subjects[(i+j)%len(subjects)] // each first in turn
+			r, err := once(rie, s.bin, env(s.bucket))
+			if err != nil {
+				return fmt.Errorf("%s, run %d: %w", s.name, i+1, err)
+			}
+			s.runs = append(s.runs, r)
+			out.run(s.name, i+1, r)
 		}
-		totals, inits = append(totals, total), append(inits, init)
-		fmt.Printf("run %2d: first drop answered %6.1f ms after the process start (init phase %5.1f ms)\n", i+1, total, init)
 	}
+	for _, s := range subjects {
+		n, err := count(ctx, client, s.bucket)
+		if err != nil {
+			return err
+		}
+		if n != *runs {
+			return fmt.Errorf("%s: %d objects stored by %d runs", s.name, n, *runs)
+		}
+		out.summary(s.name, s.runs, n)
+	}
+	if *withFloor {
+		fn, floor := subjects[0].runs, subjects[1].runs
+		for _, m := range []struct {
+			name  string
+			value func(result) float64
+		}{
+			{"first drop", func(r result) float64 { return r.FirstDropMS }},
+			{"peak RSS", func(r result) float64 { return float64(r.PeakRSS) }},
+		} {
+			s, err := pairedRatio(fn, floor, m.value)
+			if err != nil {
+				return err
+			}
+			out.ratio(subjects[0].name, subjects[1].name, m.name, s, len(fn))
+		}
+	}
+	return out.err
+}
+
+// compile builds pkg as the release does (scripts/release: static, stripped, -trimpath, tag
+// lambda.norpc) for linux/arch into bin.
+func compile(pkg, bin, arch string) error {
+	cmd := exec.Command("go", "build", "-trimpath", "-tags", "lambda.norpc", "-ldflags=-s -w", "-buildvcs=false", "-o", bin, pkg)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+arch)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("go build %s (linux/%s): %w", pkg, arch, err)
+	}
+	return nil
+}
+
+// count returns the number of objects in bucket.
+func count(ctx context.Context, client *s3.Client, bucket string) (int, error) {
 	n := 0
 	p := s3.NewListObjectsV2Paginator(client, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(ctx)
 		if err != nil {
-			return err
+			return 0, err
 		}
 		n += len(page.Contents)
 	}
-	if n != *runs {
-		return fmt.Errorf("%d objects stored by %d runs", n, *runs)
-	}
-	fmt.Printf("median of %d: first drop %.1f ms after the process start (init phase %.1f ms); min %.1f, max %.1f; %d drops stored\n",
-		*runs, median(totals), median(inits), slices.Min(totals), slices.Max(totals), n)
-	return nil
+	return n, nil
 }
 
 // emulator returns the path of the emulator, installing it with go install if it is missing.
@@ -176,23 +283,33 @@ func startMinIO() (stop func(), err error) {
 // verbose prints what the emulator and the function said.
 var verbose = flag.Bool("v", false, "print the emulator's and the function's output")
 
-// once starts a fresh emulator, sends the first drop, and returns the milliseconds from the
-// request that makes the emulator start the bootstrap to the answer, and the init phase the
-// emulator reports (from the process start to the runtime's first request for work).
-func once(rie, bootstrap string, env []string) (total, init float64, err error) {
+// result is one cold start: the milliseconds from the request that makes the emulator start
+// the bootstrap to the answer, the init phase the emulator reports (from the process start to
+// the runtime's first request for work), and the bootstrap process's peak RSS in bytes.
+type result struct {
+	FirstDropMS float64 `json:"first_drop_ms"`
+	InitMS      float64 `json:"init_ms"`
+	PeakRSS     int64   `json:"peak_rss_bytes"`
+}
+
+// initReport is the emulator's line with the init phase's duration.
+var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
+
+// once starts a fresh emulator for bootstrap, sends the first drop, and measures it.
+func once(rie, bootstrap string, env []string) (result, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, bootstrap)
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
+	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
 	defer func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
@@ -204,7 +321,7 @@ func once(rie, bootstrap string, env []string) (total, init float64, err error) 
 			break
 		}
 		if time.Now().After(deadline) {
-			return 0, 0, fmt.Errorf("emulator not listening: %s", out.String())
+			return result{}, fmt.Errorf("emulator not listening: %s", out.String())
 		}
 	}
 
@@ -212,30 +329,61 @@ func once(rie, bootstrap string, env []string) (total, init float64, err error) 
 	resp, err := http.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json",
 		bytes.NewReader(funcurltest.JSON("plain")))
 	if err != nil {
-		return 0, 0, err
+		return result{}, err
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	total = float64(time.Since(start).Microseconds()) / 1000
+	r := result{FirstDropMS: float64(time.Since(start).Microseconds()) / 1000}
 	var answer struct {
 		StatusCode int `json:"statusCode"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil || answer.StatusCode != 202 {
-		return 0, 0, fmt.Errorf("answer %s, want statusCode 202; emulator said:\n%s", body, out.String())
+		return result{}, fmt.Errorf("answer %s, want statusCode 202; emulator said:\n%s", body, out.String())
 	}
-	time.Sleep(20 * time.Millisecond) // the REPORT line follows the answer
+
+	// The bootstrap waits for the next invocation: its peak so far is the first drop's.
+	pid, err := childPID(os.DirFS("/proc"), cmd.Process.Pid, bootstrap)
+	if err != nil {
+		return result{}, err
+	}
+	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return result{}, err
+	}
+	if r.PeakRSS, err = peakRSS(string(status)); err != nil {
+		return result{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
+	}
+
+	// The emulator writes its INIT REPORT line around the answer; wait for it a little.
+	for deadline := time.Now().Add(time.Second); ; time.Sleep(2 * time.Millisecond) {
+		if m := initReport.FindStringSubmatch(out.String()); m != nil {
+			r.InitMS, _ = strconv.ParseFloat(m[1], 64)
+			break
+		}
+		if time.Now().After(deadline) {
+			return result{}, fmt.Errorf("no INIT REPORT line from the emulator:\n%s", out.String())
+		}
+	}
 	if *verbose {
-		fmt.Println(out.String())
+		fmt.Fprintln(os.Stderr, out.String())
 	}
-	m := regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`).FindStringSubmatch(out.String())
-	if m != nil {
-		init, _ = strconv.ParseFloat(m[1], 64)
-	}
-	return total, init, nil
+	return r, nil
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
+// lockedBuffer is a buffer the emulator's output is copied into while once reads it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
