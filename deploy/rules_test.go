@@ -13,12 +13,15 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
-// evalRule evaluates a rule function of the template (the few it uses) with params, as
-// CloudFormation does before it makes any resource.
+// conditionKey prefixes a condition's value in evalRule's params.
+const conditionKey = "Condition::"
+
+// evalRule evaluates a rule or condition function of the template (the few it uses) with
+// params, as CloudFormation does before it makes any resource.
 func evalRule(t *testing.T, v any, params map[string]any) any {
 	t.Helper()
 	switch v := v.(type) {
-	case string, bool:
+	case string, bool, float64:
 		return v
 	case []any:
 		out := make([]any, len(v))
@@ -49,6 +52,30 @@ func evalRule(t *testing.T, v any, params map[string]any) any {
 					}
 				}
 				return false
+			case "Fn::And", "Fn::Or":
+				want := fn == "Fn::Or"
+				for _, c := range arg.([]any) {
+					if name, ok := c.(string); ok { // goformation reads !Condition X as "X"
+						c = object{"Condition": name}
+					}
+					if evalRule(t, c, params).(bool) == want {
+						return want
+					}
+				}
+				return !want
+			case "Fn::Join":
+				a := arg.([]any)
+				var parts []string
+				for _, m := range evalRule(t, a[1], params).([]any) {
+					parts = append(parts, m.(string))
+				}
+				return strings.Join(parts, a[0].(string))
+			case "Condition":
+				c, ok := params[conditionKey+arg.(string)]
+				if !ok {
+					t.Fatalf("Condition %v: not evaluated yet", arg)
+				}
+				return c
 			case "Fn::EachMemberEquals":
 				a := arg.([]any)
 				want := evalRule(t, a[1], params)
@@ -87,8 +114,8 @@ func refused(t *testing.T, tmpl object, params map[string]any) []string {
 }
 
 // TestRules: a web ACL made by the stack is refused outside us-east-1 (before any resource,
-// with a message that says what to do), as is a web ACL made and one given at once, and one
-// token for both layers.
+// with a message that says what to do), as is a web ACL made and one given at once, one
+// token for both layers, and an alarm email with no alarms to send.
 func TestRules(t *testing.T) {
 	tmpl, _ := load(t)
 	auth, cdn := domain.ServerToken("a"), domain.ServerToken("c")
@@ -98,20 +125,25 @@ func TestRules(t *testing.T) {
 		cidrs  []any
 		arn    string
 		auth   string
+		email  string
+		on     string // Monitoring
 		want   string // "" when accepted
 	}{
-		{"no web ACL, any region", "eu-west-1", []any{""}, "", auth, ""},
-		{"web ACL made in us-east-1", "us-east-1", []any{"192.0.2.0/24"}, "", auth, ""},
-		{"web ACL made in eu-west-1", "eu-west-1", []any{"192.0.2.0/24", "198.51.100.7/32"}, "", auth, "Deploy this stack in us-east-1"},
-		{"own web ACL, any region", "eu-west-1", []any{""}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", auth, ""},
-		{"both", "us-east-1", []any{"192.0.2.0/24"}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", auth, "not both"},
-		{"one token for both layers", "us-east-1", []any{""}, "", cdn, "must differ"},
-		{"a region without Function URLs", "eu-central-2", []any{""}, "", auth, "no Function URLs"},
+		{"no web ACL, any region", "eu-west-1", []any{""}, "", auth, "", "true", ""},
+		{"web ACL made in us-east-1", "us-east-1", []any{"192.0.2.0/24"}, "", auth, "", "true", ""},
+		{"web ACL made in eu-west-1", "eu-west-1", []any{"192.0.2.0/24", "198.51.100.7/32"}, "", auth, "", "true", "Deploy this stack in us-east-1"},
+		{"own web ACL, any region", "eu-west-1", []any{""}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", auth, "", "true", ""},
+		{"both", "us-east-1", []any{"192.0.2.0/24"}, "arn:aws:wafv2:us-east-1:123456789012:global/webacl/x/1", auth, "", "true", "not both"},
+		{"one token for both layers", "us-east-1", []any{""}, "", cdn, "", "true", "must differ"},
+		{"a region without Function URLs", "eu-central-2", []any{""}, "", auth, "", "true", "no Function URLs"},
+		{"alarm email with monitoring", "eu-west-1", []any{""}, "", auth, "ops@example.com", "true", ""},
+		{"no monitoring, no email", "eu-west-1", []any{""}, "", auth, "", "false", ""},
+		{"alarm email without monitoring", "eu-west-1", []any{""}, "", auth, "ops@example.com", "false", "Set Monitoring=true"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := refused(t, tmpl, map[string]any{"AWS::Region": tt.region, "WafAllowedCidrs": tt.cidrs,
-				"WebAclArn": tt.arn, "AuthToken": tt.auth, "CdnToken": cdn})
+				"WebAclArn": tt.arn, "AuthToken": tt.auth, "CdnToken": cdn, "AlarmEmail": tt.email, "Monitoring": tt.on})
 			switch {
 			case tt.want == "" && len(got) != 0:
 				t.Errorf("refused: %q", got)

@@ -1,7 +1,8 @@
-// Package deploy holds the CloudFormation template; its tests read the template as data, since
-// no AWS account is at hand: every resource and property must be known to CloudFormation's
-// schema (goformation), and the security properties and the names shared with the code must
-// hold.
+// Package deploy holds the CloudFormation template and, under prometheus/, the server's
+// alerting rules and Grafana dashboard. Its tests read the template as data, since no AWS
+// account is at hand: every resource and property must be known to CloudFormation's schema
+// (goformation), and the security properties and the names shared with the code must hold;
+// and they check the rules' and the dashboard's queries against a live server's /metrics.
 package deploy
 
 import (

@@ -1,41 +1,45 @@
 package wiring
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
+	"reflect"
 	"strings"
-	"text/template"
-
-	"github.com/kelseyhightower/envconfig"
 )
 
-// usageLines is the template of Usage's raw lines: the variable, its default and its
-// description, NUL-separated.
-var usageLines = template.Must(template.New("usage").Parse(
-	`{{range .}}{{.Key}}{{"\x00"}}{{.Tags.Get "default"}}{{"\x00"}}{{.Tags.Get "desc"}}{{"\n"}}{{end}}`))
-
 // Usage writes every variable spec reads (a *Lambda or a *Server), as flag.PrintDefaults
-// writes flags: the name and its default on one line, the description below it, wrapped.
+// writes flags: the name and its default on one line, the description below it, wrapped. It
+// reads the struct tags itself: envconfig's usage goes through text/template, whose method
+// calls would keep every exported method in the binary (the Lambda's would grow by half).
 func Usage(w io.Writer, spec any) error {
-	var raw bytes.Buffer
-	if err := envconfig.Usaget("", spec, &raw, usageLines); err != nil {
-		return err
+	t := reflect.TypeOf(spec)
+	if t.Kind() != reflect.Pointer || t.Elem().Kind() != reflect.Struct {
+		return fmt.Errorf("usage of %T: want a pointer to a struct", spec)
 	}
-	sc := bufio.NewScanner(&raw)
-	for sc.Scan() {
-		key, rest, _ := strings.Cut(sc.Text(), "\x00")
-		def, desc, _ := strings.Cut(rest, "\x00")
-		if def != "" {
+	usage(w, t.Elem())
+	return nil
+}
+
+// usage writes the variables of the struct type t, its embedded structs' in their place.
+func usage(w io.Writer, t reflect.Type) {
+	for i := range t.NumField() {
+		f := t.Field(i)
+		key := f.Tag.Get("envconfig")
+		if f.Anonymous && key == "" && f.Type.Kind() == reflect.Struct {
+			usage(w, f.Type)
+			continue
+		}
+		if key == "" || !f.IsExported() {
+			continue
+		}
+		if def := f.Tag.Get("default"); def != "" {
 			key += " (default " + def + ")"
 		}
 		fmt.Fprintf(w, "  %s\n", key)
-		for _, l := range wrap(desc, 72) {
+		for _, l := range wrap(f.Tag.Get("desc"), 72) {
 			fmt.Fprintf(w, "      %s\n", l)
 		}
 	}
-	return sc.Err()
 }
 
 // wrap cuts text into lines of at most width characters, between words.

@@ -10,7 +10,8 @@
 //	go run ./scripts/release -image          the server's container images, no Docker needed:
 //	                                         dist/s3-dropbox-image-{amd64,arm64}.tar (docker load)
 //
-// The senders: dist/s3-dropbox-send-{linux,darwin}-{amd64,arm64}.
+// The senders: dist/s3-dropbox-send-{linux,darwin}-{amd64,arm64}. Beside the zips, the stack
+// (dist/s3-dropbox-template.yaml) and the Prometheus rules and Grafana dashboard (DeployFiles).
 package main
 
 import (
@@ -62,7 +63,8 @@ func run(args []string, out io.Writer) error {
 	version := flags.String("version", "", "the images' version label and tag (default: the git commit, or dev)")
 	flags.Usage = func() {
 		fmt.Fprintf(flags.Output(), "Usage: go run ./scripts/release [flags]   (from the module's root)\n\n"+
-			"Builds dist/s3-dropbox-lambda-<arch>.zip, reproducible, and the senders; prints each file and its size.\n\nFlags:\n")
+			"Builds dist/s3-dropbox-lambda-<arch>.zip, reproducible, and the senders; prints each file and its size.\n"+
+			"Copies beside them the stack and the Prometheus rules and Grafana dashboard.\n\nFlags:\n")
 		flags.PrintDefaults()
 	}
 	if err := flags.Parse(args); err != nil {
@@ -106,6 +108,9 @@ func run(args []string, out io.Writer) error {
 			return err
 		}
 		fmt.Fprintf(out, "%s: %d bytes (bootstrap %d bytes, linux/%s)\n", path, size, binSize, a)
+	}
+	if err := copyDeploy(*dist, out); err != nil {
+		return err
 	}
 	if !*withSend {
 		return nil
