@@ -49,8 +49,9 @@ type Store struct {
 	tmp     atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
 	retired []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
 
-	durable sync.Map // folders known to exist durably, see mkdirs
-	groups  sync.Map // folder → *group: the group commit of its syncs
+	durable sync.Map      // folders known to exist durably, see mkdirs
+	remade  atomic.Uint64 // counts the times forget dropped folders removed under the store
+	groups  sync.Map      // folder → *group: the group commit of its syncs
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -177,6 +178,7 @@ var errGone = errors.New("a folder of the store was removed")
 // create is one try of Create.
 func (s *Store) create(ctx context.Context, obj ports.Object, path string) error {
 	dir := filepath.Dir(path)
+	remade := s.remade.Load()
 	if err := s.mkdirs(dir); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, gone(err))
 	}
@@ -201,6 +203,13 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string) error
 		// Idempotency-Key may have found it already (and made it durable, and answered 202),
 		// so taking it back could make that answer untrue. The outcome is unknown.
 		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
+	}
+	if s.remade.Load() != remade {
+		// A folder was removed meanwhile: dir, which mkdirs remembered as durable, may be one
+		// that another write has just made again and whose name is not durable yet.
+		if err := s.mkdirs(dir); err != nil {
+			return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
+		}
 	}
 	testHookStep("remove temporary file")
 	return nil
@@ -536,8 +545,10 @@ func (s *Store) mkdirs(dir string) error {
 	return nil
 }
 
-// forget drops what mkdirs knows of dir and the folders above it, after one was removed.
+// forget drops what mkdirs knows of dir and the folders above it, after one was removed, and
+// counts it: a write that linked into a folder it remembered meanwhile checks the folder again.
 func (s *Store) forget(dir string) {
+	s.remade.Add(1)
 	for d := dir; d != s.dir && len(d) > len(s.dir); d = filepath.Dir(d) {
 		s.durable.Delete(d)
 	}
