@@ -71,3 +71,42 @@ func TestAttackStaleFolderCache(t *testing.T) {
 		t.Errorf("B answered stored for d/b, but the folder d it is in was made again and its parent never synced since: a crash can take it")
 	}
 }
+
+// TestAttackRemadeRootParentSyncFails: the store's folder, removed under the store, is made
+// again; the sync of its name into its parent fails. A later write must not answer "stored"
+// while no sync of that parent has succeeded since: a crash takes the folder, and every
+// object in it.
+func TestAttackRemadeRootParentSyncFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drops")
+	s := openStore(t, dir)
+	ctx := context.Background()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	var parentSyncs atomic.Int32
+	var once sync.Once
+	testHookFsync = func(kind, path string) error {
+		if kind != "folder" || path != filepath.Dir(dir) {
+			return nil
+		}
+		failed := false
+		once.Do(func() { failed = true })
+		if failed {
+			return syscall.EIO
+		}
+		parentSyncs.Add(1)
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+
+	for i, key := range []string{"a", "b", "c"} {
+		err := s.Create(ctx, ports.Object{Key: key, Data: []byte("x")})
+		t.Logf("write %d: %v", i, err)
+		if err == nil && parentSyncs.Load() == 0 {
+			t.Fatalf("write %d answered stored, but the store's folder was made again and no sync of its parent has succeeded: a crash can take it", i)
+		}
+	}
+	if err := s.Ready(ctx); err != nil {
+		t.Errorf("Ready once the parent syncs again: %v", err)
+	}
+}

@@ -48,9 +48,10 @@ type Store struct {
 	fix     sync.Mutex              // serializes making TempDir again, see remake
 	tmp     atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
 	retired []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
+	rootNew bool                    // the store's folder was made again, not yet synced into its parent (under fix)
 
 	durable sync.Map      // folders known to exist durably, see mkdirs
-	remade  atomic.Uint64 // counts the times forget dropped folders removed under the store
+	remade  atomic.Uint64 // counts the folders found removed under the store (forget, remake)
 	groups  sync.Map      // folder → *group: the group commit of its syncs
 }
 
@@ -205,14 +206,27 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string) error
 		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 	}
 	if s.remade.Load() != remade {
-		// A folder was removed meanwhile: dir, which mkdirs remembered as durable, may be one
-		// that another write has just made again and whose name is not durable yet.
-		if err := s.mkdirs(dir); err != nil {
+		// A folder was removed meanwhile: dir, which mkdirs remembered as durable, or the
+		// store's folder, may be one that another write has just made again and whose name
+		// is not durable yet.
+		if err := s.settle(dir); err != nil {
 			return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 		}
 	}
 	testHookStep("remove temporary file")
 	return nil
+}
+
+// settle makes dir's path durable after folders were made again under a write: the store's
+// folder in its parent (see syncRoot), and dir's folders in theirs (see mkdirs).
+func (s *Store) settle(dir string) error {
+	s.fix.Lock()
+	err := s.syncRoot()
+	s.fix.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.mkdirs(dir)
 }
 
 // gone marks err with errGone when it says that a file or folder was missing.
