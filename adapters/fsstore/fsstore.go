@@ -194,7 +194,13 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string) error
 	testHookStep("link")
 	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return s.found(obj.Key, path)
+			err := s.found(obj.Key, path)
+			if errors.Is(err, ports.ErrExists) && s.remade.Load() != remade {
+				if serr := s.settle(dir); serr != nil { // see below
+					return fmt.Errorf("%s: an object holds the key, but its folder may not be durable: %w", obj.Key, serr)
+				}
+			}
+			return err
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, gone(err))
 	}
