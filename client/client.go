@@ -139,8 +139,9 @@ type Receipt struct {
 }
 
 // Error is why a payload is not confirmed stored. Refused: the service refused it (a 4xx, or
-// over WithMaxBytes before sending): it is not stored, and sending it again as it is will not
-// help. Otherwise it is unconfirmed: every attempt failed or went unanswered, and the payload
+// over WithMaxBytes before sending), and no earlier attempt may have stored it (none went
+// unanswered or was answered 502 or 504): it is not stored, and sending it again as it is will
+// not help. Otherwise it is unconfirmed: every attempt failed or went unanswered, and the payload
 // may or may not be stored; sending it again with the same IdempotencyKey is safe.
 type Error struct {
 	Status         int    // the last HTTP status, 0 when none came
@@ -189,6 +190,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...Option) (Rece
 		return Receipt{}, fail
 	}
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
+	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= o.attempts; attempt++ {
 		fail.Attempts = attempt
 		status, header, body, err := c.post(ctx, o, payload, digest, key)
@@ -201,10 +203,12 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...Option) (Rece
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
+			maybe = true
 		case retryable(status):
 			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
+			maybe = maybe || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
 		case status >= 400 && status < 500:
-			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(body, status), true, nil
+			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(body, status), !maybe, nil
 			return Receipt{}, fail
 		default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
 			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
