@@ -5,14 +5,21 @@ package fsstore
 import (
 	"context"
 	"errors"
+	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // TestAttackStaleFolderCache: a folder removed under the store and made again by one write is
@@ -119,5 +126,93 @@ func TestAttackRemadeRootParentSyncFails(t *testing.T) {
 	}
 	if err := s.Ready(ctx); err != nil {
 		t.Errorf("Ready once the parent syncs again: %v", err)
+	}
+}
+
+// TestAttackSameKeyUnderFsyncFaults: many requests with one Idempotency-Key at once, and
+// sequential retries, through the core, while a share of the fsyncs (of files and folders)
+// fail at random: never a 422, never a second payload; a 202 only for a payload stored once;
+// "not stored" by every request only when nothing is stored.
+func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
+	core, err := domain.New(droptest.Config(droptest.CDNHeader), s, system.Clock{}, system.UUIDs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keys, sharing = 40, 4
+	var rmu sync.Mutex
+	testHookFsync = func(kind, path string) error {
+		rmu.Lock()
+		defer rmu.Unlock()
+		if rng.IntN(100) < 25 {
+			return syscall.EIO
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	codes := make([][]string, keys)
+	var wg sync.WaitGroup
+	for k := range keys {
+		codes[k] = make([]string, sharing)
+		for j := range sharing {
+			wg.Go(func() {
+				payload := fmt.Sprintf("payload-%d", k)
+				h := porttest.Header{
+					droptest.CDNHeader:       "Bearer " + droptest.CDNToken,
+					"authorization":          "Bearer " + droptest.AuthToken,
+					"content-length":         fmt.Sprint(len(payload)),
+					domain.IdempotencyHeader: fmt.Sprintf("key-%d", k),
+				}
+				_, err := core.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: h, Body: porttest.Body(payload)})
+				codes[k][j] = domain.ErrorCode(err)
+			})
+		}
+	}
+	wg.Wait()
+	testHookFsync = nil
+	count := map[string]int{}
+	all, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range all {
+		b, err := os.ReadFile(filepath.Join(s.Dir(), key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[string(b)]++
+	}
+	tally := map[string]int{}
+	for k := range keys {
+		for _, c := range codes[k] {
+			tally[c]++
+		}
+	}
+	t.Logf("answers: %v", tally)
+	for k := range keys {
+		n := count[fmt.Sprintf("payload-%d", k)]
+		var ok, notStored int
+		for _, c := range codes[k] {
+			switch c {
+			case "":
+				ok++
+			case domain.EStorage:
+				notStored++
+			case domain.EStorageUnknown:
+			default:
+				t.Errorf("key %d: answer %q", k, c)
+			}
+		}
+		switch {
+		case n > 1:
+			t.Errorf("key %d: payload stored %d times; answers %q", k, n, codes[k])
+		case ok > 0 && n != 1:
+			t.Errorf("key %d: 202 but payload stored %d times; answers %q", k, n, codes[k])
+		case notStored == sharing && n != 0:
+			t.Errorf("key %d: every answer not stored, payload stored; answers %q", k, codes[k])
+		}
 	}
 }
