@@ -216,3 +216,50 @@ func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackRootRemadeUnderWrite: a write that passed the store's checks before the store's
+// folder was removed links its object into the folder another write has just made again, whose
+// sync into its parent failed: it must not answer "stored" until that sync has succeeded.
+func TestAttackRootRemadeUnderWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drops")
+	s := openStore(t, dir)
+	ctx := context.Background()
+	bAtStage, bGo := make(chan struct{}), make(chan struct{})
+	var steps atomic.Int32
+	testHookStep = func(next string) {
+		if next == "create temporary file" && steps.Add(1) == 1 {
+			close(bAtStage)
+			<-bGo
+		}
+	}
+	t.Cleanup(func() { testHookStep = func(string) {} })
+	var parentSyncs atomic.Int32
+	var once sync.Once
+	testHookFsync = func(kind, path string) error {
+		if kind != "folder" || path != filepath.Dir(dir) {
+			return nil
+		}
+		failed := false
+		once.Do(func() { failed = true })
+		if failed {
+			return syscall.EIO
+		}
+		parentSyncs.Add(1)
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+
+	bErr := make(chan error, 1)
+	go func() { bErr <- s.Create(ctx, ports.Object{Key: "b", Data: []byte("b")}) }()
+	<-bAtStage
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	errA := s.Create(ctx, ports.Object{Key: "a", Data: []byte("a")}) // makes the folder again; its parent's sync fails
+	close(bGo)
+	errB := <-bErr
+	t.Logf("A: %v; B: %v", errA, errB)
+	if errB == nil && parentSyncs.Load() == 0 {
+		t.Errorf("B answered stored, but the store's folder was made again and no sync of its parent has succeeded: a crash can take it")
+	}
+}
