@@ -103,6 +103,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)
 	defer cancel()
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
+	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		fail.Attempts = attempt
 		status, header, body, err := c.post(ctx, p, payload, digest, key)
@@ -115,13 +116,15 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
+			maybe = true
 		case retryable(status):
 			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
+			maybe = maybe || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
 		case status >= 300 && status < 400:
 			fail.Status, fail.Message, fail.Err = status, redirected(header.Get("Location")), nil
 			return Receipt{}, fail
 		case status >= 400 && status < 500:
-			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(body, status), true, nil
+			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(body, status), !maybe, nil
 			return Receipt{}, fail
 		default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
 			fail.Status, fail.Message, fail.Err = status, message(body, status), nil

@@ -11,8 +11,9 @@ type Receipt struct {
 }
 
 // Error is why a payload is not confirmed stored. Refused: the service refused it (a 4xx, or
-// over WithMaxBytes before sending): it is not stored, and sending it again as it is will not
-// help. Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
+// over WithMaxBytes before sending), and no earlier attempt may have stored it (none went
+// unanswered or was answered 502 or 504): it is not stored, and sending it again as it is will
+// not help. Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
 // and the payload may or may not be stored; sending it again with the same IdempotencyKey is
 // safe.
 type Error struct {

@@ -140,7 +140,7 @@ func (s *Service) dropNew(ctx context.Context, obj ports.Object) (string, error)
 	}
 	obj.Key = key
 	// errFound here means the id source repeated an id: the object is another's, not stored.
-	return key, s.writePayload(ctx, obj)
+	return key, s.writePayload(ctx, obj, false)
 }
 
 var (
@@ -154,11 +154,13 @@ var (
 // its record's), and keeps what every attempt proved (the README's "What each answer of S3
 // proves"): an attempt answered 2xx stored it; a 412 after any attempt that may have written
 // is that attempt's write, found: stored; a 412 with none before it is another's object
-// (errFound). A 409 says a conditional write of the key is in flight (on a fresh key, an
-// earlier attempt of this drop): it may have written, and the write is tried again. An
+// (errFound). A 409 says a conditional write of the key is in flight, and the write is tried
+// again: on a fresh key, only an earlier attempt of this drop writes, so it may have written;
+// on a shared key (a record's, which every request with its Idempotency-Key writes), a 409
+// that follows no attempt of this drop that may have written is another request's write. An
 // attempt that may have written, unresolved by a later one, is errMaybeStored; anything else
 // stored nothing.
-func (s *Service) writePayload(ctx context.Context, obj ports.Object) error {
+func (s *Service) writePayload(ctx context.Context, obj ports.Object, shared bool) error {
 	maybe := false // some attempt may have written obj
 	var err error
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -178,7 +180,7 @@ func (s *Service) writePayload(ctx context.Context, obj ports.Object) error {
 		case errors.Is(err, ports.ErrExists):
 			return fmt.Errorf("%w: %w", errFound, err)
 		case errors.Is(err, ports.ErrConcurrent):
-			maybe = true
+			maybe = maybe || !shared
 			continue
 		}
 		break

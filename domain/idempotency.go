@@ -190,7 +190,7 @@ func (s *Service) newRecord(obj ports.Object, cred Credential, rk string) (claim
 // (a replay).
 func (s *Service) complete(ctx context.Context, obj ports.Object, key string) (string, bool, error) {
 	obj.Key = key
-	switch err := s.writePayload(ctx, obj); {
+	switch err := s.writePayload(ctx, obj, true); {
 	case errors.Is(err, errFound): // stored by an earlier attempt with this record
 		return key, true, nil
 	case err != nil:

@@ -48,9 +48,11 @@ type Store struct {
 	fix     sync.Mutex              // serializes making TempDir again, see remake
 	tmp     atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
 	retired []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
+	rootNew bool                    // the store's folder was made again, not yet synced into its parent (under fix)
 
-	durable sync.Map // folders known to exist durably, see mkdirs
-	groups  sync.Map // folder → *group: the group commit of its syncs
+	durable sync.Map      // folders known to exist durably, see mkdirs
+	remade  atomic.Uint64 // counts the folders found removed under the store (forget, remake)
+	groups  sync.Map      // folder → *group: the group commit of its syncs
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -177,6 +179,7 @@ var errGone = errors.New("a folder of the store was removed")
 // create is one try of Create.
 func (s *Store) create(ctx context.Context, obj ports.Object, path string) error {
 	dir := filepath.Dir(path)
+	remade := s.remade.Load()
 	if err := s.mkdirs(dir); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, gone(err))
 	}
@@ -191,7 +194,13 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string) error
 	testHookStep("link")
 	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return s.found(obj.Key, path)
+			err := s.found(obj.Key, path)
+			if errors.Is(err, ports.ErrExists) && s.remade.Load() != remade {
+				if serr := s.settle(dir); serr != nil { // see below
+					return fmt.Errorf("%s: an object holds the key, but its folder may not be durable: %w", obj.Key, serr)
+				}
+			}
+			return err
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, gone(err))
 	}
@@ -202,8 +211,28 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string) error
 		// so taking it back could make that answer untrue. The outcome is unknown.
 		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 	}
+	if s.remade.Load() != remade {
+		// A folder was removed meanwhile: dir, which mkdirs remembered as durable, or the
+		// store's folder, may be one that another write has just made again and whose name
+		// is not durable yet.
+		if err := s.settle(dir); err != nil {
+			return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
+		}
+	}
 	testHookStep("remove temporary file")
 	return nil
+}
+
+// settle makes dir's path durable after folders were made again under a write: the store's
+// folder in its parent (see syncRoot), and dir's folders in theirs (see mkdirs).
+func (s *Store) settle(dir string) error {
+	s.fix.Lock()
+	err := s.syncRoot()
+	s.fix.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.mkdirs(dir)
 }
 
 // gone marks err with errGone when it says that a file or folder was missing.
@@ -536,8 +565,10 @@ func (s *Store) mkdirs(dir string) error {
 	return nil
 }
 
-// forget drops what mkdirs knows of dir and the folders above it, after one was removed.
+// forget drops what mkdirs knows of dir and the folders above it, after one was removed, and
+// counts it: a write that linked into a folder it remembered meanwhile checks the folder again.
 func (s *Store) forget(dir string) {
+	s.remade.Add(1)
 	for d := dir; d != s.dir && len(d) > len(s.dir); d = filepath.Dir(d) {
 		s.durable.Delete(d)
 	}

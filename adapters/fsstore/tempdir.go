@@ -133,15 +133,15 @@ func (s *Store) remake() error {
 	if s.holdsTemp(cur) {
 		return nil
 	}
-	synced := []string{s.dir} // TempDir may be new: sync it into the store's folder
+	s.remade.Add(1)
 	switch err := os.Mkdir(s.dir, 0o700); {
 	case err == nil:
-		synced = append(synced, filepath.Dir(s.dir)) // the store's folder is new too
+		s.rootNew = true
 	case errors.Is(err, fs.ErrNotExist):
 		if err := os.MkdirAll(s.dir, 0o700); err != nil {
 			return fmt.Errorf("make the storage folder again: %w", err)
 		}
-		synced = append(synced, filepath.Dir(s.dir))
+		s.rootNew = true
 	case !errors.Is(err, fs.ErrExist):
 		return fmt.Errorf("make the storage folder again: %w", err)
 	}
@@ -149,13 +149,29 @@ func (s *Store) remake() error {
 	if err != nil {
 		return err
 	}
-	for _, dir := range synced {
-		if err := s.syncDir(dir); err != nil {
-			tmp.Close()
-			return err
-		}
+	if err := s.syncDir(s.dir); err != nil { // TempDir may be new: sync it into the store's folder
+		tmp.Close()
+		return err
+	}
+	if err := s.syncRoot(); err != nil {
+		tmp.Close()
+		return err
 	}
 	s.retired = append(s.retired, cur)
 	s.tmp.Store(tmp)
+	return nil
+}
+
+// syncRoot syncs the store's folder into its parent if remake made it and that sync has not
+// succeeded yet (a failed one is tried again here, by the next remake or write). The caller
+// holds fix.
+func (s *Store) syncRoot() error {
+	if !s.rootNew {
+		return nil
+	}
+	if err := s.syncDir(filepath.Dir(s.dir)); err != nil {
+		return err
+	}
+	s.rootNew = false
 	return nil
 }

@@ -1,0 +1,265 @@
+//go:build linux || darwin
+
+package fsstore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/system"
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
+)
+
+// TestAttackStaleFolderCache: a folder removed under the store and made again by one write is
+// not durable until its parent is synced. A second write that remembered the folder as
+// durable (from before the removal) and links into the new folder while that parent sync is
+// pending must not answer "stored": if the parent sync then fails, a crash takes the folder,
+// and the object with it.
+func TestAttackStaleFolderCache(t *testing.T) {
+	t.Run("B links", func(t *testing.T) { staleFolderCache(t, false) })
+	t.Run("B finds its key taken", func(t *testing.T) { staleFolderCache(t, true) })
+}
+
+// staleFolderCache is TestAttackStaleFolderCache; with taken, the key B writes is taken (by a
+// write into the folder made again) when B links, and B must not answer ErrExists (a replay).
+func staleFolderCache(t *testing.T, taken bool) {
+	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
+	ctx := context.Background()
+	if err := s.Create(ctx, ports.Object{Key: "d/first", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.RemoveAll(filepath.Join(s.Dir(), "d")); err != nil {
+		t.Fatal(err)
+	}
+
+	// B stops at its first step, after it found "d" in what it remembers as durable.
+	bAtStage, bGo := make(chan struct{}), make(chan struct{})
+	var steps atomic.Int32
+	testHookStep = func(next string) {
+		if next == "create temporary file" && steps.Add(1) == 1 {
+			close(bAtStage)
+			<-bGo
+		}
+	}
+	t.Cleanup(func() { testHookStep = func(string) {} })
+
+	// A's sync of the store's folder, after it made "d" again, fails. Every successful sync
+	// of the store's folder is counted.
+	var parentSyncs atomic.Int32
+	var once sync.Once
+	testHookFsync = func(kind, path string) error {
+		if kind != "folder" || path != s.Dir() {
+			return nil
+		}
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			return syscall.EIO
+		}
+		parentSyncs.Add(1)
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+
+	bErr := make(chan error, 1)
+	go func() { bErr <- s.Create(ctx, ports.Object{Key: "d/b", Data: []byte("b")}) }()
+	<-bAtStage
+	// A makes "d" again; the sync of its name fails: "d" is not durable.
+	errA := s.Create(ctx, ports.Object{Key: "d/a", Data: []byte("a")})
+	if taken {
+		write(t, filepath.Join(s.Dir(), "d", "b"), "b")
+	}
+	close(bGo)
+	errB := <-bErr
+	syncedBeforeB := parentSyncs.Load()
+	t.Logf("A: %v; B: %v", errA, errB)
+	if (errB == nil || errors.Is(errB, ports.ErrExists)) && syncedBeforeB == 0 {
+		t.Errorf("B answered stored (or exists: a replay) for d/b, but the folder d it is in was made again and its parent never synced since: a crash can take it")
+	}
+}
+
+// TestAttackRemadeRootParentSyncFails: the store's folder, removed under the store, is made
+// again; the sync of its name into its parent fails. A later write must not answer "stored"
+// while no sync of that parent has succeeded since: a crash takes the folder, and every
+// object in it.
+func TestAttackRemadeRootParentSyncFails(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drops")
+	s := openStore(t, dir)
+	ctx := context.Background()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	var parentSyncs atomic.Int32
+	var once sync.Once
+	testHookFsync = func(kind, path string) error {
+		if kind != "folder" || path != filepath.Dir(dir) {
+			return nil
+		}
+		failed := false
+		once.Do(func() { failed = true })
+		if failed {
+			return syscall.EIO
+		}
+		parentSyncs.Add(1)
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+
+	for i, key := range []string{"a", "b", "c"} {
+		err := s.Create(ctx, ports.Object{Key: key, Data: []byte("x")})
+		t.Logf("write %d: %v", i, err)
+		if err == nil && parentSyncs.Load() == 0 {
+			t.Fatalf("write %d answered stored, but the store's folder was made again and no sync of its parent has succeeded: a crash can take it", i)
+		}
+	}
+	if err := s.Ready(ctx); err != nil {
+		t.Errorf("Ready once the parent syncs again: %v", err)
+	}
+}
+
+// TestAttackSameKeyUnderFsyncFaults: many requests with one Idempotency-Key at once, and
+// sequential retries, through the core, while a share of the fsyncs (of files and folders)
+// fail at random: never a 422, never a second payload; a 202 only for a payload stored once;
+// "not stored" by every request only when nothing is stored.
+func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 2))
+	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
+	core, err := domain.New(droptest.Config(droptest.CDNHeader), s, system.Clock{}, system.UUIDs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const keys, sharing = 40, 4
+	var rmu sync.Mutex
+	testHookFsync = func(kind, path string) error {
+		rmu.Lock()
+		defer rmu.Unlock()
+		if rng.IntN(100) < 25 {
+			return syscall.EIO
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	codes := make([][]string, keys)
+	var wg sync.WaitGroup
+	for k := range keys {
+		codes[k] = make([]string, sharing)
+		for j := range sharing {
+			wg.Go(func() {
+				payload := fmt.Sprintf("payload-%d", k)
+				h := porttest.Header{
+					droptest.CDNHeader:       "Bearer " + droptest.CDNToken,
+					"authorization":          "Bearer " + droptest.AuthToken,
+					"content-length":         fmt.Sprint(len(payload)),
+					domain.IdempotencyHeader: fmt.Sprintf("key-%d", k),
+				}
+				_, err := core.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: h, Body: porttest.Body(payload)})
+				codes[k][j] = domain.ErrorCode(err)
+			})
+		}
+	}
+	wg.Wait()
+	testHookFsync = nil
+	count := map[string]int{}
+	all, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range all {
+		b, err := os.ReadFile(filepath.Join(s.Dir(), key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		count[string(b)]++
+	}
+	tally := map[string]int{}
+	for k := range keys {
+		for _, c := range codes[k] {
+			tally[c]++
+		}
+	}
+	t.Logf("answers: %v", tally)
+	for k := range keys {
+		n := count[fmt.Sprintf("payload-%d", k)]
+		var ok, notStored int
+		for _, c := range codes[k] {
+			switch c {
+			case "":
+				ok++
+			case domain.EStorage:
+				notStored++
+			case domain.EStorageUnknown:
+			default:
+				t.Errorf("key %d: answer %q", k, c)
+			}
+		}
+		switch {
+		case n > 1:
+			t.Errorf("key %d: payload stored %d times; answers %q", k, n, codes[k])
+		case ok > 0 && n != 1:
+			t.Errorf("key %d: 202 but payload stored %d times; answers %q", k, n, codes[k])
+		case notStored == sharing && n != 0:
+			t.Errorf("key %d: every answer not stored, payload stored; answers %q", k, codes[k])
+		}
+	}
+}
+
+// TestAttackRootRemadeUnderWrite: a write that passed the store's checks before the store's
+// folder was removed links its object into the folder another write has just made again, whose
+// sync into its parent failed: it must not answer "stored" until that sync has succeeded.
+func TestAttackRootRemadeUnderWrite(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drops")
+	s := openStore(t, dir)
+	ctx := context.Background()
+	bAtStage, bGo := make(chan struct{}), make(chan struct{})
+	var steps atomic.Int32
+	testHookStep = func(next string) {
+		if next == "create temporary file" && steps.Add(1) == 1 {
+			close(bAtStage)
+			<-bGo
+		}
+	}
+	t.Cleanup(func() { testHookStep = func(string) {} })
+	var parentSyncs atomic.Int32
+	var once sync.Once
+	testHookFsync = func(kind, path string) error {
+		if kind != "folder" || path != filepath.Dir(dir) {
+			return nil
+		}
+		failed := false
+		once.Do(func() { failed = true })
+		if failed {
+			return syscall.EIO
+		}
+		parentSyncs.Add(1)
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+
+	bErr := make(chan error, 1)
+	go func() { bErr <- s.Create(ctx, ports.Object{Key: "b", Data: []byte("b")}) }()
+	<-bAtStage
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	errA := s.Create(ctx, ports.Object{Key: "a", Data: []byte("a")}) // makes the folder again; its parent's sync fails
+	close(bGo)
+	errB := <-bErr
+	t.Logf("A: %v; B: %v", errA, errB)
+	if errB == nil && parentSyncs.Load() == 0 {
+		t.Errorf("B answered stored, but the store's folder was made again and no sync of its parent has succeeded: a crash can take it")
+	}
+}
