@@ -48,7 +48,7 @@ const (
 	baseMemory = 24 << 20
 	// ConnMemory is the memory an open connection may take at worst: its goroutine, its
 	// read and write buffers and a request's headers up to MaxHeaderBytes, parsed.
-	ConnMemory = 40 << 10
+	ConnMemory = 64 << 10
 )
 
 // MaxConns returns the default cap on open connections: what memory allows once the budget

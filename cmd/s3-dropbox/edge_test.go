@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -193,9 +194,9 @@ func TestNaiveClientsReadTheirAnswer(t *testing.T) {
 	}
 }
 
-// TestIdleFlood: with default settings, 10,000 connection attempts held idle keep the server's
-// peak RSS under 96 MiB (the default cap follows memory), and a new client is served within
-// a second.
+// TestIdleFlood: with default settings, 10,000 connection attempts held idle (keep-alive,
+// after one request) keep the server's peak RSS under 96 MiB and its sockets under the cap
+// (which follows memory), and a new client is served within a second.
 func TestIdleFlood(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir))
@@ -207,9 +208,13 @@ func TestIdleFlood(t *testing.T) {
 	for range 32 {
 		wg.Go(func() {
 			for range jobs {
-				if c, err := net.DialTimeout("tcp", addr, 3*time.Second); err == nil {
-					conns <- c
+				c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+				if err != nil {
+					continue
 				}
+				conns <- c // a keep-alive connection, idle after one request
+				io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+				readStatus(c, 3*time.Second)
 			}
 		})
 	}
@@ -237,6 +242,18 @@ func TestIdleFlood(t *testing.T) {
 	if peak > 96<<20 {
 		t.Errorf("peak RSS %.1f MiB, want under 96", float64(peak)/(1<<20))
 	}
+	if n, limit := sockets(t, p.cmd.Process.Pid), atoi(t, maxConnsLogged(p)); n > limit+2 {
+		t.Errorf("the server holds %d sockets, over its cap of %d and its listener", n, limit)
+	}
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return n
 }
 
 func maxConnsLogged(p *process) string {
@@ -357,7 +374,8 @@ func sockets(t *testing.T, pid int) int {
 // limit, attackers and naive clients at once: 3,000 silent connections and 300 idle
 // keep-alive ones held from the start; slow bodies (unauthorized and authorized, 10,000 bytes
 // declared, 3 sent) and slow headers opened without pause; clients that write 256 KiB bodies
-// whole before reading (authorized, without a token, declared over the limit). Meanwhile 8
+// whole before reading (authorized, without a token, declared over the limit, with 16 KiB of
+// headers). Meanwhile 8
 // real clients drop 1 KiB payloads with an Idempotency-Key, as the sender does. Every real
 // drop is a 202 and stored, their p99 under a second; every naive client reads its answer;
 // the server's peak RSS stays under 96 MiB.
@@ -434,9 +452,10 @@ func TestHostileLoad(t *testing.T) {
 		{dropHead(int64(len(body)), true), body, []int{202, 503}},
 		{dropHead(int64(len(body)), false), body, []int{401}},
 		{dropHead(int64(len(over)), true), over, []int{413}},
+		{dropHead(int64(len(body)), true, "X-Pad: "+strings.Repeat("p", 16<<10)), body, []int{431}},
 	}
 	var stored int
-	for w := range 3 {
+	for w := range 4 {
 		wg.Go(func() {
 			for i := 0; time.Now().Before(end); i++ {
 				n := naives[(w+i)%len(naives)]
