@@ -35,7 +35,7 @@ type Drop struct {
 	KeyPrefix        string  `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty or hidden segment)"`
 	KeyDatePartition bool    `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
 
-	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d"`
+	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d; 5m to 365d"`
 }
 
 // LogAttrs describes the configuration for the start-up log line: never a token, only how
@@ -318,13 +318,13 @@ type Server struct {
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
 	Addr             string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
-	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
+	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset (decimal)"`
 	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
 	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
 
 	MetricsAddr      string  `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener)"`
-	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
-	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; idle ones are closed to make room; 0: half the descriptor limit"`
+	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once, more than MAX_BODY_BYTES; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
+	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
 	Drain            Period  `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
 }
 
