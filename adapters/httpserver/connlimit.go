@@ -80,7 +80,8 @@ func connOf(r *http.Request) *trackedConn {
 // connections can lock a client out.
 type connLimit struct {
 	net.Listener
-	max   int
+	closed atomic.Bool
+	max    int
 	mu    sync.Mutex
 	conns map[*trackedConn]struct{}
 	room  chan struct{} // a connection ended
@@ -127,11 +128,21 @@ func (l *connLimit) Accept() (net.Conn, error) {
 			victim.Conn.Close()
 			continue
 		}
+		if l.closed.Load() { // shutting down: the newcomer is not served
+			c.Close()
+			return nil, net.ErrClosed
+		}
 		select {
 		case <-l.room:
 		case <-time.After(evictAfter / 8):
 		}
 	}
+}
+
+// Close closes the listener; a newcomer waiting for room is closed too.
+func (l *connLimit) Close() error {
+	l.closed.Store(true)
+	return l.Listener.Close()
 }
 
 // evictable returns the connection to close to make room, or nil. The caller holds mu.

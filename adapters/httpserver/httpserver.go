@@ -160,19 +160,35 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		switch r.URL.Path {
 		case HealthPath:
-			probe(w, http.StatusOK, "ok\n")
+			h.probe(w, r, http.StatusOK, "ok\n")
 			return
 		case ReadyPath:
 			if why := h.unready(r.Context()); why != "" {
-				probe(w, http.StatusServiceUnavailable, why+"\n")
+				h.probe(w, r, http.StatusServiceUnavailable, why+"\n")
 				return
 			}
-			probe(w, http.StatusOK, "ready\n")
+			h.probe(w, r, http.StatusOK, "ready\n")
 			return
 		}
 	}
 	if b := h.drop(w, r); !b.started {
 		b.discard()
+	}
+}
+
+// probe answers a probe; a body sent with it is never read, but discarded as a refused
+// drop's is, so that it cannot hold the connection.
+func (h *Handler) probe(w http.ResponseWriter, r *http.Request, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+	if r.ContentLength != 0 {
+		newBody(w, r, &h.inflight).discard()
 	}
 }
 
@@ -212,13 +228,6 @@ func (h *Handler) drop(w http.ResponseWriter, r *http.Request) *body {
 	w.WriteHeader(reply.Status)
 	io.WriteString(w, reply.Body)
 	return b
-}
-
-func probe(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	io.WriteString(w, body)
 }
 
 // unready says why the server should get no traffic now, or "" when it should.
