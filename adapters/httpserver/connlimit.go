@@ -82,9 +82,9 @@ type connLimit struct {
 	net.Listener
 	closed atomic.Bool
 	max    int
-	mu    sync.Mutex
-	conns map[*trackedConn]struct{}
-	room  chan struct{} // a connection ended
+	mu     sync.Mutex
+	conns  map[*trackedConn]struct{}
+	room   chan struct{} // a connection ended
 }
 
 func newConnLimit(ln net.Listener, max int) *connLimit {
