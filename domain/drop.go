@@ -75,7 +75,7 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 }
 
 // Drop authorizes, validates and stores one request, in this order: the CDN header,
-// the authorization header, the method, content-length, the presence of a body, its decoding
+// the authorization header, the method, content-length, the content type's length, the presence of a body, its decoding
 // and real length; then any digest the client sent, and its Idempotency-Key; then the payload
 // is stored under a new time-sortable key, with its content type, its client's name and its
 // SHA-256 (once per Idempotency-Key, see dropOnce).
@@ -93,6 +93,10 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, Errorf(EMethod, "Only POST is supported")
 	}
 	if err := s.checkLength(req.Header); err != nil {
+		return res, err
+	}
+	ct, err := mediaType(req.Header)
+	if err != nil {
 		return res, err
 	}
 	if req.Body == nil {
@@ -117,7 +121,7 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 	if err != nil {
 		return res, err
 	}
-	obj := ports.Object{Data: data, ContentType: contentType(req.Header), Client: client.Name, SHA256: sum}
+	obj := ports.Object{Data: data, ContentType: ct, Client: client.Name, SHA256: sum}
 	start := s.clock.Now()
 	if idempotent {
 		res.Key, res.Replayed, err = s.dropOnce(ctx, obj, client, idemKey)

@@ -17,6 +17,9 @@ const (
 	ENoBody            = "no_body"             // the request carries no body at all
 	EBadBase64         = "bad_base64"          // the body says it is base64 and is not
 	EBadBody           = "bad_body"            // the body could not be read
+	ESlowBody          = "slow_body"           // the body arrived below the minimum rate, or stalled
+	EClientGone        = "client_gone"         // the client closed the connection before its body was whole
+	EBadContentType    = "bad_content_type"    // Content-Type is longer than every store can keep
 	EBadDigest         = "bad_digest"          // Content-Digest or Content-MD5 is malformed or does not match the body
 	EBadIdempotencyKey = "bad_idempotency_key" // the Idempotency-Key header is malformed
 	EIdempotencyReused = "idempotency_reused"  // the Idempotency-Key was used for another payload

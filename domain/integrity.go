@@ -5,55 +5,10 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"encoding/base64"
-	"mime"
 	"strings"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
-
-// DefaultContentType is an object's content type when the request gives none, or one that is
-// not a media type.
-const DefaultContentType = "application/octet-stream"
-
-// contentType returns the request's Content-Type if it is a valid media type (RFC 9110),
-// normalized as mime formats it, and DefaultContentType otherwise: a malformed one is not a
-// reason to refuse a drop (the README says why).
-func contentType(h ports.Header) string {
-	v, ok := h.Get("content-type")
-	if !ok {
-		return DefaultContentType
-	}
-	if simpleMediaType(v) { // the common case, without ParseMediaType's allocations
-		return strings.ToLower(v)
-	}
-	mt, params, err := mime.ParseMediaType(v)
-	if err != nil || !strings.Contains(mt, "/") {
-		return DefaultContentType
-	}
-	if f := mime.FormatMediaType(mt, params); f != "" {
-		return f
-	}
-	return DefaultContentType
-}
-
-// simpleMediaType reports whether v is type/subtype with no parameters, both RFC 9110 tokens.
-func simpleMediaType(v string) bool {
-	typ, sub, ok := strings.Cut(v, "/")
-	return ok && isToken(typ) && isToken(sub)
-}
-
-func isToken(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0) {
-			return false
-		}
-	}
-	return true
-}
 
 // checkDigests verifies the digests a client may send of its body: Content-Digest with a
 // sha-256 member (RFC 9530) and Content-MD5 (RFC 1864). A malformed header or a mismatch is

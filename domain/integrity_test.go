@@ -4,29 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"testing"
-
-	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
-
-func TestContentType(t *testing.T) {
-	tests := []struct{ header, want string }{
-		{"", DefaultContentType},
-		{"application/json", "application/json"},
-		{"TEXT/CSV; Charset=utf-8; header=present", "text/csv; charset=utf-8; header=present"},
-		{"text", DefaultContentType},
-		{"a/b; c", DefaultContentType},
-		{"image/png ", "image/png"},
-	}
-	for _, tt := range tests {
-		h := porttest.Header{}
-		if tt.header != "" {
-			h["content-type"] = tt.header
-		}
-		if got := contentType(h); got != tt.want {
-			t.Errorf("contentType(%q) = %q, want %q", tt.header, got, tt.want)
-		}
-	}
-}
 
 func TestContentDigest(t *testing.T) {
 	sum := sha256.Sum256([]byte("x"))

@@ -26,6 +26,9 @@ var statuses = map[string]int{
 	domain.ENoBody:            http.StatusBadRequest,
 	domain.EBadBase64:         http.StatusBadRequest,
 	domain.EBadBody:           http.StatusBadRequest,
+	domain.ESlowBody:          http.StatusRequestTimeout,
+	domain.EClientGone:        StatusClientClosed,
+	domain.EBadContentType:    http.StatusBadRequest,
 	domain.EBadDigest:         http.StatusBadRequest,
 	domain.EBadIdempotencyKey: http.StatusBadRequest,
 	domain.EIdempotencyReused: http.StatusUnprocessableEntity,
@@ -34,6 +37,11 @@ var statuses = map[string]int{
 	domain.EBusy:              http.StatusServiceUnavailable,
 	domain.EInternal:          http.StatusInternalServerError,
 }
+
+// StatusClientClosed is the status of a request whose client closed the connection before
+// its body was whole (nginx's 499): it is logged, and nobody is left to read it. It is a 4xx:
+// the client's doing, never the storage's.
+const StatusClientClosed = 499
 
 // Status returns the HTTP status for an error code; 500 for a code it does not know.
 func Status(code string) int {

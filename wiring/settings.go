@@ -34,7 +34,7 @@ type Drop struct {
 	KeyPrefix        string  `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty or hidden segment)"`
 	KeyDatePartition bool    `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
 
-	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d"`
+	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d; 5m to 365d"`
 }
 
 // LogAttrs describes the configuration for the start-up log line: never a token, only how
@@ -87,6 +87,10 @@ func decimal(s string) (int, bool) {
 	return int(v), err == nil
 }
 
+// MinIdempotencyTTL is the shortest IDEMPOTENCY_TTL: a key must outlast the retries of a
+// sender (the client's defaults: 8 attempts of up to 30 s, 25 s of backoff, 4.4 minutes).
+const MinIdempotencyTTL = 5 * time.Minute
+
 // Duration is a time.Duration that may also be given in whole days ("2d"), as S3's lifecycle
 // counts them.
 type Duration time.Duration
@@ -111,6 +115,9 @@ func (d *Duration) Decode(value string) error {
 	}
 	if v <= 0 || v > 365*24*time.Hour {
 		return errors.New("must be more than 0 and at most 365d")
+	}
+	if v < MinIdempotencyTTL {
+		return errors.New("must be at least 5m: a key must outlast a sender's retries")
 	}
 	*d = Duration(v)
 	return nil
@@ -310,13 +317,13 @@ type Server struct {
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
 	Addr             string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
-	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset"`
+	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset (decimal)"`
 	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
 	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
 
 	MetricsAddr      string  `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener)"`
-	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
-	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; idle ones are closed to make room; 0: half the descriptor limit"`
+	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once, more than MAX_BODY_BYTES; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
+	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
 	Drain            Period  `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
 }
 
@@ -353,21 +360,31 @@ func (s *Server) Validate() error {
 		return fmt.Errorf("STORAGE: must be %s or %s", StorageS3, StorageFilesystem)
 	}
 	if s.Addr == "" {
-		if p, err := strconv.Atoi(s.Port); err != nil || p < 0 || p > 65535 {
-			return errors.New("PORT: must be a port number, 0 to 65535")
+		if !isPort(s.Port) {
+			return errors.New("PORT: must be a port number in decimal, 0 to 65535, without a sign or leading zero")
 		}
-	} else if _, _, err := net.SplitHostPort(s.Addr); err != nil {
-		return errors.New("ADDR: must be host:port, such as 127.0.0.1:8080 or :8080")
+	} else if _, p, err := net.SplitHostPort(s.Addr); err != nil || !isPort(p) {
+		return errors.New("ADDR: must be host:port with the port in decimal, such as 127.0.0.1:8080 or :8080")
 	}
 	if s.MetricsAddr != "" {
-		if _, _, err := net.SplitHostPort(s.MetricsAddr); err != nil {
-			return errors.New("METRICS_ADDR: must be host:port, such as :9090")
+		if _, p, err := net.SplitHostPort(s.MetricsAddr); err != nil || !isPort(p) {
+			return errors.New("METRICS_ADDR: must be host:port with the port in decimal, such as :9090")
 		}
 	}
 	if s.MaxInflightBytes < 1<<20 {
 		return errors.New("MAX_INFLIGHT_BYTES: must be at least 1048576 (1 MiB)")
 	}
+	if s.MaxInflightBytes <= s.MaxBodyBytes {
+		return errors.New("MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES: a drop holds its body and a byte, and a larger one could never be served")
+	}
 	return errors.Join(s.Drop.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
+}
+
+// isPort reports whether p is a port number in plain decimal: digits only, no sign, no
+// leading zero, no service name, at most 65535.
+func isPort(p string) bool {
+	n, ok := decimal(p)
+	return ok && n <= 65535
 }
 
 // LoadServer reads the server's configuration.

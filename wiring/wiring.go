@@ -5,6 +5,7 @@ package wiring
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -87,7 +88,7 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
 	metricsAddr := ""
 	if cfg.MetricsAddr != "" {
-		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr)
+		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr, log)
 		if err != nil {
 			ln.Close()
 			return err
@@ -97,7 +98,7 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 	}
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
-		maxConns = httpserver.MaxConns()
+		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
 	}
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
@@ -121,9 +122,10 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), maxConns)
 }
 
-// serveMetrics serves the Prometheus metrics on a listener of their own at addr, and returns
-// them, the address listened on, and what stops the listener.
-func serveMetrics(addr string) (*promstats.Stats, string, func() error, error) {
+// serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop
+// listener's timeouts and at most httpserver.MetricsMaxConns connections, and returns them,
+// the address listened on, and what stops the listener.
+func serveMetrics(addr string, log *slog.Logger) (*promstats.Stats, string, func() error, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", nil, fmt.Errorf("metrics listener: %w", err)
@@ -131,8 +133,8 @@ func serveMetrics(addr string) (*promstats.Stats, string, func() error, error) {
 	stats := promstats.New()
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", stats.Handler())
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: httpserver.ReadHeaderTimeout, IdleTimeout: httpserver.IdleTimeout}
-	go srv.Serve(ln)
+	srv, limited := httpserver.NewLimitedServer(ln, mux, log, httpserver.MetricsMaxConns)
+	go srv.Serve(limited)
 	return stats, ln.Addr().String(), srv.Close, nil
 }
 
@@ -149,6 +151,9 @@ func newStore(ctx context.Context, cfg Server) (ports.ObjectStore, string, func(
 	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
 	if err != nil {
 		return nil, "", nil, err
+	}
+	if client.Options().Region == "" { // else every drop would be a 503
+		return nil, "", nil, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
 	}
 	where := "s3://" + cfg.Bucket
 	if cfg.S3EndpointURL != "" {

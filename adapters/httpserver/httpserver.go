@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -35,7 +36,7 @@ const (
 	ReadTimeout       = 30 * time.Second
 	WriteTimeout      = 30 * time.Second
 	IdleTimeout       = 30 * time.Second
-	MaxHeaderBytes    = 64 << 10
+	MaxHeaderBytes    = 8 << 10 // net/http reads 4 KiB more at most
 	// StoreTimeout bounds one drop's storage, retries included: the client gets a 5xx in time.
 	StoreTimeout = 20 * time.Second
 )
@@ -57,14 +58,12 @@ const (
 // Serve serves h on ln until ctx ends, then shuts down gracefully: /readyz answers 503 for
 // drain while every request is still served; then the listener closes (new connections are
 // refused) and drops in flight finish and are kept (up to ShutdownTimeout). At most maxConns
-// connections are open at once (see connLimit); 0 means MaxConns().
+// connections are open at once (see connLimit); 0 means MaxConns of h's budget.
 func Serve(ctx context.Context, ln net.Listener, h *Handler, log *slog.Logger, drain time.Duration, maxConns int) error {
 	if maxConns <= 0 {
-		maxConns = MaxConns()
+		maxConns = MaxConns(h.inflight.max)
 	}
-	limited := newConnLimit(ln, maxConns)
-	srv := NewServer(ln.Addr().String(), h, log)
-	srv.ConnState = limited.track
+	srv, limited := NewLimitedServer(ln, h, log, maxConns)
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(limited) }()
 	select {
@@ -146,31 +145,66 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	}
 }
 
+// MetricsMaxConns caps the connections of a metrics listener: its scrapers are few.
+const MetricsMaxConns = 8
+
+// NewLimitedServer returns a server for h with the timeouts of NewServer, and the listener to
+// serve it on: ln holding at most max connections (see connLimit).
+func NewLimitedServer(ln net.Listener, h http.Handler, log *slog.Logger, max int) (*http.Server, net.Listener) {
+	srv := NewServer(ln.Addr().String(), h, log)
+	return srv, limit(srv, ln, max)
+}
+
 // ServeHTTP serves one request.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet || r.Method == http.MethodHead {
 		switch r.URL.Path {
 		case HealthPath:
-			probe(w, http.StatusOK, "ok\n")
+			h.probe(w, r, http.StatusOK, "ok\n")
 			return
 		case ReadyPath:
 			if why := h.unready(r.Context()); why != "" {
-				probe(w, http.StatusServiceUnavailable, why+"\n")
+				h.probe(w, r, http.StatusServiceUnavailable, why+"\n")
 				return
 			}
-			probe(w, http.StatusOK, "ready\n")
+			h.probe(w, r, http.StatusOK, "ready\n")
 			return
 		}
 	}
+	if b := h.drop(w, r); !b.started {
+		b.discard()
+	}
+}
+
+// probe answers a probe; a body sent with it is never read, but discarded as a refused
+// drop's is, so that it cannot hold the connection.
+func (h *Handler) probe(w http.ResponseWriter, r *http.Request, status int, body string) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	w.WriteHeader(status)
+	io.WriteString(w, body)
+	if r.ContentLength != 0 {
+		newBody(w, r, &h.inflight).discard()
+	}
+}
+
+// drop serves one drop and returns its body: one refused on its headers was never read.
+func (h *Handler) drop(w http.ResponseWriter, r *http.Request) *body {
 	start := time.Now()
 	done := h.rec.Begin()
 	defer done()
 	id := requestID()
 	w.Header().Set("X-Request-Id", id)
 
-	ctx, cancel := context.WithTimeout(r.Context(), StoreTimeout)
+	// A client that leaves does not cancel the storage of a body received whole: the
+	// outcome stays the store's, never a failure the client caused.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), StoreTimeout)
 	defer cancel()
-	b := &body{r: r, budget: &h.inflight}
+	b := newBody(w, r, &h.inflight)
 	defer b.release()
 	res, err := h.dropper.Drop(ctx, ports.DropRequest{
 		Method: r.Method,
@@ -184,15 +218,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for k, v := range reply.Header {
 		w.Header().Set(k, v)
 	}
+	if r.ContentLength != 0 && !b.whole {
+		// Its body is not all read: the connection ends after the answer (and the rest of
+		// the body, if discarded).
+		w.Header().Set("Connection", "close")
+	}
+	// The length lets a client read the whole answer while the rest of its body is discarded.
+	w.Header().Set("Content-Length", strconv.Itoa(len(reply.Body)))
 	w.WriteHeader(reply.Status)
 	io.WriteString(w, reply.Body)
-}
-
-func probe(w http.ResponseWriter, status int, body string) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	io.WriteString(w, body)
+	return b
 }
 
 // unready says why the server should get no traffic now, or "" when it should.
@@ -252,48 +287,5 @@ func (h header) Get(name string) (string, bool) {
 		return v[0], true
 	default:
 		return strings.Join(v, ","), true
-	}
-}
-
-// body reads a request's body through a cap, so that a client cannot make the server read
-// more than the limit and a byte, whatever Content-Length says; and within the server's budget
-// of bytes in flight, reserved before the read and released when the drop is done.
-type body struct {
-	r        *http.Request
-	budget   *bytesInFlight
-	reserved int64
-}
-
-func (b *body) Read(max int) ([]byte, error) {
-	size := max + 1
-	if cl := b.r.ContentLength; cl >= 0 && cl < int64(max) {
-		size = int(cl) + 1 // room to see EOF without growing
-	}
-	if !b.budget.reserve(int64(size)) {
-		return nil, domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
-	}
-	b.reserved = int64(size)
-	buf := make([]byte, 0, size)
-	src := io.LimitReader(b.r.Body, int64(max)+1)
-	for {
-		if len(buf) == cap(buf) {
-			buf = append(buf, 0)[:len(buf)]
-		}
-		n, err := src.Read(buf[len(buf):cap(buf)])
-		buf = buf[:len(buf)+n]
-		if err == io.EOF {
-			return buf, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-}
-
-// release gives the reserved bytes back.
-func (b *body) release() {
-	if b.reserved > 0 {
-		b.budget.release(b.reserved)
-		b.reserved = 0
 	}
 }

@@ -1,11 +1,13 @@
 package httpserver
 
 import (
-	"net"
-	"net/http"
+	"math"
+	"os"
+	"runtime/debug"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
-	"time"
 )
 
 // DefaultMaxInflightBytes bounds the bytes of request bodies the server holds at once, so that
@@ -37,107 +39,46 @@ func (b *bytesInFlight) release(n int64) {
 	b.used -= n
 }
 
-// MaxConns returns the default cap on open connections: half the process's descriptor limit,
-// the other half left for the store's files and S3's connections.
-func MaxConns() int {
+// Memory assumed for the default connection cap, and what the cap leaves aside.
+const (
+	// DefaultMemory is the memory the server assumes it may use when neither GOMEMLIMIT nor
+	// a cgroup limit says: the 128 MiB container the README documents.
+	DefaultMemory = 128 << 20
+	// baseMemory is the process's own: the runtime, the store's clients, the answers.
+	baseMemory = 24 << 20
+	// ConnMemory is the memory an open connection may take at worst: its goroutine, its
+	// read and write buffers and a request's headers up to MaxHeaderBytes, parsed.
+	ConnMemory = 64 << 10
+)
+
+// MaxConns returns the default cap on open connections: what memory allows once the budget
+// of bodies in flight and the process's own are set aside (ConnMemory each, out of
+// GOMEMLIMIT, else the cgroup's limit, else DefaultMemory), and never more than half the
+// descriptor limit (the other half for the store's files and S3's connections); at least 16.
+func MaxConns(inflightBytes int64) int {
+	byMemory := (memoryLimit() - inflightBytes - baseMemory) / ConnMemory
+	byFiles := int64(512)
 	var rl syscall.Rlimit
-	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil || rl.Cur == 0 {
-		return 512
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur > 0 {
+		byFiles = int64(min(rl.Cur/2, 1<<20))
 	}
-	return int(max(min(rl.Cur/2, 1<<20), 16))
+	return int(max(min(byMemory, byFiles), 16))
 }
 
-// evictAfter is how long a new connection may stay silent before it can be closed to make room.
-const evictAfter = time.Second
-
-// connLimit is a listener that holds at most max connections: at the cap, it closes an idle
-// keep-alive connection (the one idle longest), or one that has sent nothing for evictAfter,
-// before it accepts another; if every connection is busy, it waits for one to end. So idle
-// connections can never lock a new client out.
-type connLimit struct {
-	net.Listener
-	max   int
-	mu    sync.Mutex
-	conns map[net.Conn]*connInfo
-	room  chan struct{} // a connection ended
-}
-
-type connInfo struct {
-	state http.ConnState
-	since time.Time
-}
-
-func newConnLimit(ln net.Listener, max int) *connLimit {
-	return &connLimit{Listener: ln, max: max, conns: map[net.Conn]*connInfo{}, room: make(chan struct{}, 1)}
-}
-
-// Accept waits for room, making it if it can, then accepts.
-func (l *connLimit) Accept() (net.Conn, error) {
-	for {
-		l.mu.Lock()
-		if len(l.conns) < l.max {
-			l.mu.Unlock()
-			break
-		}
-		victim := l.evictable()
-		if victim != nil {
-			delete(l.conns, victim)
-		}
-		l.mu.Unlock()
-		if victim != nil {
-			victim.Close()
+// memoryLimit returns the memory the process may use: GOMEMLIMIT, else the cgroup's limit
+// (v2, then v1), else DefaultMemory.
+func memoryLimit() int64 {
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return l
+	}
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
 			continue
 		}
-		select {
-		case <-l.room:
-		case <-time.After(evictAfter / 4):
+		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && n < 1<<50 {
+			return n
 		}
 	}
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	l.mu.Lock()
-	l.conns[c] = &connInfo{state: http.StateNew, since: time.Now()}
-	l.mu.Unlock()
-	return c, nil
-}
-
-// evictable returns the connection to close to make room, or nil. The caller holds mu.
-func (l *connLimit) evictable() net.Conn {
-	var idle, silent net.Conn
-	var idleSince, silentSince time.Time
-	now := time.Now()
-	for c, i := range l.conns {
-		switch {
-		case i.state == http.StateIdle && (idle == nil || i.since.Before(idleSince)):
-			idle, idleSince = c, i.since
-		case i.state == http.StateNew && now.Sub(i.since) >= evictAfter && (silent == nil || i.since.Before(silentSince)):
-			silent, silentSince = c, i.since
-		}
-	}
-	if idle != nil {
-		return idle
-	}
-	return silent
-}
-
-// track follows the connections' states (http.Server.ConnState).
-func (l *connLimit) track(c net.Conn, s http.ConnState) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	switch s {
-	case http.StateClosed, http.StateHijacked:
-		if _, ok := l.conns[c]; ok {
-			delete(l.conns, c)
-			select {
-			case l.room <- struct{}{}:
-			default:
-			}
-		}
-	default:
-		if i, ok := l.conns[c]; ok {
-			i.state, i.since = s, time.Now()
-		}
-	}
+	return DefaultMemory
 }

@@ -296,23 +296,39 @@ func TestFailsClosed(t *testing.T) {
 	cdn := domain.ServerToken("c")
 	tests := []struct {
 		name, key, value, want string
+		more                   map[string]string // other variables of the case
 	}{
-		{"malformed token", "AUTH_TOKEN", "leaked-secret-value", "AUTH_TOKEN: entry 1"},
-		{"one token for both layers", "AUTH_TOKEN", cdn, "AUTH_TOKEN and CDN_TOKEN"},
-		{"TTL that overflows", "IDEMPOTENCY_TTL", "213504d", "IDEMPOTENCY_TTL: must be more than 0 and at most 365d"},
-		{"octal limit", "MAX_BODY_BYTES", "010240", "MAX_BODY_BYTES: must be a whole number in decimal"},
-		{"hexadecimal limit", "MAX_BODY_BYTES", "0x2800", "MAX_BODY_BYTES: must be a whole number in decimal"},
-		{"hidden prefix", "KEY_PREFIX", ".idempotency/", "KEY_PREFIX: must not have a segment that starts with ."},
-		{"long segment", "KEY_PREFIX", strings.Repeat("a", 256) + "/", "KEY_PREFIX: must not have a segment longer than 255"},
+		{"malformed token", "AUTH_TOKEN", "leaked-secret-value", "AUTH_TOKEN: entry 1", nil},
+		{"one token for both layers", "AUTH_TOKEN", cdn, "AUTH_TOKEN and CDN_TOKEN", nil},
+		{"TTL that overflows", "IDEMPOTENCY_TTL", "213504d", "IDEMPOTENCY_TTL: must be more than 0 and at most 365d", nil},
+		{"octal limit", "MAX_BODY_BYTES", "010240", "MAX_BODY_BYTES: must be a whole number in decimal", nil},
+		{"hexadecimal limit", "MAX_BODY_BYTES", "0x2800", "MAX_BODY_BYTES: must be a whole number in decimal", nil},
+		{"hidden prefix", "KEY_PREFIX", ".idempotency/", "KEY_PREFIX: must not have a segment that starts with .", nil},
+		{"long segment", "KEY_PREFIX", strings.Repeat("a", 256) + "/", "KEY_PREFIX: must not have a segment longer than 255", nil},
+		{"budget below the limit", "MAX_INFLIGHT_BYTES", "4194304", "MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES", map[string]string{"MAX_BODY_BYTES": "6291456"}},
+		{"budget equal to the limit", "MAX_INFLIGHT_BYTES", "6291456", "MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES", map[string]string{"MAX_BODY_BYTES": "6291456"}},
+		{"S3 without a region", "BUCKET", "bucket-without-region", "AWS_REGION: required with STORAGE=s3", map[string]string{"STORAGE": "s3", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}},
+		{"TTL of a nanosecond", "IDEMPOTENCY_TTL", "1ns", "IDEMPOTENCY_TTL: must be at least 5m", nil},
+		{"TTL under the minimum", "IDEMPOTENCY_TTL", "299s", "IDEMPOTENCY_TTL: must be at least 5m", nil},
+		{"signed port", "PORT", "+80", "PORT: must be a port number in decimal", map[string]string{"ADDR": ""}},
+		{"port with a leading zero", "PORT", "080", "PORT: must be a port number in decimal", map[string]string{"ADDR": ""}},
+		{"signed port in ADDR", "ADDR", "127.0.0.1:+80", "ADDR: must be host:port with the port in decimal", nil},
+		{"service name in METRICS_ADDR", "METRICS_ADDR", "127.0.0.1:http", "METRICS_ADDR: must be host:port with the port in decimal", nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"STORAGE": "filesystem", "STORAGE_DIR": t.TempDir(), "ADDR": "127.0.0.1:0",
 				"AUTH_TOKEN": domain.ServerToken("a"), "CDN_TOKEN": cdn, "CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn"}
 			env[tt.key] = tt.value
+			for k, v := range tt.more {
+				env[k] = v
+			}
 			cmd := exec.Command(binary)
+			cmd.Env = []string{"HOME=" + t.TempDir()}
 			for k, v := range env {
-				cmd.Env = append(cmd.Env, k+"="+v)
+				if v != "" {
+					cmd.Env = append(cmd.Env, k+"="+v)
+				}
 			}
 			out, err := cmd.CombinedOutput()
 			if err == nil {
@@ -321,7 +337,7 @@ func TestFailsClosed(t *testing.T) {
 			if !strings.Contains(string(out), "start failed") && !strings.Contains(string(out), "stopped") {
 				t.Errorf("output %s: want the start-up failure logged", out)
 			}
-			if !strings.Contains(string(out), tt.want) || strings.Contains(string(out), tt.value) {
+			if !strings.Contains(string(out), tt.want) || strings.Contains(string(out), "="+tt.value) || strings.Contains(string(out), `"`+tt.value) {
 				t.Errorf("output %s: want %q, and not the value", out, tt.want)
 			}
 		})

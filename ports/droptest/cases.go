@@ -55,6 +55,7 @@ const (
 	tooLarge     = "The request body must be at most 10240 bytes"
 	needBody     = "There must be a request body"
 	badBase64    = "The request body is marked as base64 but is not valid standard base64"
+	typeTooLong  = "The Content-Type header must be at most 256 bytes"
 	maxBytes     = 10240
 	text         = "hello, dropbox"
 )
@@ -77,6 +78,7 @@ func Cases() []Case {
 	noMethod := valid(text)
 	noMethod.Method = ""
 	getNoAuth := get.with("authorization", "")
+	longestType := "text/plain; x=" + strings.Repeat("t", 256-len("text/plain; x="))
 
 	return []Case{
 		// Stored.
@@ -152,6 +154,8 @@ func Cases() []Case {
 		{Name: "content type kept", Req: valid(text).with("content-type", "application/json; charset=utf-8"), Status: 202, Stored: ptr(text), ContentType: "application/json; charset=utf-8"},
 		{Name: "content type normalized", Req: valid(text).with("content-type", "Text/Plain;Charset=UTF-8"), Status: 202, Stored: ptr(text), ContentType: "text/plain; charset=UTF-8"},
 		{Name: "malformed content type is the default", Req: valid(text).with("content-type", "not a media type"), Status: 202, Stored: ptr(text)},
+		{Name: "longest content type kept", Req: valid(text).with("content-type", longestType), Status: 202, Stored: ptr(text), ContentType: longestType},
+		{Name: "content type over the bound", Req: valid(text).with("content-type", longestType+"a"), Status: 400, Message: typeTooLong},
 
 		// Integrity: digests the client sends are checked against the bytes received.
 		{Name: "Content-Digest sha-256 matches", Req: valid(text).with("content-digest", "sha-256=:"+sha256b64(text)+":"), Status: 202, Stored: ptr(text)},

@@ -19,6 +19,7 @@ var reasons = map[string]string{
 	needBody: "no_body", badBase64: "bad_base64",
 	"The request body must be at most 100 bytes": "too_large",
 	digestMismatch: "bad_digest", digestMalformed: "bad_digest", md5Mismatch: "bad_digest", md5Malformed: "bad_digest",
+	typeTooLong: "bad_content_type",
 }
 
 // CheckLog asserts that a request wrote exactly one log line with the fields the row implies,

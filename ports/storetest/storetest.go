@@ -36,6 +36,7 @@ func Run(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("ConcurrentSameKey", func(t *testing.T) { testConcurrentSameKey(t, newHarness(t)) })
 	t.Run("CancelledContext", func(t *testing.T) { testCancelled(t, newHarness(t)) })
 	t.Run("Attributes", func(t *testing.T) { testAttributes(t, newHarness(t)) })
+	t.Run("LongestContentType", func(t *testing.T) { testLongestContentType(t, newHarness(t)) })
 	t.Run("RefusesWrongSHA256", func(t *testing.T) { testWrongSHA256(t, newHarness(t)) })
 	t.Run("KeysWithSegments", func(t *testing.T) { testSegments(t, newHarness(t)) })
 	t.Run("Get", func(t *testing.T) { testGet(t, newHarness(t)) })
@@ -188,6 +189,21 @@ func testAttributes(t *testing.T, h Harness) {
 	got := mustGet(t, h, obj.Key, data)
 	if got.ContentType != obj.ContentType || got.Client != obj.Client || got.SHA256 != obj.SHA256 {
 		t.Errorf("attributes %q %q %x, want %q %q %x", got.ContentType, got.Client, got.SHA256, obj.ContentType, obj.Client, obj.SHA256)
+	}
+}
+
+// testLongestContentType: a content type of domain.MaxContentTypeBytes, the longest a drop
+// may carry, is kept and returned whole.
+func testLongestContentType(t *testing.T, h Harness) {
+	ct := "multipart/form-data; boundary="
+	ct += strings.Repeat("b", domain.MaxContentTypeBytes-len(ct))
+	data := []byte("--b--")
+	obj := ports.Object{Key: key(), Data: data, ContentType: ct, Client: "alice", SHA256: sha256.Sum256(data)}
+	if err := h.Store.Create(context.Background(), obj); err != nil {
+		t.Fatalf("Create with a %d-byte content type: %v", len(ct), err)
+	}
+	if got := mustGet(t, h, obj.Key, data); got.ContentType != ct {
+		t.Errorf("content type %d bytes %.40q…, want the %d bytes sent", len(got.ContentType), got.ContentType, len(ct))
 	}
 }
 

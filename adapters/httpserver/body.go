@@ -1,0 +1,139 @@
+package httpserver
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/domain"
+)
+
+// The pace a body must keep once the headers are in: it may take BodyGrace for its first
+// bytes, and then must have delivered MinBodyRate bytes for every further second (64 kbit/s,
+// slower than any link a sender is on today); all of it within ReadTimeout of the request's
+// start. A body that falls behind is answered 408 and its connection closed: a stalled one
+// holds its connection and its share of the budget for BodyGrace and little more.
+const (
+	MinBodyRate = 8 << 10 // bytes a second
+	BodyGrace   = 2 * time.Second
+)
+
+// DiscardLimit is the largest declared body read and thrown away after a refusal on the
+// headers, so that a client that writes its whole body before it reads can read the answer:
+// 16 MiB, the largest payload any deployment accepts and room for one a naive client sends
+// over it. A longer one is not read: its connection closes after the answer.
+const DiscardLimit = 16 << 20
+
+// paced reads from r at the body's pace: each read must end by start + BodyGrace + the bytes
+// read so far at MinBodyRate, and by end; past that, it fails with os.ErrDeadlineExceeded.
+type paced struct {
+	r          io.Reader
+	rc         *http.ResponseController
+	start, end time.Time
+	n          int64
+}
+
+func (p *paced) Read(b []byte) (int, error) {
+	deadline := p.start.Add(BodyGrace + time.Duration(p.n)*time.Second/MinBodyRate)
+	if p.end.Before(deadline) {
+		deadline = p.end
+	}
+	p.rc.SetReadDeadline(deadline)
+	n, err := p.r.Read(b)
+	p.n += int64(n)
+	return n, err
+}
+
+// body reads a request's body through a cap, so that a client cannot make the server read
+// more than the limit and a byte, whatever Content-Length says; within the server's budget of
+// bytes in flight, reserved before the read and released when the drop is done; and at the
+// minimum pace.
+type body struct {
+	r        *http.Request
+	rc       *http.ResponseController
+	conn     *trackedConn // nil without the connection cap
+	budget   *bytesInFlight
+	start    time.Time // the request's
+	reserved int64
+	started  bool // reading began
+	whole    bool // read to its end
+}
+
+func newBody(w http.ResponseWriter, r *http.Request, budget *bytesInFlight) *body {
+	return &body{r: r, rc: http.NewResponseController(w), conn: connOf(r), budget: budget, start: time.Now()}
+}
+
+func (b *body) Read(max int) ([]byte, error) {
+	size := max + 1
+	if cl := b.r.ContentLength; cl >= 0 && cl < int64(max) {
+		size = int(cl) + 1 // room to see EOF without growing
+	}
+	if !b.budget.reserve(int64(size)) {
+		return nil, domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
+	}
+	b.reserved = int64(size)
+	b.started = true
+	if b.conn != nil {
+		b.conn.enter(phaseBody)
+	}
+	buf := make([]byte, 0, size)
+	src := io.LimitReader(&paced{r: b.r.Body, rc: b.rc, start: time.Now(), end: b.start.Add(ReadTimeout)}, int64(max)+1)
+	for {
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+		n, err := src.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			b.whole = true
+			b.rc.SetReadDeadline(time.Time{}) // storage may take longer than the body did
+			if b.conn != nil {
+				b.conn.enter(phaseWork)
+			}
+			return buf, nil
+		}
+		if err != nil {
+			return nil, b.readError(err)
+		}
+	}
+}
+
+// readError says why a body could not be read: too slow (past its deadline, or closed by the
+// cap while stalled), or cut short by the client.
+func (b *body) readError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) || b.conn != nil && b.conn.evicted.Load() {
+		return &domain.Error{Code: domain.ESlowBody, Err: err,
+			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed"}
+	}
+	return &domain.Error{Code: domain.EClientGone, Err: err,
+		Message: "The request body ended before its content-length: the client closed the connection"}
+}
+
+// release gives the reserved bytes back.
+func (b *body) release() {
+	if b.reserved > 0 {
+		b.budget.release(b.reserved)
+		b.reserved = 0
+	}
+}
+
+// discard sends the answer to a request refused on its headers now, then reads and throws
+// away the rest of its declared body (up to DiscardLimit, at the body's pace), holding no more
+// than a small buffer: a client that writes its whole body before reading then reads the
+// answer, rather than a reset. Meanwhile the connection is the first the cap closes, so that
+// a refused client never keeps another out. A client that asked to be told before sending
+// (Expect: 100-continue) sends nothing: there is nothing to wait for.
+func (b *body) discard() {
+	r := b.r
+	if b.conn != nil {
+		b.conn.enter(phaseRefused)
+	}
+	b.rc.Flush()
+	if r.ContentLength <= 0 || r.ContentLength > DiscardLimit || r.Header.Get("Expect") != "" {
+		return
+	}
+	now := time.Now()
+	io.Copy(io.Discard, &paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout)})
+}

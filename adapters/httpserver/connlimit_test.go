@@ -1,0 +1,94 @@
+package httpserver
+
+import (
+	"runtime/debug"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// TestEvictionOrder: at the cap, the connection closed to make room is the one that serves
+// nobody, in the documented order; none while every connection serves a request.
+func TestEvictionOrder(t *testing.T) {
+	type conn struct {
+		name  string
+		phase int32
+		age   time.Duration // since the phase began
+		quiet time.Duration // since its last bytes
+	}
+	var (
+		refusedQuiet = conn{"refused, quiet", phaseRefused, 3 * time.Second, 200 * time.Millisecond}
+		idle         = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond}
+		idleLonger   = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second}
+		silent       = conn{"silent 1 s", phaseNew, time.Second, time.Second}
+		stalled      = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second}
+		discarding   = conn{"refused, its body arriving", phaseRefused, time.Second, 0}
+		fresh        = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond}
+		newest       = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond}
+		arriving     = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond}
+		working      = conn{"in storage", phaseWork, time.Minute, time.Minute}
+	)
+	tests := []struct {
+		name  string
+		conns []conn
+		want  string // "" for none
+	}{
+		{"refused and quiet first", []conn{working, idleLonger, silent, stalled, refusedQuiet}, refusedQuiet.name},
+		{"then the idle longest", []conn{working, idle, idleLonger, silent, stalled, discarding}, idleLonger.name},
+		{"then the silent", []conn{working, silent, stalled, discarding, fresh}, silent.name},
+		{"then a stalled body", []conn{working, stalled, discarding, fresh}, stalled.name},
+		{"then a refused one still sending", []conn{working, discarding, fresh, arriving}, discarding.name},
+		{"then the oldest new one", []conn{working, newest, fresh, arriving}, fresh.name},
+		{"none while all serve", []conn{working, newest, arriving}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			now := time.Now()
+			l := newConnLimit(nil, len(tt.conns))
+			names := map[*trackedConn]string{}
+			for _, c := range tt.conns {
+				tc := &trackedConn{}
+				tc.phase.Store(c.phase)
+				tc.since.Store(now.Add(-c.age).UnixNano())
+				tc.lastRead.Store(now.Add(-c.quiet).UnixNano())
+				l.conns[tc] = struct{}{}
+				names[tc] = c.name
+			}
+			got := ""
+			if v := l.evictable(now.UnixNano()); v != nil {
+				got = names[v]
+			}
+			if got != tt.want {
+				t.Errorf("evicted %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestMaxConnsFollowsMemory: the default cap is what the memory left allows, and no more than
+// half the descriptors.
+func TestMaxConnsFollowsMemory(t *testing.T) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		t.Fatal(err)
+	}
+	byFiles := int(rl.Cur / 2)
+	tests := []struct {
+		limit    int64
+		inflight int64
+		want     int
+	}{
+		{128 << 20, 32 << 20, (128<<20 - 32<<20 - baseMemory) / ConnMemory},
+		{256 << 20, 32 << 20, (256<<20 - 32<<20 - baseMemory) / ConnMemory},
+		{64 << 20, 32 << 20, 128},
+		{32 << 20, 32 << 20, 16}, // at least 16
+	}
+	for _, tt := range tests {
+		prev := debug.SetMemoryLimit(tt.limit) // as GOMEMLIMIT does
+		got := MaxConns(tt.inflight)
+		debug.SetMemoryLimit(prev)
+		if want := max(min(tt.want, byFiles), 16); got != want {
+			t.Errorf("MaxConns(%d) under %d MiB = %d, want %d", tt.inflight, tt.limit>>20, got, want)
+		}
+	}
+}
