@@ -27,6 +27,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Client sends payloads to one drop URL with one token. It is safe for concurrent use.
@@ -50,7 +51,7 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("client: the URL must be an http:// or https:// URL")
 	}
-	if token == "" || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+	if !visibleWord(token) {
 		return nil, errors.New("client: the token must be one word of visible ASCII characters, without spaces or line breaks")
 	}
 	c := &Client{url: dropURL, token: token, sleep: sleep, cfg: config{
@@ -95,6 +96,16 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		key = randomKey()
 	}
 	fail := &Error{IdempotencyKey: key}
+	if !visibleWord(key) || len(key) > 255 {
+		fail.Refused, fail.IdempotencyKey = true, ""
+		fail.Message = "the Idempotency-Key must be 1 to 255 visible ASCII characters: not sent"
+		return Receipt{}, fail
+	}
+	if !headerValue(p.contentType) {
+		fail.Refused = true
+		fail.Message = "the content type holds a control character: not sent"
+		return Receipt{}, fail
+	}
 	if len(payload) > c.cfg.maxBytes {
 		fail.Refused = true
 		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
@@ -116,15 +127,15 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
 		case retryable(status):
-			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
+			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
 		case status >= 300 && status < 400:
-			fail.Status, fail.Message, fail.Err = status, redirected(header.Get("Location")), nil
+			fail.Status, fail.Message, fail.Err = status, redirected(string(c.redact([]byte(header.Get("Location"))))), nil
 			return Receipt{}, fail
 		case status >= 400 && status < 500:
-			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(body, status), true, nil
+			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(c.redact(body), status), true, nil
 			return Receipt{}, fail
 		default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
-			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
+			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
 			return Receipt{}, fail
 		}
 		if attempt == c.cfg.attempts {
@@ -195,10 +206,11 @@ func stopped(ctx context.Context) string {
 }
 
 // message returns the service's message from a body, or the status text, printable: control
-// characters (a hostile server's terminal escapes, line breaks) become spaces.
+// and format characters (a hostile server's terminal escapes, line breaks, bidirectional
+// overrides) become spaces.
 func message(body []byte, status int) string {
 	m := strings.Map(func(r rune) rune {
-		if r < ' ' || (r >= 0x7f && r < 0xa0) {
+		if !unicode.IsPrint(r) {
 			return ' '
 		}
 		return r
@@ -218,6 +230,19 @@ func redirected(location string) string {
 		location = location[:200] + "…"
 	}
 	return fmt.Sprintf("redirected to %q: not followed (the token and the payload go to the URL given, nowhere else); if that is the dropbox, use its URL", location)
+}
+
+// redact keeps the token out of what a server said (a body, a Location), as a server that
+// echoes its request would put it there: the token becomes REDACTED, and so does a start of
+// it of 8 characters or more that ends s (where the body was cut).
+func (c *Client) redact(s []byte) []byte {
+	s = bytes.ReplaceAll(s, []byte(c.token), []byte("REDACTED"))
+	for k := len(c.token) - 1; k >= 8; k-- {
+		if bytes.HasSuffix(s, []byte(c.token[:k])) {
+			return append(s[:len(s)-k:len(s)-k], "REDACTED"...)
+		}
+	}
+	return s
 }
 
 // scrub keeps a token out of an error, whatever a transport put in it.

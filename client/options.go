@@ -53,9 +53,13 @@ func WithHTTPClient(c *http.Client) Option {
 
 // WithHeader adds a request header to every attempt, such as the CDN's in dev mode. It
 // cannot replace the headers the client sets itself (Authorization, Content-Type,
-// Content-Digest, Idempotency-Key).
+// Content-Digest, Idempotency-Key). A name that is not an HTTP token or a value with a control
+// character other than tab is an error of New.
 func WithHeader(name, value string) Option {
 	return func(o *config) error {
+		if !headerName(name) || !headerValue(value) {
+			return fmt.Errorf("client: header %q: want a name of letters, digits and !#$%%&'*+-.^_`|~, and a value without line breaks or control characters", name)
+		}
 		if o.header == nil {
 			o.header = http.Header{}
 		}

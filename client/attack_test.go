@@ -1,0 +1,106 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+)
+
+// echoing returns a server that answers status with the request's Authorization header in its
+// body and in a Location, as a hostile (or debugging) server could.
+func echoing(t *testing.T, status int) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://127.0.0.1:9/?stolen="+r.Header.Get("Authorization"))
+		w.WriteHeader(status)
+		w.Write([]byte("you sent " + r.Header.Get("Authorization")))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestAttackEchoedTokenNotInError: a server that echoes the token in its message or in a
+// redirect's Location does not get it into the client's error.
+func TestAttackEchoedTokenNotInError(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusTemporaryRedirect} {
+		srv := echoing(t, status)
+		_, err := newClient(t, srv.URL, nil, client.WithAttempts(2)).Send(context.Background(), []byte("p"))
+		var e *client.Error
+		if !errors.As(err, &e) || e.Status != status {
+			t.Fatalf("%d: %v; want a client.Error of that status", status, err)
+		}
+		if strings.Contains(err.Error(), droptest.AuthToken) || strings.Contains(e.Message, droptest.AuthToken) {
+			t.Errorf("%d: the error holds the token: %v", status, err)
+		}
+	}
+}
+
+// TestAttackBidiInMessage: a server's message cannot reorder what the terminal shows
+// (Unicode bidirectional controls) any more than it can send escapes.
+func TestAttackBidiInMessage(t *testing.T) {
+	srv, _ := fake(t, [3]string{"400", "", "bad \u202edeirots\u202c \u2066x\u2069 \u200b"})
+	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	var e *client.Error
+	if !errors.As(err, &e) || strings.ContainsAny(e.Message, "\u202e\u202c\u2066\u2069\u200b") {
+		t.Errorf("message %q: want no bidirectional or invisible format characters", e.Message)
+	}
+}
+
+// TestAttackBadPayloadOptionsNotSent: an Idempotency-Key or a content type that cannot be a
+// header value (a line break) or that the service refuses (a key over 255 characters) is
+// refused before anything is sent, not retried as a network fault.
+func TestAttackBadPayloadOptionsNotSent(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	for name, opt := range map[string]client.SendOption{
+		"key with a line break":          client.WithIdempotencyKey("a\nb"),
+		"key with a space":               client.WithIdempotencyKey("a b"),
+		"key of 256":                     client.WithIdempotencyKey(strings.Repeat("k", 256)),
+		"content type with a line break": client.WithContentType("text/plain\r\nX-Evil: 1"),
+	} {
+		n.Store(0)
+		_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"), opt)
+		var e *client.Error
+		if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || n.Load() != 0 {
+			t.Errorf("%s: %v (%d request(s)); want refused before any attempt", name, err, n.Load())
+		}
+	}
+}
+
+// TestAttackBadHeaderRefusedByNew: a header that cannot be sent (a name with a space, a value
+// with a line break) is New's error, not a network fault of every payload.
+func TestAttackBadHeaderRefusedByNew(t *testing.T) {
+	for _, h := range [][2]string{{"X Y", "v"}, {"X:", "v"}, {"", "v"}, {"X", "a\r\nEvil: 1"}, {"X", "a\x00"}} {
+		if _, err := client.New("http://127.0.0.1:9", droptest.AuthToken, client.WithHeader(h[0], h[1])); err == nil {
+			t.Errorf("WithHeader(%q, %q): New took it", h[0], h[1])
+		}
+	}
+	if _, err := client.New("http://127.0.0.1:9", droptest.AuthToken, client.WithHeader("X-Cdn-Authorization", "Bearer a\tb")); err != nil {
+		t.Errorf("a value with a space and a tab: %v", err)
+	}
+}
+
+// TestAttackTokenCutAtTheBodyLimit: a server that places the token where the client stops
+// reading its message (4096 bytes) does not get the token's start into the error either.
+func TestAttackTokenCutAtTheBodyLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(strings.Repeat("x", 4096-30) + r.Header.Get("Authorization")[len("Bearer "):]))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	if err == nil || strings.Contains(err.Error(), droptest.AuthToken[:30]) || !strings.HasSuffix(err.Error(), "REDACTED") {
+		t.Errorf("%v: want the token's start redacted", err)
+	}
+}
