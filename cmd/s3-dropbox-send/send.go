@@ -109,10 +109,18 @@ func run(ctx context.Context, args []string, c command) int {
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
-	token, warning, err := readToken(*tokenFile, c.env)
+	tw, err := interruptible(ctx, func() ([2]string, error) {
+		token, warning, err := readToken(*tokenFile, c.env)
+		return [2]string{token, warning}, err
+	})
+	if err != nil && err == ctx.Err() {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the token: nothing sent\n")
+		return exitUnconfirmed
+	}
 	if err != nil {
 		return usage("%v", err)
 	}
+	token, warning := tw[0], tw[1]
 	if warning != "" {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", warning)
 	}
@@ -188,15 +196,21 @@ func readToken(file string, env func(string) string) (token, warning string, err
 	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o077 != 0 {
 		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", file, info.Mode().Perm())
 	}
-	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(f, maxTokenLine+1)).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return "", "", fmt.Errorf("token file: %w", err)
+	}
+	if len(strings.TrimRight(line, "\n")) > maxTokenLine {
+		return "", "", fmt.Errorf("token file: the first line is longer than %d bytes", maxTokenLine)
 	}
 	if token = bare(line); token == "" {
 		return "", "", errors.New("token file: the first line is empty")
 	}
 	return token, warning, nil
 }
+
+// maxTokenLine is the most read of a token file's first line.
+const maxTokenLine = 4096
 
 // bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
 // header line of dev mode's banner, "authorization: Bearer <token>".
@@ -214,7 +228,11 @@ func bare(line string) string {
 // send sends one file (standard input for "-"), read up to maxBytes, and returns its result.
 func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, maxBytes int, contentType, key string, fromContent bool) result {
 	r := result{File: file}
-	data, err := readPayload(file, stdin, maxBytes)
+	data, err := interruptible(ctx, func() ([]byte, error) { return readPayload(file, stdin, maxBytes) })
+	if err != nil && err == ctx.Err() {
+		r.Outcome, r.Error = "failed", "interrupted before it was read whole"
+		return r
+	}
 	if err != nil {
 		r.Outcome, r.Error = "refused", err.Error()
 		return r
@@ -277,7 +295,11 @@ func report(w io.Writer, results []result, asJSON bool) int {
 			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", r.File, r.Attempts)
 		case "refused":
 			fmt.Fprintf(w, "%s: refused, not stored: %s\n", r.File, r.Error)
-		default:
+		case "failed":
+			if r.Attempts == 0 {
+				fmt.Fprintf(w, "%s: not sent: %s\n", r.File, r.Error)
+				break
+			}
 			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", r.File, r.Attempts, r.IdempotencyKey, r.Error)
 		}
 	}
