@@ -3,13 +3,17 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
@@ -102,5 +106,28 @@ func TestAttackTokenCutAtTheBodyLimit(t *testing.T) {
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
 	if err == nil || strings.Contains(err.Error(), droptest.AuthToken[:30]) || !strings.HasSuffix(err.Error(), "REDACTED") {
 		t.Errorf("%v: want the token's start redacted", err)
+	}
+}
+
+// TestAttackParallelSends: one client shared by 32 goroutines (run with -race), every
+// answer of a first attempt lost: each payload is stored once with its bytes.
+func TestAttackParallelSends(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 0)
+	c := newClient(t, url, &noWait{}, client.WithHTTPClient(&http.Client{Transport: &clienttest.LosingTransport{Lose: 1}}))
+	var want []string
+	for i := range 32 {
+		want = append(want, fmt.Sprintf("payload %02d", i))
+	}
+	var wg sync.WaitGroup
+	for _, p := range want {
+		wg.Go(func() {
+			if r, err := c.Send(context.Background(), []byte(p)); err != nil || !r.Replayed || r.Attempts != 2 {
+				t.Errorf("%s: %+v, %v; want replayed at the second attempt", p, r, err)
+			}
+		})
+	}
+	wg.Wait()
+	if got := clienttest.Payloads(store); !slices.Equal(got, want) {
+		t.Errorf("stored %q, want each payload once", got)
 	}
 }

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -95,5 +97,29 @@ func TestAttackBadHeaderFlag(t *testing.T) {
 	o := sendCmd(t, nil, "p", "-url", srv.URL, "-H", "X-Cdn-Authorization: a\x01b", "-")
 	if o.code != exitUsage || n.Load() != 0 {
 		t.Errorf("exit %d, %q %q, %d request(s); want 64 and none", o.code, o.stdout, o.stderr, n.Load())
+	}
+}
+
+// TestAttackBuiltBinariesIgnored: every `go build -o NAME` of the README that writes into
+// the project's folder writes a file git ignores, so that following the README and then
+// `git add .` does not commit a binary.
+func TestAttackBuiltBinariesIgnored(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignore, err := os.ReadFile("../../.gitignore")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ignored := strings.Fields(string(ignore))
+	built := regexp.MustCompile("go build -o ([A-Za-z0-9._-]+) ").FindAllStringSubmatch(string(readme), -1)
+	if len(built) == 0 {
+		t.Fatal("the README builds nothing into the project's folder: the test is stale")
+	}
+	for _, m := range built {
+		if !slices.Contains(ignored, "/"+m[1]) {
+			t.Errorf("the README builds %s into the project's folder, and .gitignore has no /%s", m[1], m[1])
+		}
 	}
 }
