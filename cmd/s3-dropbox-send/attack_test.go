@@ -5,6 +5,7 @@ import (
 	"context"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
@@ -122,4 +124,37 @@ func TestAttackBuiltBinariesIgnored(t *testing.T) {
 			t.Errorf("the README builds %s into the project's folder, and .gitignore has no /%s", m[1], m[1])
 		}
 	}
+}
+
+// TestAttackTokenAndPayloadOnStdin: `(cat token; cat payload) | s3-dropbox-send -token-file
+// /dev/stdin -`, the built command: the token is the first line, and the payload stored is
+// everything after it, whole (reading the token must not swallow the payload's start).
+func TestAttackTokenAndPayloadOnStdin(t *testing.T) {
+	if testing.Short() {
+		t.Skip("skipped: builds the command (-short)")
+	}
+	bin := filepath.Join(t.TempDir(), "s3-dropbox-send")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	url, store := clienttest.Dropbox(t, 0)
+	payload := "first payload line\n" + strings.Repeat("0123456789", 1000)
+	cmd := exec.Command(bin, "-url", url, "-H", cdnHeader, "-token-file", "/dev/stdin", "-")
+	cmd.Stdin = strings.NewReader("Bearer " + droptest.AuthToken + "\n" + payload)
+	out, err := cmd.CombinedOutput()
+	if err != nil || strings.Contains(string(out), droptest.AuthToken) {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if got := clienttest.Payloads(store); len(got) != 1 || got[0] != payload {
+		t.Errorf("stored %d payload(s) of %v bytes; want one, the %d bytes after the token's line", len(got), lengths(got), len(payload))
+	}
+}
+
+// lengths returns the lengths of ss.
+func lengths(ss []string) []int {
+	var n []int
+	for _, s := range ss {
+		n = append(n, len(s))
+	}
+	return n
 }

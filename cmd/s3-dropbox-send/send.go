@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -196,11 +195,11 @@ func readToken(file string, env func(string) string) (token, warning string, err
 	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o077 != 0 {
 		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", file, info.Mode().Perm())
 	}
-	line, err := bufio.NewReader(io.LimitReader(f, maxTokenLine+1)).ReadString('\n')
-	if err != nil && err != io.EOF {
+	line, err := firstLine(f)
+	if err != nil {
 		return "", "", fmt.Errorf("token file: %w", err)
 	}
-	if len(strings.TrimRight(line, "\n")) > maxTokenLine {
+	if len(line) > maxTokenLine {
 		return "", "", fmt.Errorf("token file: the first line is longer than %d bytes", maxTokenLine)
 	}
 	if token = bare(line); token == "" {
@@ -211,6 +210,30 @@ func readToken(file string, env func(string) string) (token, warning string, err
 
 // maxTokenLine is the most read of a token file's first line.
 const maxTokenLine = 4096
+
+// firstLine returns r's first line, without its line break, reading it a byte at a time and
+// nothing after it (the token file may be standard input, the payload following the token),
+// and at most maxTokenLine+1 bytes.
+func firstLine(r io.Reader) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) <= maxTokenLine {
+		n, err := r.Read(b)
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			line = append(line, b[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return string(line), nil
+}
 
 // bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
 // header line of dev mode's banner, "authorization: Bearer <token>".
