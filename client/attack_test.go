@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
@@ -129,5 +130,67 @@ func TestAttackParallelSends(t *testing.T) {
 	wg.Wait()
 	if got := clienttest.Payloads(store); !slices.Equal(got, want) {
 		t.Errorf("stored %q, want each payload once", got)
+	}
+}
+
+// TestAttackAcceptedThenCut: a server that answers 202 and closes the connection in the middle
+// of its body is not a confirmation: the attempt is retried with the same key, and a later
+// 202 counts.
+func TestAttackAcceptedThenCut(t *testing.T) {
+	var n atomic.Int32
+	keys := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys <- r.Header.Get("Idempotency-Key")
+		if n.Add(1) == 1 {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusAccepted)
+			w.Write([]byte("cut"))
+			panic(http.ErrAbortHandler)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	r, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	if err != nil || r.Attempts != 2 || <-keys != <-keys {
+		t.Errorf("%+v, %v: want stored at the second attempt, with the first's key", r, err)
+	}
+}
+
+// TestAttackRetryAfterForms: every form of Retry-After a server may send waits at most the
+// longest wait (20 s by default); a date in the past or 0 waits nothing; a negative, a
+// fraction or garbage falls back to the backoff; of two headers, the first counts.
+func TestAttackRetryAfterForms(t *testing.T) {
+	tests := []struct {
+		values   []string
+		min, max time.Duration
+	}{
+		{[]string{"86400"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
+		{[]string{"99999999999999999999999"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
+		{[]string{"Fri, 01 Jan 2100 00:00:00 GMT"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
+		{[]string{"Sat, 01 Jan 2000 00:00:00 GMT"}, 0, 0},
+		{[]string{"0"}, 0, 0},
+		{[]string{"-5"}, 0, client.DefaultBackoff},
+		{[]string{"1.5"}, 0, client.DefaultBackoff},
+		{[]string{"soon"}, 0, client.DefaultBackoff},
+		{[]string{"3", "86400"}, 3 * time.Second, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				for _, v := range tt.values {
+					w.Header().Add("Retry-After", v)
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		waits := &noWait{}
+		_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
+		srv.Close()
+		if err != nil || len(waits.waits) != 1 || waits.waits[0] < tt.min || waits.waits[0] > tt.max {
+			t.Errorf("Retry-After %q: %v, waited %v; want one wait in [%v, %v]", tt.values, err, waits.waits, tt.min, tt.max)
+		}
 	}
 }
