@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -192,5 +194,24 @@ func TestAttackRetryAfterForms(t *testing.T) {
 		if err != nil || len(waits.waits) != 1 || waits.waits[0] < tt.min || waits.waits[0] > tt.max {
 			t.Errorf("Retry-After %q: %v, waited %v; want one wait in [%v, %v]", tt.values, err, waits.waits, tt.min, tt.max)
 		}
+	}
+}
+
+// TestAttackUntrustedCertificate: an https server whose certificate is not trusted (a
+// man in the middle, or a self-signed test server) gets no request, and the payload is given
+// up at once as not stored, not retried for minutes as a network fault.
+func TestAttackUntrustedCertificate(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes it refuses
+	t.Cleanup(srv.Close)
+	waits := &noWait{}
+	_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
+	var e *client.Error
+	if !errors.As(err, &e) || !e.Refused || e.Attempts != 1 || len(waits.waits) != 0 || n.Load() != 0 || !strings.Contains(e.Message, "certificate") {
+		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Refused, len(waits.waits), n.Load())
 	}
 }

@@ -4,8 +4,8 @@
 // answer is stored once (the service answers it as a replay). Attempts that may succeed on a
 // retry (connection errors, timeouts, 429, 502, 503, 504) are retried with exponential backoff
 // and full jitter, honouring Retry-After up to the maximum backoff, within a deadline per
-// payload; a refusal (any other 4xx) is not, and neither is a redirect, which is never
-// followed.
+// payload; a refusal (any other 4xx) is not, nor a redirect, which is never followed, nor a
+// server certificate that is not trusted (nothing is sent).
 //
 // As with net/http's Client, a Client is made once and used for many payloads: Options given
 // to New hold for every payload (where to send, how to retry), SendOptions given to Send
@@ -17,6 +17,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -124,6 +125,10 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		case err == nil && status == http.StatusAccepted:
 			return Receipt{Replayed: header.Get("Idempotent-Replayed") == "true",
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
+		case errors.As(err, new(*tls.CertificateVerificationError)):
+			// nothing was sent: the handshake failed, and will fail again
+			fail.Status, fail.Message, fail.Refused, fail.Err = 0, "not sent: "+err.Error(), true, err
+			return Receipt{}, fail
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
 		case retryable(status):
