@@ -215,3 +215,18 @@ func TestAttackUntrustedCertificate(t *testing.T) {
 		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Refused, len(waits.waits), n.Load())
 	}
 }
+
+// TestAttackNilOptions: a nil Option or SendOption (an option chosen conditionally and left
+// unset) is ignored, not a panic.
+func TestAttackNilOptions(t *testing.T) {
+	srv, _ := counting(t)
+	var o client.Option
+	var so client.SendOption
+	c, err := client.New(srv.URL, droptest.AuthToken, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), []byte("p"), so); err != nil {
+		t.Errorf("Send with a nil SendOption: %v", err)
+	}
+}

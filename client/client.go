@@ -60,6 +60,9 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: MaxPayloadBytes,
 	}}
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o(&c.cfg); err != nil {
 			return nil, err
 		}
@@ -163,11 +166,13 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	return Receipt{}, fail
 }
 
-// payloadOptions applies opts over the defaults.
+// payloadOptions applies opts over the defaults (a nil one is none).
 func payloadOptions(opts []SendOption) payload {
 	p := payload{contentType: DefaultContentType}
 	for _, o := range opts {
-		o(&p)
+		if o != nil {
+			o(&p)
+		}
 	}
 	return p
 }

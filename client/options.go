@@ -35,7 +35,7 @@ type config struct {
 }
 
 // Option configures a Client: it is given to New and holds for every payload the client
-// sends. What differs from one payload to the next is a SendOption.
+// sends (a nil Option is none). What differs from one payload to the next is a SendOption.
 type Option func(*config) error
 
 // WithHTTPClient sends through c (http.DefaultClient by default). Whatever c's CheckRedirect
@@ -146,7 +146,8 @@ type payload struct {
 	keyFromContent bool
 }
 
-// SendOption describes one payload: it is given to Send, and holds for that payload only.
+// SendOption describes one payload: it is given to Send, and holds for that payload only (a
+// nil SendOption is none).
 type SendOption func(*payload)
 
 // WithContentType sets the payload's media type (DefaultContentType).
