@@ -230,3 +230,20 @@ func TestAttackNilOptions(t *testing.T) {
 		t.Errorf("Send with a nil SendOption: %v", err)
 	}
 }
+
+// TestAttackLargePayloadOverTheServiceLimit: a payload of 6 MiB to a dropbox whose limit is
+// 10 KiB (dev mode's default) is refused at the first attempt (413, exit 1 in the sender),
+// even though the server answers before it has read the body and closes the connection.
+func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 10240)
+	for range 5 {
+		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, client.MaxPayloadBytes))
+		var e *client.Error
+		if !errors.As(err, &e) || !e.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
+			t.Errorf("%v: want refused, 413, after one attempt", err)
+		}
+	}
+	if got := clienttest.Payloads(store); len(got) != 0 {
+		t.Errorf("%d stored, want none", len(got))
+	}
+}
