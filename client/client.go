@@ -36,7 +36,9 @@ type Client struct {
 	url   string
 	token string
 	cfg   config
-	sleep func(ctx context.Context, d time.Duration) error // waits between attempts
+	// secrets are what redact keeps out of errors: the token, the headers' credentials
+	secrets []string
+	sleep   func(ctx context.Context, d time.Duration) error // waits between attempts
 }
 
 // ErrPlainHTTP is why New refuses an http:// URL of a host that is not a loopback address
@@ -69,6 +71,14 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	}
 	if u.Scheme == "http" && !c.cfg.plainHTTP && !loopback(u.Hostname()) {
 		return nil, fmt.Errorf("client: the URL is plain http:// to %s, not a loopback address: %w", u.Hostname(), ErrPlainHTTP)
+	}
+	c.secrets = []string{token}
+	for _, values := range c.cfg.header {
+		for _, v := range values {
+			if f := strings.Fields(v); len(f) > 0 && len(f[len(f)-1]) >= 8 {
+				c.secrets = append(c.secrets, f[len(f)-1])
+			}
+		}
 	}
 	hc := *c.cfg.httpClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -242,14 +252,20 @@ func redirected(location string) string {
 	return fmt.Sprintf("redirected to %q: not followed (the token and the payload go to the URL given, nowhere else); if that is the dropbox, use its URL", location)
 }
 
-// redact keeps the token out of what a server said (a body, a Location), as a server that
-// echoes its request would put it there: the token becomes REDACTED, and so does a start of
-// it of 8 characters or more that ends s (where the body was cut).
+// redact keeps the token, and the credential of each header given with WithHeader (a value's
+// last word of 8 characters or more, such as the CDN's token), out of what a server said (a
+// body, a Location), as a server that echoes its request would put them there: each becomes
+// REDACTED, and so does a start of one of 8 characters or more that ends s (where the body was
+// cut).
 func (c *Client) redact(s []byte) []byte {
-	s = bytes.ReplaceAll(s, []byte(c.token), []byte("REDACTED"))
-	for k := len(c.token) - 1; k >= 8; k-- {
-		if bytes.HasSuffix(s, []byte(c.token[:k])) {
-			return append(s[:len(s)-k:len(s)-k], "REDACTED"...)
+	for _, secret := range c.secrets {
+		s = bytes.ReplaceAll(s, []byte(secret), []byte("REDACTED"))
+	}
+	for _, secret := range c.secrets {
+		for k := len(secret) - 1; k >= 8; k-- {
+			if bytes.HasSuffix(s, []byte(secret[:k])) {
+				return append(s[:len(s)-k:len(s)-k], "REDACTED"...)
+			}
 		}
 	}
 	return s
