@@ -153,7 +153,8 @@ func TestAttackAcceptedThenCut(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	r, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
-	if err != nil || r.Attempts != 2 || <-keys != <-keys {
+	first, second := <-keys, <-keys
+	if err != nil || r.Attempts != 2 || first != second {
 		t.Errorf("%+v, %v: want stored at the second attempt, with the first's key", r, err)
 	}
 }
