@@ -158,3 +158,14 @@ func lengths(ss []string) []int {
 	}
 	return n
 }
+
+// TestAttackHugeParallel: -parallel far beyond the number of files starts no more workers
+// than there are payloads (it started one goroutine per unit of -parallel: 1<<40 of them
+// exhaust memory, so this test was not run before the fix).
+func TestAttackHugeParallel(t *testing.T) {
+	srv, n := answering(t, [2]string{"202", ""})
+	o := sendCmd(t, nil, "p", "-url", srv.URL, "-parallel", "1099511627776", "-")
+	if o.code != exitStored || n.Load() != 1 {
+		t.Errorf("exit %d, %d request(s), %q %q; want stored once", o.code, n.Load(), o.stdout, o.stderr)
+	}
+}

@@ -146,7 +146,7 @@ func run(ctx context.Context, args []string, c command) int {
 	var wg sync.WaitGroup
 	var logMu sync.Mutex // -v lines from several workers
 	next := make(chan int)
-	for range *parallel {
+	for range min(*parallel, len(files)) { // no more workers than payloads
 		wg.Go(func() {
 			for i := range next {
 				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
