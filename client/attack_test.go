@@ -248,3 +248,23 @@ func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
 		t.Errorf("%d stored, want none", len(got))
 	}
 }
+
+// TestAttackTokenInRequestID: a server that puts the token in X-Request-Id (which the sender
+// prints with -json) does not get it into the receipt or the error.
+func TestAttackTokenInRequestID(t *testing.T) {
+	for _, status := range []int{http.StatusAccepted, http.StatusBadRequest} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-Id", "id-"+r.Header.Get("Authorization"))
+			w.WriteHeader(status)
+		}))
+		r, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+		srv.Close()
+		var e client.Error
+		if err != nil {
+			e = *err.(*client.Error)
+		}
+		if strings.Contains(r.RequestID+e.RequestID, droptest.AuthToken) || !strings.HasPrefix(r.RequestID+e.RequestID, "id-") {
+			t.Errorf("%d: request id %q %q: want it without the token", status, r.RequestID, e.RequestID)
+		}
+	}
+}

@@ -132,7 +132,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		fail.Attempts = attempt
 		status, header, body, err := c.post(ctx, p, payload, digest, key)
 		if rid := header.Get("X-Request-Id"); rid != "" {
-			fail.RequestID = rid
+			fail.RequestID = message(c.redact([]byte(rid)), 0) // printable, as a hostile server may put anything there
 		}
 		switch {
 		case err == nil && status == http.StatusAccepted:
