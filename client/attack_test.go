@@ -268,3 +268,32 @@ func TestAttackTokenInRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackPlainHTTPHosts: what looks like loopback and is not (0.0.0.0, ::, a name that
+// starts with localhost, shortened or numeric forms a resolver may take for anything) is
+// refused over plain http; the IPv4-mapped loopback and LOCALHOST are taken.
+func TestAttackPlainHTTPHosts(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"http://0.0.0.0:8080/v1/drop", false},
+		{"http://[::]:8080/v1/drop", false},
+		{"http://localhost.evil.example.com/v1/drop", false},
+		{"http://localhost.:8080/v1/drop", false},
+		{"http://127.1:8080/v1/drop", false},
+		{"http://2130706433:8080/v1/drop", false},
+		{"http://0x7f.0.0.1:8080/v1/drop", false},
+		{"http://127.0.0.1@evil.example.com/v1/drop", false},
+		{"HTTP://dropbox.example.org/v1/drop", false},
+		{"http://[::ffff:127.0.0.1]:8080/v1/drop", true},
+		{"http://LOCALHOST:8080/v1/drop", true},
+		{"http://127.0.0.2:8080/v1/drop", true},
+	}
+	for _, tt := range tests {
+		_, err := client.New(tt.url, droptest.AuthToken)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, client.ErrPlainHTTP)) {
+			t.Errorf("New(%s): %v; want ok %v", tt.url, err, tt.ok)
+		}
+	}
+}
