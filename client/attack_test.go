@@ -3,54 +3,297 @@ package client_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
-// TestAttackRefusalAfterLostAnswer: an attempt that may have stored the payload (its answer
-// lost, or a 504 or 502) and then a refusal (a 4xx, here from a CDN or a rotated token): the
-// payload may be stored, so the client must not say it was refused (not stored), only that it
-// is not confirmed.
-func TestAttackRefusalAfterLostAnswer(t *testing.T) {
-	tests := []struct {
-		name  string
-		first func(w http.ResponseWriter)
-	}{
-		{"answer lost", func(w http.ResponseWriter) {
-			conn, _, err := http.NewResponseController(w).Hijack()
-			if err == nil {
-				conn.Close()
-			}
-		}},
-		{"504", func(w http.ResponseWriter) { w.WriteHeader(http.StatusGatewayTimeout) }},
-		{"502", func(w http.ResponseWriter) { w.WriteHeader(http.StatusBadGateway) }},
+// echoing returns a server that answers status with the request's Authorization header in its
+// body and in a Location, as a hostile (or debugging) server could.
+func echoing(t *testing.T, status int) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Location", "http://127.0.0.1:9/?stolen="+r.Header.Get("Authorization"))
+		w.WriteHeader(status)
+		w.Write([]byte("you sent " + r.Header.Get("Authorization") + " and " + r.Header.Get(droptest.CDNHeader)))
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// TestAttackEchoedTokenNotInError: a server that echoes the token (or the CDN header's) in its
+// message or in a redirect's Location does not get it into the client's error.
+func TestAttackEchoedTokenNotInError(t *testing.T) {
+	for _, status := range []int{http.StatusBadRequest, http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusTemporaryRedirect} {
+		srv := echoing(t, status)
+		_, err := newClient(t, srv.URL, nil, client.WithAttempts(2)).Send(context.Background(), []byte("p"))
+		var e *client.Error
+		if !errors.As(err, &e) || e.Status != status {
+			t.Fatalf("%d: %v; want a client.Error of that status", status, err)
+		}
+		if strings.Contains(err.Error(), droptest.AuthToken) || strings.Contains(err.Error(), droptest.CDNToken) {
+			t.Errorf("%d: the error holds a token: %v", status, err)
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var n, stored atomic.Int32
-			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-				if n.Add(1) == 1 {
-					stored.Add(1) // stored, and then the answer goes astray
-					tt.first(w)
-					return
-				}
-				w.WriteHeader(http.StatusForbidden)
-				w.Write([]byte("Forbidden by the CDN's rules"))
-			}))
-			defer ts.Close()
-			c := newClient(t, ts.URL, nil, client.WithAttempts(3))
-			_, err := c.Send(context.Background(), []byte("payload"))
-			var e *client.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Send: %v, want a *client.Error", err)
-			}
-			if stored.Load() == 1 && e.Refused {
-				t.Errorf("Send: %v: refused (not stored), but the first attempt stored the payload", err)
+}
+
+// TestAttackBidiInMessage: a server's message cannot reorder what the terminal shows
+// (Unicode bidirectional controls) any more than it can send escapes.
+func TestAttackBidiInMessage(t *testing.T) {
+	srv, _ := fake(t, [3]string{"400", "", "bad \u202edeirots\u202c \u2066x\u2069 \u200b"})
+	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	var e *client.Error
+	if !errors.As(err, &e) || strings.ContainsAny(e.Message, "\u202e\u202c\u2066\u2069\u200b") {
+		t.Errorf("message %q: want no bidirectional or invisible format characters", e.Message)
+	}
+}
+
+// TestAttackBadPayloadOptionsNotSent: an Idempotency-Key or a content type that cannot be a
+// header value (a line break) or that the service refuses (a key over 255 characters) is
+// refused before anything is sent, not retried as a network fault.
+func TestAttackBadPayloadOptionsNotSent(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	for name, opt := range map[string]client.SendOption{
+		"key with a line break":          client.WithIdempotencyKey("a\nb"),
+		"key with a space":               client.WithIdempotencyKey("a b"),
+		"key of 256":                     client.WithIdempotencyKey(strings.Repeat("k", 256)),
+		"content type with a line break": client.WithContentType("text/plain\r\nX-Evil: 1"),
+	} {
+		n.Store(0)
+		_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"), opt)
+		var e *client.Error
+		if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || n.Load() != 0 {
+			t.Errorf("%s: %v (%d request(s)); want refused before any attempt", name, err, n.Load())
+		}
+	}
+}
+
+// TestAttackBadHeaderRefusedByNew: a header that cannot be sent (a name with a space, a value
+// with a line break) is New's error, not a network fault of every payload.
+func TestAttackBadHeaderRefusedByNew(t *testing.T) {
+	for _, h := range [][2]string{{"X Y", "v"}, {"X:", "v"}, {"", "v"}, {"X", "a\r\nEvil: 1"}, {"X", "a\x00"}} {
+		if _, err := client.New("http://127.0.0.1:9", droptest.AuthToken, client.WithHeader(h[0], h[1])); err == nil {
+			t.Errorf("WithHeader(%q, %q): New took it", h[0], h[1])
+		}
+	}
+	if _, err := client.New("http://127.0.0.1:9", droptest.AuthToken, client.WithHeader("X-Cdn-Authorization", "Bearer a\tb")); err != nil {
+		t.Errorf("a value with a space and a tab: %v", err)
+	}
+}
+
+// TestAttackTokenCutAtTheBodyLimit: a server that places the token where the client stops
+// reading its message (4096 bytes) does not get the token's start into the error either.
+func TestAttackTokenCutAtTheBodyLimit(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusBadRequest)
+		w.Write([]byte(strings.Repeat("x", 4096-30) + r.Header.Get("Authorization")[len("Bearer "):]))
+	}))
+	t.Cleanup(srv.Close)
+	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	if err == nil || strings.Contains(err.Error(), droptest.AuthToken[:30]) || !strings.HasSuffix(err.Error(), "REDACTED") {
+		t.Errorf("%v: want the token's start redacted", err)
+	}
+}
+
+// TestAttackParallelSends: one client shared by 32 goroutines (run with -race), every
+// answer of a first attempt lost: each payload is stored once with its bytes.
+func TestAttackParallelSends(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 0)
+	c := newClient(t, url, &noWait{}, client.WithHTTPClient(&http.Client{Transport: &clienttest.LosingTransport{Lose: 1}}))
+	var want []string
+	for i := range 32 {
+		want = append(want, fmt.Sprintf("payload %02d", i))
+	}
+	var wg sync.WaitGroup
+	for _, p := range want {
+		wg.Go(func() {
+			if r, err := c.Send(context.Background(), []byte(p)); err != nil || !r.Replayed || r.Attempts != 2 {
+				t.Errorf("%s: %+v, %v; want replayed at the second attempt", p, r, err)
 			}
 		})
+	}
+	wg.Wait()
+	if got := clienttest.Payloads(store); !slices.Equal(got, want) {
+		t.Errorf("stored %q, want each payload once", got)
+	}
+}
+
+// TestAttackAcceptedThenCut: a server that answers 202 and closes the connection in the middle
+// of its body is not a confirmation: the attempt is retried with the same key, and a later
+// 202 counts.
+func TestAttackAcceptedThenCut(t *testing.T) {
+	var n atomic.Int32
+	keys := make(chan string, 2)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		keys <- r.Header.Get("Idempotency-Key")
+		if n.Add(1) == 1 {
+			w.Header().Set("Content-Length", "100")
+			w.WriteHeader(http.StatusAccepted)
+			w.Write([]byte("cut"))
+			panic(http.ErrAbortHandler)
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(srv.Close)
+	r, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+	first, second := <-keys, <-keys
+	if err != nil || r.Attempts != 2 || first != second {
+		t.Errorf("%+v, %v: want stored at the second attempt, with the first's key", r, err)
+	}
+}
+
+// TestAttackRetryAfterForms: every form of Retry-After a server may send waits at most the
+// longest wait (20 s by default); a date in the past or 0 waits nothing; a negative, a
+// fraction or garbage falls back to the backoff; of two headers, the first counts.
+func TestAttackRetryAfterForms(t *testing.T) {
+	tests := []struct {
+		values   []string
+		min, max time.Duration
+	}{
+		{[]string{"86400"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
+		{[]string{"99999999999999999999999"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
+		{[]string{"Fri, 01 Jan 2100 00:00:00 GMT"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
+		{[]string{"Sat, 01 Jan 2000 00:00:00 GMT"}, 0, 0},
+		{[]string{"0"}, 0, 0},
+		{[]string{"-5"}, 0, client.DefaultBackoff},
+		{[]string{"1.5"}, 0, client.DefaultBackoff},
+		{[]string{"soon"}, 0, client.DefaultBackoff},
+		{[]string{"3", "86400"}, 3 * time.Second, 3 * time.Second},
+	}
+	for _, tt := range tests {
+		var n atomic.Int32
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if n.Add(1) == 1 {
+				for _, v := range tt.values {
+					w.Header().Add("Retry-After", v)
+				}
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusAccepted)
+		}))
+		waits := &noWait{}
+		_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
+		srv.Close()
+		if err != nil || len(waits.waits) != 1 || waits.waits[0] < tt.min || waits.waits[0] > tt.max {
+			t.Errorf("Retry-After %q: %v, waited %v; want one wait in [%v, %v]", tt.values, err, waits.waits, tt.min, tt.max)
+		}
+	}
+}
+
+// TestAttackUntrustedCertificate: an https server whose certificate is not trusted (a
+// man in the middle, or a self-signed test server) gets no request, and the payload is given
+// up at once as not stored, not retried for minutes as a network fault.
+func TestAttackUntrustedCertificate(t *testing.T) {
+	var n atomic.Int32
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n.Add(1)
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes it refuses
+	t.Cleanup(srv.Close)
+	waits := &noWait{}
+	_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
+	var e *client.Error
+	if !errors.As(err, &e) || !e.Refused || e.Attempts != 1 || len(waits.waits) != 0 || n.Load() != 0 || !strings.Contains(e.Message, "certificate") {
+		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Refused, len(waits.waits), n.Load())
+	}
+}
+
+// TestAttackNilOptions: a nil Option or SendOption (an option chosen conditionally and left
+// unset) is ignored, not a panic.
+func TestAttackNilOptions(t *testing.T) {
+	srv, _ := counting(t)
+	var o client.Option
+	var so client.SendOption
+	c, err := client.New(srv.URL, droptest.AuthToken, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Send(context.Background(), []byte("p"), so); err != nil {
+		t.Errorf("Send with a nil SendOption: %v", err)
+	}
+}
+
+// TestAttackLargePayloadOverTheServiceLimit: a payload of 6 MiB to a dropbox whose limit is
+// 10 KiB (dev mode's default) is refused at the first attempt (413, exit 1 in the sender),
+// even though the server answers before it has read the body and closes the connection.
+func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 10240)
+	for range 5 {
+		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, client.MaxPayloadBytes))
+		var e *client.Error
+		if !errors.As(err, &e) || !e.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
+			t.Errorf("%v: want refused, 413, after one attempt", err)
+		}
+	}
+	if got := clienttest.Payloads(store); len(got) != 0 {
+		t.Errorf("%d stored, want none", len(got))
+	}
+}
+
+// TestAttackTokenInRequestID: a server that puts the token in X-Request-Id (which the sender
+// prints with -json) does not get it into the receipt or the error.
+func TestAttackTokenInRequestID(t *testing.T) {
+	for _, status := range []int{http.StatusAccepted, http.StatusBadRequest} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("X-Request-Id", "id-"+r.Header.Get("Authorization"))
+			w.WriteHeader(status)
+		}))
+		r, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
+		srv.Close()
+		var e client.Error
+		if err != nil {
+			e = *err.(*client.Error)
+		}
+		if strings.Contains(r.RequestID+e.RequestID, droptest.AuthToken) || !strings.HasPrefix(r.RequestID+e.RequestID, "id-") {
+			t.Errorf("%d: request id %q %q: want it without the token", status, r.RequestID, e.RequestID)
+		}
+	}
+}
+
+// TestAttackPlainHTTPHosts: what looks like loopback and is not (0.0.0.0, ::, a name that
+// starts with localhost, shortened or numeric forms a resolver may take for anything) is
+// refused over plain http; the IPv4-mapped loopback and LOCALHOST are taken.
+func TestAttackPlainHTTPHosts(t *testing.T) {
+	tests := []struct {
+		url string
+		ok  bool
+	}{
+		{"http://0.0.0.0:8080/v1/drop", false},
+		{"http://[::]:8080/v1/drop", false},
+		{"http://localhost.evil.example.com/v1/drop", false},
+		{"http://localhost.:8080/v1/drop", false},
+		{"http://127.1:8080/v1/drop", false},
+		{"http://2130706433:8080/v1/drop", false},
+		{"http://0x7f.0.0.1:8080/v1/drop", false},
+		{"http://127.0.0.1@evil.example.com/v1/drop", false},
+		{"HTTP://dropbox.example.org/v1/drop", false},
+		{"http://[::ffff:127.0.0.1]:8080/v1/drop", true},
+		{"http://LOCALHOST:8080/v1/drop", true},
+		{"http://127.0.0.2:8080/v1/drop", true},
+	}
+	for _, tt := range tests {
+		_, err := client.New(tt.url, droptest.AuthToken)
+		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, client.ErrPlainHTTP)) {
+			t.Errorf("New(%s): %v; want ok %v", tt.url, err, tt.ok)
+		}
 	}
 }

@@ -4,8 +4,8 @@
 // answer is stored once (the service answers it as a replay). Attempts that may succeed on a
 // retry (connection errors, timeouts, 429, 502, 503, 504) are retried with exponential backoff
 // and full jitter, honouring Retry-After up to the maximum backoff, within a deadline per
-// payload; a refusal (any other 4xx) is not, and neither is a redirect, which is never
-// followed.
+// payload; a refusal (any other 4xx) is not, nor a redirect, which is never followed, nor a
+// server certificate that is not trusted (nothing is sent).
 //
 // As with net/http's Client, a Client is made once and used for many payloads: Options given
 // to New hold for every payload (where to send, how to retry), SendOptions given to Send
@@ -17,6 +17,7 @@ import (
 	"context"
 	crand "crypto/rand"
 	"crypto/sha256"
+	"crypto/tls"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -27,6 +28,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
 )
 
 // Client sends payloads to one drop URL with one token. It is safe for concurrent use.
@@ -34,7 +36,9 @@ type Client struct {
 	url   string
 	token string
 	cfg   config
-	sleep func(ctx context.Context, d time.Duration) error // waits between attempts
+	// secrets are what redact keeps out of errors: the token, the headers' credentials
+	secrets []string
+	sleep   func(ctx context.Context, d time.Duration) error // waits between attempts
 }
 
 // ErrPlainHTTP is why New refuses an http:// URL of a host that is not a loopback address
@@ -50,7 +54,7 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return nil, errors.New("client: the URL must be an http:// or https:// URL")
 	}
-	if token == "" || strings.IndexFunc(token, func(r rune) bool { return r <= ' ' || r >= 0x7f }) >= 0 {
+	if !visibleWord(token) {
 		return nil, errors.New("client: the token must be one word of visible ASCII characters, without spaces or line breaks")
 	}
 	c := &Client{url: dropURL, token: token, sleep: sleep, cfg: config{
@@ -58,12 +62,23 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: MaxPayloadBytes,
 	}}
 	for _, o := range opts {
+		if o == nil {
+			continue
+		}
 		if err := o(&c.cfg); err != nil {
 			return nil, err
 		}
 	}
 	if u.Scheme == "http" && !c.cfg.plainHTTP && !loopback(u.Hostname()) {
 		return nil, fmt.Errorf("client: the URL is plain http:// to %s, not a loopback address: %w", u.Hostname(), ErrPlainHTTP)
+	}
+	c.secrets = []string{token}
+	for _, values := range c.cfg.header {
+		for _, v := range values {
+			if f := strings.Fields(v); len(f) > 0 && len(f[len(f)-1]) >= 8 {
+				c.secrets = append(c.secrets, f[len(f)-1])
+			}
+		}
 	}
 	hc := *c.cfg.httpClient
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -95,6 +110,16 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		key = randomKey()
 	}
 	fail := &Error{IdempotencyKey: key}
+	if !visibleWord(key) || len(key) > 255 {
+		fail.Refused, fail.IdempotencyKey = true, ""
+		fail.Message = "the Idempotency-Key must be 1 to 255 visible ASCII characters: not sent"
+		return Receipt{}, fail
+	}
+	if !headerValue(p.contentType) {
+		fail.Refused = true
+		fail.Message = "the content type holds a control character: not sent"
+		return Receipt{}, fail
+	}
 	if len(payload) > c.cfg.maxBytes {
 		fail.Refused = true
 		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
@@ -108,26 +133,30 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		fail.Attempts = attempt
 		status, header, body, err := c.post(ctx, p, payload, digest, key)
 		if rid := header.Get("X-Request-Id"); rid != "" {
-			fail.RequestID = rid
+			fail.RequestID = message(c.redact([]byte(rid)), 0) // printable, as a hostile server may put anything there
 		}
 		switch {
 		case err == nil && status == http.StatusAccepted:
 			return Receipt{Replayed: header.Get("Idempotent-Replayed") == "true",
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
+		case errors.As(err, new(*tls.CertificateVerificationError)):
+			// nothing was sent: the handshake failed, and will fail again
+			fail.Status, fail.Message, fail.Refused, fail.Err = 0, "not sent: "+err.Error(), !maybe, err
+			return Receipt{}, fail
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
 			maybe = true
 		case retryable(status):
-			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
+			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
 			maybe = maybe || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
 		case status >= 300 && status < 400:
-			fail.Status, fail.Message, fail.Err = status, redirected(header.Get("Location")), nil
+			fail.Status, fail.Message, fail.Err = status, redirected(string(c.redact([]byte(header.Get("Location"))))), nil
 			return Receipt{}, fail
 		case status >= 400 && status < 500:
-			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(body, status), !maybe, nil
+			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(c.redact(body), status), !maybe, nil
 			return Receipt{}, fail
 		default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
-			fail.Status, fail.Message, fail.Err = status, message(body, status), nil
+			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
 			return Receipt{}, fail
 		}
 		if attempt == c.cfg.attempts {
@@ -150,11 +179,13 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	return Receipt{}, fail
 }
 
-// payloadOptions applies opts over the defaults.
+// payloadOptions applies opts over the defaults (a nil one is none).
 func payloadOptions(opts []SendOption) payload {
 	p := payload{contentType: DefaultContentType}
 	for _, o := range opts {
-		o(&p)
+		if o != nil {
+			o(&p)
+		}
 	}
 	return p
 }
@@ -198,10 +229,11 @@ func stopped(ctx context.Context) string {
 }
 
 // message returns the service's message from a body, or the status text, printable: control
-// characters (a hostile server's terminal escapes, line breaks) become spaces.
+// and format characters (a hostile server's terminal escapes, line breaks, bidirectional
+// overrides) become spaces.
 func message(body []byte, status int) string {
 	m := strings.Map(func(r rune) rune {
-		if r < ' ' || (r >= 0x7f && r < 0xa0) {
+		if !unicode.IsPrint(r) {
 			return ' '
 		}
 		return r
@@ -221,6 +253,25 @@ func redirected(location string) string {
 		location = location[:200] + "…"
 	}
 	return fmt.Sprintf("redirected to %q: not followed (the token and the payload go to the URL given, nowhere else); if that is the dropbox, use its URL", location)
+}
+
+// redact keeps the token, and the credential of each header given with WithHeader (a value's
+// last word of 8 characters or more, such as the CDN's token), out of what a server said (a
+// body, a Location), as a server that echoes its request would put them there: each becomes
+// REDACTED, and so does a start of one of 8 characters or more that ends s (where the body was
+// cut).
+func (c *Client) redact(s []byte) []byte {
+	for _, secret := range c.secrets {
+		s = bytes.ReplaceAll(s, []byte(secret), []byte("REDACTED"))
+	}
+	for _, secret := range c.secrets {
+		for k := len(secret) - 1; k >= 8; k-- {
+			if bytes.HasSuffix(s, []byte(secret[:k])) {
+				return append(s[:len(s)-k:len(s)-k], "REDACTED"...)
+			}
+		}
+	}
+	return s
 }
 
 // scrub keeps a token out of an error, whatever a transport put in it.

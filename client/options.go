@@ -35,7 +35,7 @@ type config struct {
 }
 
 // Option configures a Client: it is given to New and holds for every payload the client
-// sends. What differs from one payload to the next is a SendOption.
+// sends (a nil Option is none). What differs from one payload to the next is a SendOption.
 type Option func(*config) error
 
 // WithHTTPClient sends through c (http.DefaultClient by default). Whatever c's CheckRedirect
@@ -51,11 +51,17 @@ func WithHTTPClient(c *http.Client) Option {
 	}
 }
 
-// WithHeader adds a request header to every attempt, such as the CDN's in dev mode. It
+// WithHeader adds a request header to every attempt, such as the CDN's in dev mode; its
+// value's last word, when 8 characters or more (a credential), is kept out of errors as the
+// token is. It
 // cannot replace the headers the client sets itself (Authorization, Content-Type,
-// Content-Digest, Idempotency-Key).
+// Content-Digest, Idempotency-Key). A name that is not an HTTP token or a value with a control
+// character other than tab is an error of New.
 func WithHeader(name, value string) Option {
 	return func(o *config) error {
+		if !headerName(name) || !headerValue(value) {
+			return fmt.Errorf("client: header %q: want a name of letters, digits and !#$%%&'*+-.^_`|~, and a value without line breaks or control characters", name)
+		}
 		if o.header == nil {
 			o.header = http.Header{}
 		}
@@ -142,7 +148,8 @@ type payload struct {
 	keyFromContent bool
 }
 
-// SendOption describes one payload: it is given to Send, and holds for that payload only.
+// SendOption describes one payload: it is given to Send, and holds for that payload only (a
+// nil SendOption is none).
 type SendOption func(*payload)
 
 // WithContentType sets the payload's media type (DefaultContentType).

@@ -10,10 +10,11 @@ type Receipt struct {
 	IdempotencyKey string // the key all attempts carried
 }
 
-// Error is why a payload is not confirmed stored. Refused: the service refused it (a 4xx, or
-// over WithMaxBytes before sending), and no earlier attempt may have stored it (none went
-// unanswered or was answered 502 or 504): it is not stored, and sending it again as it is will
-// not help. Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
+// Error is why a payload is not confirmed stored. Refused: the service refused it (a 4xx), or
+// it was not sent (over WithMaxBytes, an option that cannot be sent, a server certificate
+// that is not trusted), and no earlier attempt may have stored it (none went unanswered or
+// was answered 502 or 504): it is not stored, and sending it again as it is will not help.
+// Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
 // and the payload may or may not be stored; sending it again with the same IdempotencyKey is
 // safe.
 type Error struct {

@@ -3,13 +3,24 @@ package wiring
 import (
 	"fmt"
 	"io"
+	"net"
 )
 
-// Banner prints what a developer needs to try the dropbox: the tokens, a curl command and a
-// sender command, each working as printed (the sender's from the project's folder).
-func (t DevTokens) Banner(w io.Writer, url, where string) {
+// Banner prints what a developer needs to try the dropbox listening on addr: the tokens, a
+// curl command and a sender command, each working as printed (the sender's from the
+// project's folder). Listening on every address (0.0.0.0 or ::), the commands go to the
+// loopback address of the same family, which the sender takes over plain http.
+func (t DevTokens) Banner(w io.Writer, addr net.Addr, where string) {
+	url := "http://" + addr.String()
+	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
+		loop := net.IPv6loopback
+		if a.IP.To4() != nil {
+			loop = net.IPv4(127, 0, 0, 1)
+		}
+		url = "http://" + (&net.TCPAddr{IP: loop, Port: a.Port}).String()
+	}
 	fmt.Fprintf(w, `
-s3-dropbox dev mode: listening on %[1]s, storing drops in %[2]s
+s3-dropbox dev mode: listening on %[6]s, storing drops in %[2]s
 Tokens for this run only (new ones at every start):
   authorization:       Bearer %[3]s
   %[5]s: Bearer %[4]s
@@ -18,5 +29,5 @@ Drop a payload with curl:
 or with the sender (exactly once, retried), from the project's folder:
   echo 'hello, dropbox' | S3_DROPBOX_TOKEN=%[3]s go run ./cmd/s3-dropbox-send -url %[1]s/v1/drop -H '%[5]s: Bearer %[4]s' -
 
-`, url, where, t.Auth, t.CDN, DevCDNHeader)
+`, url, where, t.Auth, t.CDN, DevCDNHeader, "http://"+addr.String())
 }

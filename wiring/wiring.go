@@ -112,7 +112,7 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 		slog.Bool("dev", dev != nil),
 	)...)
 	if dev != nil {
-		dev.Banner(banner, "http://"+ln.Addr().String(), where)
+		dev.Banner(banner, ln.Addr(), where)
 	}
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
 	if r, ok := store.(interface{ Ready(context.Context) error }); ok {

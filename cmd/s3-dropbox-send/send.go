@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -109,10 +108,18 @@ func run(ctx context.Context, args []string, c command) int {
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
-	token, warning, err := readToken(*tokenFile, c.env)
+	tw, err := interruptible(ctx, func() ([2]string, error) {
+		token, warning, err := readToken(*tokenFile, c.env)
+		return [2]string{token, warning}, err
+	})
+	if err != nil && err == ctx.Err() {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the token: nothing sent\n")
+		return exitUnconfirmed
+	}
 	if err != nil {
 		return usage("%v", err)
 	}
+	token, warning := tw[0], tw[1]
 	if warning != "" {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", warning)
 	}
@@ -139,7 +146,7 @@ func run(ctx context.Context, args []string, c command) int {
 	var wg sync.WaitGroup
 	var logMu sync.Mutex // -v lines from several workers
 	next := make(chan int)
-	for range *parallel {
+	for range min(*parallel, len(files)) { // no more workers than payloads
 		wg.Go(func() {
 			for i := range next {
 				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
@@ -188,14 +195,44 @@ func readToken(file string, env func(string) string) (token, warning string, err
 	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o077 != 0 {
 		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", file, info.Mode().Perm())
 	}
-	line, err := bufio.NewReader(io.LimitReader(f, 4096)).ReadString('\n')
-	if err != nil && err != io.EOF {
+	line, err := firstLine(f)
+	if err != nil {
 		return "", "", fmt.Errorf("token file: %w", err)
+	}
+	if len(line) > maxTokenLine {
+		return "", "", fmt.Errorf("token file: the first line is longer than %d bytes", maxTokenLine)
 	}
 	if token = bare(line); token == "" {
 		return "", "", errors.New("token file: the first line is empty")
 	}
 	return token, warning, nil
+}
+
+// maxTokenLine is the most read of a token file's first line.
+const maxTokenLine = 4096
+
+// firstLine returns r's first line, without its line break, reading it a byte at a time and
+// nothing after it (the token file may be standard input, the payload following the token),
+// and at most maxTokenLine+1 bytes.
+func firstLine(r io.Reader) (string, error) {
+	var line []byte
+	b := make([]byte, 1)
+	for len(line) <= maxTokenLine {
+		n, err := r.Read(b)
+		if n == 1 {
+			if b[0] == '\n' {
+				break
+			}
+			line = append(line, b[0])
+		}
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", err
+		}
+	}
+	return string(line), nil
 }
 
 // bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
@@ -214,7 +251,11 @@ func bare(line string) string {
 // send sends one file (standard input for "-"), read up to maxBytes, and returns its result.
 func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, maxBytes int, contentType, key string, fromContent bool) result {
 	r := result{File: file}
-	data, err := readPayload(file, stdin, maxBytes)
+	data, err := interruptible(ctx, func() ([]byte, error) { return readPayload(file, stdin, maxBytes) })
+	if err != nil && err == ctx.Err() {
+		r.Outcome, r.Error = "failed", "interrupted before it was read whole"
+		return r
+	}
 	if err != nil {
 		r.Outcome, r.Error = "refused", err.Error()
 		return r
@@ -277,7 +318,11 @@ func report(w io.Writer, results []result, asJSON bool) int {
 			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", r.File, r.Attempts)
 		case "refused":
 			fmt.Fprintf(w, "%s: refused, not stored: %s\n", r.File, r.Error)
-		default:
+		case "failed":
+			if r.Attempts == 0 {
+				fmt.Fprintf(w, "%s: not sent: %s\n", r.File, r.Error)
+				break
+			}
 			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", r.File, r.Attempts, r.IdempotencyKey, r.Error)
 		}
 	}
