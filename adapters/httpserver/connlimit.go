@@ -72,12 +72,13 @@ func connOf(r *http.Request) *trackedConn {
 
 // connLimit is a listener that holds at most max connections. At the cap, once another
 // arrives, it closes one that serves nobody, in this order: one whose request was refused and
-// that sent nothing for freshGrace since; the keep-alive connection idle longest; one silent
+// that sent nothing for evictAfter since; the keep-alive connection idle longest; one silent
 // for evictAfter (its request's headers not all in); one whose body stalled for evictAfter; a
-// refused one whose body, discarded, still arrives; the oldest whose headers are not all in
-// after freshGrace. Only when every connection serves a request (authorized, its body
-// arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor refused
-// connections can lock a client out.
+// refused one quiet for freshGrace; the oldest whose headers are not all in after freshGrace;
+// last, a refused one whose discarded body still arrives (so that it reads its answer). Only
+// when every connection serves a request (authorized, its body arriving, or in storage) does
+// the newcomer wait. So neither idle, silent, slow nor refused connections can lock a client
+// out.
 type connLimit struct {
 	net.Listener
 	closed atomic.Bool
@@ -148,22 +149,28 @@ func (l *connLimit) Close() error {
 // evictable returns the connection to close to make room, or nil. The caller holds mu.
 func (l *connLimit) evictable(now int64) *trackedConn {
 	const (
-		refused = iota // and quiet for freshGrace
+		refused = iota // and quiet for evictAfter
 		idle
 		silent
 		stalled
-		discarding // refused, its body still arriving
-		fresh
+		lull    // refused, its body quiet for freshGrace
+		fresh   // headers not all in after freshGrace
+		sending // refused, its body still arriving
 		none
 	)
 	best, bestRank, bestSince := (*trackedConn)(nil), none, int64(0)
 	for c := range l.conns {
 		rank, since := none, c.since.Load()
 		switch c.phase.Load() {
-		case phaseRefused:
-			rank = discarding
-			if last := c.lastRead.Load(); now-last >= int64(freshGrace) {
+		case phaseRefused: // the longest quiet first: its body has stopped arriving
+			since = c.lastRead.Load()
+			switch quiet := now - since; {
+			case quiet >= int64(evictAfter):
 				rank = refused
+			case quiet >= int64(freshGrace):
+				rank = lull
+			default:
+				rank = sending
 			}
 		case phaseIdle:
 			rank = idle

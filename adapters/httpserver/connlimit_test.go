@@ -17,7 +17,8 @@ func TestEvictionOrder(t *testing.T) {
 		quiet time.Duration // since its last bytes
 	}
 	var (
-		refusedQuiet = conn{"refused, quiet", phaseRefused, 3 * time.Second, 200 * time.Millisecond}
+		refusedQuiet = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond}
+		refusedLull  = conn{"refused, quiet 300 ms", phaseRefused, 500 * time.Millisecond, 300 * time.Millisecond}
 		idle         = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond}
 		idleLonger   = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second}
 		silent       = conn{"silent 1 s", phaseNew, time.Second, time.Second}
@@ -37,8 +38,9 @@ func TestEvictionOrder(t *testing.T) {
 		{"then the idle longest", []conn{working, idle, idleLonger, silent, stalled, discarding}, idleLonger.name},
 		{"then the silent", []conn{working, silent, stalled, discarding, fresh}, silent.name},
 		{"then a stalled body", []conn{working, stalled, discarding, fresh}, stalled.name},
-		{"then a refused one still sending", []conn{working, discarding, fresh, arriving}, discarding.name},
-		{"then the oldest new one", []conn{working, newest, fresh, arriving}, fresh.name},
+		{"then a refused one quiet 100 ms", []conn{working, discarding, refusedLull, fresh, arriving}, refusedLull.name},
+		{"then the oldest new one", []conn{working, discarding, newest, fresh, arriving}, fresh.name},
+		{"last a refused one still sending", []conn{working, discarding, newest, arriving}, discarding.name},
 		{"none while all serve", []conn{working, newest, arriving}, ""},
 	}
 	for _, tt := range tests {
