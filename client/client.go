@@ -2,7 +2,7 @@
 // exactly-once storage: every payload carries its SHA-256 (Content-Digest) and an
 // Idempotency-Key that stays the same for all its attempts, so that a retry after a lost
 // answer is stored once (the service answers it as a replay). Attempts that may succeed on a
-// retry (connection errors, timeouts, 429, 502, 503, 504) are retried with exponential backoff
+// retry (connection errors, timeouts, 408, 429, 502, 503, 504) are retried with exponential backoff
 // and full jitter, honouring Retry-After up to the maximum backoff, within a deadline per
 // payload; a refusal (any other 4xx) is not, nor a redirect, which is never followed, nor a
 // server certificate that is not trusted (nothing is sent).

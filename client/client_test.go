@@ -246,3 +246,18 @@ func TestTokenScrubbed(t *testing.T) {
 		t.Errorf("error %v: want one without the token", err)
 	}
 }
+
+// TestSlowBodyIsRetried: a 408 (the server found the body too slow; nothing stored) is retried
+// with the same key, and the payload is then stored.
+func TestSlowBodyIsRetried(t *testing.T) {
+	srv, seen := fake(t, [3]string{"408", "", "The request body arrived too slowly"}, [3]string{"202", "", ""})
+	var waits noWait
+	c := newClient(t, srv.URL, &waits)
+	r, err := c.Send(context.Background(), []byte("payload"))
+	if err != nil || r.Attempts != 2 {
+		t.Fatalf("Send: %+v, %v; want stored at the second attempt", r, err)
+	}
+	if len(*seen) != 2 || (*seen)[0].Get("Idempotency-Key") != (*seen)[1].Get("Idempotency-Key") {
+		t.Errorf("%d attempts, want 2 with the same Idempotency-Key", len(*seen))
+	}
+}
