@@ -12,7 +12,6 @@ require (
 	github.com/awslabs/goformation/v7 v7.14.9
 	github.com/dlclark/regexp2 v1.12.0
 	github.com/google/go-containerregistry v0.22.1
-	github.com/kelseyhightower/envconfig v1.4.0
 	github.com/prometheus/client_golang v1.25.0
 	golang.org/x/crypto/x509roots/fallback v0.0.0-20261030153154-30a33513ff6d
 	golang.org/x/sys v0.50.0
