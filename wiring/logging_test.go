@@ -13,7 +13,7 @@ func TestLogLevelAndMetrics(t *testing.T) {
 		name, logLevel, awsLevel string
 		want                     slog.Level
 	}{
-		{"default", "", "", slog.LevelInfo},
+		{"unset", "", "", slog.LevelInfo},
 		{"LOG_LEVEL", "debug", "", slog.LevelDebug},
 		{"LOG_LEVEL upper case", "WARN", "", slog.LevelWarn},
 		{"Lambda's level when LOG_LEVEL is unset", "", "ERROR", slog.LevelError},
