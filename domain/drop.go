@@ -20,9 +20,6 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// AuthHeader is the header that carries the client's own bearer token.
-const AuthHeader = "authorization"
-
 // Config is what the core is configured with. Its zero values are the defaults: the limit is
 // DefaultMaxBytes, keys are flat, an Idempotency-Key holds DefaultIdempotencyTTL.
 type Config struct {
