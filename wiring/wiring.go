@@ -1,7 +1,7 @@
-// Package wiring reads the service's settings from the environment, checks them, and builds
-// the core from them for both commands; it builds the Lambda function's handler (what the
-// Lambda links is here and below). The HTTP server's assembly, with its listeners, its stores
-// and its metrics, is wiring/serve's, which only the server's command imports.
+// Package wiring reads the service's settings from the environment and checks them, builds
+// the core from them for both commands, and builds the Lambda function's handler. The HTTP
+// server's assembly (its listeners, its stores, its metrics) is wiring/serve's, which only the
+// server's command imports, so that the Lambda links none of it.
 package wiring
 
 import (
