@@ -375,10 +375,10 @@ func emfMetrics(t *testing.T) map[string]bool {
 	var buf bytes.Buffer
 	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "S3Dropbox")
 	ctx := context.Background()
-	rec.Drop(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: "default", StoreDuration: time.Millisecond}, nil, time.Millisecond)
-	rec.Drop(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: "default", Replayed: true}, nil, time.Millisecond)
+	rec.Drop(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, StoreDuration: time.Millisecond}, nil, time.Millisecond)
+	rec.Drop(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, Replayed: true}, nil, time.Millisecond)
 	for _, code := range codes {
-		res := ports.DropResult{Client: "default"}
+		res := ports.DropResult{Client: domain.DefaultClient}
 		if httpface.Status(code) >= 500 {
 			res.StoreDuration = time.Millisecond
 		}

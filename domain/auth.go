@@ -8,6 +8,9 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
+// AuthHeader is the header that carries the client's own bearer token.
+const AuthHeader = "authorization"
+
 // bearer checks one authorization header against the accepted credentials: present,
 // starting with "Bearer ", and the SHA-256 of the token after the first space (surrounding
 // spaces trimmed) equal to an accepted digest. Every credential is compared, in

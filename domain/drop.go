@@ -1,8 +1,11 @@
 // Package domain is the dropbox core: the drop use-case (authorize, validate, store) behind
 // ports.Dropper, and the dropbox's vocabulary: tokens and credentials, the key layout, the
-// limits, the error codes and their messages. It knows the HTTP semantics of the contract (the
-// header names, POST, content-length, digests, Idempotency-Key), and nothing of AWS, of the
-// transport or of the environment: adapters bring those.
+// limits, the error codes and their messages. It guards every rule of the dropbox itself:
+// New refuses any configuration they forbid. It knows the HTTP semantics of the contract (the
+// header names, POST, content-length, digests, Idempotency-Key) and the outcomes every store
+// gives through ports.ObjectStore; it knows no transport, no environment, and no rule of one
+// deployment (CloudFront's headers, the Function URL's size limit): the adapters and wiring
+// bring those.
 package domain
 
 import (
@@ -16,9 +19,6 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
-
-// AuthHeader is the header that carries the client's own bearer token.
-const AuthHeader = "authorization"
 
 // Config is what the core is configured with. Its zero values are the defaults: the limit is
 // DefaultMaxBytes, keys are flat, an Idempotency-Key holds DefaultIdempotencyTTL.
@@ -44,20 +44,31 @@ type Service struct {
 var _ ports.Dropper = (*Service)(nil)
 
 // New returns the drop use-case over a store, a clock and an id source. A configuration that
-// could never authorize a request is an error, so that nothing is served half-configured.
+// could never authorize a request, or that a rule of the dropbox forbids (a malformed header
+// name or key prefix, a token given twice or accepted from both a client and the CDN), is an
+// error, so that nothing is served half-configured.
 func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSource) (*Service, error) {
 	switch {
 	case len(cfg.CDNTokens) == 0:
 		return nil, fmt.Errorf("no CDN token")
 	case len(cfg.AuthTokens) == 0:
 		return nil, fmt.Errorf("no auth token")
-	case cfg.MaxBytes < 0 || cfg.MaxBytes > MaxBodyLimit:
-		return nil, fmt.Errorf("payload limit %d: must be 1 to %d", cfg.MaxBytes, MaxBodyLimit)
+	case cfg.MaxBytes < 0:
+		return nil, fmt.Errorf("payload limit %d: must not be negative", cfg.MaxBytes)
 	case store == nil || clock == nil || ids == nil:
 		return nil, fmt.Errorf("a store, a clock and an id source are all required")
 	}
 	if err := CheckCDNHeader(cfg.CDNHeader); err != nil {
 		return nil, fmt.Errorf("CDN header name: %w", err)
+	}
+	if err := CheckCredentials(cfg.CDNTokens); err != nil {
+		return nil, fmt.Errorf("CDN tokens: %w", err)
+	}
+	if err := CheckCredentials(cfg.AuthTokens); err != nil {
+		return nil, fmt.Errorf("client tokens: %w", err)
+	}
+	if err := CheckLayers(cfg.AuthTokens, cfg.CDNTokens); err != nil {
+		return nil, err
 	}
 	if err := CheckKeyPrefix(cfg.KeyPrefix); err != nil {
 		return nil, fmt.Errorf("key prefix: %w", err)

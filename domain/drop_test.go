@@ -33,7 +33,7 @@ func config() domain.Config {
 	return domain.Config{
 		CDNHeader:  "X-Cdn-Authorization",
 		CDNTokens:  []domain.Credential{cred("cdn", cdnClient)},
-		AuthTokens: []domain.Credential{cred("default", authClient)},
+		AuthTokens: []domain.Credential{cred(domain.DefaultClient, authClient)},
 	}
 }
 
@@ -357,6 +357,16 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		{"no CDN tokens", func(c *domain.Config) { c.CDNTokens = nil }},
 		{"no auth tokens", func(c *domain.Config) { c.AuthTokens = nil }},
 		{"negative limit", func(c *domain.Config) { c.MaxBytes = -1 }},
+		{"CDN header the contract reads", func(c *domain.Config) { c.CDNHeader = "Idempotency-Key" }},
+		{"CDN header not a field name", func(c *domain.Config) { c.CDNHeader = "x cdn" }},
+		{"hidden key prefix", func(c *domain.Config) { c.KeyPrefix = ".drops/" }},
+		{"negative idempotency TTL", func(c *domain.Config) { c.IdempotencyTTL = -time.Hour }},
+		{"one token for both layers", func(c *domain.Config) { c.CDNTokens = append(c.CDNTokens, c.AuthTokens[0]) }},
+		{"a token twice", func(c *domain.Config) { c.AuthTokens = append(c.AuthTokens, cred("other", authClient)) }},
+		{"a name twice", func(c *domain.Config) {
+			c.AuthTokens = []domain.Credential{cred("alice", "a"), cred("alice", "b")}
+		}},
+		{"a malformed client name", func(c *domain.Config) { c.AuthTokens[0].Name = "Alice" }},
 	}
 	for _, tt := range tests {
 		cfg := config()
@@ -367,5 +377,12 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 	}
 	if _, err := domain.New(config(), nil, clock, ids); err == nil {
 		t.Error("New without a store succeeded, want an error")
+	}
+	// A transport's own limits are not the domain's: a limit beyond the Function URL's 6 MiB
+	// is the server's to allow.
+	cfg := config()
+	cfg.MaxBytes = 64 << 20
+	if _, err := domain.New(cfg, store, clock, ids); err != nil {
+		t.Errorf("New with a 64 MiB limit: %v, want it accepted", err)
 	}
 }

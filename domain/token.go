@@ -47,10 +47,3 @@ func ParseServerToken(s string) ([sha256.Size]byte, error) {
 	copy(d[:], buf[:n])
 	return d, nil
 }
-
-// Credential is one accepted server token: the SHA-256 of a client token, and the name of the
-// client that holds it.
-type Credential struct {
-	Name   string
-	Digest [sha256.Size]byte
-}

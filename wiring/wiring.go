@@ -1,163 +1,27 @@
-// Package wiring reads the service's configuration from the environment (envconfig) and builds
-// the core and its adapters from it, for both commands: the Lambda function and the HTTP
-// server. The commands' mains only call it.
+// Package wiring reads the service's settings from the environment and checks them, builds
+// the core from them for both commands, and builds the Lambda function's handler. The HTTP
+// server's assembly (its listeners, its stores, its metrics) is wiring/serve's, which only the
+// server's command imports, so that the Lambda links none of it.
 package wiring
 
 import (
-	"context"
-	"errors"
-	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
-	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
-	"github.com/s3-dropbox/s3-dropbox/adapters/promstats"
-	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// Core returns the drop use-case over store, as d configures it, with the system's clock and
+// Core returns the drop use-case over store, as c configures it, with the system's clock and
 // random UUIDs.
-func Core(d Drop, store ports.ObjectStore) (*domain.Service, error) {
+func Core(c CoreSettings, store ports.ObjectStore) (*domain.Service, error) {
 	return domain.New(domain.Config{
-		CDNHeader:      d.CDNHeaderName,
-		CDNTokens:      d.CDNToken,
-		AuthTokens:     d.AuthToken,
-		MaxBytes:       int(d.MaxBodyBytes),
-		KeyPrefix:      d.KeyPrefix,
-		DatePartition:  d.KeyDatePartition,
-		IdempotencyTTL: time.Duration(d.IdempotencyTTL),
+		CDNHeader:      c.CDNHeaderName,
+		CDNTokens:      c.CDNToken,
+		AuthTokens:     c.AuthToken,
+		MaxBytes:       int(c.MaxBodyBytes),
+		KeyPrefix:      c.KeyPrefix,
+		DatePartition:  c.KeyDatePartition,
+		IdempotencyTTL: time.Duration(c.IdempotencyTTL),
 	}, store, system.Clock{}, system.UUIDs{})
-}
-
-// Logger returns the service's logger: JSON lines to out, at the configured level.
-func (l Logging) Logger(out io.Writer) *slog.Logger {
-	return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: l.Level()}))
-}
-
-// LambdaHandler builds the Function URL handler from the environment: the settings, one S3
-// client for the life of the process, the core. It logs the configuration (never a secret) to
-// out, where the handler logs its requests. Nothing here touches the network.
-func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
-	cfg, err := LoadLambda()
-	if err != nil {
-		return nil, fmt.Errorf("settings: %w", err)
-	}
-	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
-	if err != nil {
-		return nil, err
-	}
-	core, err := Core(cfg.Drop, s3store.New(client, cfg.Bucket))
-	if err != nil {
-		return nil, err
-	}
-	log := cfg.Logger(out)
-	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
-		slog.String("log_level", cfg.Level().String()),
-		slog.String("metrics_namespace", cfg.MetricsNamespace),
-	)...)
-	return funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
-}
-
-// Serve runs the HTTP server that cfg describes until ctx ends, then shuts it down gracefully
-// (httpserver.Serve). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
-// to banner.
-func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevTokens) error {
-	store, where, closeStore, err := newStore(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer closeStore()
-	core, err := Core(cfg.Drop, store)
-	if err != nil {
-		return err
-	}
-	ln, err := net.Listen("tcp", cfg.ListenAddr())
-	if err != nil {
-		return err
-	}
-	log := cfg.Logger(out)
-	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
-	metricsAddr := ""
-	if cfg.MetricsAddr != "" {
-		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr, log)
-		if err != nil {
-			ln.Close()
-			return err
-		}
-		defer stop()
-		rec.Stats, metricsAddr = stats, addr
-	}
-	maxConns := int(cfg.MaxConns)
-	if maxConns == 0 {
-		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
-	}
-	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
-		slog.String("addr", ln.Addr().String()),
-		slog.String("metrics_addr", metricsAddr),
-		slog.String("storage", where),
-		slog.String("log_level", cfg.Level().String()),
-		slog.String("metrics_namespace", cfg.MetricsNamespace),
-		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
-		slog.Int("max_conns", maxConns),
-		slog.Duration("drain", time.Duration(cfg.Drain)),
-		slog.Bool("dev", dev != nil),
-	)...)
-	if dev != nil {
-		dev.Banner(banner, ln.Addr(), where)
-	}
-	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
-	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
-		opts = append(opts, httpserver.WithReadiness(r.Ready))
-	}
-	h := httpserver.NewHandler(core, rec, opts...)
-	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), maxConns)
-}
-
-// serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop
-// listener's timeouts and at most httpserver.MetricsMaxConns connections, and returns them,
-// the address listened on, and what stops the listener.
-func serveMetrics(addr string, log *slog.Logger) (*promstats.Stats, string, func() error, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("metrics listener: %w", err)
-	}
-	stats := promstats.New()
-	mux := http.NewServeMux()
-	mux.Handle("GET /metrics", stats.Handler())
-	srv, limited := httpserver.NewLimitedServer(ln, mux, log, httpserver.MetricsMaxConns)
-	go srv.Serve(limited)
-	return stats, ln.Addr().String(), srv.Close, nil
-}
-
-// newStore returns the configured store, a description of where it keeps drops, and what
-// releases it.
-func newStore(ctx context.Context, cfg Server) (ports.ObjectStore, string, func() error, error) {
-	if cfg.Storage == StorageFilesystem {
-		s, err := fsstore.New(cfg.StorageDir)
-		if err != nil {
-			return nil, "", nil, err
-		}
-		return s, s.Dir(), s.Close, nil
-	}
-	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
-	if err != nil {
-		return nil, "", nil, err
-	}
-	if client.Options().Region == "" { // else every drop would be a 503
-		return nil, "", nil, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
-	}
-	where := "s3://" + cfg.Bucket
-	if cfg.S3EndpointURL != "" {
-		where += " at " + cfg.Endpoint()
-	}
-	return s3store.New(client, cfg.Bucket), where, func() error { return nil }, nil
 }

@@ -196,7 +196,7 @@ func TestPrometheus(t *testing.T) {
 	resp.Body.Close()
 	text := string(body)
 	for _, want := range []string{
-		`s3dropbox_drops_total{client="default",outcome="stored",reason=""} 3`,
+		`s3dropbox_drops_total{client="` + domain.DefaultClient + `",outcome="stored",reason=""} 3`,
 		`s3dropbox_drops_total{client="",outcome="rejected",reason="unauthorized_auth"} 1`,
 		`s3dropbox_payload_bytes_count 3`,
 		`s3dropbox_payload_bytes_sum 21`,

@@ -17,6 +17,7 @@ import (
 	"syscall"
 
 	"github.com/s3-dropbox/s3-dropbox/wiring"
+	"github.com/s3-dropbox/s3-dropbox/wiring/serve"
 )
 
 func main() {
@@ -43,13 +44,13 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 		fmt.Fprintf(stderr, "Usage: s3-dropbox [-dev] [-addr host:port]\n\nFlags:\n")
 		flags.PrintDefaults()
 		fmt.Fprintf(stderr, "\nEnvironment (AWS_* are read by the AWS SDK):\n")
-		wiring.Usage(stderr, &wiring.Server{})
+		wiring.Usage(stderr, &wiring.ServerSettings{})
 	}
 	if err := flags.Parse(args); err != nil {
 		return err
 	}
 	var (
-		cfg    wiring.Server
+		cfg    wiring.ServerSettings
 		tokens *wiring.DevTokens
 		err    error
 	)
@@ -66,5 +67,5 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	if *addr != "" {
 		cfg.Addr = *addr
 	}
-	return wiring.Serve(ctx, cfg, out, stderr, tokens)
+	return serve.Run(ctx, cfg, out, stderr, tokens)
 }

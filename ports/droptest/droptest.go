@@ -37,7 +37,7 @@ func Credential(clientToken string) domain.Credential {
 	if err != nil {
 		panic(err)
 	}
-	return domain.Credential{Name: "default", Digest: d}
+	return domain.Credential{Name: domain.DefaultClient, Digest: d}
 }
 
 // Config returns the core's configuration for the test tokens, with the CDN header named as
@@ -186,7 +186,7 @@ func Check(t *testing.T, c Case, got Response, store *memstore.Store) {
 	if wantCT == "" {
 		wantCT = "application/octet-stream"
 	}
-	if obj.ContentType != wantCT || obj.Client != "default" || obj.SHA256 != sha256.Sum256(obj.Data) {
+	if obj.ContentType != wantCT || obj.Client != domain.DefaultClient || obj.SHA256 != sha256.Sum256(obj.Data) {
 		t.Errorf("stored with content type %q, client %q, SHA-256 %x; want %q, default, the data's", obj.ContentType, obj.Client, obj.SHA256, wantCT)
 	}
 }

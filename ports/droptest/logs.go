@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 // reasons maps each message of the table to the reason code its log line must give.
@@ -39,14 +40,14 @@ func CheckLog(t *testing.T, c Case, logs []byte, store *memstore.Store) {
 	switch {
 	case c.Status == 202:
 		keys := store.Keys()
-		want["outcome"], want["level"], want["client"] = "stored", "INFO", "default"
+		want["outcome"], want["level"], want["client"] = "stored", "INFO", domain.DefaultClient
 		if len(keys) == 1 {
 			want["key"], want["bytes"] = keys[0], float64(len(*c.Stored))
 		}
 	default:
 		want["outcome"], want["level"], want["reason"] = "rejected", "WARN", reasons[c.Message]
 		if c.Status != 401 {
-			want["client"] = "default"
+			want["client"] = domain.DefaultClient
 		}
 	}
 	for k, v := range want {

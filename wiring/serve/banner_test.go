@@ -1,4 +1,4 @@
-package wiring_test
+package serve_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/wiring"
+	"github.com/s3-dropbox/s3-dropbox/wiring/serve"
 )
 
 // TestAttackBannerOfAnUnspecifiedAddress: dev mode listening on every address (-addr :8080,
@@ -26,7 +27,7 @@ func TestAttackBannerOfAnUnspecifiedAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
-		wiring.DevTokens{Auth: "a", CDN: "c"}.Banner(&b, &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 8080}, "/drops")
+		serve.Banner(&b, wiring.DevTokens{Auth: "a", CDN: "c"}, &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 8080}, "/drops")
 		if !strings.Contains(b.String(), "listening on "+tt.listening+",") {
 			t.Errorf("%s: %q does not say it listens on %s", tt.ip, b.String(), tt.listening)
 		}

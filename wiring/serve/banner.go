@@ -1,16 +1,18 @@
-package wiring
+package serve
 
 import (
 	"fmt"
 	"io"
 	"net"
+
+	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
-// Banner prints what a developer needs to try the dropbox listening on addr: the tokens, a
-// curl command and a sender command, each working as printed (the sender's from the
+// Banner prints what a developer needs to try the dropbox in dev mode, listening on addr: the
+// tokens, a curl command and a sender command, each working as printed (the sender's from the
 // project's folder). Listening on every address (0.0.0.0 or ::), the commands go to the
 // loopback address of the same family, which the sender takes over plain http.
-func (t DevTokens) Banner(w io.Writer, addr net.Addr, where string) {
+func Banner(w io.Writer, t wiring.DevTokens, addr net.Addr, where string) {
 	url := "http://" + addr.String()
 	if a, ok := addr.(*net.TCPAddr); ok && a.IP.IsUnspecified() {
 		loop := net.IPv6loopback
@@ -29,5 +31,5 @@ Drop a payload with curl:
 or with the sender (exactly once, retried), from the project's folder:
   echo 'hello, dropbox' | S3_DROPBOX_TOKEN=%[3]s go run ./cmd/s3-dropbox-send -url %[1]s/v1/drop -H '%[5]s: Bearer %[4]s' -
 
-`, url, where, t.Auth, t.CDN, DevCDNHeader, "http://"+addr.String())
+`, url, where, t.Auth, t.CDN, wiring.DevCDNHeader, "http://"+addr.String())
 }

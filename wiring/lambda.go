@@ -1,0 +1,53 @@
+package wiring
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+)
+
+// Lambda is the Lambda function's settings.
+type Lambda struct {
+	CoreSettings
+	Logging
+	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" default:"S3Dropbox" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); empty: none"`
+}
+
+// LoadLambda reads the Lambda function's settings.
+func LoadLambda() (Lambda, error) {
+	var l Lambda
+	if err := load(&l); err != nil {
+		return Lambda{}, err
+	}
+	return l, errors.Join(l.CoreSettings.Validate(true), l.Logging.Validate(), validateNamespace(l.MetricsNamespace))
+}
+
+// LambdaHandler builds the Function URL handler from the environment: the settings, one S3
+// client for the life of the process, the core. It logs the configuration (never a secret) to
+// out, where the handler logs its requests. Nothing here touches the network.
+func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error) {
+	cfg, err := LoadLambda()
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
+	if err != nil {
+		return nil, err
+	}
+	core, err := Core(cfg.CoreSettings, s3store.New(client, cfg.Bucket))
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger(out)
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
+	)...)
+	return funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
+}

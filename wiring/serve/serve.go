@@ -1,0 +1,118 @@
+// Package serve assembles the HTTP server from its settings: the store (S3 or a folder), the
+// core, the drop listener, the Prometheus listener and dev mode's banner. Only the server's
+// command imports it, so that the Lambda function links none of it.
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
+	"github.com/s3-dropbox/s3-dropbox/adapters/promstats"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+	"github.com/s3-dropbox/s3-dropbox/wiring"
+)
+
+// Run runs the HTTP server that cfg describes until ctx ends, then shuts it down gracefully
+// (httpserver.Serve). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
+// to banner.
+func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, dev *wiring.DevTokens) error {
+	store, where, closeStore, err := newStore(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeStore()
+	core, err := wiring.Core(cfg.CoreSettings, store)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", cfg.ListenAddr())
+	if err != nil {
+		return err
+	}
+	log := cfg.Logger(out)
+	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
+	metricsAddr := ""
+	if cfg.MetricsAddr != "" {
+		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+		rec.Stats, metricsAddr = stats, addr
+	}
+	maxConns := int(cfg.MaxConns)
+	if maxConns == 0 {
+		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
+		slog.String("addr", ln.Addr().String()),
+		slog.String("metrics_addr", metricsAddr),
+		slog.String("storage", where),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
+		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
+		slog.Int("max_conns", maxConns),
+		slog.Duration("drain", time.Duration(cfg.Drain)),
+		slog.Bool("dev", dev != nil),
+	)...)
+	if dev != nil {
+		Banner(banner, *dev, ln.Addr(), where)
+	}
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
+	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
+		opts = append(opts, httpserver.WithReadiness(r.Ready))
+	}
+	h := httpserver.NewHandler(core, rec, opts...)
+	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), maxConns)
+}
+
+// serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop
+// listener's timeouts and at most httpserver.MetricsMaxConns connections, and returns them,
+// the address listened on, and what stops the listener.
+func serveMetrics(addr string, log *slog.Logger) (*promstats.Stats, string, func() error, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", nil, fmt.Errorf("metrics listener: %w", err)
+	}
+	stats := promstats.New()
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", stats.Handler())
+	srv, limited := httpserver.NewLimitedServer(ln, mux, log, httpserver.MetricsMaxConns)
+	go srv.Serve(limited)
+	return stats, ln.Addr().String(), srv.Close, nil
+}
+
+// newStore returns the configured store, a description of where it keeps drops, and what
+// releases it.
+func newStore(ctx context.Context, cfg wiring.ServerSettings) (ports.ObjectStore, string, func() error, error) {
+	if cfg.Storage == wiring.StorageFilesystem {
+		s, err := fsstore.New(cfg.StorageDir)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		return s, s.Dir(), s.Close, nil
+	}
+	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	if client.Options().Region == "" { // else every drop would be a 503
+		return nil, "", nil, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
+	}
+	where := "s3://" + cfg.Bucket
+	if cfg.S3EndpointURL != "" {
+		where += " at " + cfg.Endpoint()
+	}
+	return s3store.New(client, cfg.Bucket), where, func() error { return nil }, nil
+}

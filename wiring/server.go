@@ -1,0 +1,79 @@
+package wiring
+
+import (
+	"errors"
+	"fmt"
+	"net"
+)
+
+// Storage kinds of the server.
+const (
+	StorageS3         = "s3"
+	StorageFilesystem = "filesystem"
+)
+
+// ServerSettings are the HTTP server's settings: the Lambda's, plus where to listen and where
+// to store.
+type ServerSettings struct {
+	CoreSettings
+	Logging
+	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
+	Addr             string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
+	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset (decimal)"`
+	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
+	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
+
+	MetricsAddr      string  `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener)"`
+	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once, more than MAX_BODY_BYTES; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
+	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
+	Drain            Period  `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
+}
+
+// ListenAddr returns the address to listen on.
+func (s *ServerSettings) ListenAddr() string {
+	if s.Addr != "" {
+		return s.Addr
+	}
+	return ":" + s.Port
+}
+
+// Validate checks the server's own variables, then the shared ones.
+func (s *ServerSettings) Validate() error {
+	switch s.Storage {
+	case StorageS3:
+	case StorageFilesystem:
+		if s.StorageDir == "" {
+			return errors.New("STORAGE_DIR: required with STORAGE=filesystem, and not set")
+		}
+	default:
+		return fmt.Errorf("STORAGE: must be %s or %s", StorageS3, StorageFilesystem)
+	}
+	if s.Addr == "" {
+		if !isPort(s.Port) {
+			return errors.New("PORT: must be a port number in decimal, 0 to 65535, without a sign or leading zero")
+		}
+	} else if _, p, err := net.SplitHostPort(s.Addr); err != nil || !isPort(p) {
+		return errors.New("ADDR: must be host:port with the port in decimal, such as 127.0.0.1:8080 or :8080")
+	}
+	if s.MetricsAddr != "" {
+		if _, p, err := net.SplitHostPort(s.MetricsAddr); err != nil || !isPort(p) {
+			return errors.New("METRICS_ADDR: must be host:port with the port in decimal, such as :9090")
+		}
+	}
+	if s.MaxInflightBytes < 1<<20 {
+		return errors.New("MAX_INFLIGHT_BYTES: must be at least 1048576 (1 MiB)")
+	}
+	if s.MaxInflightBytes <= s.MaxBodyBytes {
+		return errors.New("MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES: a drop holds its body and a byte, and a larger one could never be served")
+	}
+	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
+}
+
+// LoadServer reads the server's settings.
+func LoadServer() (ServerSettings, error) {
+	var s ServerSettings
+	if err := load(&s); err != nil {
+		return ServerSettings{}, err
+	}
+	return s, s.Validate()
+}
