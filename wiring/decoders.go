@@ -43,7 +43,7 @@ func isPort(p string) bool {
 }
 
 // MinIdempotencyTTL is the shortest IDEMPOTENCY_TTL: a key must outlast the retries of a
-// sender (the client's defaults: 8 attempts of up to 30 s, 25 s of backoff, 4.4 minutes).
+// sender (the client's default deadline for one payload is 2 minutes).
 const MinIdempotencyTTL = 5 * time.Minute
 
 // Duration is a time.Duration that may also be given in whole days ("2d"), as S3's lifecycle
