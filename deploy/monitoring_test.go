@@ -668,3 +668,15 @@ func TestDashboard(t *testing.T) {
 		}
 	}
 }
+
+// TestQueueAgeCanFire: the queue-age alarm fires above QueueAgeSeconds, so every value the
+// parameter takes must leave a notification old enough to pass it before the queue drops it
+// at its retention (SQS's oldest age stays below the retention).
+func TestQueueAgeCanFire(t *testing.T) {
+	tmpl, _ := load(t)
+	retention := get(t, tmpl, "Resources", "DropQueue", "Properties", "MessageRetentionPeriod").(float64)
+	maxAge := get(t, tmpl, "Parameters", "QueueAgeSeconds", "MaxValue").(float64)
+	if maxAge >= retention {
+		t.Errorf("QueueAgeSeconds MaxValue %v, want below the queue's retention %v: at it the alarm can never fire", maxAge, retention)
+	}
+}
