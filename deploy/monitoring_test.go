@@ -527,6 +527,21 @@ func TestAlarms(t *testing.T) {
 			if got := alarmMetrics(t, p); !slices.Equal(got, w.metrics) {
 				t.Errorf("watches %q, want %q", got, w.metrics)
 			}
+			// A Unit must equal the one the data points carry, or the alarm sees none of them
+			// and can never fire: no alarm names one.
+			units := []any{p["Unit"]}
+			if ms, ok := p["Metrics"].([]any); ok {
+				for _, m := range ms {
+					if stat, ok := m.(object)["MetricStat"].(object); ok {
+						units = append(units, stat["Unit"])
+					}
+				}
+			}
+			for _, u := range units {
+				if u != nil {
+					t.Errorf("names the unit %v: an alarm whose unit differs from its data points' never fires", u)
+				}
+			}
 			if w.param == "" {
 				if p["Threshold"] != w.dflt {
 					t.Errorf("threshold %v, want %v", p["Threshold"], w.dflt)
