@@ -527,6 +527,21 @@ func TestAlarms(t *testing.T) {
 			if got := alarmMetrics(t, p); !slices.Equal(got, w.metrics) {
 				t.Errorf("watches %q, want %q", got, w.metrics)
 			}
+			// A Unit must equal the one the data points carry, or the alarm sees none of them
+			// and can never fire: no alarm names one.
+			units := []any{p["Unit"]}
+			if ms, ok := p["Metrics"].([]any); ok {
+				for _, m := range ms {
+					if stat, ok := m.(object)["MetricStat"].(object); ok {
+						units = append(units, stat["Unit"])
+					}
+				}
+			}
+			for _, u := range units {
+				if u != nil {
+					t.Errorf("names the unit %v: an alarm whose unit differs from its data points' never fires", u)
+				}
+			}
 			if w.param == "" {
 				if p["Threshold"] != w.dflt {
 					t.Errorf("threshold %v, want %v", p["Threshold"], w.dflt)
@@ -666,5 +681,17 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("with %v the dashboard shows %s, which is not made", set, a)
 			}
 		}
+	}
+}
+
+// TestQueueAgeCanFire: the queue-age alarm fires above QueueAgeSeconds, so every value the
+// parameter takes must leave a notification old enough to pass it before the queue drops it
+// at its retention (SQS's oldest age stays below the retention).
+func TestQueueAgeCanFire(t *testing.T) {
+	tmpl, _ := load(t)
+	retention := get(t, tmpl, "Resources", "DropQueue", "Properties", "MessageRetentionPeriod").(float64)
+	maxAge := get(t, tmpl, "Parameters", "QueueAgeSeconds", "MaxValue").(float64)
+	if maxAge >= retention {
+		t.Errorf("QueueAgeSeconds MaxValue %v, want below the queue's retention %v: at it the alarm can never fire", maxAge, retention)
 	}
 }

@@ -423,3 +423,29 @@ func TestDefaultsAreTheOriginals(t *testing.T) {
 		}
 	}
 }
+
+// TestOtherPathsAnswer404: a request for any path but the drop path is answered 404 at the
+// edge by a CloudFront Function, never sent to the blackhole origin, whose unresolvable name
+// CloudFront answers with a 502: scanners probing / would then raise the distribution's
+// 5xxErrorRate, and the cdn-5xx alarm would fire with no drop failing.
+func TestOtherPathsAnswer404(t *testing.T) {
+	_, typed := load(t)
+	d, err := typed.GetCloudFrontDistributionWithName("Distribution")
+	if err != nil {
+		t.Fatal(err)
+	}
+	assocs := d.DistributionConfig.DefaultCacheBehavior.FunctionAssociations
+	if len(assocs) != 1 || assocs[0].EventType == nil || *assocs[0].EventType != "viewer-request" {
+		t.Fatalf("default behaviour's function associations %+v: want one viewer-request function", assocs)
+	}
+	fn, err := typed.GetCloudFrontFunctionWithName("NotFoundFunction")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fn.AutoPublish == nil || !*fn.AutoPublish || fn.FunctionConfig == nil || fn.FunctionConfig.Runtime != "cloudfront-js-2.0" {
+		t.Errorf("function %+v: want it published, runtime cloudfront-js-2.0", fn)
+	}
+	if !regexp.MustCompile(`\bstatusCode:\s*404\b`).MatchString(fn.FunctionCode) || strings.Contains(fn.FunctionCode, "return event.request") {
+		t.Errorf("function code %q: want it to answer 404 itself, never pass the request on", fn.FunctionCode)
+	}
+}
