@@ -12,8 +12,8 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 func TestStatus(t *testing.T) {
@@ -95,7 +95,7 @@ func TestRecorder(t *testing.T) {
 					t.Errorf("%s = %v, want %v (line %s)", k, got[k], v, buf.String())
 				}
 			}
-			droptest.CheckEMF(t, got, "NS")
+			facetest.CheckEMF(t, got, "NS")
 			dims := got["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Dimensions"].([]any)
 			if len(dims) != tt.dims {
 				t.Errorf("dimension sets %v, want %d", dims, tt.dims)
@@ -178,5 +178,5 @@ func TestReplayed(t *testing.T) {
 	if line["outcome"] != "replayed" || line["replayed"] != true || line["PayloadBytes"] != nil {
 		t.Errorf("replay line %s: want outcome replayed, replayed true, no PayloadBytes (nothing new stored)", buf.String())
 	}
-	droptest.CheckEMF(t, line, "NS")
+	facetest.CheckEMF(t, line, "NS")
 }

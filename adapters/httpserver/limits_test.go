@@ -16,22 +16,17 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // serve runs the handler over a store behind a real HTTP server on loopback, and returns its
 // URL and the log.
 func serve(t *testing.T, store ports.ObjectStore, opts ...httpserver.Option) (string, *httpserver.Handler, *syncBuffer) {
 	t.Helper()
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, store)
 	logs := &syncBuffer{}
 	h := httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.NewJSONHandler(logs, nil)), ""), opts...)
 	srv := httptest.NewServer(h)
@@ -59,8 +54,8 @@ func (b *syncBuffer) String() string {
 func post(t *testing.T, url string, payload []byte) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodPost, url+"/v1/drop", bytes.NewReader(payload))
-	req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-	req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -183,7 +178,7 @@ func TestDrainOverHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	core, _ := domain.New(droptest.Config(droptest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{})
+	core := facetest.Core(t, memstore.New())
 	h := httpserver.NewHandler(core, quiet())
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
@@ -219,7 +214,7 @@ func TestConnectionCap(t *testing.T) {
 		t.Fatal(err)
 	}
 	url := "http://" + ln.Addr().String()
-	core, _ := domain.New(droptest.Config(droptest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{})
+	core := facetest.Core(t, memstore.New())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go httpserver.Serve(ctx, ln, httpserver.NewHandler(core, quiet()), slog.New(slog.DiscardHandler), 0, 8)

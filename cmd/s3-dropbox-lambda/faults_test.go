@@ -19,10 +19,9 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -245,10 +244,7 @@ func TestLostAnswersMinIO(t *testing.T) {
 			bucket := srv.NewBucket(t, plain)
 			losing := true
 			lossy := &miniotest.LosingTransport{Lose: func(key string, attempt int) bool { return losing && tt.lose(key, attempt) }}
-			core, err := domain.New(droptest.Config("X-CDN-Authorization"), s3store.New(srv.ClientWith(t, lossy), bucket), system.Clock{}, system.UUIDs{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			core := facetest.Core(t, s3store.New(srv.ClientWith(t, lossy), bucket), func(c *domain.Config) { c.CDNHeader = "X-CDN-Authorization" })
 			h := funcurl.New(core, httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), ""))
 			ev := funcurltest.Event(t, "plain")
 			if tt.idemKey {

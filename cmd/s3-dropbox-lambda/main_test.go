@@ -19,7 +19,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
@@ -28,8 +28,8 @@ func env(t *testing.T, srv miniotest.Server, bucket string) {
 	t.Helper()
 	srv.Env(t)
 	t.Setenv("BUCKET", bucket)
-	t.Setenv("AUTH_TOKEN", domain.ServerToken(droptest.AuthToken))
-	t.Setenv("CDN_TOKEN", domain.ServerToken(droptest.CDNToken))
+	t.Setenv("AUTH_TOKEN", domain.ServerToken(facetest.AuthToken))
+	t.Setenv("CDN_TOKEN", domain.ServerToken(facetest.CDNToken))
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
 }
 
@@ -73,7 +73,7 @@ func TestEndToEndMinIO(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for k, v := range objects {
-		if !droptest.KeyPattern.MatchString(k) {
+		if !facetest.KeyPattern.MatchString(k) {
 			t.Errorf("key %q has not the original's format", k)
 		}
 		got[string(v)] = true
@@ -83,7 +83,7 @@ func TestEndToEndMinIO(t *testing.T) {
 			t.Errorf("%s: payload %q not in the bucket", name, body)
 		}
 	}
-	for _, secret := range []string{droptest.AuthToken, droptest.CDNToken, "hello, dropbox", "t-101"} {
+	for _, secret := range []string{facetest.AuthToken, facetest.CDNToken, "hello, dropbox", "t-101"} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("logs hold a token or payload %q", secret)
 		}

@@ -16,7 +16,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // The tests of the server's edge: hostile and naive clients, over real HTTP against the binary.
@@ -27,7 +27,7 @@ func dropHead(length int64, authorized bool, extra ...string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "POST /v1/drop HTTP/1.1\r\nHost: dropbox\r\nContent-Length: %d\r\n", length)
 	if authorized {
-		fmt.Fprintf(&b, "Authorization: Bearer %s\r\n%s: Bearer %s\r\n", droptest.AuthToken, droptest.CDNHeader, droptest.CDNToken)
+		fmt.Fprintf(&b, "Authorization: Bearer %s\r\n%s: Bearer %s\r\n", facetest.AuthToken, facetest.CDNHeader, facetest.CDNToken)
 	}
 	for _, e := range extra {
 		b.WriteString(e + "\r\n")
@@ -541,8 +541,8 @@ func realDrops(url, tag string, end time.Time) ([]time.Duration, []string) {
 			for i := 0; time.Now().Before(end); i++ {
 				payload := fmt.Sprintf("%s %d %05d %s", tag, c, i, strings.Repeat("r", 1000))
 				req, _ := http.NewRequest(http.MethodPost, url+"/v1/drop", strings.NewReader(payload))
-				req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-				req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+				req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+				req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 				req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d-%d", tag, c, i))
 				t0 := time.Now()
 				resp, err := client.Do(req)

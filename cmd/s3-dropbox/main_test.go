@@ -24,7 +24,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 var binary string // the server, built once for the tests that run it as a process
@@ -181,7 +181,7 @@ func TestDevMode(t *testing.T) {
 		t.Fatalf("%d files, want 1: %v", len(got), got)
 	}
 	for name, b := range got {
-		if !droptest.KeyPattern.MatchString(name) || b != payload {
+		if !facetest.KeyPattern.MatchString(name) || b != payload {
 			t.Errorf("file %s = %q, want the payload under a key of the original's format", name, b)
 		}
 	}
@@ -265,8 +265,8 @@ func TestS3Storage(t *testing.T) {
 	bucket := srv.NewBucket(t, client)
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"S3_ENDPOINT_URL=" + srv.Endpoint, "AWS_REGION=" + srv.Region,
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
@@ -276,7 +276,7 @@ func TestS3Storage(t *testing.T) {
 	if addr == nil {
 		t.Fatalf("no address in %s", p.stdout)
 	}
-	if resp := drop(t, "http://"+addr[1]+"/v1/drop", droptest.AuthToken, droptest.CDNToken, "into s3"); resp.StatusCode != 202 {
+	if resp := drop(t, "http://"+addr[1]+"/v1/drop", facetest.AuthToken, facetest.CDNToken, "into s3"); resp.StatusCode != 202 {
 		t.Fatalf("status %d, want 202", resp.StatusCode)
 	}
 	objects := miniotest.Objects(t, client, bucket)
@@ -284,7 +284,7 @@ func TestS3Storage(t *testing.T) {
 		t.Fatalf("%d objects, want 1", len(objects))
 	}
 	for k, v := range objects {
-		if string(v) != "into s3" || !droptest.KeyPattern.MatchString(k) {
+		if string(v) != "into s3" || !facetest.KeyPattern.MatchString(k) {
 			t.Errorf("object %s = %q", k, v)
 		}
 	}
@@ -379,17 +379,17 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "store"),
-		"AUTH_TOKEN=carol:" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=carol:" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"KEY_PREFIX=in/box/", "KEY_DATE_PARTITION=true", "MAX_BODY_BYTES=100",
 	})
 	addr := regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
 	url := "http://" + addr[1] + "/v1/drop"
-	if resp := drop(t, url, droptest.AuthToken, droptest.CDNToken, strings.Repeat("x", 100)); resp.StatusCode != 202 {
+	if resp := drop(t, url, facetest.AuthToken, facetest.CDNToken, strings.Repeat("x", 100)); resp.StatusCode != 202 {
 		t.Fatalf("100 bytes: %d, want 202", resp.StatusCode)
 	}
-	if resp := drop(t, url, droptest.AuthToken, droptest.CDNToken, strings.Repeat("x", 101)); resp.StatusCode != 413 {
+	if resp := drop(t, url, facetest.AuthToken, facetest.CDNToken, strings.Repeat("x", 101)); resp.StatusCode != 413 {
 		t.Errorf("101 bytes: %d, want 413", resp.StatusCode)
 	}
 	days, err := filepath.Glob(filepath.Join(dir, "store", "in", "box", "dt=*"))
@@ -401,7 +401,7 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if len(names) != 1 || !droptest.KeyPattern.MatchString(names[0]) {
+	if len(names) != 1 || !facetest.KeyPattern.MatchString(names[0]) {
 		t.Fatalf("files %v: want the object alone (its attributes are extended attributes)", names)
 	}
 	if date := strings.TrimPrefix(filepath.Base(days[0]), "dt="); !strings.HasPrefix(names[0], date+"T") {
