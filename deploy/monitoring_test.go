@@ -72,7 +72,7 @@ var codes = func() []string {
 
 // TestCodesRead: the codes read from domain's source are its constants.
 func TestCodesRead(t *testing.T) {
-	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, domain.EBusy, domain.EInternal} {
+	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, httpface.EBusy, domain.EInternal} {
 		if !slices.Contains(codes, c) {
 			t.Errorf("codes %v: no %s", codes, c)
 		}
@@ -81,7 +81,7 @@ func TestCodesRead(t *testing.T) {
 
 // serverOnly are the codes only the HTTP server answers (its budget of bytes in flight);
 // the function never does.
-var serverOnly = []string{domain.EBusy}
+var serverOnly = []string{httpface.EBusy}
 
 // deployParams are the parameters the conditions read, as a stack deployed with the defaults
 // in eu-west-1 has them.
@@ -375,14 +375,14 @@ func emfMetrics(t *testing.T) map[string]bool {
 	var buf bytes.Buffer
 	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "S3Dropbox")
 	ctx := context.Background()
-	rec.Drop(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: "default", StoreDuration: time.Millisecond}, nil, time.Millisecond)
-	rec.Drop(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: "default", Replayed: true}, nil, time.Millisecond)
+	rec.Record(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: "default", StoreDuration: time.Millisecond}, nil, time.Millisecond)
+	rec.Record(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: "default", Replayed: true}, nil, time.Millisecond)
 	for _, code := range codes {
 		res := ports.DropResult{Client: "default"}
 		if httpface.Status(code) >= 500 {
 			res.StoreDuration = time.Millisecond
 		}
-		rec.Drop(ctx, code, res, &domain.Error{Code: code, Message: "m", Err: errors.New("cause")}, time.Millisecond)
+		rec.Record(ctx, code, res, &domain.Error{Code: code, Message: "m", Err: errors.New("cause")}, time.Millisecond)
 	}
 	out := map[string]bool{}
 	for line := range bytes.Lines(buf.Bytes()) {

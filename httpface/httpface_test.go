@@ -84,7 +84,7 @@ func TestRecorder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS"}
-			rec.Drop(context.Background(), "req-1", tt.res, tt.err, 1500*time.Microsecond)
+			rec.Record(context.Background(), "req-1", tt.res, tt.err, 1500*time.Microsecond)
 			var got map[string]any
 			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 				t.Fatalf("log line %q is not JSON: %v", buf.String(), err)
@@ -112,7 +112,7 @@ func TestRecorder(t *testing.T) {
 func TestRecorderWithoutMetrics(t *testing.T) {
 	var buf bytes.Buffer
 	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
-	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	rec.Record(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	for _, k := range []string{"_aws", "Drops", "PayloadBytes"} {
 		if bytes.Contains(buf.Bytes(), []byte(`"`+k+`"`)) {
 			t.Errorf("line without a namespace holds %s: %s", k, buf.String())
@@ -120,7 +120,7 @@ func TestRecorderWithoutMetrics(t *testing.T) {
 	}
 	buf.Reset()
 	quiet := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))}
-	quiet.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	quiet.Record(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if buf.Len() != 0 {
 		t.Errorf("an INFO line was written at level ERROR: %s", buf.String())
 	}
@@ -131,7 +131,7 @@ func TestRecorderWithoutMetrics(t *testing.T) {
 func TestRecorderMetricsIgnoreLevel(t *testing.T) {
 	var buf bytes.Buffer
 	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})), Namespace: "NS"}
-	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	rec.Record(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if !bytes.Contains(buf.Bytes(), []byte(`"Drops":1`)) {
 		t.Errorf("the stored line with its metrics was dropped at level ERROR: %q", buf.String())
 	}
@@ -150,8 +150,8 @@ func TestNewRecorderSameLines(t *testing.T) {
 	}
 	for _, r := range results {
 		var a, b bytes.Buffer
-		httpface.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
-		httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpface.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Record(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Record(context.Background(), "r", r.res, r.err, time.Millisecond)
 		var la, lb map[string]any
 		json.Unmarshal(a.Bytes(), &la)
 		json.Unmarshal(b.Bytes(), &lb)
@@ -172,7 +172,7 @@ func TestReplayed(t *testing.T) {
 		t.Errorf("a first drop says Idempotent-Replayed: %+v", got)
 	}
 	var buf bytes.Buffer
-	httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Drop(context.Background(), "r", res, nil, time.Millisecond)
+	httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Record(context.Background(), "r", res, nil, time.Millisecond)
 	var line map[string]any
 	json.Unmarshal(buf.Bytes(), &line)
 	if line["outcome"] != "replayed" || line["replayed"] != true || line["PayloadBytes"] != nil {

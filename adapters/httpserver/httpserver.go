@@ -212,7 +212,7 @@ func (h *Handler) drop(w http.ResponseWriter, r *http.Request) *body {
 		Body:   b,
 	})
 	h.observe(res, err)
-	h.rec.Drop(ctx, id, res, err, time.Since(start))
+	h.rec.Record(ctx, id, res, err, time.Since(start))
 
 	reply := httpface.ReplyTo(res, err)
 	for k, v := range reply.Header {
