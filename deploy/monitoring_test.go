@@ -29,15 +29,20 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// codes are the core's error codes (the reasons of the log lines and metrics): every string
-// constant E… of package domain, read from its source, so that a code added later is checked
-// too.
+// codes are the error codes (the reasons of the log lines and metrics): every string constant
+// E… of package domain (the core's) and of package httpface (the server's), read from their
+// source, so that a code added later is checked too.
 var codes = func() []string {
 	fset := token.NewFileSet()
-	files, err := filepath.Glob("../domain/*.go")
+	domainFiles, err := filepath.Glob("../domain/*.go")
 	if err != nil {
 		panic(err)
 	}
+	faceFiles, err := filepath.Glob("../httpface/*.go")
+	if err != nil {
+		panic(err)
+	}
+	files := append(domainFiles, faceFiles...)
 	var out []string
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -70,7 +75,7 @@ var codes = func() []string {
 	return out
 }()
 
-// TestCodesRead: the codes read from domain's source are its constants.
+// TestCodesRead: the codes read from the source are the constants.
 func TestCodesRead(t *testing.T) {
 	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, httpface.EBusy, domain.EInternal} {
 		if !slices.Contains(codes, c) {
