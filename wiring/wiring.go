@@ -68,7 +68,7 @@ func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error)
 }
 
 // Serve runs the HTTP server that cfg describes until ctx ends, then shuts it down gracefully
-// (httpserver.Serve). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
+// (httpserver.Server). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
 // to banner.
 func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevTokens) error {
 	store, where, closeStore, err := newStore(ctx, cfg)
@@ -119,7 +119,7 @@ func Serve(ctx context.Context, cfg Server, out, banner io.Writer, dev *DevToken
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
-	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), maxConns)
+	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
 }
 
 // serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop

@@ -154,3 +154,31 @@ func TestRealServerDrop(t *testing.T) {
 		t.Errorf("stored %q", o.Data)
 	}
 }
+
+// TestProbeRouting: only GET or HEAD of a probe path, as written, is a probe; every other
+// request, on any path, is a drop (here refused for want of tokens: 401), never a redirect.
+func TestProbeRouting(t *testing.T) {
+	tests := []struct {
+		method, target string
+		want           int
+	}{
+		{http.MethodGet, "/healthz", 200},
+		{http.MethodHead, "/readyz", 200},
+		{http.MethodGet, "/%68ealthz", 200},
+		{http.MethodPost, "/readyz", 401},
+		{http.MethodPut, "/healthz", 401},
+		{http.MethodGet, "//healthz", 401},
+		{http.MethodGet, "/x/../healthz", 401},
+		{http.MethodGet, "/healthz/", 401},
+		{http.MethodGet, "/healthz/x", 401},
+		{http.MethodGet, "/v1/drop", 401},
+	}
+	h := newHandler(t, memstore.New())
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.target, nil))
+		if got := w.Code; got != tt.want {
+			t.Errorf("%s %s = %d, want %d", tt.method, tt.target, got, tt.want)
+		}
+	}
+}
