@@ -192,6 +192,7 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 	}
 	defer ln.Close()
 	var conns atomic.Int32
+	accepted := make(chan string, 1024) // the remote addresses, in the order accepted
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -199,6 +200,10 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 				return
 			}
 			conns.Add(1)
+			select {
+			case accepted <- c.RemoteAddr().String():
+			default:
+			}
 			c.Close()
 		}
 	}()
@@ -211,14 +216,25 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url)
 
 	h := handler(t, &bytes.Buffer{})
-	time.Sleep(200 * time.Millisecond)
-	if n := conns.Load(); n != 0 {
+	// A connection of the test's own, once accepted, tells that every connection made before
+	// it was accepted and counted (the listener accepts in order).
+	barrier, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer barrier.Close()
+	for addr := range accepted {
+		if addr == barrier.LocalAddr().String() {
+			break
+		}
+	}
+	if n := conns.Load() - 1; n != 0 {
 		t.Fatalf("setup made %d connections, want none", n)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	h.Handle(ctx, funcurltest.Event(t, "plain"))
-	if conns.Load() == 0 {
+	if conns.Load() == 1 {
 		t.Error("the first drop made no connection either: the check above proves nothing")
 	}
 }

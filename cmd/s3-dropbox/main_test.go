@@ -53,11 +53,12 @@ type process struct {
 }
 
 // output collects a process's stdout, safe to read meanwhile, and tells when the server
-// has logged its configuration.
+// has logged its configuration, or any text (see logged).
 type output struct {
 	mu         sync.Mutex
 	buf        bytes.Buffer
 	configured chan struct{}
+	waits      map[string]chan struct{} // closed once the output holds their text
 }
 
 func (o *output) Write(b []byte) (int, error) {
@@ -68,7 +69,32 @@ func (o *output) Write(b []byte) (int, error) {
 	if !had && bytes.Contains(o.buf.Bytes(), []byte(`"msg":"configured"`)) {
 		close(o.configured)
 	}
+	for text, ch := range o.waits {
+		if bytes.Contains(o.buf.Bytes(), []byte(text)) {
+			close(ch)
+			delete(o.waits, text)
+		}
+	}
 	return len(b), nil
+}
+
+// logged returns a channel closed once the output holds text.
+func (o *output) logged(text string) <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if ch, ok := o.waits[text]; ok {
+		return ch
+	}
+	ch := make(chan struct{})
+	if bytes.Contains(o.buf.Bytes(), []byte(text)) {
+		close(ch)
+		return ch
+	}
+	if o.waits == nil {
+		o.waits = map[string]chan struct{}{}
+	}
+	o.waits[text] = ch
+	return ch
 }
 
 func (o *output) String() string {
@@ -115,11 +141,11 @@ func startUnder(t *testing.T, wrapper []string, dir string, env []string, args .
 
 var curlLine = regexp.MustCompile(`curl -i (\S+) -H 'authorization: Bearer (\S+)' -H 'x-cdn-authorization: Bearer (\S+)'`)
 
-// devServer starts the server in dev mode on a free port and reads its banner.
-func devServer(t *testing.T) (p *process, dir, url, auth, cdn string) {
+// devServer starts the server in dev mode on a free port, with env added, and reads its banner.
+func devServer(t *testing.T, env ...string) (p *process, dir, url, auth, cdn string) {
 	t.Helper()
 	dir = t.TempDir()
-	p, stderr := start(t, dir, nil, "-dev", "-addr", "127.0.0.1:0")
+	p, stderr := start(t, dir, env, "-dev", "-addr", "127.0.0.1:0")
 	for {
 		line, err := stderr.ReadString('\n')
 		if m := curlLine.FindStringSubmatch(line); m != nil {
@@ -199,7 +225,11 @@ func TestDevMode(t *testing.T) {
 // TestGracefulShutdown: SIGTERM while 50 drops are in flight; every drop that got 202 is on
 // disk, and the process exits 0.
 func TestGracefulShutdown(t *testing.T) {
-	p, dir, url, auth, cdn := devServer(t)
+	p, dir, url, auth, cdn := devServer(t, "METRICS_ADDR=127.0.0.1:0")
+	metrics := regexp.MustCompile(`"metrics_addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
+	if metrics == nil {
+		t.Fatalf("no metrics address in %s", p.stdout)
+	}
 	const n = 50
 	release := make(chan struct{})
 	var sent, wg sync.WaitGroup
@@ -230,9 +260,12 @@ func TestGracefulShutdown(t *testing.T) {
 		})
 	}
 	sent.Wait()
-	time.Sleep(300 * time.Millisecond) // let the server accept the connections it was sent
+	// The server serves every drop (its in-flight gauge says so), each waiting for its body,
+	// when it is told to stop; the bodies arrive once it is shutting down.
+	waitInflight(t, "http://"+metrics[1]+"/metrics", n)
+	shuttingDown := p.stdout.logged(`"msg":"shutting down`)
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(100 * time.Millisecond)
+	<-shuttingDown
 	close(release)
 	wg.Wait()
 	if err := <-p.done; err != nil {
@@ -256,6 +289,26 @@ func TestGracefulShutdown(t *testing.T) {
 	if accepted != n || len(got) != n {
 		t.Errorf("%d drops accepted and %d files, want all %d in flight to finish", accepted, len(got), n)
 	}
+}
+
+// waitInflight scrapes the server's metrics until its gauge of requests in flight reads n; a
+// real process gives no other signal. It fails the test after 20 s.
+func waitInflight(t *testing.T, metricsURL string, n int) {
+	t.Helper()
+	want := fmt.Sprintf("\ns3dropbox_inflight_requests %d\n", n)
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		resp, err := http.Get(metricsURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if last = string(b); strings.Contains(last, want) {
+			return
+		}
+	}
+	t.Fatalf("in-flight requests never %d:\n%s", n, regexp.MustCompile(`(?m)^s3dropbox_inflight.*$`).FindString(last))
 }
 
 // TestS3Storage: a start with settings and STORAGE=s3 stores into a MinIO bucket.
