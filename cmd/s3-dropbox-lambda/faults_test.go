@@ -25,6 +25,11 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
+// The bounds below ("within the invocation's deadline", 3 s) are measured over a real MinIO
+// behind a fault proxy: a bound is the property checked (an answer in time, not after a
+// timeout far longer), kept deliberately in these fault tests, unlike unit tests, which wait on
+// signals.
+
 // fakeS3 is an S3 endpoint whose next answers a test chooses. It keeps the objects of the
 // PUTs it accepts, so that a test can list what was stored.
 type fakeS3 struct {

@@ -21,6 +21,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
+// The bound below (2 s) is measured over the real server process: it is the property checked (a
+// client is served now, not after IdleTimeout), kept deliberately in this load test, unlike
+// unit tests, which wait on signals.
+
 // fsEnv is a filesystem server's environment with the test tokens.
 func fsEnv(dir string, extra ...string) []string {
 	return append([]string{

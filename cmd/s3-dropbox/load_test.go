@@ -182,6 +182,9 @@ func TestKilledMidLoad(t *testing.T) {
 	sent := map[string]bool{} // every payload sent, and whether it was answered 202
 	var wg sync.WaitGroup
 	var stop atomic.Bool
+	const killAfter = 200 // drops answered 202, while the 16 clients go on sending
+	var stored atomic.Int64
+	midLoad := make(chan struct{})
 	for c := range 16 {
 		wg.Go(func() {
 			client := &http.Client{Timeout: 5 * time.Second}
@@ -202,11 +205,18 @@ func TestKilledMidLoad(t *testing.T) {
 					mu.Lock()
 					sent[payload] = true
 					mu.Unlock()
+					if stored.Add(1) == killAfter {
+						close(midLoad)
+					}
 				}
 			}
 		})
 	}
-	time.Sleep(400 * time.Millisecond)
+	select {
+	case <-midLoad:
+	case err := <-p.done:
+		t.Fatalf("the server exited under load before the kill: %v", err)
+	}
 	p.cmd.Process.Kill()
 	stop.Store(true)
 	wg.Wait()

@@ -53,12 +53,18 @@ type process struct {
 }
 
 // output collects a process's stdout, safe to read meanwhile, and tells when the server
-// has logged its configuration, or any text (see logged).
+// has logged its configuration, or when what it wrote meets a condition (see when).
 type output struct {
 	mu         sync.Mutex
 	buf        bytes.Buffer
 	configured chan struct{}
-	waits      map[string]chan struct{} // closed once the output holds their text
+	waits      []outputWait
+}
+
+// outputWait is a condition on the output, and the channel closed once it holds.
+type outputWait struct {
+	cond func(out string) bool
+	ch   chan struct{}
 }
 
 func (o *output) Write(b []byte) (int, error) {
@@ -69,32 +75,32 @@ func (o *output) Write(b []byte) (int, error) {
 	if !had && bytes.Contains(o.buf.Bytes(), []byte(`"msg":"configured"`)) {
 		close(o.configured)
 	}
-	for text, ch := range o.waits {
-		if bytes.Contains(o.buf.Bytes(), []byte(text)) {
-			close(ch)
-			delete(o.waits, text)
+	o.waits = slices.DeleteFunc(o.waits, func(w outputWait) bool {
+		if w.cond(o.buf.String()) {
+			close(w.ch)
+			return true
 		}
-	}
+		return false
+	})
 	return len(b), nil
+}
+
+// when returns a channel closed once the output meets cond (checked at each write).
+func (o *output) when(cond func(out string) bool) <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ch := make(chan struct{})
+	if cond(o.buf.String()) {
+		close(ch)
+	} else {
+		o.waits = append(o.waits, outputWait{cond, ch})
+	}
+	return ch
 }
 
 // logged returns a channel closed once the output holds text.
 func (o *output) logged(text string) <-chan struct{} {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if ch, ok := o.waits[text]; ok {
-		return ch
-	}
-	ch := make(chan struct{})
-	if bytes.Contains(o.buf.Bytes(), []byte(text)) {
-		close(ch)
-		return ch
-	}
-	if o.waits == nil {
-		o.waits = map[string]chan struct{}{}
-	}
-	o.waits[text] = ch
-	return ch
+	return o.when(func(out string) bool { return strings.Contains(out, text) })
 }
 
 func (o *output) String() string {
