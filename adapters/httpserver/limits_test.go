@@ -171,7 +171,7 @@ func TestProbes(t *testing.T) {
 	ready(503, "draining")
 }
 
-// TestDrainOverHTTP: Serve, its context ended, answers /readyz 503 and still serves drops for
+// TestDrainOverHTTP: Server.Serve, its context ended, answers /readyz 503 and still serves drops for
 // the drain period, then closes the listener and returns.
 func TestDrainOverHTTP(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
