@@ -17,7 +17,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // echoing returns a server that answers status with the request's Authorization header in its
@@ -27,7 +27,7 @@ func echoing(t *testing.T, status int) *httptest.Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Location", "http://127.0.0.1:9/?stolen="+r.Header.Get("Authorization"))
 		w.WriteHeader(status)
-		w.Write([]byte("you sent " + r.Header.Get("Authorization") + " and " + r.Header.Get(droptest.CDNHeader)))
+		w.Write([]byte("you sent " + r.Header.Get("Authorization") + " and " + r.Header.Get(facetest.CDNHeader)))
 	}))
 	t.Cleanup(srv.Close)
 	return srv
@@ -43,7 +43,7 @@ func TestAttackEchoedTokenNotInError(t *testing.T) {
 		if !errors.As(err, &e) || e.Status != status {
 			t.Fatalf("%d: %v; want a client.Error of that status", status, err)
 		}
-		if strings.Contains(err.Error(), droptest.AuthToken) || strings.Contains(err.Error(), droptest.CDNToken) {
+		if strings.Contains(err.Error(), facetest.AuthToken) || strings.Contains(err.Error(), facetest.CDNToken) {
 			t.Errorf("%d: the error holds a token: %v", status, err)
 		}
 	}
@@ -89,11 +89,11 @@ func TestAttackBadPayloadOptionsNotSent(t *testing.T) {
 // with a line break) is New's error, not a network fault of every payload.
 func TestAttackBadHeaderRefusedByNew(t *testing.T) {
 	for _, h := range [][2]string{{"X Y", "v"}, {"X:", "v"}, {"", "v"}, {"X", "a\r\nEvil: 1"}, {"X", "a\x00"}} {
-		if _, err := client.New("http://127.0.0.1:9", droptest.AuthToken, client.WithHeader(h[0], h[1])); err == nil {
+		if _, err := client.New("http://127.0.0.1:9", facetest.AuthToken, client.WithHeader(h[0], h[1])); err == nil {
 			t.Errorf("WithHeader(%q, %q): New took it", h[0], h[1])
 		}
 	}
-	if _, err := client.New("http://127.0.0.1:9", droptest.AuthToken, client.WithHeader("X-Cdn-Authorization", "Bearer a\tb")); err != nil {
+	if _, err := client.New("http://127.0.0.1:9", facetest.AuthToken, client.WithHeader("X-Cdn-Authorization", "Bearer a\tb")); err != nil {
 		t.Errorf("a value with a space and a tab: %v", err)
 	}
 }
@@ -107,7 +107,7 @@ func TestAttackTokenCutAtTheBodyLimit(t *testing.T) {
 	}))
 	t.Cleanup(srv.Close)
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
-	if err == nil || strings.Contains(err.Error(), droptest.AuthToken[:30]) || !strings.HasSuffix(err.Error(), "REDACTED") {
+	if err == nil || strings.Contains(err.Error(), facetest.AuthToken[:30]) || !strings.HasSuffix(err.Error(), "REDACTED") {
 		t.Errorf("%v: want the token's start redacted", err)
 	}
 }
@@ -130,7 +130,7 @@ func TestAttackParallelSends(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if got := clienttest.Payloads(store); !slices.Equal(got, want) {
+	if got := facetest.Payloads(store); !slices.Equal(got, want) {
 		t.Errorf("stored %q, want each payload once", got)
 	}
 }
@@ -223,7 +223,7 @@ func TestAttackNilOptions(t *testing.T) {
 	srv, _ := counting(t)
 	var o client.Option
 	var so client.SendOption
-	c, err := client.New(srv.URL, droptest.AuthToken, o)
+	c, err := client.New(srv.URL, facetest.AuthToken, o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +244,7 @@ func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
 			t.Errorf("%v: want refused, 413, after one attempt", err)
 		}
 	}
-	if got := clienttest.Payloads(store); len(got) != 0 {
+	if got := facetest.Payloads(store); len(got) != 0 {
 		t.Errorf("%d stored, want none", len(got))
 	}
 }
@@ -263,7 +263,7 @@ func TestAttackTokenInRequestID(t *testing.T) {
 		if err != nil {
 			e = *err.(*client.Error)
 		}
-		if strings.Contains(r.RequestID+e.RequestID, droptest.AuthToken) || !strings.HasPrefix(r.RequestID+e.RequestID, "id-") {
+		if strings.Contains(r.RequestID+e.RequestID, facetest.AuthToken) || !strings.HasPrefix(r.RequestID+e.RequestID, "id-") {
 			t.Errorf("%d: request id %q %q: want it without the token", status, r.RequestID, e.RequestID)
 		}
 	}
@@ -291,7 +291,7 @@ func TestAttackPlainHTTPHosts(t *testing.T) {
 		{"http://127.0.0.2:8080/v1/drop", true},
 	}
 	for _, tt := range tests {
-		_, err := client.New(tt.url, droptest.AuthToken)
+		_, err := client.New(tt.url, facetest.AuthToken)
 		if (err == nil) != tt.ok || (err != nil && !errors.Is(err, client.ErrPlainHTTP)) {
 			t.Errorf("New(%s): %v; want ok %v", tt.url, err, tt.ok)
 		}

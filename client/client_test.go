@@ -16,7 +16,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -37,8 +37,8 @@ func (n *noWait) sleep(ctx context.Context, d time.Duration) error {
 // attempts are recorded in waits (nil: not recorded), not waited.
 func newClient(t *testing.T, url string, waits *noWait, opts ...client.Option) *client.Client {
 	t.Helper()
-	opts = append([]client.Option{client.WithHeader(droptest.CDNHeader, "Bearer "+droptest.CDNToken)}, opts...)
-	c, err := client.New(url, droptest.AuthToken, opts...)
+	opts = append([]client.Option{client.WithHeader(facetest.CDNHeader, "Bearer "+facetest.CDNToken)}, opts...)
+	c, err := client.New(url, facetest.AuthToken, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestExactlyOnceDespiteLostAnswers(t *testing.T) {
 			t.Errorf("receipt %+v: want a replay at the third attempt", r)
 		}
 	}
-	got := clienttest.Payloads(store)
+	got := facetest.Payloads(store)
 	if len(got) != len(payloads) {
 		t.Fatalf("stored %d payloads, want %d, once each", len(got), len(payloads))
 	}
@@ -174,7 +174,7 @@ func TestUnreachable(t *testing.T) {
 	if !errors.As(err, &e) || e.Refused || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
 		t.Errorf("%#v after %d waits, want unconfirmed after 4 attempts", err, len(waits.waits))
 	}
-	if strings.Contains(err.Error(), droptest.AuthToken) {
+	if strings.Contains(err.Error(), facetest.AuthToken) {
 		t.Errorf("error %q holds the token", err)
 	}
 }
@@ -190,8 +190,8 @@ func TestRequest(t *testing.T) {
 	sum := sha256.Sum256(payload)
 	h := (*seen)[0]
 	want := map[string]string{
-		"Authorization":    "Bearer " + droptest.AuthToken,
-		droptest.CDNHeader: "Bearer " + droptest.CDNToken,
+		"Authorization":    "Bearer " + facetest.AuthToken,
+		facetest.CDNHeader: "Bearer " + facetest.CDNToken,
 		"Content-Type":     "application/json",
 		"Content-Digest":   "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":",
 		"Idempotency-Key":  fmt.Sprintf("sha256-%x", sum),
@@ -242,7 +242,7 @@ func (secretTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 // TestTokenScrubbed: whatever a transport puts in an error, the token is not in the client's.
 func TestTokenScrubbed(t *testing.T) {
 	_, err := newClient(t, "http://127.0.0.1:9", nil, client.WithAttempts(1), client.WithHTTPClient(&http.Client{Transport: secretTransport{}})).Send(context.Background(), []byte("p"))
-	if err == nil || strings.Contains(err.Error(), droptest.AuthToken) {
+	if err == nil || strings.Contains(err.Error(), facetest.AuthToken) {
 		t.Errorf("error %v: want one without the token", err)
 	}
 }

@@ -14,13 +14,13 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // dropbox serves a dropbox on loopback for the examples; in production the URL is the stack's
 // DropUrl.
 func dropbox() *httptest.Server {
-	core, _ := domain.New(droptest.Config(droptest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{})
+	core, _ := domain.New(facetest.Config(facetest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{}) // the example shows the real wiring
 	return httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
 }
 
@@ -30,8 +30,8 @@ func Example() {
 	srv := dropbox()
 	defer srv.Close()
 
-	c, err := client.New(srv.URL+"/v1/drop", droptest.AuthToken,
-		client.WithHeader(droptest.CDNHeader, "Bearer "+droptest.CDNToken)) // CloudFront adds it in production
+	c, err := client.New(srv.URL+"/v1/drop", facetest.AuthToken,
+		client.WithHeader(facetest.CDNHeader, "Bearer "+facetest.CDNToken)) // CloudFront adds it in production
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -60,11 +60,11 @@ func Example() {
 // in production), how often and how long to try. A token is never sent over plain http to a
 // host that is not this machine, unless WithPlainHTTP says so.
 func ExampleNew() {
-	_, err := client.New("http://dropbox.example.org/v1/drop", droptest.AuthToken)
+	_, err := client.New("http://dropbox.example.org/v1/drop", facetest.AuthToken)
 	fmt.Println(err)
 
-	c, err := client.New("http://127.0.0.1:8080/v1/drop", droptest.AuthToken,
-		client.WithHeader("x-cdn-authorization", "Bearer "+droptest.CDNToken),
+	c, err := client.New("http://127.0.0.1:8080/v1/drop", facetest.AuthToken,
+		client.WithHeader("x-cdn-authorization", "Bearer "+facetest.CDNToken),
 		client.WithAttempts(5), client.WithDeadline(time.Minute), client.WithMaxBytes(10240))
 	fmt.Println(c != nil, err)
 	// Output:
@@ -77,7 +77,7 @@ func ExampleNew() {
 func ExampleWithKeyFromContent() {
 	srv := dropbox()
 	defer srv.Close()
-	c, _ := client.New(srv.URL+"/v1/drop", droptest.AuthToken, client.WithHeader(droptest.CDNHeader, "Bearer "+droptest.CDNToken))
+	c, _ := client.New(srv.URL+"/v1/drop", facetest.AuthToken, client.WithHeader(facetest.CDNHeader, "Bearer "+facetest.CDNToken))
 	for run := 1; run <= 2; run++ {
 		receipt, err := c.Send(context.Background(), []byte("report of 2026-12-01"), client.WithKeyFromContent(), client.WithContentType("text/plain"))
 		fmt.Println("run", run, "replayed:", receipt.Replayed, "error:", err)
@@ -89,7 +89,7 @@ func ExampleWithKeyFromContent() {
 
 // A payload over the client's limit is refused before anything is sent.
 func ExampleError() {
-	c, _ := client.New("https://dropbox.example.org/v1/drop", droptest.AuthToken, client.WithMaxBytes(10))
+	c, _ := client.New("https://dropbox.example.org/v1/drop", facetest.AuthToken, client.WithMaxBytes(10))
 	_, err := c.Send(context.Background(), []byte("eleven byte"))
 	var e *client.Error
 	if errors.As(err, &e) && e.Refused {

@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // counting returns a server on loopback that answers 202 and counts the requests it gets.
@@ -148,11 +148,11 @@ func TestPlainHTTP(t *testing.T) {
 		if tt.plain {
 			opts = append(opts, client.WithPlainHTTP())
 		}
-		_, err := client.New(tt.url, droptest.AuthToken, opts...)
+		_, err := client.New(tt.url, facetest.AuthToken, opts...)
 		if (err == nil) != tt.ok {
 			t.Errorf("New(%s, plain %v): %v; want ok %v", tt.url, tt.plain, err, tt.ok)
 		}
-		if err != nil && (!errors.Is(err, client.ErrPlainHTTP) || strings.Contains(err.Error(), droptest.AuthToken)) {
+		if err != nil && (!errors.Is(err, client.ErrPlainHTTP) || strings.Contains(err.Error(), facetest.AuthToken)) {
 			t.Errorf("New(%s): %q; want why, without the token", tt.url, err)
 		}
 	}

@@ -29,15 +29,20 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// codes are the core's error codes (the reasons of the log lines and metrics): every string
-// constant E… of package domain, read from its source, so that a code added later is checked
-// too.
+// codes are the error codes (the reasons of the log lines and metrics): every string constant
+// E… of package domain (the core's) and of package httpface (the server's), read from their
+// source, so that a code added later is checked too.
 var codes = func() []string {
 	fset := token.NewFileSet()
-	files, err := filepath.Glob("../domain/*.go")
+	domainFiles, err := filepath.Glob("../domain/*.go")
 	if err != nil {
 		panic(err)
 	}
+	faceFiles, err := filepath.Glob("../httpface/*.go")
+	if err != nil {
+		panic(err)
+	}
+	files := append(domainFiles, faceFiles...)
 	var out []string
 	for _, name := range files {
 		if strings.HasSuffix(name, "_test.go") {
@@ -70,9 +75,9 @@ var codes = func() []string {
 	return out
 }()
 
-// TestCodesRead: the codes read from domain's source are its constants.
+// TestCodesRead: the codes read from the source are the constants.
 func TestCodesRead(t *testing.T) {
-	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, domain.EBusy, domain.EInternal} {
+	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, httpface.EBusy, domain.EInternal} {
 		if !slices.Contains(codes, c) {
 			t.Errorf("codes %v: no %s", codes, c)
 		}
@@ -81,7 +86,7 @@ func TestCodesRead(t *testing.T) {
 
 // serverOnly are the codes only the HTTP server answers (its budget of bytes in flight);
 // the function never does.
-var serverOnly = []string{domain.EBusy}
+var serverOnly = []string{httpface.EBusy}
 
 // deployParams are the parameters the conditions read, as a stack deployed with the defaults
 // in eu-west-1 has them.
@@ -375,14 +380,14 @@ func emfMetrics(t *testing.T) map[string]bool {
 	var buf bytes.Buffer
 	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "S3Dropbox")
 	ctx := context.Background()
-	rec.Drop(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, StoreDuration: time.Millisecond}, nil, time.Millisecond)
-	rec.Drop(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, Replayed: true}, nil, time.Millisecond)
+	rec.Record(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, StoreDuration: time.Millisecond}, nil, time.Millisecond)
+	rec.Record(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, Replayed: true}, nil, time.Millisecond)
 	for _, code := range codes {
 		res := ports.DropResult{Client: domain.DefaultClient}
 		if httpface.Status(code) >= 500 {
 			res.StoreDuration = time.Millisecond
 		}
-		rec.Drop(ctx, code, res, &domain.Error{Code: code, Message: "m", Err: errors.New("cause")}, time.Millisecond)
+		rec.Record(ctx, code, res, &domain.Error{Code: code, Message: "m", Err: errors.New("cause")}, time.Millisecond)
 	}
 	out := map[string]bool{}
 	for line := range bytes.Lines(buf.Bytes()) {

@@ -25,7 +25,6 @@ const (
 	EIdempotencyReused = "idempotency_reused"  // the Idempotency-Key was used for another payload
 	EStorage           = "storage"             // the object store failed and nothing was stored; retry
 	EStorageUnknown    = "storage_unknown"     // the store's answer was lost: the payload may be stored; retry with the same Idempotency-Key
-	EBusy              = "busy"                // the server holds too many payloads in flight: nothing stored; retry
 	EInternal          = "internal"            // anything else
 )
 

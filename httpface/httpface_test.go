@@ -12,8 +12,8 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 func TestStatus(t *testing.T) {
@@ -84,7 +84,7 @@ func TestRecorder(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			var buf bytes.Buffer
 			rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS"}
-			rec.Drop(context.Background(), "req-1", tt.res, tt.err, 1500*time.Microsecond)
+			rec.Record(context.Background(), "req-1", tt.res, tt.err, 1500*time.Microsecond)
 			var got map[string]any
 			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
 				t.Fatalf("log line %q is not JSON: %v", buf.String(), err)
@@ -95,7 +95,7 @@ func TestRecorder(t *testing.T) {
 					t.Errorf("%s = %v, want %v (line %s)", k, got[k], v, buf.String())
 				}
 			}
-			droptest.CheckEMF(t, got, "NS")
+			facetest.CheckEMF(t, got, "NS")
 			dims := got["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)["Dimensions"].([]any)
 			if len(dims) != tt.dims {
 				t.Errorf("dimension sets %v, want %d", dims, tt.dims)
@@ -112,7 +112,7 @@ func TestRecorder(t *testing.T) {
 func TestRecorderWithoutMetrics(t *testing.T) {
 	var buf bytes.Buffer
 	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil))}
-	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	rec.Record(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	for _, k := range []string{"_aws", "Drops", "PayloadBytes"} {
 		if bytes.Contains(buf.Bytes(), []byte(`"`+k+`"`)) {
 			t.Errorf("line without a namespace holds %s: %s", k, buf.String())
@@ -120,7 +120,7 @@ func TestRecorderWithoutMetrics(t *testing.T) {
 	}
 	buf.Reset()
 	quiet := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError}))}
-	quiet.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	quiet.Record(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if buf.Len() != 0 {
 		t.Errorf("an INFO line was written at level ERROR: %s", buf.String())
 	}
@@ -131,7 +131,7 @@ func TestRecorderWithoutMetrics(t *testing.T) {
 func TestRecorderMetricsIgnoreLevel(t *testing.T) {
 	var buf bytes.Buffer
 	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelError})), Namespace: "NS"}
-	rec.Drop(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
+	rec.Record(context.Background(), "r", ports.DropResult{Key: "k", Size: 1}, nil, time.Millisecond)
 	if !bytes.Contains(buf.Bytes(), []byte(`"Drops":1`)) {
 		t.Errorf("the stored line with its metrics was dropped at level ERROR: %q", buf.String())
 	}
@@ -150,8 +150,8 @@ func TestNewRecorderSameLines(t *testing.T) {
 	}
 	for _, r := range results {
 		var a, b bytes.Buffer
-		httpface.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
-		httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Drop(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpface.NewRecorder(slog.New(slog.NewJSONHandler(&a, nil)), "NS").Record(context.Background(), "r", r.res, r.err, time.Millisecond)
+		httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&b, nil)), Namespace: "NS"}.Record(context.Background(), "r", r.res, r.err, time.Millisecond)
 		var la, lb map[string]any
 		json.Unmarshal(a.Bytes(), &la)
 		json.Unmarshal(b.Bytes(), &lb)
@@ -172,11 +172,11 @@ func TestReplayed(t *testing.T) {
 		t.Errorf("a first drop says Idempotent-Replayed: %+v", got)
 	}
 	var buf bytes.Buffer
-	httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Drop(context.Background(), "r", res, nil, time.Millisecond)
+	httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "NS").Record(context.Background(), "r", res, nil, time.Millisecond)
 	var line map[string]any
 	json.Unmarshal(buf.Bytes(), &line)
 	if line["outcome"] != "replayed" || line["replayed"] != true || line["PayloadBytes"] != nil {
 		t.Errorf("replay line %s: want outcome replayed, replayed true, no PayloadBytes (nothing new stored)", buf.String())
 	}
-	droptest.CheckEMF(t, line, "NS")
+	facetest.CheckEMF(t, line, "NS")
 }

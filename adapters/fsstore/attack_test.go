@@ -15,10 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -138,10 +137,7 @@ func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
 	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), s, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, s)
 	const keys, sharing = 40, 4
 	var rmu sync.Mutex
 	testHookFsync = func(kind, path string) error {
@@ -161,8 +157,8 @@ func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
 			wg.Go(func() {
 				payload := fmt.Sprintf("payload-%d", k)
 				h := porttest.Header{
-					droptest.CDNHeader:       "Bearer " + droptest.CDNToken,
-					"authorization":          "Bearer " + droptest.AuthToken,
+					facetest.CDNHeader:       "Bearer " + facetest.CDNToken,
+					"authorization":          "Bearer " + facetest.AuthToken,
 					"content-length":         fmt.Sprint(len(payload)),
 					domain.IdempotencyHeader: fmt.Sprintf("key-%d", k),
 				}

@@ -18,10 +18,8 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // smallDisk mounts a tmpfs of the given options at a new folder and unmounts it when the test
@@ -69,18 +67,15 @@ func diskServer(t *testing.T, dir string) (http.Handler, *fsstore.Store) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { store.Close() })
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, store)
 	return httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")), store
 }
 
 func post(h http.Handler, payload []byte) *httptest.ResponseRecorder {
 	req := httptest.NewRequest(http.MethodPost, "/v1/drop", bytes.NewReader(payload))
 	req.Header.Set("Content-Length", fmt.Sprint(len(payload)))
-	req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-	req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 	w := httptest.NewRecorder()
 	h.ServeHTTP(w, req)
 	return w

@@ -20,11 +20,9 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // openStore opens a store at dir and closes it when the test ends.
@@ -190,15 +188,12 @@ func TestFileSyncFailure(t *testing.T) {
 // The payload is stored once.
 func TestReplayOnlyWhenDurable(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), s, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, s)
 	h := httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), ""))
 	post := func(key string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest(http.MethodPost, "/v1/drop", strings.NewReader("the payload"))
-		req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-		req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+		req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+		req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 		req.Header.Set("Content-Length", "11")
 		req.Header.Set("Idempotency-Key", key)
 		w := httptest.NewRecorder()

@@ -7,16 +7,20 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 )
 
-// TestGroupCommit: many concurrent writers share far fewer syncs than there are writes.
-func TestGroupCommit(t *testing.T) {
+// TestGroupCommit: many concurrent writers share far fewer syncs than there are writes. The
+// fsyncs take fake time (synctest), so the sharing does not depend on the machine's speed.
+func TestGroupCommit(t *testing.T) { synctest.Test(t, testGroupCommit) }
+
+func testGroupCommit(t *testing.T) {
 	g := newGroup()
 	var syncs atomic.Int64
 	do := func() error {
 		syncs.Add(1)
-		time.Sleep(2 * time.Millisecond) // an fsync's time
+		time.Sleep(2 * time.Millisecond) // an fsync's time, on the bubble's clock
 		return nil
 	}
 	const writers = 64
@@ -38,7 +42,9 @@ func TestGroupCommit(t *testing.T) {
 
 // TestGroupSyncStartsAfterTheCall: a writer is never served by a sync that was already running
 // when it asked.
-func TestGroupSyncStartsAfterTheCall(t *testing.T) {
+func TestGroupSyncStartsAfterTheCall(t *testing.T) { synctest.Test(t, testGroupSyncStartsAfterTheCall) }
+
+func testGroupSyncStartsAfterTheCall(t *testing.T) {
 	g := newGroup()
 	started := make(chan struct{})
 	release := make(chan struct{})
@@ -50,7 +56,7 @@ func TestGroupSyncStartsAfterTheCall(t *testing.T) {
 		g.sync(func() error { runs.Add(1); return nil })
 		close(done)
 	}()
-	time.Sleep(20 * time.Millisecond)
+	synctest.Wait() // the second writer has returned, or waits for a sync
 	select {
 	case <-done:
 		t.Fatal("the second writer was served by the sync running when it asked")

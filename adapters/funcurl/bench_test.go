@@ -13,10 +13,8 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // BenchmarkHandle is a whole drop through the Function URL handler, the core and memstore,
@@ -36,10 +34,7 @@ func BenchmarkHandle(b *testing.B) {
 				i := 0
 				for b.Loop() {
 					if i%10000 == 0 { // a fresh store now and then, so memory stays flat
-						core, err := domain.New(droptest.Config(droptest.CDNHeader), memstore.New(), system.Clock{}, system.UUIDs{})
-						if err != nil {
-							b.Fatal(err)
-						}
+						core := facetest.Core(b, memstore.New())
 						h = funcurl.New(core, rec)
 					}
 					i++

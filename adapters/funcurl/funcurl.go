@@ -66,7 +66,7 @@ func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctio
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
-	h.rec.Drop(ctx, requestID, res, err, time.Since(start))
+	h.rec.Record(ctx, requestID, res, err, time.Since(start))
 
 	reply := httpface.ReplyTo(res, err)
 	return events.LambdaFunctionURLResponse{StatusCode: reply.Status, Headers: reply.Header, Body: reply.Body}, nil

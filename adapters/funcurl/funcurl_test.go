@@ -19,37 +19,36 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 func quiet() httpface.Recorder { return httpface.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 // response turns a Function URL response into the table's terms.
-func response(r events.LambdaFunctionURLResponse) droptest.Response {
+func response(r events.LambdaFunctionURLResponse) facetest.Response {
 	h := http.Header{}
 	for k, v := range r.Headers {
 		h.Set(k, v)
 	}
-	return droptest.Response{Status: r.StatusCode, Header: h, Body: r.Body}
+	return facetest.Response{Status: r.StatusCode, Header: h, Body: r.Body}
 }
 
 // TestContract runs the shared behaviour table through the handler, each request carried by
 // the realistic plain-text fixture with its method, auth headers, content-length and body
 // replaced.
-func TestContract(t *testing.T) { droptest.Run(t, adapter) }
+func TestContract(t *testing.T) { facetest.Run(t, adapter) }
 
 // TestIdempotency runs the Idempotency-Key contract through the handler.
-func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
+func TestIdempotency(t *testing.T) { facetest.RunIdempotency(t, adapter) }
 
 // adapter sends the table's requests through the handler.
-var adapter = droptest.Adapter{
+var adapter = facetest.Adapter{
 	Events: true,
-	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req droptest.Request) droptest.Response {
+	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req facetest.Request) facetest.Response {
 		ev := funcurltest.Event(t, "plain")
 		ev.RequestContext.HTTP.Method = req.Method
 		for _, k := range []string{"x-cdn-authorization", "authorization", "content-length", "content-type"} {
@@ -98,10 +97,7 @@ func TestFixtures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.fixture, func(t *testing.T) {
 			store := memstore.New()
-			core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			core := facetest.Core(t, store)
 			got, err := funcurl.New(core, quiet()).Handle(context.Background(), funcurltest.Event(t, tt.fixture))
 			if err != nil {
 				t.Fatal(err)
@@ -152,10 +148,7 @@ func TestStorageFailure(t *testing.T) {
 		}
 		return nil
 	}}
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, store)
 	var logs bytes.Buffer
 	h := funcurl.New(core, httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&logs, nil))})
 	ctx := lambdacontext.NewContext(context.Background(), &lambdacontext.LambdaContext{AwsRequestID: "req-123"})
@@ -173,7 +166,7 @@ func TestStorageFailure(t *testing.T) {
 			t.Errorf("log %s lacks %s", line, want)
 		}
 	}
-	for _, secret := range []string{droptest.CDNToken, droptest.AuthToken, "hello, dropbox"} {
+	for _, secret := range []string{facetest.CDNToken, facetest.AuthToken, "hello, dropbox"} {
 		if strings.Contains(line, secret) {
 			t.Errorf("log holds a secret or the payload: %s", line)
 		}
@@ -193,10 +186,7 @@ func TestStoreDeadlineBeforeInvocationDeadline(t *testing.T) {
 		got, _ = ctx.Deadline()
 		return nil
 	}}
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, store)
 	deadline := time.Now().Add(3 * time.Second)
 	ctx, cancel := context.WithDeadline(context.Background(), deadline)
 	defer cancel()
@@ -230,10 +220,7 @@ func TestBase64LineBreaks(t *testing.T) {
 		for _, every := range []int{76, 1} {
 			t.Run(fmt.Sprintf("%d bytes, CRLF every %d", size, every), func(t *testing.T) {
 				store := memstore.New()
-				core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-				if err != nil {
-					t.Fatal(err)
-				}
+				core := facetest.Core(t, store)
 				ev := funcurltest.Event(t, "base64")
 				body := breakEvery(text, every)
 				ev.Body = &body

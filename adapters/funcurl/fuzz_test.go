@@ -9,9 +9,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 var fixtures = []string{"plain", "base64", "binary", "unicode", "empty-body", "absent-body", "bad-base64", "get"}
@@ -20,10 +18,7 @@ var fixtures = []string{"plain", "base64", "binary", "unicode", "empty-body", "a
 func serve(t *testing.T, req funcurl.Request) {
 	t.Helper()
 	store := memstore.New()
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, store)
 	resp, err := funcurl.New(core, quiet()).Handle(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Handle returned an error: %v", err)
@@ -37,7 +32,7 @@ func serve(t *testing.T, req funcurl.Request) {
 		}
 		return v
 	}
-	droptest.CheckInvariants(t, values, resp.StatusCode, resp.Body, store)
+	facetest.CheckInvariants(t, values, resp.StatusCode, resp.Body, store)
 }
 
 // FuzzEvent: any event JSON the runtime could hand over.
@@ -56,17 +51,17 @@ func FuzzEvent(f *testing.F) {
 
 // FuzzHeaders: the realistic plain-text event with the fields that matter replaced.
 func FuzzHeaders(f *testing.F) {
-	f.Add("Bearer "+droptest.CDNToken, "Bearer "+droptest.AuthToken, "POST", "5", "hello", false, true)
-	f.Add("Bearer "+droptest.CDNToken, "Bearer  "+droptest.AuthToken+" ", "POST", "8", "aGVsbG8=", true, true)
-	f.Add("Bearer "+droptest.CDNToken, "Bearer "+droptest.AuthToken, "POST", "0", "", true, false)
-	f.Add("Bearer "+droptest.AuthToken, "Bearer "+droptest.CDNToken, "GET", "-1", "!!", true, true)
+	f.Add("Bearer "+facetest.CDNToken, "Bearer "+facetest.AuthToken, "POST", "5", "hello", false, true)
+	f.Add("Bearer "+facetest.CDNToken, "Bearer  "+facetest.AuthToken+" ", "POST", "8", "aGVsbG8=", true, true)
+	f.Add("Bearer "+facetest.CDNToken, "Bearer "+facetest.AuthToken, "POST", "0", "", true, false)
+	f.Add("Bearer "+facetest.AuthToken, "Bearer "+facetest.CDNToken, "GET", "-1", "!!", true, true)
 	f.Add("Bearer", "Basic x", "", "99999999999999999999", strings.Repeat("A", 10244), true, true)
 	f.Fuzz(func(t *testing.T, cdn, auth, method, length, body string, base64, hasBody bool) {
 		var req funcurl.Request
 		if err := json.Unmarshal(funcurltest.JSON("plain"), &req); err != nil {
 			t.Fatal(err)
 		}
-		req.Headers[droptest.CDNHeader] = cdn
+		req.Headers[facetest.CDNHeader] = cdn
 		req.Headers["authorization"] = auth
 		req.Headers["content-length"] = length
 		req.RequestContext.HTTP.Method = method

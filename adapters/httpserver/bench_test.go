@@ -10,8 +10,8 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 var sizes = []struct {
@@ -21,8 +21,8 @@ var sizes = []struct {
 
 func dropRequest(url string, payload []byte) *http.Request {
 	r, _ := http.NewRequest(http.MethodPost, url, bytes.NewReader(payload))
-	r.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
-	r.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
+	r.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
+	r.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
 	return r
 }
 
@@ -87,8 +87,8 @@ func BenchmarkHandler(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
 				r := httptest.NewRequest(http.MethodPost, "/v1/drop", bytes.NewReader(payload))
-				r.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
-				r.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
+				r.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
+				r.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
 				r.Header.Set("Content-Length", strconv.Itoa(size.n))
 				w := httptest.NewRecorder()
 				h.ServeHTTP(w, r)

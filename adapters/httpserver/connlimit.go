@@ -86,6 +86,8 @@ type connLimit struct {
 	mu     sync.Mutex
 	conns  map[*trackedConn]struct{}
 	room   chan struct{} // a connection ended
+
+	testHookEvicted func() // runs each time a connection is closed to make room
 }
 
 func newConnLimit(ln net.Listener, max int) *connLimit {
@@ -93,7 +95,7 @@ func newConnLimit(ln net.Listener, max int) *connLimit {
 }
 
 // limit makes srv hold at most max connections of ln, and returns the listener to serve.
-func limit(srv *http.Server, ln net.Listener, max int) net.Listener {
+func limit(srv *http.Server, ln net.Listener, max int) *connLimit {
 	l := newConnLimit(ln, max)
 	srv.ConnState = l.track
 	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
@@ -127,6 +129,9 @@ func (l *connLimit) Accept() (net.Conn, error) {
 		if victim != nil {
 			victim.evicted.Store(true)
 			victim.Conn.Close()
+			if l.testHookEvicted != nil {
+				l.testHookEvicted()
+			}
 			continue
 		}
 		if l.closed.Load() { // shutting down: the newcomer is not served

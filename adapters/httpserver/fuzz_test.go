@@ -9,16 +9,16 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // FuzzRequest: any request the server could parse.
 func FuzzRequest(f *testing.F) {
-	valid := "POST /v1/drop HTTP/1.1\r\nHost: x\r\nX-Cdn-Authorization: Bearer " + droptest.CDNToken +
-		"\r\nAuthorization: Bearer " + droptest.AuthToken + "\r\nContent-Length: 5\r\n\r\nhello"
+	valid := "POST /v1/drop HTTP/1.1\r\nHost: x\r\nX-Cdn-Authorization: Bearer " + facetest.CDNToken +
+		"\r\nAuthorization: Bearer " + facetest.AuthToken + "\r\nContent-Length: 5\r\n\r\nhello"
 	f.Add([]byte(valid))
-	f.Add([]byte("POST / HTTP/1.1\r\nHost: x\r\nX-Cdn-Authorization: Bearer " + droptest.CDNToken +
-		"\r\nAuthorization: Bearer " + droptest.AuthToken + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
+	f.Add([]byte("POST / HTTP/1.1\r\nHost: x\r\nX-Cdn-Authorization: Bearer " + facetest.CDNToken +
+		"\r\nAuthorization: Bearer " + facetest.AuthToken + "\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n"))
 	f.Add([]byte("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"))
 	f.Add([]byte("GET /readyz HTTP/1.1\r\nHost: x\r\n\r\n"))
 	f.Add([]byte("POST / HTTP/1.0\r\nAuthorization: Bearer x\r\nContent-Length: 99999999999\r\n\r\n"))
@@ -37,6 +37,6 @@ func FuzzRequest(f *testing.F) {
 			}
 			return
 		}
-		droptest.CheckInvariants(t, r.Header.Values, w.Code, w.Body.String(), store)
+		facetest.CheckInvariants(t, r.Header.Values, w.Code, w.Body.String(), store)
 	})
 }

@@ -15,33 +15,29 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 func quiet() httpface.Recorder { return httpface.Recorder{Log: slog.New(slog.DiscardHandler)} }
 
 func newHandler(t testing.TB, store ports.ObjectStore) http.Handler {
 	t.Helper()
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, store)
 	return httpserver.NewHandler(core, quiet())
 }
 
 // TestContract runs the shared behaviour table through the handler.
-func TestContract(t *testing.T) { droptest.Run(t, adapter) }
+func TestContract(t *testing.T) { facetest.Run(t, adapter) }
 
 // TestIdempotency runs the Idempotency-Key contract through the handler.
-func TestIdempotency(t *testing.T) { droptest.RunIdempotency(t, adapter) }
+func TestIdempotency(t *testing.T) { facetest.RunIdempotency(t, adapter) }
 
 // adapter sends the table's requests through the handler.
-var adapter = droptest.Adapter{
-	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req droptest.Request) droptest.Response {
+var adapter = facetest.Adapter{
+	Serve: func(t *testing.T, core ports.Dropper, rec httpface.Recorder, req facetest.Request) facetest.Response {
 		r := httptest.NewRequest(req.Method, "/v1/drop", strings.NewReader(req.Body))
 		for k, v := range req.Header {
 			r.Header.Set(k, v)
@@ -56,7 +52,7 @@ var adapter = droptest.Adapter{
 		if id := w.Header().Get("X-Request-Id"); len(id) != 24 {
 			t.Errorf("X-Request-Id = %q, want a 24-character id", id)
 		}
-		return droptest.Response{Status: w.Code, Header: w.Header(), Body: w.Body.String()}
+		return facetest.Response{Status: w.Code, Header: w.Header(), Body: w.Body.String()}
 	},
 }
 
@@ -93,8 +89,8 @@ func (c *countingReader) Read(p []byte) (int, error) {
 func TestBodyReadThroughCap(t *testing.T) {
 	src := &countingReader{r: bytes.NewReader(bytes.Repeat([]byte("z"), 1<<20))}
 	r := httptest.NewRequest(http.MethodPost, "/", src)
-	r.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
-	r.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
+	r.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
+	r.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
 	r.Header.Set("Content-Length", "10")
 	r.ContentLength = 10
 	w := httptest.NewRecorder()
@@ -119,7 +115,7 @@ func TestChunkedIsLengthRequired(t *testing.T) {
 	}
 	defer conn.Close()
 	io.WriteString(conn, "POST /v1/drop HTTP/1.1\r\nHost: x\r\n"+
-		"X-Cdn-Authorization: Bearer "+droptest.CDNToken+"\r\nAuthorization: Bearer "+droptest.AuthToken+"\r\n"+
+		"X-Cdn-Authorization: Bearer "+facetest.CDNToken+"\r\nAuthorization: Bearer "+facetest.AuthToken+"\r\n"+
 		"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
 	if err != nil {
@@ -140,8 +136,8 @@ func TestRealServerDrop(t *testing.T) {
 	srv := httptest.NewServer(newHandler(t, store))
 	defer srv.Close()
 	req, _ := http.NewRequestWithContext(context.Background(), http.MethodPost, srv.URL+"/", strings.NewReader("hello, dropbox"))
-	req.Header.Set("X-CDN-Authorization", "Bearer "+droptest.CDNToken)
-	req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
+	req.Header.Set("X-CDN-Authorization", "Bearer "+facetest.CDNToken)
+	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
 	resp, err := srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -156,5 +152,33 @@ func TestRealServerDrop(t *testing.T) {
 	}
 	if o, _ := store.Get(context.Background(), keys[0]); string(o.Data) != "hello, dropbox" {
 		t.Errorf("stored %q", o.Data)
+	}
+}
+
+// TestProbeRouting: only GET or HEAD of a probe path, as written, is a probe; every other
+// request, on any path, is a drop (here refused for want of tokens: 401), never a redirect.
+func TestProbeRouting(t *testing.T) {
+	tests := []struct {
+		method, target string
+		want           int
+	}{
+		{http.MethodGet, "/healthz", 200},
+		{http.MethodHead, "/readyz", 200},
+		{http.MethodGet, "/%68ealthz", 200},
+		{http.MethodPost, "/readyz", 401},
+		{http.MethodPut, "/healthz", 401},
+		{http.MethodGet, "//healthz", 401},
+		{http.MethodGet, "/x/../healthz", 401},
+		{http.MethodGet, "/healthz/", 401},
+		{http.MethodGet, "/healthz/x", 401},
+		{http.MethodGet, "/v1/drop", 401},
+	}
+	h := newHandler(t, memstore.New())
+	for _, tt := range tests {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, httptest.NewRequest(tt.method, tt.target, nil))
+		if got := w.Code; got != tt.want {
+			t.Errorf("%s %s = %d, want %d", tt.method, tt.target, got, tt.want)
+		}
 	}
 }

@@ -62,8 +62,8 @@ func New() *Stats {
 	return s
 }
 
-// Drop counts one request.
-func (s *Stats) Drop(outcome, reason, client string, storedBytes int, storage, request time.Duration) {
+// Request counts one drop request.
+func (s *Stats) Request(outcome, reason, client string, storedBytes int, storage, request time.Duration) {
 	s.drops.WithLabelValues(outcome, reason, client).Inc()
 	if outcome == "stored" {
 		s.payload.Observe(float64(storedBytes))

@@ -25,10 +25,9 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -236,10 +235,7 @@ func chaosCore(t *testing.T, b *chaosBucket) *domain.Service {
 		o.UsePathStyle = true
 		o.Logger = logging.Nop{} // the checksum middleware's notes on error answers
 	})
-	core, err := domain.New(droptest.Config(droptest.CDNHeader), s3store.New(client, "bucket"), system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core := facetest.Core(t, s3store.New(client, "bucket"))
 	return core
 }
 
@@ -251,8 +247,8 @@ type chaosAnswer struct {
 
 func chaosDrop(core *domain.Service, payload, idemKey string, deadline time.Duration) chaosAnswer {
 	h := porttest.Header{
-		droptest.CDNHeader: "Bearer " + droptest.CDNToken,
-		"authorization":    "Bearer " + droptest.AuthToken,
+		facetest.CDNHeader: "Bearer " + facetest.CDNToken,
+		"authorization":    "Bearer " + facetest.AuthToken,
 		"content-length":   fmt.Sprint(len(payload)),
 	}
 	if idemKey != "" {

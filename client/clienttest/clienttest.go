@@ -4,53 +4,30 @@
 package clienttest
 
 import (
-	"context"
 	"errors"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"slices"
-	"strings"
 	"sync"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // Dropbox serves the real service over memstore on loopback, with the tests' tokens
-// (droptest) and the payload limit maxBytes (0: the default), until the test ends. It returns
+// (facetest) and the payload limit maxBytes (0: the default), until the test ends. It returns
 // the drop URL and the store.
 func Dropbox(t testing.TB, maxBytes int) (string, *memstore.Store) {
 	t.Helper()
-	store := memstore.New()
-	cfg := droptest.Config(droptest.CDNHeader)
-	cfg.MaxBytes = maxBytes
-	core, err := domain.New(cfg, store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core, store := facetest.MemCore(t, func(cfg *domain.Config) { cfg.MaxBytes = maxBytes })
 	srv := httptest.NewServer(httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), "")))
 	t.Cleanup(srv.Close)
 	return srv.URL + "/v1/drop", store
-}
-
-// Payloads returns the payloads the store holds, sorted, the idempotency records aside.
-func Payloads(store *memstore.Store) []string {
-	var got []string
-	for _, k := range store.Keys() {
-		if !strings.HasPrefix(k, domain.RecordPrefix) {
-			o, _ := store.Get(context.Background(), k)
-			got = append(got, string(o.Data))
-		}
-	}
-	slices.Sort(got)
-	return got
 }
 
 // ErrLostAnswer is what LosingTransport returns in place of an answer it drops.

@@ -23,8 +23,8 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // auditPayload is the payload of every scripted drop (the "plain" event's body).
@@ -349,7 +349,7 @@ func foreignClaim(claim []byte) ([]byte, error) {
 
 // auditHandler is the Function URL handler over the core and store, logging nowhere.
 func auditHandler(store ports.ObjectStore, clock ports.Clock) (*funcurl.Handler, error) {
-	core, err := domain.New(droptest.Config("X-CDN-Authorization"), store, clock, system.UUIDs{})
+	core, err := domain.New(facetest.Config("X-CDN-Authorization"), store, clock, system.UUIDs{})
 	if err != nil {
 		return nil, err
 	}

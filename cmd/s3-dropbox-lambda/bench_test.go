@@ -17,11 +17,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
 )
 
 // BudgetPercent is the performance budget: a whole drop into memory costs less than this share
@@ -49,10 +48,7 @@ func BenchmarkBudget(b *testing.B) {
 	drops, puts := 0, 0
 	drop := func() {
 		if drops%10000 == 0 { // a fresh store now and then, so memory stays flat
-			core, err := domain.New(droptest.Config("X-CDN-Authorization"), memstore.New(), system.Clock{}, system.UUIDs{})
-			if err != nil {
-				b.Fatal(err)
-			}
+			core := facetest.Core(b, memstore.New(), func(c *domain.Config) { c.CDNHeader = "X-CDN-Authorization" })
 			h = funcurl.New(core, rec)
 		}
 		drops++

@@ -19,7 +19,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
@@ -28,8 +28,8 @@ func env(t *testing.T, srv miniotest.Server, bucket string) {
 	t.Helper()
 	srv.Env(t)
 	t.Setenv("BUCKET", bucket)
-	t.Setenv("AUTH_TOKEN", domain.ServerToken(droptest.AuthToken))
-	t.Setenv("CDN_TOKEN", domain.ServerToken(droptest.CDNToken))
+	t.Setenv("AUTH_TOKEN", domain.ServerToken(facetest.AuthToken))
+	t.Setenv("CDN_TOKEN", domain.ServerToken(facetest.CDNToken))
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
 }
 
@@ -73,7 +73,7 @@ func TestEndToEndMinIO(t *testing.T) {
 	}
 	got := map[string]bool{}
 	for k, v := range objects {
-		if !droptest.KeyPattern.MatchString(k) {
+		if !facetest.KeyPattern.MatchString(k) {
 			t.Errorf("key %q has not the original's format", k)
 		}
 		got[string(v)] = true
@@ -83,7 +83,7 @@ func TestEndToEndMinIO(t *testing.T) {
 			t.Errorf("%s: payload %q not in the bucket", name, body)
 		}
 	}
-	for _, secret := range []string{droptest.AuthToken, droptest.CDNToken, "hello, dropbox", "t-101"} {
+	for _, secret := range []string{facetest.AuthToken, facetest.CDNToken, "hello, dropbox", "t-101"} {
 		if strings.Contains(logs.String(), secret) {
 			t.Errorf("logs hold a token or payload %q", secret)
 		}
@@ -192,6 +192,7 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 	}
 	defer ln.Close()
 	var conns atomic.Int32
+	accepted := make(chan string, 1024) // the remote addresses, in the order accepted
 	go func() {
 		for {
 			c, err := ln.Accept()
@@ -199,6 +200,10 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 				return
 			}
 			conns.Add(1)
+			select {
+			case accepted <- c.RemoteAddr().String():
+			default:
+			}
 			c.Close()
 		}
 	}()
@@ -211,14 +216,25 @@ func TestSetupTouchesNoNetwork(t *testing.T) {
 	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", url)
 
 	h := handler(t, &bytes.Buffer{})
-	time.Sleep(200 * time.Millisecond)
-	if n := conns.Load(); n != 0 {
+	// A connection of the test's own, once accepted, tells that every connection made before
+	// it was accepted and counted (the listener accepts in order).
+	barrier, err := net.Dial("tcp", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer barrier.Close()
+	for addr := range accepted {
+		if addr == barrier.LocalAddr().String() {
+			break
+		}
+	}
+	if n := conns.Load() - 1; n != 0 {
 		t.Fatalf("setup made %d connections, want none", n)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	h.Handle(ctx, funcurltest.Event(t, "plain"))
-	if conns.Load() == 0 {
+	if conns.Load() == 1 {
 		t.Error("the first drop made no connection either: the check above proves nothing")
 	}
 }

@@ -15,7 +15,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // runCancelled runs the command with ctx, cancelled (a Ctrl-C) while the command blocks on
@@ -55,7 +55,7 @@ func (s *silent) Read([]byte) (int, error) {
 func TestAttackInterruptWhileReadingStdin(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	token := filepath.Join(t.TempDir(), "token")
-	os.WriteFile(token, []byte(droptest.AuthToken), 0o600)
+	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)
 	ctx, cancel := context.WithCancel(context.Background())
 	o := runCancelled(t, ctx, &silent{reading: cancel, until: t.Context()}, "-url", srv.URL, "-token-file", token, "-")
 	if o.code != exitUnconfirmed || !strings.Contains(o.stdout, "-: not sent") || n.Load() != 0 {
@@ -140,12 +140,12 @@ func TestAttackTokenAndPayloadOnStdin(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 0)
 	payload := "first payload line\n" + strings.Repeat("0123456789", 1000)
 	cmd := exec.Command(bin, "-url", url, "-H", cdnHeader, "-token-file", "/dev/stdin", "-")
-	cmd.Stdin = strings.NewReader("Bearer " + droptest.AuthToken + "\n" + payload)
+	cmd.Stdin = strings.NewReader("Bearer " + facetest.AuthToken + "\n" + payload)
 	out, err := cmd.CombinedOutput()
-	if err != nil || strings.Contains(string(out), droptest.AuthToken) {
+	if err != nil || strings.Contains(string(out), facetest.AuthToken) {
 		t.Fatalf("%v: %s", err, out)
 	}
-	if got := clienttest.Payloads(store); len(got) != 1 || got[0] != payload {
+	if got := facetest.Payloads(store); len(got) != 1 || got[0] != payload {
 		t.Errorf("stored %d payload(s) of %v bytes; want one, the %d bytes after the token's line", len(got), lengths(got), len(payload))
 	}
 }

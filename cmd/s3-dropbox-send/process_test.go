@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestEndlessStdinProcess: `yes | s3-dropbox-send -`, the built command with an endless
@@ -29,7 +29,7 @@ func TestEndlessStdinProcess(t *testing.T) {
 	}
 	srv, n := answering(t, [2]string{"202", ""})
 	token := filepath.Join(dir, "token")
-	os.WriteFile(token, []byte(droptest.AuthToken), 0o600)
+	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)
 	cmd := exec.Command(bin, "-url", srv.URL, "-token-file", token, "-")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {

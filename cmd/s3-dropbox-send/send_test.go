@@ -18,7 +18,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -54,7 +54,7 @@ func sendCmd(t *testing.T, transport http.RoundTripper, stdin string, args ...st
 func sendFrom(t *testing.T, transport http.RoundTripper, stdin io.Reader, args ...string) outcome {
 	t.Helper()
 	tokenFile := filepath.Join(t.TempDir(), "token")
-	os.WriteFile(tokenFile, []byte(droptest.AuthToken+"\nsecond line ignored\n"), 0o600)
+	os.WriteFile(tokenFile, []byte(facetest.AuthToken+"\nsecond line ignored\n"), 0o600)
 	var stdout, stderr bytes.Buffer
 	c := command{env: func(string) string { return "" }, stdin: stdin, stdout: &stdout, stderr: &stderr}
 	if transport != nil {
@@ -62,13 +62,13 @@ func sendFrom(t *testing.T, transport http.RoundTripper, stdin io.Reader, args .
 	}
 	code := run(context.Background(), append([]string{"-token-file", tokenFile, "-v"}, args...), c)
 	o := outcome{code: code, stdout: stdout.String(), stderr: stderr.String()}
-	if strings.Contains(o.stdout+o.stderr, droptest.AuthToken) {
+	if strings.Contains(o.stdout+o.stderr, facetest.AuthToken) {
 		t.Errorf("the output holds the client token:\n%s\n%s", o.stdout, o.stderr)
 	}
 	return o
 }
 
-var cdnHeader = droptest.CDNHeader + ": Bearer " + droptest.CDNToken
+var cdnHeader = facetest.CDNHeader + ": Bearer " + facetest.CDNToken
 
 // TestLostAnswers: against the real server, the answers of every payload's first two attempts
 // are lost after the server stored it. Each payload is stored exactly once with its bytes, the
@@ -100,7 +100,7 @@ func TestLostAnswers(t *testing.T) {
 		want = append(want, b)
 	}
 	slices.Sort(want)
-	if got := clienttest.Payloads(store); !slices.Equal(got, want) {
+	if got := facetest.Payloads(store); !slices.Equal(got, want) {
 		t.Errorf("stored %q, want each payload once", got)
 	}
 }
@@ -112,7 +112,7 @@ func TestStoredAndSummary(t *testing.T) {
 	if o.code != exitStored || !strings.Contains(o.stdout, "-: stored (1 attempt(s))") || !strings.Contains(o.stdout, "1 stored, 0 already stored, 0 refused, 0 not confirmed") {
 		t.Errorf("exit %d, output %q", o.code, o.stdout)
 	}
-	if got := clienttest.Payloads(store); len(got) != 1 || got[0] != "hello" {
+	if got := facetest.Payloads(store); len(got) != 1 || got[0] != "hello" {
 		t.Errorf("stored %q", got)
 	}
 }
@@ -240,7 +240,7 @@ func TestPayloadAtTheLimit(t *testing.T) {
 	if o.code != exitRefused || len(rs) != 2 || rs[0].Outcome != "stored" || rs[1].Outcome != "refused" {
 		t.Errorf("exit %d, %+v: want the first stored, the second refused", o.code, rs)
 	}
-	if got := clienttest.Payloads(store); len(got) != 1 || len(got[0]) != 100 {
+	if got := facetest.Payloads(store); len(got) != 1 || len(got[0]) != 100 {
 		t.Errorf("stored %d payloads, want the one of 100 bytes", len(got))
 	}
 }
@@ -332,16 +332,16 @@ func TestUsage(t *testing.T) {
 func TestTokenSources(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 0)
 	var stdout, stderr bytes.Buffer
-	env := map[string]string{"S3_DROPBOX_TOKEN": droptest.AuthToken, "S3_DROPBOX_URL": url}
+	env := map[string]string{"S3_DROPBOX_TOKEN": facetest.AuthToken, "S3_DROPBOX_URL": url}
 	code := run(context.Background(), []string{"-H", cdnHeader, "-"}, command{env: func(k string) string { return env[k] }, stdin: strings.NewReader("env"), stdout: &stdout, stderr: &stderr})
-	if code != exitStored || len(clienttest.Payloads(store)) != 1 {
+	if code != exitStored || len(facetest.Payloads(store)) != 1 {
 		t.Errorf("token from the environment: exit %d %s", code, stderr.String())
 	}
 	code = run(context.Background(), []string{"-url", url, "-"}, command{env: func(string) string { return "" }, stdin: strings.NewReader("x"), stdout: &stdout, stderr: &stderr})
 	if code != exitUsage || !strings.Contains(stderr.String(), "-token-file or S3_DROPBOX_TOKEN") {
 		t.Errorf("no token: exit %d, %q", code, stderr.String())
 	}
-	if o := sendCmd(t, nil, "", "-token", droptest.AuthToken, "-url", url, "-"); o.code != exitUsage {
+	if o := sendCmd(t, nil, "", "-token", facetest.AuthToken, "-url", url, "-"); o.code != exitUsage {
 		t.Errorf("-token accepted: exit %d", o.code)
 	}
 }

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestTokenFile: the token file holds the token bare or as dev mode's banner prints it
@@ -22,12 +22,12 @@ func TestTokenFile(t *testing.T) {
 		mode    os.FileMode
 		warning bool
 	}{
-		{droptest.AuthToken + "\n", 0o600, false},
-		{"Bearer " + droptest.AuthToken + "\n", 0o600, false},
-		{"  bearer   " + droptest.AuthToken + "  \r\n", 0o400, false},
-		{"  authorization:       Bearer " + droptest.AuthToken + "\n", 0o600, false},
-		{"Bearer " + droptest.AuthToken, 0o640, true},
-		{droptest.AuthToken + "\n", 0o644, true},
+		{facetest.AuthToken + "\n", 0o600, false},
+		{"Bearer " + facetest.AuthToken + "\n", 0o600, false},
+		{"  bearer   " + facetest.AuthToken + "  \r\n", 0o400, false},
+		{"  authorization:       Bearer " + facetest.AuthToken + "\n", 0o600, false},
+		{"Bearer " + facetest.AuthToken, 0o640, true},
+		{facetest.AuthToken + "\n", 0o644, true},
 	}
 	for i, tt := range tests {
 		file := filepath.Join(t.TempDir(), "token")
@@ -38,17 +38,17 @@ func TestTokenFile(t *testing.T) {
 		var stdout, stderr bytes.Buffer
 		code := run(context.Background(), []string{"-url", url, "-H", cdnHeader, "-token-file", file, "-"},
 			command{env: func(string) string { return "" }, stdin: strings.NewReader("p"), stdout: &stdout, stderr: &stderr})
-		if code != exitStored || len(clienttest.Payloads(store)) != i+1 {
+		if code != exitStored || len(facetest.Payloads(store)) != i+1 {
 			t.Errorf("token file %q (%04o): exit %d, %s%s; want stored", tt.content, tt.mode, code, stdout.String(), stderr.String())
 		}
 		warned := strings.Contains(stderr.String(), "can be read by others") && strings.Contains(stderr.String(), "chmod 600")
-		if warned != tt.warning || strings.Contains(stderr.String(), droptest.AuthToken) {
+		if warned != tt.warning || strings.Contains(stderr.String(), facetest.AuthToken) {
 			t.Errorf("token file mode %04o: stderr %q; want a warning %v, never the token", tt.mode, stderr.String(), tt.warning)
 		}
 	}
 	// The environment variable takes the same forms.
 	var stdout, stderr bytes.Buffer
-	env := map[string]string{"S3_DROPBOX_TOKEN": "Bearer " + droptest.AuthToken}
+	env := map[string]string{"S3_DROPBOX_TOKEN": "Bearer " + facetest.AuthToken}
 	code := run(context.Background(), []string{"-url", url, "-H", cdnHeader, "-"},
 		command{env: func(k string) string { return env[k] }, stdin: strings.NewReader("p"), stdout: &stdout, stderr: &stderr})
 	if code != exitStored {

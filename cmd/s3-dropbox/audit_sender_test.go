@@ -18,7 +18,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestAuditSenderMinIO: s3-dropbox-send (the binary) sends 120 files, 8 at a time, to the
@@ -43,9 +43,9 @@ func TestAuditSenderMinIO(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
-		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
+		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 		"S3_ENDPOINT_URL=" + s3Proxy.URL, "AWS_REGION=" + srv.Region,
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
 	}
@@ -71,8 +71,8 @@ func TestAuditSenderMinIO(t *testing.T) {
 	const files = 120
 	payloads := make(map[string]string, files) // by file
 	args := []string{"-url", dropProxy.URL + "/v1/drop", "-token-file", filepath.Join(dir, "token"),
-		"-H", droptest.CDNHeader + ": Bearer " + droptest.CDNToken, "-json", "-parallel", "8", "-attempts", "30", "-timeout", "10s"}
-	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(droptest.AuthToken+"\n"), 0o600); err != nil {
+		"-H", facetest.CDNHeader + ": Bearer " + facetest.CDNToken, "-json", "-parallel", "8", "-attempts", "30", "-timeout", "10s"}
+	if err := os.WriteFile(filepath.Join(dir, "token"), []byte(facetest.AuthToken+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for i := range files {

@@ -18,7 +18,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestLoad drives the server binary with LOAD_DROPS drops (2,000 by default; the README's
@@ -33,9 +33,9 @@ func TestLoad(t *testing.T) {
 	clients := envInt(t, "LOAD_CLIENTS", 64)
 	common := []string{
 		"ADDR=127.0.0.1:0",
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
-		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
+		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 	}
 
 	t.Run("filesystem", func(t *testing.T) {
@@ -98,8 +98,8 @@ func load(t *testing.T, p *process, n, c int) map[string]bool {
 				rand.Read(pad)
 				payload := fmt.Sprintf("load %06d %s", i, hex.EncodeToString(pad))
 				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
-				req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-				req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+				req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+				req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				took := time.Since(t0)
@@ -158,7 +158,7 @@ func checkExactlyOnce(t *testing.T, sent map[string]bool, objects map[string][]b
 		default:
 			seen[p] = true
 		}
-		if !droptest.KeyPattern.MatchString(key) {
+		if !facetest.KeyPattern.MatchString(key) {
 			t.Errorf("key %q has not the original's format", key)
 		}
 	}
@@ -171,9 +171,9 @@ func TestKilledMidLoad(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
-		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
+		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 	}
 	p, _ := start(t, dir, env)
 	url := "http://" + regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())[1] + "/v1/drop"
@@ -182,6 +182,9 @@ func TestKilledMidLoad(t *testing.T) {
 	sent := map[string]bool{} // every payload sent, and whether it was answered 202
 	var wg sync.WaitGroup
 	var stop atomic.Bool
+	const killAfter = 200 // drops answered 202, while the 16 clients go on sending
+	var stored atomic.Int64
+	midLoad := make(chan struct{})
 	for c := range 16 {
 		wg.Go(func() {
 			client := &http.Client{Timeout: 5 * time.Second}
@@ -191,8 +194,8 @@ func TestKilledMidLoad(t *testing.T) {
 				sent[payload] = false
 				mu.Unlock()
 				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
-				req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-				req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+				req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+				req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 				resp, err := client.Do(req)
 				if err != nil {
 					return // the server is gone
@@ -202,11 +205,18 @@ func TestKilledMidLoad(t *testing.T) {
 					mu.Lock()
 					sent[payload] = true
 					mu.Unlock()
+					if stored.Add(1) == killAfter {
+						close(midLoad)
+					}
 				}
 			}
 		})
 	}
-	time.Sleep(400 * time.Millisecond)
+	select {
+	case <-midLoad:
+	case err := <-p.done:
+		t.Fatalf("the server exited under load before the kill: %v", err)
+	}
 	p.cmd.Process.Kill()
 	stop.Store(true)
 	wg.Wait()

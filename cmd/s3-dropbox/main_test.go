@@ -24,7 +24,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 var binary string // the server, built once for the tests that run it as a process
@@ -53,11 +53,18 @@ type process struct {
 }
 
 // output collects a process's stdout, safe to read meanwhile, and tells when the server
-// has logged its configuration.
+// has logged its configuration, or when what it wrote meets a condition (see when).
 type output struct {
 	mu         sync.Mutex
 	buf        bytes.Buffer
 	configured chan struct{}
+	waits      []outputWait
+}
+
+// outputWait is a condition on the output, and the channel closed once it holds.
+type outputWait struct {
+	cond func(out string) bool
+	ch   chan struct{}
 }
 
 func (o *output) Write(b []byte) (int, error) {
@@ -68,7 +75,32 @@ func (o *output) Write(b []byte) (int, error) {
 	if !had && bytes.Contains(o.buf.Bytes(), []byte(`"msg":"configured"`)) {
 		close(o.configured)
 	}
+	o.waits = slices.DeleteFunc(o.waits, func(w outputWait) bool {
+		if w.cond(o.buf.String()) {
+			close(w.ch)
+			return true
+		}
+		return false
+	})
 	return len(b), nil
+}
+
+// when returns a channel closed once the output meets cond (checked at each write).
+func (o *output) when(cond func(out string) bool) <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	ch := make(chan struct{})
+	if cond(o.buf.String()) {
+		close(ch)
+	} else {
+		o.waits = append(o.waits, outputWait{cond, ch})
+	}
+	return ch
+}
+
+// logged returns a channel closed once the output holds text.
+func (o *output) logged(text string) <-chan struct{} {
+	return o.when(func(out string) bool { return strings.Contains(out, text) })
 }
 
 func (o *output) String() string {
@@ -115,11 +147,11 @@ func startUnder(t *testing.T, wrapper []string, dir string, env []string, args .
 
 var curlLine = regexp.MustCompile(`curl -i (\S+) -H 'authorization: Bearer (\S+)' -H 'x-cdn-authorization: Bearer (\S+)'`)
 
-// devServer starts the server in dev mode on a free port and reads its banner.
-func devServer(t *testing.T) (p *process, dir, url, auth, cdn string) {
+// devServer starts the server in dev mode on a free port, with env added, and reads its banner.
+func devServer(t *testing.T, env ...string) (p *process, dir, url, auth, cdn string) {
 	t.Helper()
 	dir = t.TempDir()
-	p, stderr := start(t, dir, nil, "-dev", "-addr", "127.0.0.1:0")
+	p, stderr := start(t, dir, env, "-dev", "-addr", "127.0.0.1:0")
 	for {
 		line, err := stderr.ReadString('\n')
 		if m := curlLine.FindStringSubmatch(line); m != nil {
@@ -181,7 +213,7 @@ func TestDevMode(t *testing.T) {
 		t.Fatalf("%d files, want 1: %v", len(got), got)
 	}
 	for name, b := range got {
-		if !droptest.KeyPattern.MatchString(name) || b != payload {
+		if !facetest.KeyPattern.MatchString(name) || b != payload {
 			t.Errorf("file %s = %q, want the payload under a key of the original's format", name, b)
 		}
 	}
@@ -199,7 +231,11 @@ func TestDevMode(t *testing.T) {
 // TestGracefulShutdown: SIGTERM while 50 drops are in flight; every drop that got 202 is on
 // disk, and the process exits 0.
 func TestGracefulShutdown(t *testing.T) {
-	p, dir, url, auth, cdn := devServer(t)
+	p, dir, url, auth, cdn := devServer(t, "METRICS_ADDR=127.0.0.1:0")
+	metrics := regexp.MustCompile(`"metrics_addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
+	if metrics == nil {
+		t.Fatalf("no metrics address in %s", p.stdout)
+	}
 	const n = 50
 	release := make(chan struct{})
 	var sent, wg sync.WaitGroup
@@ -230,9 +266,12 @@ func TestGracefulShutdown(t *testing.T) {
 		})
 	}
 	sent.Wait()
-	time.Sleep(300 * time.Millisecond) // let the server accept the connections it was sent
+	// The server serves every drop (its in-flight gauge says so), each waiting for its body,
+	// when it is told to stop; the bodies arrive once it is shutting down.
+	waitInflight(t, "http://"+metrics[1]+"/metrics", n)
+	shuttingDown := p.stdout.logged(`"msg":"shutting down`)
 	p.cmd.Process.Signal(syscall.SIGTERM)
-	time.Sleep(100 * time.Millisecond)
+	<-shuttingDown
 	close(release)
 	wg.Wait()
 	if err := <-p.done; err != nil {
@@ -258,6 +297,26 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 }
 
+// waitInflight scrapes the server's metrics until its gauge of requests in flight reads n; a
+// real process gives no other signal. It fails the test after 20 s.
+func waitInflight(t *testing.T, metricsURL string, n int) {
+	t.Helper()
+	want := fmt.Sprintf("\ns3dropbox_inflight_requests %d\n", n)
+	var last string
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
+		resp, err := http.Get(metricsURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if last = string(b); strings.Contains(last, want) {
+			return
+		}
+	}
+	t.Fatalf("in-flight requests never %d:\n%s", n, regexp.MustCompile(`(?m)^s3dropbox_inflight.*$`).FindString(last))
+}
+
 // TestS3Storage: a start with settings and STORAGE=s3 stores into a MinIO bucket.
 func TestS3Storage(t *testing.T) {
 	srv := miniotest.Require(t)
@@ -265,8 +324,8 @@ func TestS3Storage(t *testing.T) {
 	bucket := srv.NewBucket(t, client)
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"S3_ENDPOINT_URL=" + srv.Endpoint, "AWS_REGION=" + srv.Region,
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
@@ -276,7 +335,7 @@ func TestS3Storage(t *testing.T) {
 	if addr == nil {
 		t.Fatalf("no address in %s", p.stdout)
 	}
-	if resp := drop(t, "http://"+addr[1]+"/v1/drop", droptest.AuthToken, droptest.CDNToken, "into s3"); resp.StatusCode != 202 {
+	if resp := drop(t, "http://"+addr[1]+"/v1/drop", facetest.AuthToken, facetest.CDNToken, "into s3"); resp.StatusCode != 202 {
 		t.Fatalf("status %d, want 202", resp.StatusCode)
 	}
 	objects := miniotest.Objects(t, client, bucket)
@@ -284,7 +343,7 @@ func TestS3Storage(t *testing.T) {
 		t.Fatalf("%d objects, want 1", len(objects))
 	}
 	for k, v := range objects {
-		if string(v) != "into s3" || !droptest.KeyPattern.MatchString(k) {
+		if string(v) != "into s3" || !facetest.KeyPattern.MatchString(k) {
 			t.Errorf("object %s = %q", k, v)
 		}
 	}
@@ -379,17 +438,17 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "store"),
-		"AUTH_TOKEN=carol:" + domain.ServerToken(droptest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
+		"AUTH_TOKEN=carol:" + domain.ServerToken(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"KEY_PREFIX=in/box/", "KEY_DATE_PARTITION=true", "MAX_BODY_BYTES=100",
 	})
 	addr := regexp.MustCompile(`"addr":"([^"]+)"`).FindStringSubmatch(p.stdout.String())
 	url := "http://" + addr[1] + "/v1/drop"
-	if resp := drop(t, url, droptest.AuthToken, droptest.CDNToken, strings.Repeat("x", 100)); resp.StatusCode != 202 {
+	if resp := drop(t, url, facetest.AuthToken, facetest.CDNToken, strings.Repeat("x", 100)); resp.StatusCode != 202 {
 		t.Fatalf("100 bytes: %d, want 202", resp.StatusCode)
 	}
-	if resp := drop(t, url, droptest.AuthToken, droptest.CDNToken, strings.Repeat("x", 101)); resp.StatusCode != 413 {
+	if resp := drop(t, url, facetest.AuthToken, facetest.CDNToken, strings.Repeat("x", 101)); resp.StatusCode != 413 {
 		t.Errorf("101 bytes: %d, want 413", resp.StatusCode)
 	}
 	days, err := filepath.Glob(filepath.Join(dir, "store", "in", "box", "dt=*"))
@@ -401,7 +460,7 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if len(names) != 1 || !droptest.KeyPattern.MatchString(names[0]) {
+	if len(names) != 1 || !facetest.KeyPattern.MatchString(names[0]) {
 		t.Fatalf("files %v: want the object alone (its attributes are extended attributes)", names)
 	}
 	if date := strings.TrimPrefix(filepath.Base(days[0]), "dt="); !strings.HasPrefix(names[0], date+"T") {

@@ -49,7 +49,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 func main() {
@@ -164,8 +164,8 @@ func run() error {
 		return []string{
 			"PATH=" + os.Getenv("PATH"),
 			"BUCKET=" + bucket,
-			"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-			"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
+			"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+			"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
 			"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 			"S3_ENDPOINT_URL=" + endpoint,
 			"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,

@@ -20,7 +20,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestImage builds the server's images twice: byte-identical archives, each one image of one
@@ -168,8 +168,8 @@ func serveFromImage(t *testing.T, bin string) {
 	dir := t.TempDir()
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + dir, "DRAIN=0s",
-		"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken), "CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
-		"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader}
+		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken), "CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -191,8 +191,8 @@ func serveFromImage(t *testing.T, bin string) {
 	}
 	go io.Copy(io.Discard, out)
 	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/drop", strings.NewReader("from the image"))
-	req.Header.Set("Authorization", "Bearer "+droptest.AuthToken)
-	req.Header.Set(droptest.CDNHeader, "Bearer "+droptest.CDNToken)
+	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)

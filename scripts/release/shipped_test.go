@@ -20,7 +20,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/ports/droptest"
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -72,9 +72,9 @@ func TestShippedArm64(t *testing.T) {
 	env := func(endpoint string) []string {
 		return []string{
 			"PATH=" + os.Getenv("PATH"), "BUCKET=" + bucket,
-			"AUTH_TOKEN=" + domain.ServerToken(droptest.AuthToken),
-			"CDN_TOKEN=" + domain.ServerToken(droptest.CDNToken),
-			"CDN_TOKEN_HTTP_HEADER_NAME=" + droptest.CDNHeader,
+			"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
+			"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+			"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 			"S3_ENDPOINT_URL=" + endpoint, "AWS_REGION=" + srv.Region,
 			"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
 			"AWS_LAMBDA_FUNCTION_TIMEOUT=20",

@@ -23,7 +23,7 @@ import (
 )
 
 // Run runs the HTTP server that cfg describes until ctx ends, then shuts it down gracefully
-// (httpserver.Serve). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
+// (httpserver.Server). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
 // to banner.
 func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, dev *wiring.DevTokens) error {
 	store, where, closeStore, err := newStore(ctx, cfg)
@@ -74,7 +74,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
-	return httpserver.Serve(ctx, ln, h, log, time.Duration(cfg.Drain), maxConns)
+	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
 }
 
 // serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop

@@ -1,6 +1,6 @@
 // Package funcurltest holds realistic Function URL events (payload format 2.0, as Lambda hands
 // them to the function) for the tests of the Function URL adapter and of what is built on it.
-// They carry the tests' tokens, droptest.CDNToken in x-cdn-authorization and droptest.AuthToken
+// They carry the tests' tokens, facetest.CDNToken in x-cdn-authorization and facetest.AuthToken
 // in authorization.
 package funcurltest
 

@@ -1,4 +1,4 @@
-package droptest
+package facetest
 
 import (
 	"bytes"

@@ -1,7 +1,9 @@
-// Package droptest is the behaviour table of the drop contract, run against every inbound
-// adapter (the Function URL handler and the HTTP server) with the real core and memstore, so
-// that the adapters cannot drift from each other or from the contract.
-package droptest
+// Package facetest is the HTTP face's contract: one behaviour table (statuses, headers, log
+// lines) run against every inbound adapter (the Function URL handler and the HTTP server) with
+// the real core over a memory store, so that the adapters cannot drift from each other or from
+// the contract. It also holds the fixtures the tests share: the tokens, a core over a store,
+// and the payloads a store holds.
+package facetest
 
 import (
 	"bytes"
@@ -14,7 +16,6 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -102,17 +103,12 @@ func Run(t *testing.T, a Adapter) {
 			continue // this adapter cannot express the request; the event adapter runs it
 		}
 		t.Run(c.Name, func(t *testing.T) {
-			store := memstore.New()
-			name := c.CDNHeader
-			if name == "" {
-				name = CDNHeader
-			}
-			cfg := Config(name)
-			cfg.MaxBytes, cfg.KeyPrefix, cfg.DatePartition = c.MaxBytes, c.KeyPrefix, c.DatePartition
-			core, err := domain.New(cfg, store, system.Clock{}, system.UUIDs{})
-			if err != nil {
-				t.Fatal(err)
-			}
+			core, store := MemCore(t, func(cfg *domain.Config) {
+				if c.CDNHeader != "" {
+					cfg.CDNHeader = c.CDNHeader
+				}
+				cfg.MaxBytes, cfg.KeyPrefix, cfg.DatePartition = c.MaxBytes, c.KeyPrefix, c.DatePartition
+			})
 			var logs bytes.Buffer
 			rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(&logs, nil)), Namespace)
 			got := a.Serve(t, core, rec, c.Req)

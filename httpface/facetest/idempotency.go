@@ -1,13 +1,10 @@
-package droptest
+package facetest
 
 import (
 	"io"
 	"log/slog"
 	"testing"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
-	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 )
 
@@ -16,11 +13,7 @@ import (
 // a malformed key is 400.
 func RunIdempotency(t *testing.T, a Adapter) {
 	t.Helper()
-	store := memstore.New()
-	core, err := domain.New(Config(CDNHeader), store, system.Clock{}, system.UUIDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	core, store := MemCore(t)
 	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(io.Discard, nil)), "")
 	steps := []struct {
 		name     string
@@ -48,14 +41,8 @@ func RunIdempotency(t *testing.T, a Adapter) {
 		if s.message != "" && got.Body != s.message {
 			t.Errorf("%s: body %q, want %q", s.name, got.Body, s.message)
 		}
-		n := 0
-		for _, k := range store.Keys() {
-			if k[0] != '.' {
-				n++
-			}
-		}
-		if n != s.objects {
-			t.Errorf("%s: %d objects, want %d", s.name, n, s.objects)
+		if n := len(Payloads(store)); n != s.objects {
+			t.Errorf("%s: %d payloads, want %d", s.name, n, s.objects)
 		}
 	}
 }

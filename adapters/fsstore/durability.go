@@ -1,0 +1,98 @@
+//go:build linux || darwin
+
+package fsstore
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// settle makes dir's path durable after folders were made again under a write: the store's
+// folder in its parent (see syncRoot), and dir's folders in theirs (see mkdirs).
+func (s *Store) settle(dir string) error {
+	s.fix.Lock()
+	err := s.syncRoot()
+	s.fix.Unlock()
+	if err != nil {
+		return err
+	}
+	return s.mkdirs(dir)
+}
+
+// syncFile fsyncs f.
+func syncFile(f *os.File) error {
+	if testHookFsync != nil {
+		if err := testHookFsync("file", f.Name()); err != nil {
+			return err
+		}
+	}
+	return f.Sync()
+}
+
+// mkdirs creates dir and any missing folder above it, up to the store's folder, and makes the
+// path durable: the parent of each folder is synced once per process (a folder another
+// request has just made may not be synced yet), so that the path survives a crash. A symlink
+// where a folder should be is refused: the store writes only below its folder.
+func (s *Store) mkdirs(dir string) error {
+	if dir == s.dir {
+		return nil
+	}
+	if _, ok := s.durable.Load(dir); ok {
+		return nil
+	}
+	if err := s.mkdirs(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	if err := os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {
+		if info, err := os.Lstat(dir); err != nil || !info.IsDir() {
+			return fmt.Errorf("%s is not a folder (a symlink or a file): the store writes only below its folder", dir)
+		}
+	} else if err != nil {
+		return err
+	}
+	if err := s.syncDir(filepath.Dir(dir)); err != nil {
+		return err
+	}
+	s.durable.Store(dir, true)
+	return nil
+}
+
+// forget drops what mkdirs knows of dir and the folders above it, after one was removed, and
+// counts it: a write that linked into a folder it remembered meanwhile checks the folder again.
+func (s *Store) forget(dir string) {
+	s.remade.Add(1)
+	for d := dir; d != s.dir && len(d) > len(s.dir); d = filepath.Dir(d) {
+		s.durable.Delete(d)
+	}
+}
+
+// syncDir makes the changes made so far to dir's entries durable, sharing the fsync with the
+// writers that ask at the same time (group commit).
+func (s *Store) syncDir(dir string) error {
+	g, ok := s.groups.Load(dir)
+	if !ok {
+		g, _ = s.groups.LoadOrStore(dir, newGroup())
+	}
+	return g.(*group).sync(func() error { return fsyncDir(dir) })
+}
+
+// fsyncDir fsyncs a folder.
+func fsyncDir(dir string) error {
+	if testHookFsync != nil {
+		if err := testHookFsync("folder", dir); err != nil {
+			return fmt.Errorf("sync folder: %w", err)
+		}
+	}
+	d, err := os.Open(dir)
+	if err != nil {
+		return fmt.Errorf("sync folder: %w", err)
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("sync folder: %w", err)
+	}
+	return nil
+}

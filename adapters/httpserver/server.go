@@ -1,0 +1,109 @@
+package httpserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+)
+
+// Timeouts of the server: a slow client (slowloris) cannot hold a connection for long, nor an
+// idle one for more than IdleTimeout.
+const (
+	ReadHeaderTimeout = 5 * time.Second
+	ReadTimeout       = 30 * time.Second
+	WriteTimeout      = 30 * time.Second
+	IdleTimeout       = 30 * time.Second
+	MaxHeaderBytes    = 8 << 10 // net/http reads 4 KiB more at most
+	// StoreTimeout bounds one drop's storage, retries included: the client gets a 5xx in time.
+	StoreTimeout = 20 * time.Second
+)
+
+// ShutdownTimeout is how long drops in flight are given to finish once the listener closes.
+const ShutdownTimeout = 25 * time.Second
+
+// DefaultDrain is how long the server keeps serving after its context ends, with /readyz
+// answering 503, so that a load balancer stops sending before the listener closes.
+const DefaultDrain = 5 * time.Second
+
+// Server serves a Handler on a listener until its context ends, then shuts down gracefully:
+// /readyz answers 503 for Drain while every request is still served; then the listener closes
+// (new connections are refused) and drops in flight finish and are kept (up to
+// ShutdownTimeout).
+type Server struct {
+	Handler  *Handler
+	Log      *slog.Logger
+	Drain    time.Duration // how long /readyz answers 503 before the listener closes
+	MaxConns int           // connections open at once (see connLimit); 0: MaxConns of the handler's budget
+
+	testHookDraining func() // runs once /readyz answers 503
+	testHookEvicted  func() // runs each time the cap closes a connection to make room
+}
+
+// Serve serves s.Handler on ln until ctx ends, then drains and shuts down.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	h, log := s.Handler, s.Log
+	maxConns := s.MaxConns
+	if maxConns <= 0 {
+		maxConns = MaxConns(h.inflight.max)
+	}
+	srv := NewServer(ln.Addr().String(), h, log)
+	limited := limit(srv, ln, maxConns)
+	limited.testHookEvicted = s.testHookEvicted
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- srv.Serve(limited) }()
+	select {
+	case err := <-serveErr:
+		return err
+	case <-ctx.Done():
+	}
+	h.Drain()
+	if s.testHookDraining != nil {
+		s.testHookDraining()
+	}
+	log.Info("draining: /readyz answers 503, requests are still served", slog.Duration("drain", s.Drain))
+	select {
+	case err := <-serveErr:
+		return err
+	case <-time.After(s.Drain):
+	}
+	log.Info("shutting down: finishing drops in flight")
+	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
+
+// NewServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to
+// stop: requests in flight finish, new connections are refused.
+func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Addr:              addr,
+		Handler:           h,
+		ReadHeaderTimeout: ReadHeaderTimeout,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      WriteTimeout,
+		IdleTimeout:       IdleTimeout,
+		MaxHeaderBytes:    MaxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+}
+
+// MetricsMaxConns caps the connections of a metrics listener: its scrapers are few.
+const MetricsMaxConns = 8
+
+// NewLimitedServer returns a server for h with the timeouts of NewServer, and the listener to
+// serve it on: ln holding at most max connections (see connLimit).
+func NewLimitedServer(ln net.Listener, h http.Handler, log *slog.Logger, max int) (*http.Server, net.Listener) {
+	srv := NewServer(ln.Addr().String(), h, log)
+	return srv, limit(srv, ln, max)
+}

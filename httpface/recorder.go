@@ -1,0 +1,105 @@
+package httpface
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// Recorder writes the one log line of each drop. With a namespace, the line is also a
+// CloudWatch Embedded Metric Format record: CloudWatch turns it into metrics as it ingests the
+// logs, with no API call and no extra permission.
+//
+// The line holds what an operator needs and never a token, an auth header's value or payload
+// bytes: only the core's error (codes, messages, and causes from the store), sizes and times.
+type Recorder struct {
+	Log       *slog.Logger
+	Namespace string // CloudWatch metrics namespace; empty: no metrics
+	Stats     Stats  // another metrics system (Prometheus), fed from the same place; nil: none
+
+	directives *[variants]json.RawMessage // made once by NewRecorder
+}
+
+// NewRecorder returns a recorder that writes to log, with metrics in namespace ("": none).
+// Its metric declarations are made once, here, rather than for every line.
+func NewRecorder(log *slog.Logger, namespace string) Recorder {
+	r := Recorder{Log: log, Namespace: namespace}
+	if namespace != "" {
+		r.directives = new([variants]json.RawMessage)
+		for v := range variants {
+			r.directives[v] = directive(namespace, v)
+		}
+	}
+	return r
+}
+
+// Begin counts a request in flight until the returned function is called.
+func (r Recorder) Begin() (end func()) {
+	if r.Stats == nil {
+		return func() {}
+	}
+	r.Stats.InFlight(1)
+	return func() { r.Stats.InFlight(-1) }
+}
+
+// Record writes the line of one drop request: requestID names it, res and err are what the core returned, took is
+// the whole request's time. With metrics on, the line is written whatever the log level, since
+// it carries the metrics.
+func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration) {
+	reason := domain.ErrorCode(err)
+	status := Status(reason)
+	if err == nil {
+		status = http.StatusAccepted
+	}
+	outcome := Outcome(res, err)
+	if r.Stats != nil {
+		stored := 0
+		if outcome == "stored" {
+			stored = res.Size
+		}
+		r.Stats.Request(outcome, reason, res.Client, stored, res.StoreDuration, took)
+	}
+	attrs := make([]slog.Attr, 0, 16)
+	attrs = append(attrs,
+		slog.String("request_id", requestID),
+		slog.String("outcome", outcome),
+		slog.Int("status", status),
+	)
+	level := slog.LevelInfo
+	if err != nil {
+		attrs = append(attrs, slog.String("reason", reason))
+		level = slog.LevelWarn
+		if status >= 500 {
+			level = slog.LevelError
+			attrs = append(attrs, slog.String("error", err.Error()))
+		}
+	}
+	if res.Client != "" {
+		attrs = append(attrs, slog.String("client", res.Client))
+	}
+	if res.Key != "" {
+		attrs = append(attrs, slog.String("key", res.Key), slog.Int("bytes", res.Size))
+	}
+	if res.Replayed {
+		attrs = append(attrs, slog.Bool("replayed", true))
+	}
+	attrs = append(attrs, slog.Float64("duration_ms", ms(took)))
+	if res.StoreDuration > 0 {
+		attrs = append(attrs, slog.Float64("storage_ms", ms(res.StoreDuration)))
+	}
+	if r.Namespace == "" {
+		r.Log.LogAttrs(ctx, level, "drop", attrs...)
+		return
+	}
+	attrs = r.metrics(attrs, reason != "", res)
+	rec := slog.NewRecord(time.Now(), level, "drop", 0)
+	rec.AddAttrs(attrs...)
+	r.Log.Handler().Handle(ctx, rec)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

@@ -1,0 +1,102 @@
+package httpface
+
+import (
+	"net/http"
+
+	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// statuses maps each error code of the core to its HTTP status.
+var statuses = map[string]int{
+	domain.EUnauthorizedCDN:   http.StatusUnauthorized,
+	domain.EUnauthorizedAuth:  http.StatusUnauthorized,
+	domain.EMethod:            http.StatusMethodNotAllowed,
+	domain.ELengthRequired:    http.StatusLengthRequired,
+	domain.EBadLength:         http.StatusBadRequest,
+	domain.ETooLarge:          http.StatusRequestEntityTooLarge,
+	domain.ENoBody:            http.StatusBadRequest,
+	domain.EBadBase64:         http.StatusBadRequest,
+	domain.EBadBody:           http.StatusBadRequest,
+	domain.ESlowBody:          http.StatusRequestTimeout,
+	domain.EClientGone:        StatusClientClosed,
+	domain.EBadContentType:    http.StatusBadRequest,
+	domain.EBadDigest:         http.StatusBadRequest,
+	domain.EBadIdempotencyKey: http.StatusBadRequest,
+	domain.EIdempotencyReused: http.StatusUnprocessableEntity,
+	domain.EStorage:           http.StatusServiceUnavailable,
+	domain.EStorageUnknown:    http.StatusGatewayTimeout,
+	EBusy:                     http.StatusServiceUnavailable,
+	domain.EInternal:          http.StatusInternalServerError,
+}
+
+// EBusy is the error code of a drop the HTTP server refused because it holds too many
+// payloads in flight: nothing stored; retry. Only the server gives it, and it is answered
+// like a storage failure (503).
+const EBusy = "busy"
+
+// StatusClientClosed is the status of a request whose client closed the connection before
+// its body was whole (nginx's 499): it is logged, and nobody is left to read it. It is a 4xx:
+// the client's doing, never the storage's.
+const StatusClientClosed = 499
+
+// Status returns the HTTP status for an error code; 500 for a code it does not know.
+func Status(code string) int {
+	if s, ok := statuses[code]; ok {
+		return s
+	}
+	return http.StatusInternalServerError
+}
+
+// RetryAfter is the Retry-After of a 503 or 504, in seconds: storage failures are mostly
+// brief, and a client backs off further on its own.
+const RetryAfter = "1"
+
+// Reply is the answer to one drop, whatever carries it.
+type Reply struct {
+	Status int
+	Header map[string]string // canonical names
+	Body   string
+}
+
+// ReplyTo returns the answer for a drop that ended with res and err (nil: stored, or found
+// stored by an earlier attempt with the same Idempotency-Key). A refusal's body is the core's
+// message, which says what to fix and never holds a secret.
+func ReplyTo(res ports.DropResult, err error) Reply {
+	if err == nil {
+		r := Reply{Status: http.StatusAccepted, Header: map[string]string{"Content-Type": "text/plain"}}
+		if res.Replayed {
+			r.Header["Idempotent-Replayed"] = "true"
+		}
+		return r
+	}
+	r := Reply{
+		Status: Status(domain.ErrorCode(err)),
+		Header: map[string]string{"Content-Type": "text/plain; charset=utf-8"},
+		Body:   domain.ErrorMessage(err),
+	}
+	switch r.Status {
+	case http.StatusUnauthorized:
+		r.Header["Www-Authenticate"] = "Bearer" // RFC 6750
+	case http.StatusMethodNotAllowed:
+		r.Header["Allow"] = "POST"
+	case http.StatusServiceUnavailable, http.StatusGatewayTimeout:
+		r.Header["Retry-After"] = RetryAfter
+	}
+	return r
+}
+
+// Outcome names how a drop ended, for logs and metrics: stored, replayed (an idempotent retry
+// of a drop already stored), rejected (4xx) or failed (5xx).
+func Outcome(res ports.DropResult, err error) string {
+	switch {
+	case err == nil && res.Replayed:
+		return "replayed"
+	case err == nil:
+		return "stored"
+	case Status(domain.ErrorCode(err)) >= 500:
+		return "failed"
+	default:
+		return "rejected"
+	}
+}
