@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// evictAfter is how long a connection may stay silent (no request yet, or a body that stalled)
-// before it is the first to be closed to make room.
+// evictAfter is how long a connection may stay silent (no request yet, or a body that stalled),
+// or leave its answer unread (a write blocked on a full window), before it is the first to be
+// closed to make room.
 const evictAfter = time.Second
 
 // freshGrace is how long a new connection is given to send its request's headers before it
@@ -27,13 +28,21 @@ const (
 )
 
 // trackedConn is a connection with what the cap needs to choose whom to close: its phase,
-// since when, and when it last delivered bytes.
+// since when, when it last delivered bytes, and since when a write waits for its client to
+// read.
 type trackedConn struct {
 	net.Conn
 	phase    atomic.Int32
 	since    atomic.Int64 // unix nanoseconds: the start of the phase
 	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
+	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
 	evicted  atomic.Bool  // closed by the cap
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	c.writing.Store(time.Now().UnixNano())
+	defer c.writing.Store(0)
+	return c.Conn.Write(b)
 }
 
 func (c *trackedConn) Read(b []byte) (int, error) {
@@ -73,7 +82,8 @@ func connOf(r *http.Request) *trackedConn {
 // connLimit is a listener that holds at most max connections. At the cap, once another
 // arrives, it closes one that serves nobody, in this order: one whose request was refused and
 // that sent nothing for freshGrace since; the keep-alive connection idle longest; one silent
-// for evictAfter (its request's headers not all in); one whose body stalled for evictAfter; a
+// for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
+// whose answer its client left unread for evictAfter (whatever its phase); a
 // refused one whose body, discarded, still arrives; the oldest whose headers are not all in
 // after freshGrace. Only when every connection serves a request (authorized, its body
 // arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor refused
@@ -178,6 +188,9 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 			if last := c.lastRead.Load(); now-last >= int64(evictAfter) {
 				rank, since = stalled, last
 			}
+		}
+		if w := c.writing.Load(); w != 0 && now-w >= int64(evictAfter) && rank > stalled {
+			rank, since = stalled, w
 		}
 		if rank < bestRank || rank == bestRank && rank != none && since < bestSince {
 			best, bestRank, bestSince = c, rank, since

@@ -1,0 +1,98 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"net"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The server's edge attacked over real HTTP: each test is one way a client could take the
+// service from the others, or fail to read its answer.
+
+// dialSmallWindow opens a connection to addr whose receive buffer is as small as the kernel
+// allows: a client that never reads fills it, and then the server's send buffer, with little.
+func dialSmallWindow(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	c, err := d.DialContext(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestAttackUnreadAnswers: with MAX_CONNS=8, eight unauthenticated connections that pipeline
+// 100,000 probes each and never read their answers (the server's writes block on a full
+// window, each an active request for up to WriteTimeout, 30 s) lock nobody out: a real drop
+// is answered 202 within 2 s.
+func TestAttackUnreadAnswers(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	probes := []byte(strings.Repeat("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 100000))
+	for range 8 {
+		c := dialSmallWindow(t, addr)
+		go func() {
+			c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			c.Write(probes)
+		}()
+	}
+	// Until the server's answers fill their windows: its send queues stop growing.
+	var last map[string]int
+	waitFor(t, 30*time.Second, func() bool {
+		q := sendQueues(t, addr)
+		full := len(q) == 8 && maps.Equal(q, last)
+		last = q
+		if !full {
+			time.Sleep(500 * time.Millisecond) // a pace: send queues are compared between polls
+		}
+		return full
+	})
+	t.Logf("send queues, bytes: %v", slices.Collect(maps.Values(last)))
+	begin := time.Now()
+	status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real"))
+	took := time.Since(begin)
+	if status != 202 || took > 2*time.Second {
+		t.Errorf("real drop beside 8 connections that never read: %d, %v after %v; want 202 within 2 s", status, err, took)
+	}
+}
+
+// sendQueues returns the bytes waiting in the send queues of the established connections
+// the server at addr (an IPv4 address) holds, by peer (/proc/net/tcp).
+func sendQueues(t *testing.T, addr string) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skipf("skipped: no /proc/net/tcp: %v", err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	local := fmt.Sprintf(":%04X", n)
+	q := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 || !strings.HasSuffix(f[1], local) || f[3] != "01" { // 01: established
+			continue
+		}
+		tx, _, _ := strings.Cut(f[4], ":")
+		v, _ := strconv.ParseInt(tx, 16, 64)
+		q[f[2]] = int(v)
+	}
+	return q
+}
