@@ -20,8 +20,8 @@ const (
 	BodyGrace   = 2 * time.Second
 )
 
-// DiscardLimit is the largest declared body read and thrown away after a refusal on the
-// headers, so that a client that writes its whole body before it reads can read the answer:
+// DiscardLimit is the largest body (declared, or chunked) read and thrown away after a refusal
+// on the headers, so that a client that writes its whole body before it reads can read the answer:
 // 16 MiB, the largest payload any deployment accepts and room for one a naive client sends
 // over it. A longer one is not read: its connection closes after the answer.
 const DiscardLimit = 16 << 20
@@ -120,20 +120,22 @@ func (b *body) release() {
 }
 
 // discard sends the answer to a request refused on its headers now, then reads and throws
-// away the rest of its declared body (up to DiscardLimit, at the body's pace), holding no more
-// than a small buffer: a client that writes its whole body before reading then reads the
-// answer, rather than a reset. Meanwhile the connection is the first the cap closes, so that
-// a refused client never keeps another out. A client that asked to be told before sending
-// (Expect: 100-continue) sends nothing: there is nothing to wait for.
+// away the rest of its body (declared or chunked, up to DiscardLimit, at the body's pace),
+// holding no more than a small buffer: a client that writes its whole body before reading
+// then reads the answer, rather than a reset. Meanwhile the connection is the first the cap
+// closes, so that a refused client never keeps another out. A client that sent
+// Expect: 100-continue is never told to continue (the answer came first), and one that waits
+// for it sends nothing: the read ends at its client's close, or after BodyGrace; one that sent
+// its body anyway reads its answer too.
 func (b *body) discard() {
 	r := b.r
 	if b.conn != nil {
 		b.conn.enter(phaseRefused)
 	}
 	b.rc.Flush()
-	if r.ContentLength <= 0 || r.ContentLength > DiscardLimit || r.Header.Get("Expect") != "" {
+	if r.ContentLength == 0 || r.ContentLength > DiscardLimit {
 		return
 	}
 	now := time.Now()
-	io.Copy(io.Discard, &paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout)})
+	io.Copy(io.Discard, io.LimitReader(&paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout)}, DiscardLimit+1))
 }
