@@ -12,9 +12,10 @@ import (
 
 // The pace a body must keep once the headers are in: it may take BodyGrace for its first
 // bytes, and then must have delivered MinBodyRate bytes for every further second (64 kbit/s,
-// slower than any link a sender is on today); all of it within ReadTimeout of the request's
-// start. A body that falls behind is answered 408 and its connection closed: a stalled one
-// holds its connection and its share of the budget for BodyGrace and little more.
+// slower than any link a sender is on today), never pausing for more than BodyGrace; all of
+// it within ReadTimeout of the request's start. A body that falls behind, or pauses, is
+// answered 408 and its connection closed: a stalled one holds its connection and its share of
+// the budget for BodyGrace and little more, however much of it came before.
 const (
 	MinBodyRate = 8 << 10 // bytes a second
 	BodyGrace   = 2 * time.Second
@@ -27,7 +28,8 @@ const (
 const DiscardLimit = 16 << 20
 
 // paced reads from r at the body's pace: each read must end by start + BodyGrace + the bytes
-// read so far at MinBodyRate, and by end; past that, it fails with os.ErrDeadlineExceeded.
+// read so far at MinBodyRate, within BodyGrace of its own start, and by end; past that, it
+// fails with os.ErrDeadlineExceeded.
 type paced struct {
 	r          io.Reader
 	rc         *http.ResponseController
@@ -37,6 +39,9 @@ type paced struct {
 
 func (p *paced) Read(b []byte) (int, error) {
 	deadline := p.start.Add(BodyGrace + time.Duration(p.n)*time.Second/MinBodyRate)
+	if pause := time.Now().Add(BodyGrace); pause.Before(deadline) {
+		deadline = pause
+	}
 	if p.end.Before(deadline) {
 		deadline = p.end
 	}
@@ -105,7 +110,7 @@ func (b *body) Read(max int) ([]byte, error) {
 func (b *body) readError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) || b.conn != nil && b.conn.evicted.Load() {
 		return &domain.Error{Code: domain.ESlowBody, Err: err,
-			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed"}
+			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed, and no pause of 2 s"}
 	}
 	return &domain.Error{Code: domain.EClientGone, Err: err,
 		Message: "The request body ended before its content-length: the client closed the connection"}

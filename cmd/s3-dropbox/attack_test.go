@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -151,5 +152,33 @@ func TestAttackNaiveChunkedAndExpect(t *testing.T) {
 	took := time.Since(begin)
 	if !bytes.HasPrefix(answer, []byte("HTTP/1.1 401 ")) || bytes.Contains(answer, []byte("100 Continue")) || err != nil || took > 4*time.Second {
 		t.Errorf("waiting for 100 Continue: read %q, %v, closed after %v; want a 401 alone and the close within 4 s", answer, err, took)
+	}
+}
+
+// TestAttackStallNearTheEnd: five authorized 6 MiB bodies sent fast but for their last byte,
+// then stalled (the pace they earned would let them wait to ReadTimeout, 30 s, holding the
+// whole 32 MiB budget), are each answered 408 within 2 s of their pause and a little; a real
+// 4 MiB drop then is 202, not 503 busy.
+func TestAttackStallNearTheEnd(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
+	addr := logged(t, p, "addr")
+	almost := bytes.Repeat([]byte("s"), 6<<20-1)
+	var wg sync.WaitGroup
+	for i := range 5 {
+		c := dial(t, addr)
+		wg.Go(func() {
+			io.WriteString(c, dropHead(6<<20, true))
+			c.Write(almost)
+			paused := time.Now()
+			status, _, err := readStatus(c, 10*time.Second)
+			if took := time.Since(paused); status != 408 || took > 3500*time.Millisecond {
+				t.Errorf("body %d, a byte short and stalled: %d, %v after %v; want 408 within 3.5 s", i, status, err, took)
+			}
+		})
+	}
+	wg.Wait()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", bytes.Repeat([]byte("r"), 4<<20)); status != 202 {
+		t.Errorf("real 4 MiB drop after them: %d, %v; want 202", status, err)
 	}
 }
