@@ -81,10 +81,11 @@ func connOf(r *http.Request) *trackedConn {
 
 // connLimit is a listener that holds at most max connections. At the cap, once another
 // arrives, it closes one that serves nobody, in this order: one whose request was refused and
-// that sent nothing for freshGrace since; the keep-alive connection idle longest; one silent
+// that sent nothing for evictAfter since; the keep-alive connection idle longest; one silent
 // for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
-// whose answer its client left unread for evictAfter (whatever its phase); a
-// refused one whose body, discarded, still arrives; the oldest whose headers are not all in
+// whose answer its client left unread for evictAfter (whatever its phase); a refused one
+// whose body, discarded, paused for freshGrace (a sender on a long link pauses for its round
+// trip); a refused one whose body still arrives; the oldest whose headers are not all in
 // after freshGrace. Only when every connection serves a request (authorized, its body
 // arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor refused
 // connections can lock a client out.
@@ -158,10 +159,11 @@ func (l *connLimit) Close() error {
 // evictable returns the connection to close to make room, or nil. The caller holds mu.
 func (l *connLimit) evictable(now int64) *trackedConn {
 	const (
-		refused = iota // and quiet for freshGrace
+		refused = iota // and quiet for evictAfter
 		idle
 		silent
 		stalled
+		pausing    // refused, and quiet for freshGrace
 		discarding // refused, its body still arriving
 		fresh
 		none
@@ -171,9 +173,13 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		rank, since := none, c.since.Load()
 		switch c.phase.Load() {
 		case phaseRefused:
-			rank = discarding
-			if last := c.lastRead.Load(); now-last >= int64(freshGrace) {
-				rank = refused
+			switch last := c.lastRead.Load(); {
+			case now-last >= int64(evictAfter):
+				rank, since = refused, last
+			case now-last >= int64(freshGrace):
+				rank, since = pausing, last
+			default:
+				rank = discarding
 			}
 		case phaseIdle:
 			rank = idle

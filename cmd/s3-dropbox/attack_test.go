@@ -222,3 +222,48 @@ func TestAttackSettingsThatCannotWork(t *testing.T) {
 		})
 	}
 }
+
+// TestAttackRefusedOnSlowLink: under MAX_CONNS=8, four clients that write their whole 1 MiB
+// body before reading, refused (no token), in 32 KiB bursts 150 ms apart as a window-limited
+// sender on a long link does (200 KiB/s, far above the pace), read their 401, while real
+// drops from new connections make the cap close others: the refused are not closed before
+// the idle keep-alive connections for a pause of 150 ms.
+func TestAttackRefusedOnSlowLink(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	body := bytes.Repeat([]byte("w"), 1<<20)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			c := dial(t, addr)
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			io.WriteString(c, dropHead(int64(len(body)), false))
+			for rest := body; len(rest) > 0; rest = rest[min(32<<10, len(rest)):] {
+				time.Sleep(150 * time.Millisecond) // the link's round trip, not a synchronisation
+				if _, err := c.Write(rest[:min(32<<10, len(rest))]); err != nil {
+					t.Errorf("slow-link client %d: writing the body: %v", i, err)
+					return
+				}
+			}
+			if status, _, err := readStatus(c, 5*time.Second); status != 401 {
+				t.Errorf("slow-link client %d: %d, %v; want 401", i, status, err)
+			}
+		})
+	}
+	done := make(chan struct{})
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 {
+				t.Errorf("real drop: %d, %v; want 202", status, err)
+			}
+		}
+	})
+	time.AfterFunc(6*time.Second, func() { close(done) })
+	wg.Wait()
+}
