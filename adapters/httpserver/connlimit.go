@@ -85,8 +85,8 @@ func connOf(r *http.Request) *trackedConn {
 // for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
 // whose answer its client left unread for evictAfter (whatever its phase); a refused one
 // whose body, discarded, paused for freshGrace (a sender on a long link pauses for its round
-// trip); a refused one whose body still arrives; the oldest whose headers are not all in
-// after freshGrace. Only when every connection serves a request (authorized, its body
+// trip); a refused one whose body still arrives, refused last; the oldest whose headers are
+// not all in after freshGrace. Only when every connection serves a request (authorized, its body
 // arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor refused
 // connections can lock a client out.
 type connLimit struct {
@@ -178,8 +178,8 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 				rank, since = refused, last
 			case now-last >= int64(freshGrace):
 				rank, since = pausing, last
-			default:
-				rank = discarding
+			default: // the one refused last first: the others are nearer their body's end
+				rank, since = discarding, -since
 			}
 		case phaseIdle:
 			rank = idle

@@ -18,19 +18,20 @@ func TestEvictionOrder(t *testing.T) {
 		write time.Duration // since a write began that has not returned; 0: none
 	}
 	var (
-		refusedQuiet = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond, 0}
-		refusedPause = conn{"refused, paused 150 ms", phaseRefused, 3 * time.Second, 150 * time.Millisecond, 0}
-		idle         = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond, 0}
-		idleLonger   = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second, 0}
-		silent       = conn{"silent 1 s", phaseNew, time.Second, time.Second, 0}
-		stalled      = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second, 0}
-		unread       = conn{"answer unread 1 s", phaseWork, 2 * time.Second, 2 * time.Second, time.Second}
-		discarding   = conn{"refused, its body arriving", phaseRefused, time.Second, 0, 0}
-		fresh        = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond, 0}
-		newest       = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond, 0}
-		arriving     = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond, 0}
-		working      = conn{"in storage", phaseWork, time.Minute, time.Minute, 0}
-		answering    = conn{"answering 100 ms", phaseWork, time.Second, time.Second, 100 * time.Millisecond}
+		refusedQuiet  = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond, 0}
+		refusedPause  = conn{"refused, paused 150 ms", phaseRefused, 3 * time.Second, 150 * time.Millisecond, 0}
+		idle          = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond, 0}
+		idleLonger    = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second, 0}
+		silent        = conn{"silent 1 s", phaseNew, time.Second, time.Second, 0}
+		stalled       = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second, 0}
+		unread        = conn{"answer unread 1 s", phaseWork, 2 * time.Second, 2 * time.Second, time.Second}
+		discarding    = conn{"refused, its body arriving", phaseRefused, time.Second, 0, 0}
+		discardingNew = conn{"refused 100 ms ago, its body arriving", phaseRefused, 100 * time.Millisecond, 0, 0}
+		fresh         = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond, 0}
+		newest        = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond, 0}
+		arriving      = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond, 0}
+		working       = conn{"in storage", phaseWork, time.Minute, time.Minute, 0}
+		answering     = conn{"answering 100 ms", phaseWork, time.Second, time.Second, 100 * time.Millisecond}
 	)
 	tests := []struct {
 		name  string
@@ -45,6 +46,7 @@ func TestEvictionOrder(t *testing.T) {
 		{"then a stalled body", []conn{working, stalled, discarding, fresh}, stalled.name},
 		{"an unread answer as a stalled body", []conn{working, answering, unread, discarding, fresh}, unread.name},
 		{"then a refused one still sending", []conn{working, discarding, fresh, arriving}, discarding.name},
+		{"the one refused last of those", []conn{working, discarding, discardingNew, fresh}, discardingNew.name},
 		{"then the oldest new one", []conn{working, newest, fresh, arriving}, fresh.name},
 		{"none while all serve", []conn{working, answering, newest, arriving}, ""},
 	}

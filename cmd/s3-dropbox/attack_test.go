@@ -267,3 +267,69 @@ func TestAttackRefusedOnSlowLink(t *testing.T) {
 	time.AfterFunc(6*time.Second, func() { close(done) })
 	wg.Wait()
 }
+
+// TestAttackRefusedCrowd: under MAX_CONNS=8, a client that writes its whole 1 MiB body before
+// reading, refused (no token), at 320 KiB/s, reads its 401 while refused connections that
+// keep sending a byte every 50 ms arrive, one every 200 ms, and take every other slot: the cap
+// closes the one refused last, not the client nearest its body's end.
+func TestAttackRefusedCrowd(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop)
+	trickle := func() { // a refused connection that keeps its body arriving
+		c := dial(t, addr)
+		io.WriteString(c, dropHead(10000, false))
+		wg.Go(func() {
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				if _, err := c.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		})
+	}
+	body := bytes.Repeat([]byte("w"), 1<<20)
+	c := dial(t, addr)
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, dropHead(int64(len(body)), false))
+	for range 7 {
+		trickle()
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		for rest := body; len(rest) > 0; rest = rest[min(16<<10, len(rest)):] {
+			time.Sleep(50 * time.Millisecond) // the client's pace, not a synchronisation
+			if _, err := c.Write(rest[:min(16<<10, len(rest))]); err != nil {
+				wrote <- err
+				return
+			}
+		}
+		wrote <- nil
+	}()
+	arrivals := time.NewTicker(200 * time.Millisecond)
+	defer arrivals.Stop()
+	for done := false; !done; {
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Fatalf("writing the body: %v", err)
+			}
+			done = true
+		case <-arrivals.C:
+			trickle()
+		}
+	}
+	if status, _, err := readStatus(c, 5*time.Second); status != 401 {
+		t.Errorf("naive client among trickling refused ones: %d, %v; want 401", status, err)
+	}
+}
