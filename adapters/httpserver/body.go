@@ -12,10 +12,13 @@ import (
 
 // The pace a body must keep once the headers are in: it may take BodyGrace for its first
 // bytes, and then must have delivered MinBodyRate bytes for every further second (64 kbit/s,
-// slower than any link a sender is on today), never pausing for more than BodyGrace; all of
-// it within ReadTimeout of the request's start. A body that falls behind, or pauses, is
-// answered 408 and its connection closed: a stalled one holds its connection and its share of
-// the budget for BodyGrace and little more, however much of it came before.
+// slower than any link a sender is on today), or more for a long body: half the rate it needs
+// to arrive whole within ReadTimeout of the request's start (room for a link that starts slow);
+// never pausing for more than BodyGrace. A
+// body that falls behind, or pauses, is answered 408 and its connection closed: a stalled one
+// holds its connection and its share of the budget for BodyGrace and little more, however much
+// of it came before, and one far too slow to arrive in time is cut once it falls behind, not
+// at ReadTimeout.
 const (
 	MinBodyRate = 8 << 10 // bytes a second
 	BodyGrace   = 2 * time.Second
@@ -28,17 +31,28 @@ const (
 const DiscardLimit = 16 << 20
 
 // paced reads from r at the body's pace: each read must end by start + BodyGrace + the bytes
-// read so far at MinBodyRate, within BodyGrace of its own start, and by end; past that, it
-// fails with os.ErrDeadlineExceeded.
+// read so far at rate, within BodyGrace of its own start, and by end; past that, it fails
+// with os.ErrDeadlineExceeded.
 type paced struct {
 	r          io.Reader
 	rc         *http.ResponseController
 	start, end time.Time
+	rate       int64 // bytes a second
 	n          int64
 }
 
+// paceFor returns the pace of a body of length bytes read from start: half the rate it needs
+// to be whole by end after its BodyGrace, MinBodyRate at least.
+func paceFor(length int64, start, end time.Time) int64 {
+	rate := int64(MinBodyRate)
+	if window := end.Sub(start) - BodyGrace; window > 0 {
+		rate = max(rate, length*int64(time.Second)/int64(2*window)+1)
+	}
+	return rate
+}
+
 func (p *paced) Read(b []byte) (int, error) {
-	deadline := p.start.Add(BodyGrace + time.Duration(p.n)*time.Second/MinBodyRate)
+	deadline := p.start.Add(BodyGrace + time.Duration(p.n)*time.Second/time.Duration(p.rate))
 	if pause := time.Now().Add(BodyGrace); pause.Before(deadline) {
 		deadline = pause
 	}
@@ -84,7 +98,8 @@ func (b *body) Read(max int) ([]byte, error) {
 		b.conn.enter(phaseBody)
 	}
 	buf := make([]byte, 0, size)
-	src := io.LimitReader(&paced{r: b.r.Body, rc: b.rc, start: time.Now(), end: b.start.Add(ReadTimeout)}, int64(max)+1)
+	now, end := time.Now(), b.start.Add(ReadTimeout)
+	src := io.LimitReader(&paced{r: b.r.Body, rc: b.rc, start: now, end: end, rate: paceFor(int64(size-1), now, end)}, int64(max)+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -110,7 +125,7 @@ func (b *body) Read(max int) ([]byte, error) {
 func (b *body) readError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) || b.conn != nil && b.conn.evicted.Load() {
 		return &domain.Error{Code: domain.ESlowBody, Err: err,
-			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed, and no pause of 2 s"}
+			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed (more for a long body: half the rate that brings all of it within 30 s of the request's start), and no pause of 2 s"}
 	}
 	return &domain.Error{Code: domain.EClientGone, Err: err,
 		Message: "The request body ended before its content-length: the client closed the connection"}
@@ -142,5 +157,5 @@ func (b *body) discard() {
 		return
 	}
 	now := time.Now()
-	io.Copy(io.Discard, io.LimitReader(&paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout)}, DiscardLimit+1))
+	io.Copy(io.Discard, io.LimitReader(&paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout), rate: MinBodyRate}, DiscardLimit+1))
 }

@@ -333,3 +333,45 @@ func TestAttackRefusedCrowd(t *testing.T) {
 		t.Errorf("naive client among trickling refused ones: %d, %v; want 401", status, err)
 	}
 }
+
+// TestAttackBudgetAtTheMinimumPace: five authorized 6 MiB bodies sent at 16 KiB a second (above
+// the minimum pace, 8 KiB/s, but far too slow to arrive within 30 s) are each answered 408
+// once they fall behind the pace their length needs, within 5 s, rather than holding the whole
+// 32 MiB budget (every other large drop 503) until ReadTimeout; a real 4 MiB drop then is 202.
+func TestAttackBudgetAtTheMinimumPace(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
+	addr := logged(t, p, "addr")
+	var wg sync.WaitGroup
+	for i := range 5 {
+		c := dial(t, addr)
+		io.WriteString(c, dropHead(6<<20, true))
+		begin := time.Now()
+		answered := make(chan struct{})
+		wg.Go(func() { // 4 KiB every 250 ms, until answered
+			tick := time.NewTicker(250 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				if _, err := c.Write(bytes.Repeat([]byte("p"), 4<<10)); err != nil {
+					return
+				}
+				select {
+				case <-answered:
+					return
+				case <-tick.C:
+				}
+			}
+		})
+		wg.Go(func() {
+			defer close(answered)
+			status, _, err := readStatus(c, 6*time.Second)
+			if took := time.Since(begin); status != 408 || took > 5*time.Second {
+				t.Errorf("body %d at 16 KiB/s: %d, %v after %v; want 408 within 5 s", i, status, err, took)
+			}
+		})
+	}
+	wg.Wait()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", bytes.Repeat([]byte("r"), 4<<20)); status != 202 {
+		t.Errorf("real 4 MiB drop after them: %d, %v; want 202", status, err)
+	}
+}
