@@ -23,9 +23,9 @@ type ServerSettings struct {
 	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
 	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
 
-	MetricsAddr      string  `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener)"`
+	MetricsAddr      string  `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener's address)"`
 	MaxInflightBytes Decimal `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once, more than MAX_BODY_BYTES; beyond, 503 (32 MiB keeps a 128 MB container alive)"`
-	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
+	MaxConns         Decimal `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most, 0 or at least 8; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
 	Drain            Period  `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
 }
 
@@ -59,6 +59,12 @@ func (s *ServerSettings) Validate() error {
 		if _, p, err := net.SplitHostPort(s.MetricsAddr); err != nil || !isPort(p) {
 			return errors.New("METRICS_ADDR: must be host:port with the port in decimal, such as :9090")
 		}
+		if overlap(s.MetricsAddr, s.ListenAddr()) {
+			return errors.New("METRICS_ADDR: must not be the drop listener's address (ADDR, or PORT): the metrics have a listener of their own")
+		}
+	}
+	if s.MaxConns != 0 && s.MaxConns < MinMaxConns {
+		return fmt.Errorf("MAX_CONNS: must be 0 (what memory allows) or at least %d: below, a few drops in storage hold every connection", MinMaxConns)
 	}
 	if s.MaxInflightBytes < 1<<20 {
 		return errors.New("MAX_INFLIGHT_BYTES: must be at least 1048576 (1 MiB)")
@@ -76,4 +82,19 @@ func LoadServer() (ServerSettings, error) {
 		return ServerSettings{}, err
 	}
 	return s, s.Validate()
+}
+
+// MinMaxConns is the smallest MAX_CONNS but 0: each drop in storage (up to 20 s) holds one.
+const MinMaxConns = 8
+
+// overlap reports whether listening on a and on b (both host:port) would take the same port of
+// the same address: the same port, not 0, and the same host or either all of them.
+func overlap(a, b string) bool {
+	ha, pa, errA := net.SplitHostPort(a)
+	hb, pb, errB := net.SplitHostPort(b)
+	if errA != nil || errB != nil || pa != pb || pa == "0" {
+		return false
+	}
+	all := func(h string) bool { return h == "" || h == "0.0.0.0" || h == "::" }
+	return ha == hb || all(ha) || all(hb)
 }

@@ -13,31 +13,50 @@ import (
 
 // The pace a body must keep once the headers are in: it may take BodyGrace for its first
 // bytes, and then must have delivered MinBodyRate bytes for every further second (64 kbit/s,
-// slower than any link a sender is on today); all of it within ReadTimeout of the request's
-// start. A body that falls behind is answered 408 and its connection closed: a stalled one
-// holds its connection and its share of the budget for BodyGrace and little more.
+// slower than any link a sender is on today), or more for a long body: half the rate it needs
+// to arrive whole within ReadTimeout of the request's start (room for a link that starts slow);
+// never pausing for more than BodyGrace. A
+// body that falls behind, or pauses, is answered 408 and its connection closed: a stalled one
+// holds its connection and its share of the budget for BodyGrace and little more, however much
+// of it came before, and one far too slow to arrive in time is cut once it falls behind, not
+// at ReadTimeout.
 const (
 	MinBodyRate = 8 << 10 // bytes a second
 	BodyGrace   = 2 * time.Second
 )
 
-// DiscardLimit is the largest declared body read and thrown away after a refusal on the
-// headers, so that a client that writes its whole body before it reads can read the answer:
+// DiscardLimit is the largest body (declared, or chunked) read and thrown away after a refusal
+// on the headers, so that a client that writes its whole body before it reads can read the answer:
 // 16 MiB, the largest payload any deployment accepts and room for one a naive client sends
 // over it. A longer one is not read: its connection closes after the answer.
 const DiscardLimit = 16 << 20
 
 // paced reads from r at the body's pace: each read must end by start + BodyGrace + the bytes
-// read so far at MinBodyRate, and by end; past that, it fails with os.ErrDeadlineExceeded.
+// read so far at rate, within BodyGrace of its own start, and by end; past that, it fails
+// with os.ErrDeadlineExceeded.
 type paced struct {
 	r          io.Reader
 	rc         *http.ResponseController
 	start, end time.Time
+	rate       int64 // bytes a second
 	n          int64
 }
 
+// paceFor returns the pace of a body of length bytes read from start: half the rate it needs
+// to be whole by end after its BodyGrace, MinBodyRate at least.
+func paceFor(length int64, start, end time.Time) int64 {
+	rate := int64(MinBodyRate)
+	if window := end.Sub(start) - BodyGrace; window > 0 {
+		rate = max(rate, length*int64(time.Second)/int64(2*window)+1)
+	}
+	return rate
+}
+
 func (p *paced) Read(b []byte) (int, error) {
-	deadline := p.start.Add(BodyGrace + time.Duration(p.n)*time.Second/MinBodyRate)
+	deadline := p.start.Add(BodyGrace + time.Duration(p.n)*time.Second/time.Duration(p.rate))
+	if pause := time.Now().Add(BodyGrace); pause.Before(deadline) {
+		deadline = pause
+	}
 	if p.end.Before(deadline) {
 		deadline = p.end
 	}
@@ -80,7 +99,8 @@ func (b *body) Read(max int) ([]byte, error) {
 		b.conn.enter(phaseBody)
 	}
 	buf := make([]byte, 0, size)
-	src := io.LimitReader(&paced{r: b.r.Body, rc: b.rc, start: time.Now(), end: b.start.Add(ReadTimeout)}, int64(max)+1)
+	now, end := time.Now(), b.start.Add(ReadTimeout)
+	src := io.LimitReader(&paced{r: b.r.Body, rc: b.rc, start: now, end: end, rate: paceFor(int64(size-1), now, end)}, int64(max)+1)
 	for {
 		if len(buf) == cap(buf) {
 			buf = append(buf, 0)[:len(buf)]
@@ -106,7 +126,7 @@ func (b *body) Read(max int) ([]byte, error) {
 func (b *body) readError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) || b.conn != nil && b.conn.evicted.Load() {
 		return &domain.Error{Code: domain.ESlowBody, Err: err,
-			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed"}
+			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed (more for a long body: half the rate that brings all of it within 30 s of the request's start), and no pause of 2 s"}
 	}
 	return &domain.Error{Code: domain.EClientGone, Err: err,
 		Message: "The request body ended before its content-length: the client closed the connection"}
@@ -121,20 +141,22 @@ func (b *body) release() {
 }
 
 // discard sends the answer to a request refused on its headers now, then reads and throws
-// away the rest of its declared body (up to DiscardLimit, at the body's pace), holding no more
-// than a small buffer: a client that writes its whole body before reading then reads the
-// answer, rather than a reset. Meanwhile the connection is the first the cap closes, so that
-// a refused client never keeps another out. A client that asked to be told before sending
-// (Expect: 100-continue) sends nothing: there is nothing to wait for.
+// away the rest of its body (declared or chunked, up to DiscardLimit, at the body's pace),
+// holding no more than a small buffer: a client that writes its whole body before reading
+// then reads the answer, rather than a reset. Meanwhile the connection is the first the cap
+// closes, so that a refused client never keeps another out. A client that sent
+// Expect: 100-continue is never told to continue (the answer came first), and one that waits
+// for it sends nothing: the read ends at its client's close, or after BodyGrace; one that sent
+// its body anyway reads its answer too.
 func (b *body) discard() {
 	r := b.r
 	if b.conn != nil {
 		b.conn.enter(phaseRefused)
 	}
 	b.rc.Flush()
-	if r.ContentLength <= 0 || r.ContentLength > DiscardLimit || r.Header.Get("Expect") != "" {
+	if r.ContentLength == 0 || r.ContentLength > DiscardLimit {
 		return
 	}
 	now := time.Now()
-	io.Copy(io.Discard, &paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout)})
+	io.Copy(io.Discard, io.LimitReader(&paced{r: r.Body, rc: b.rc, start: now, end: now.Add(ReadTimeout), rate: MinBodyRate}, DiscardLimit+1))
 }

@@ -9,8 +9,9 @@ import (
 	"time"
 )
 
-// evictAfter is how long a connection may stay silent (no request yet, or a body that stalled)
-// before it is the first to be closed to make room.
+// evictAfter is how long a connection may stay silent (no request yet, or a body that stalled),
+// or leave its answer unread (a write blocked on a full window), before it is the first to be
+// closed to make room.
 const evictAfter = time.Second
 
 // freshGrace is how long a new connection is given to send its request's headers before it
@@ -27,13 +28,21 @@ const (
 )
 
 // trackedConn is a connection with what the cap needs to choose whom to close: its phase,
-// since when, and when it last delivered bytes.
+// since when, when it last delivered bytes, and since when a write waits for its client to
+// read.
 type trackedConn struct {
 	net.Conn
 	phase    atomic.Int32
 	since    atomic.Int64 // unix nanoseconds: the start of the phase
 	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
+	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
 	evicted  atomic.Bool  // closed by the cap
+}
+
+func (c *trackedConn) Write(b []byte) (int, error) {
+	c.writing.Store(time.Now().UnixNano())
+	defer c.writing.Store(0)
+	return c.Conn.Write(b)
 }
 
 func (c *trackedConn) Read(b []byte) (int, error) {
@@ -73,12 +82,13 @@ func connOf(r *http.Request) *trackedConn {
 // connLimit is a listener that holds at most max connections. At the cap, once another
 // arrives, it closes one that serves nobody, in this order: one whose request was refused and
 // that sent nothing for evictAfter since; the keep-alive connection idle longest; one silent
-// for evictAfter (its request's headers not all in); one whose body stalled for evictAfter; a
-// refused one quiet for freshGrace; the oldest whose headers are not all in after freshGrace;
-// last, a refused one whose discarded body still arrives (so that it reads its answer). Only
-// when every connection serves a request (authorized, its body arriving, or in storage) does
-// the newcomer wait. So neither idle, silent, slow nor refused connections can lock a client
-// out.
+// for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
+// whose answer its client left unread for evictAfter (whatever its phase); a refused one
+// whose body, discarded, paused for freshGrace (a sender on a long link pauses for its round
+// trip); a refused one whose body still arrives, refused last; the oldest whose headers are
+// not all in after freshGrace. Only when every connection serves a request (authorized, its body
+// arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor refused
+// connections can lock a client out.
 type connLimit struct {
 	net.Listener
 	closed atomic.Bool
@@ -158,24 +168,23 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		idle
 		silent
 		stalled
-		lull    // refused, its body quiet for freshGrace
-		fresh   // headers not all in after freshGrace
-		sending // refused, its body still arriving
+		pausing    // refused, and quiet for freshGrace
+		discarding // refused, its body still arriving
+		fresh
 		none
 	)
 	best, bestRank, bestSince := (*trackedConn)(nil), none, int64(0)
 	for c := range l.conns {
 		rank, since := none, c.since.Load()
 		switch c.phase.Load() {
-		case phaseRefused: // the longest quiet first: its body has stopped arriving
-			since = c.lastRead.Load()
-			switch quiet := now - since; {
-			case quiet >= int64(evictAfter):
-				rank = refused
-			case quiet >= int64(freshGrace):
-				rank = lull
-			default:
-				rank = sending
+		case phaseRefused:
+			switch last := c.lastRead.Load(); {
+			case now-last >= int64(evictAfter):
+				rank, since = refused, last
+			case now-last >= int64(freshGrace):
+				rank, since = pausing, last
+			default: // the one refused last first: the others are nearer their body's end
+				rank, since = discarding, -since
 			}
 		case phaseIdle:
 			rank = idle
@@ -190,6 +199,9 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 			if last := c.lastRead.Load(); now-last >= int64(evictAfter) {
 				rank, since = stalled, last
 			}
+		}
+		if w := c.writing.Load(); w != 0 && now-w >= int64(evictAfter) && rank > stalled {
+			rank, since = stalled, w
 		}
 		if rank < bestRank || rank == bestRank && rank != none && since < bestSince {
 			best, bestRank, bestSince = c, rank, since

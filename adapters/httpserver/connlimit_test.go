@@ -15,19 +15,23 @@ func TestEvictionOrder(t *testing.T) {
 		phase int32
 		age   time.Duration // since the phase began
 		quiet time.Duration // since its last bytes
+		write time.Duration // since a write began that has not returned; 0: none
 	}
 	var (
-		refusedQuiet = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond}
-		refusedLull  = conn{"refused, quiet 300 ms", phaseRefused, 500 * time.Millisecond, 300 * time.Millisecond}
-		idle         = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond}
-		idleLonger   = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second}
-		silent       = conn{"silent 1 s", phaseNew, time.Second, time.Second}
-		stalled      = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second}
-		discarding   = conn{"refused, its body arriving", phaseRefused, time.Second, 0}
-		fresh        = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond}
-		newest       = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond}
-		arriving     = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond}
-		working      = conn{"in storage", phaseWork, time.Minute, time.Minute}
+		refusedQuiet  = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond, 0}
+		refusedPause  = conn{"refused, paused 150 ms", phaseRefused, 3 * time.Second, 150 * time.Millisecond, 0}
+		idle          = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond, 0}
+		idleLonger    = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second, 0}
+		silent        = conn{"silent 1 s", phaseNew, time.Second, time.Second, 0}
+		stalled       = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second, 0}
+		unread        = conn{"answer unread 1 s", phaseWork, 2 * time.Second, 2 * time.Second, time.Second}
+		discarding    = conn{"refused, its body arriving", phaseRefused, time.Second, 0, 0}
+		discardingNew = conn{"refused 100 ms ago, its body arriving", phaseRefused, 100 * time.Millisecond, 0, 0}
+		fresh         = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond, 0}
+		newest        = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond, 0}
+		arriving      = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond, 0}
+		working       = conn{"in storage", phaseWork, time.Minute, time.Minute, 0}
+		answering     = conn{"answering 100 ms", phaseWork, time.Second, time.Second, 100 * time.Millisecond}
 	)
 	tests := []struct {
 		name  string
@@ -36,12 +40,15 @@ func TestEvictionOrder(t *testing.T) {
 	}{
 		{"refused and quiet first", []conn{working, idleLonger, silent, stalled, refusedQuiet}, refusedQuiet.name},
 		{"then the idle longest", []conn{working, idle, idleLonger, silent, stalled, discarding}, idleLonger.name},
+		{"a refused one pausing briefly after the idle", []conn{working, refusedPause, idle}, idle.name},
+		{"a refused one pausing before one still sending", []conn{working, discarding, refusedPause, fresh}, refusedPause.name},
 		{"then the silent", []conn{working, silent, stalled, discarding, fresh}, silent.name},
 		{"then a stalled body", []conn{working, stalled, discarding, fresh}, stalled.name},
-		{"then a refused one quiet 100 ms", []conn{working, discarding, refusedLull, fresh, arriving}, refusedLull.name},
-		{"then the oldest new one", []conn{working, discarding, newest, fresh, arriving}, fresh.name},
-		{"last a refused one still sending", []conn{working, discarding, newest, arriving}, discarding.name},
-		{"none while all serve", []conn{working, newest, arriving}, ""},
+		{"an unread answer as a stalled body", []conn{working, answering, unread, discarding, fresh}, unread.name},
+		{"then a refused one still sending", []conn{working, discarding, fresh, arriving}, discarding.name},
+		{"the one refused last of those", []conn{working, discarding, discardingNew, fresh}, discardingNew.name},
+		{"then the oldest new one", []conn{working, newest, fresh, arriving}, fresh.name},
+		{"none while all serve", []conn{working, answering, newest, arriving}, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,6 +60,9 @@ func TestEvictionOrder(t *testing.T) {
 				tc.phase.Store(c.phase)
 				tc.since.Store(now.Add(-c.age).UnixNano())
 				tc.lastRead.Store(now.Add(-c.quiet).UnixNano())
+				if c.write > 0 {
+					tc.writing.Store(now.Add(-c.write).UnixNano())
+				}
 				l.conns[tc] = struct{}{}
 				names[tc] = c.name
 			}

@@ -1,0 +1,390 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"maps"
+	"net"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// The server's edge attacked over real HTTP: each test is one way a client could take the
+// service from the others, or fail to read its answer.
+
+// dialSmallWindow opens a connection to addr whose receive buffer is as small as the kernel
+// allows: a client that never reads fills it, and then the server's send buffer, with little.
+func dialSmallWindow(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	d := net.Dialer{Timeout: 5 * time.Second, Control: func(_, _ string, rc syscall.RawConn) error {
+		var serr error
+		err := rc.Control(func(fd uintptr) { serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 2048) })
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	c, err := d.DialContext(context.Background(), "tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// TestAttackUnreadAnswers: with MAX_CONNS=8, eight unauthenticated connections that pipeline
+// 100,000 probes each and never read their answers (the server's writes block on a full
+// window, each an active request for up to WriteTimeout, 30 s) lock nobody out: a real drop
+// is answered 202 within 2 s.
+func TestAttackUnreadAnswers(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	probes := []byte(strings.Repeat("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", 100000))
+	for range 8 {
+		c := dialSmallWindow(t, addr)
+		go func() {
+			c.SetWriteDeadline(time.Now().Add(10 * time.Second))
+			c.Write(probes)
+		}()
+	}
+	// Until the server's answers fill their windows: its send queues stop growing.
+	var last map[string]int
+	pollUntil(t, 30*time.Second, func() bool {
+		q := sendQueues(t, addr)
+		full := len(q) == 8 && maps.Equal(q, last)
+		last = q
+		if !full {
+			time.Sleep(500 * time.Millisecond) // a pace: send queues are compared between polls
+		}
+		return full
+	})
+	t.Logf("send queues, bytes: %v", slices.Collect(maps.Values(last)))
+	begin := time.Now()
+	status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real"))
+	took := time.Since(begin)
+	if status != 202 || took > 2*time.Second {
+		t.Errorf("real drop beside 8 connections that never read: %d, %v after %v; want 202 within 2 s", status, err, took)
+	}
+}
+
+// sendQueues returns the bytes waiting in the send queues of the established connections
+// the server at addr (an IPv4 address) holds, by peer (/proc/net/tcp).
+func sendQueues(t *testing.T, addr string) map[string]int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Skipf("skipped: no /proc/net/tcp: %v", err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	n, _ := strconv.Atoi(port)
+	local := fmt.Sprintf(":%04X", n)
+	q := map[string]int{}
+	for _, line := range strings.Split(string(b), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 5 || !strings.HasSuffix(f[1], local) || f[3] != "01" { // 01: established
+			continue
+		}
+		tx, _, _ := strings.Cut(f[4], ":")
+		v, _ := strconv.ParseInt(tx, 16, 64)
+		q[f[2]] = int(v)
+	}
+	return q
+}
+
+// chunked returns body in chunked transfer coding, in chunks of size bytes, with its end.
+func chunked(body []byte, size int) []byte {
+	var b bytes.Buffer
+	for len(body) > 0 {
+		n := min(size, len(body))
+		fmt.Fprintf(&b, "%x\r\n%s\r\n", n, body[:n])
+		body = body[n:]
+	}
+	b.WriteString("0\r\n\r\n")
+	return b.Bytes()
+}
+
+// chunkedHead is dropHead for a chunked body, without a length.
+func chunkedHead(authorized bool, extra ...string) string {
+	h := dropHead(0, authorized, append([]string{"Transfer-Encoding: chunked"}, extra...)...)
+	return strings.Replace(h, "Content-Length: 0\r\n", "", 1)
+}
+
+// TestAttackNaiveChunkedAndExpect: naive clients (the whole request written before the answer
+// is read) with a 6 MiB chunked body (refused: no token, or no length), or with
+// Expect: 100-continue and their body sent at once anyway, read their answer; a client that
+// waits for its 100 Continue reads its 401 at once, is never told to continue, and its
+// connection ends within BodyGrace and a little.
+func TestAttackNaiveChunkedAndExpect(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
+	addr := logged(t, p, "addr")
+	six := bytes.Repeat([]byte("n"), 6<<20)
+	tests := []struct {
+		name string
+		head string
+		body []byte
+		want int
+	}{
+		{"chunked, no token", chunkedHead(false), chunked(six, 64<<10), 401},
+		{"chunked, authorized", chunkedHead(true), chunked(six, 64<<10), 411},
+		{"Expect: 100-continue, no token, body sent at once", dropHead(int64(len(six)), false, "Expect: 100-continue"), six, 401},
+	}
+	for _, tt := range tests {
+		if got, err := naive(addr, tt.head, tt.body); got != tt.want {
+			t.Errorf("%s: %d, %v; want %d", tt.name, got, err, tt.want)
+		}
+	}
+
+	c := dial(t, addr)
+	io.WriteString(c, dropHead(int64(len(six)), false, "Expect: 100-continue"))
+	begin := time.Now()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	answer, err := io.ReadAll(c) // the whole answer, to the server's close
+	took := time.Since(begin)
+	if !bytes.HasPrefix(answer, []byte("HTTP/1.1 401 ")) || bytes.Contains(answer, []byte("100 Continue")) || err != nil || took > 4*time.Second {
+		t.Errorf("waiting for 100 Continue: read %q, %v, closed after %v; want a 401 alone and the close within 4 s", answer, err, took)
+	}
+}
+
+// TestAttackStallNearTheEnd: five authorized 6 MiB bodies sent fast but for their last byte,
+// then stalled (the pace they earned would let them wait to ReadTimeout, 30 s, holding the
+// whole 32 MiB budget), are each answered 408 within 2 s of their pause and a little; a real
+// 4 MiB drop then is 202, not 503 busy.
+func TestAttackStallNearTheEnd(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
+	addr := logged(t, p, "addr")
+	almost := bytes.Repeat([]byte("s"), 6<<20-1)
+	var wg sync.WaitGroup
+	for i := range 5 {
+		c := dial(t, addr)
+		wg.Go(func() {
+			io.WriteString(c, dropHead(6<<20, true))
+			c.Write(almost)
+			paused := time.Now()
+			status, _, err := readStatus(c, 10*time.Second)
+			if took := time.Since(paused); status != 408 || took > 3500*time.Millisecond {
+				t.Errorf("body %d, a byte short and stalled: %d, %v after %v; want 408 within 3.5 s", i, status, err, took)
+			}
+		})
+	}
+	wg.Wait()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", bytes.Repeat([]byte("r"), 4<<20)); status != 202 {
+		t.Errorf("real 4 MiB drop after them: %d, %v; want 202", status, err)
+	}
+}
+
+// TestAttackSettingsThatCannotWork: settings that could never serve are refused at start,
+// naming the variable and never the value: a connection cap that queues every client behind
+// one drop, and a metrics listener on the drop listener's own address (which failed, but
+// naming the address, not the variable).
+func TestAttackSettingsThatCannotWork(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	tests := []struct {
+		name string
+		env  []string
+		want string
+	}{
+		{"one connection", []string{"MAX_CONNS=1"}, "MAX_CONNS: must be 0 (what memory allows) or at least 8"},
+		{"seven connections", []string{"MAX_CONNS=7"}, "MAX_CONNS: must be 0 (what memory allows) or at least 8"},
+		{"metrics on ADDR", []string{"ADDR=" + addr, "METRICS_ADDR=" + addr}, "METRICS_ADDR: must not be the drop listener's address"},
+		{"metrics on PORT", []string{"ADDR=", "PORT=" + port, "METRICS_ADDR=127.0.0.1:" + port}, "METRICS_ADDR: must not be the drop listener's address"},
+		{"metrics on every address of ADDR's port", []string{"ADDR=" + addr, "METRICS_ADDR=:" + port}, "METRICS_ADDR: must not be the drop listener's address"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cmd := exec.Command(binary)
+			cmd.Env = append(fsEnv(dir, tt.env...), "HOME="+dir)
+			cmd.WaitDelay = 5 * time.Second
+			timer := time.AfterFunc(10*time.Second, func() { cmd.Process.Kill() })
+			defer timer.Stop()
+			out, err := cmd.CombinedOutput()
+			if err == nil || !strings.Contains(string(out), tt.want) || strings.Contains(string(out), port) {
+				t.Errorf("%v: %v, %s; want a refusal at start with %q, without the value", tt.env, err, out, tt.want)
+			}
+		})
+	}
+}
+
+// TestAttackRefusedOnSlowLink: under MAX_CONNS=8, four clients that write their whole 1 MiB
+// body before reading, refused (no token), in 32 KiB bursts 150 ms apart as a window-limited
+// sender on a long link does (200 KiB/s, far above the pace), read their 401, while real
+// drops from new connections make the cap close others: the refused are not closed before
+// the idle keep-alive connections for a pause of 150 ms.
+func TestAttackRefusedOnSlowLink(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	body := bytes.Repeat([]byte("w"), 1<<20)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		wg.Go(func() {
+			c := dial(t, addr)
+			c.SetDeadline(time.Now().Add(20 * time.Second))
+			io.WriteString(c, dropHead(int64(len(body)), false))
+			for rest := body; len(rest) > 0; rest = rest[min(32<<10, len(rest)):] {
+				time.Sleep(150 * time.Millisecond) // the link's round trip, not a synchronisation
+				if _, err := c.Write(rest[:min(32<<10, len(rest))]); err != nil {
+					t.Errorf("slow-link client %d: writing the body: %v", i, err)
+					return
+				}
+			}
+			if status, _, err := readStatus(c, 5*time.Second); status != 401 {
+				t.Errorf("slow-link client %d: %d, %v; want 401", i, status, err)
+			}
+		})
+	}
+	done := make(chan struct{})
+	wg.Go(func() {
+		for {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 {
+				t.Errorf("real drop: %d, %v; want 202", status, err)
+			}
+		}
+	})
+	time.AfterFunc(6*time.Second, func() { close(done) })
+	wg.Wait()
+}
+
+// TestAttackRefusedCrowd: under MAX_CONNS=8, a client that writes its whole 1 MiB body before
+// reading, refused (no token), at 320 KiB/s, reads its 401 while refused connections that
+// keep sending a byte every 50 ms arrive, one every 200 ms, and take every other slot: the cap
+// closes the one refused last, not the client nearest its body's end.
+func TestAttackRefusedCrowd(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop)
+	trickle := func() { // a refused connection that keeps its body arriving
+		c := dial(t, addr)
+		io.WriteString(c, dropHead(10000, false))
+		wg.Go(func() {
+			tick := time.NewTicker(50 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-tick.C:
+				}
+				if _, err := c.Write([]byte("x")); err != nil {
+					return
+				}
+			}
+		})
+	}
+	body := bytes.Repeat([]byte("w"), 1<<20)
+	c := dial(t, addr)
+	c.SetDeadline(time.Now().Add(20 * time.Second))
+	io.WriteString(c, dropHead(int64(len(body)), false))
+	for range 7 {
+		trickle()
+	}
+	wrote := make(chan error, 1)
+	go func() {
+		for rest := body; len(rest) > 0; rest = rest[min(16<<10, len(rest)):] {
+			time.Sleep(50 * time.Millisecond) // the client's pace, not a synchronisation
+			if _, err := c.Write(rest[:min(16<<10, len(rest))]); err != nil {
+				wrote <- err
+				return
+			}
+		}
+		wrote <- nil
+	}()
+	arrivals := time.NewTicker(200 * time.Millisecond)
+	defer arrivals.Stop()
+	for done := false; !done; {
+		select {
+		case err := <-wrote:
+			if err != nil {
+				t.Fatalf("writing the body: %v", err)
+			}
+			done = true
+		case <-arrivals.C:
+			trickle()
+		}
+	}
+	if status, _, err := readStatus(c, 5*time.Second); status != 401 {
+		t.Errorf("naive client among trickling refused ones: %d, %v; want 401", status, err)
+	}
+}
+
+// TestAttackBudgetAtTheMinimumPace: five authorized 6 MiB bodies sent at 16 KiB a second (above
+// the minimum pace, 8 KiB/s, but far too slow to arrive within 30 s) are each answered 408
+// once they fall behind the pace their length needs, within 5 s, rather than holding the whole
+// 32 MiB budget (every other large drop 503) until ReadTimeout; a real 4 MiB drop then is 202.
+func TestAttackBudgetAtTheMinimumPace(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
+	addr := logged(t, p, "addr")
+	var wg sync.WaitGroup
+	for i := range 5 {
+		c := dial(t, addr)
+		io.WriteString(c, dropHead(6<<20, true))
+		begin := time.Now()
+		answered := make(chan struct{})
+		wg.Go(func() { // 4 KiB every 250 ms, until answered
+			tick := time.NewTicker(250 * time.Millisecond)
+			defer tick.Stop()
+			for {
+				if _, err := c.Write(bytes.Repeat([]byte("p"), 4<<10)); err != nil {
+					return
+				}
+				select {
+				case <-answered:
+					return
+				case <-tick.C:
+				}
+			}
+		})
+		wg.Go(func() {
+			defer close(answered)
+			status, _, err := readStatus(c, 6*time.Second)
+			if took := time.Since(begin); status != 408 || took > 5*time.Second {
+				t.Errorf("body %d at 16 KiB/s: %d, %v after %v; want 408 within 5 s", i, status, err, took)
+			}
+		})
+	}
+	wg.Wait()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", bytes.Repeat([]byte("r"), 4<<20)); status != 202 {
+		t.Errorf("real 4 MiB drop after them: %d, %v; want 202", status, err)
+	}
+}
+
+// pollUntil polls cond until it holds, failing the test after d. It is for what the kernel
+// holds (a socket's send queue), which sends no signal; the server's own output is awaited
+// with output.when.
+func pollUntil(t *testing.T, d time.Duration, cond func() bool) {
+	t.Helper()
+	for end := time.Now().Add(d); !cond(); {
+		if time.Now().After(end) {
+			t.Fatalf("not so after %v", d)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
