@@ -1,5 +1,5 @@
-// Package memstore is an in-memory ports.ObjectStore, for tests and for trying the service
-// without storage. It keeps the same contract as the real stores (see package storetest).
+// Package memstore is an in-memory ports.ObjectStore, a harness of the tests and benchmarks:
+// no command links it. It keeps the same contract as the real stores (see package storetest).
 package memstore
 
 import (
@@ -87,7 +87,7 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	return o, nil
 }
 
-// Keys returns every key, sorted.
+// Keys returns every key, sorted, for the tests that reconcile answers with what is stored.
 func (s *Store) Keys() []string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -15,7 +15,6 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
@@ -150,14 +149,10 @@ func TestRetryAfter(t *testing.T) {
 func TestRetryAfterOfADay(t *testing.T) {
 	for _, retryAfter := range []string{"86400", "Fri, 01 Jan 2100 00:00:00 GMT"} {
 		srv, n := answering(t, [2]string{"503", retryAfter}, [2]string{"202", ""})
-		start := time.Now()
 		o := sendCmd(t, nil, "p", "-url", srv.URL, "-deadline", "10s", "-json", "-")
 		rs := o.results(t)
 		if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Attempts != 1 || n.Load() != 1 || !strings.Contains(rs[0].Error, "due in 20s, would start after the deadline") {
 			t.Errorf("Retry-After %s: exit %d, %+v: want 2 after one attempt, the wait capped at 20s and past the deadline", retryAfter, o.code, rs)
-		}
-		if took := time.Since(start); took > 5*time.Second {
-			t.Errorf("Retry-After %s: took %v, want no wait", retryAfter, took)
 		}
 	}
 }
