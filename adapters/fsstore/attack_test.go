@@ -44,15 +44,7 @@ func staleFolderCache(t *testing.T, taken bool) {
 	}
 
 	// B stops at its first step, after it found "d" in what it remembers as durable.
-	bAtStage, bGo := make(chan struct{}), make(chan struct{})
-	var steps atomic.Int32
-	testHookStep = func(next string) {
-		if next == "create temporary file" && steps.Add(1) == 1 {
-			close(bAtStage)
-			<-bGo
-		}
-	}
-	t.Cleanup(func() { testHookStep = func(string) {} })
+	bAtStage, bGo := stopFirstWrite(t)
 
 	// A's sync of the store's folder, after it made "d" again, fails. Every successful sync
 	// of the store's folder is counted.
@@ -220,15 +212,7 @@ func TestAttackRootRemadeUnderWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "drops")
 	s := openStore(t, dir)
 	ctx := context.Background()
-	bAtStage, bGo := make(chan struct{}), make(chan struct{})
-	var steps atomic.Int32
-	testHookStep = func(next string) {
-		if next == "create temporary file" && steps.Add(1) == 1 {
-			close(bAtStage)
-			<-bGo
-		}
-	}
-	t.Cleanup(func() { testHookStep = func(string) {} })
+	bAtStage, bGo := stopFirstWrite(t)
 	var parentSyncs atomic.Int32
 	var once sync.Once
 	testHookFsync = func(kind, path string) error {
@@ -258,4 +242,20 @@ func TestAttackRootRemadeUnderWrite(t *testing.T) {
 	if errB == nil && parentSyncs.Load() == 0 {
 		t.Errorf("B answered stored, but the store's folder was made again and no sync of its parent has succeeded: a crash can take it")
 	}
+}
+
+// stopFirstWrite stops the next write at its first step, after it met its folders: atStage is
+// closed when it gets there, and it goes on once goOn is closed.
+func stopFirstWrite(t *testing.T) (atStage <-chan struct{}, goOn chan<- struct{}) {
+	t.Helper()
+	at, release := make(chan struct{}), make(chan struct{})
+	var steps atomic.Int32
+	testHookStep = func(next string) {
+		if next == "create temporary file" && steps.Add(1) == 1 {
+			close(at)
+			<-release
+		}
+	}
+	t.Cleanup(func() { testHookStep = func(string) {} })
+	return at, release
 }
