@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/s3script"
 )
 
 // Fault is what a FaultProxy does with one request.
@@ -109,19 +111,19 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 
 	switch fault {
 	case LostBefore:
-		hangUp(w, false)
+		s3script.HangUp(w, false)
 		return
 	case ResetBefore:
-		hangUp(w, true)
+		s3script.HangUp(w, true)
 		return
 	case Error500Before:
-		s3Error(w, http.StatusInternalServerError, "InternalError")
+		s3script.WriteError(w, http.StatusInternalServerError, "InternalError")
 		return
 	case SlowDown:
-		s3Error(w, http.StatusServiceUnavailable, "SlowDown")
+		s3script.WriteError(w, http.StatusServiceUnavailable, "SlowDown")
 		return
 	case Conflict:
-		s3Error(w, http.StatusConflict, "ConditionalRequestConflict")
+		s3script.WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
 		return
 	}
 
@@ -138,18 +140,18 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, "bad gateway: the target is down", http.StatusBadGateway)
 			return
 		}
-		hangUp(w, false) // the target may have acted: the client cannot know
+		s3script.HangUp(w, false) // the target may have acted: the client cannot know
 		return
 	}
 	answer, err := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	switch {
 	case err != nil, fault == LostAfter:
-		hangUp(w, false)
+		s3script.HangUp(w, false)
 	case fault == ResetAfter:
-		hangUp(w, true)
+		s3script.HangUp(w, true)
 	case fault == Error500After:
-		s3Error(w, http.StatusInternalServerError, "InternalError")
+		s3script.WriteError(w, http.StatusInternalServerError, "InternalError")
 	default:
 		for k, v := range resp.Header {
 			w.Header()[k] = v
@@ -157,26 +159,6 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(resp.StatusCode)
 		w.Write(answer)
 	}
-}
-
-// hangUp closes the request's connection with no answer: with a reset (RST) if reset, else
-// an orderly close.
-func hangUp(w http.ResponseWriter, reset bool) {
-	conn, _, err := w.(http.Hijacker).Hijack()
-	if err != nil {
-		return
-	}
-	if tcp, ok := conn.(*net.TCPConn); ok && reset {
-		tcp.SetLinger(0)
-	}
-	conn.Close()
-}
-
-// s3Error writes an S3 error document.
-func s3Error(w http.ResponseWriter, status int, code string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>faultproxy</RequestId></Error>`, code)
 }
 
 // AuditSeed returns the seed of a randomized audit: AUDIT_SEED, or a random one when it is

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -350,16 +351,27 @@ func readBody(r *http.Request) ([]byte, error) {
 }
 
 // hangUp closes the request's connection without an answer.
-func hangUp(w http.ResponseWriter) {
+func hangUp(w http.ResponseWriter) { HangUp(w, false) }
+
+// HangUp closes the connection of w without an answer: the answer is lost. With reset, the
+// peer reads a reset (RST) rather than an end of stream.
+func HangUp(w http.ResponseWriter, reset bool) {
 	conn, _, err := w.(http.Hijacker).Hijack()
-	if err == nil {
-		conn.Close()
+	if err != nil {
+		return
 	}
+	if tcp, ok := conn.(*net.TCPConn); ok && reset {
+		tcp.SetLinger(0)
+	}
+	conn.Close()
 }
 
 // s3Error writes an S3 error document.
-func s3Error(w http.ResponseWriter, status int, code string) {
+func s3Error(w http.ResponseWriter, status int, code string) { WriteError(w, status, code) }
+
+// WriteError writes S3's answer of status with an error document of code.
+func WriteError(w http.ResponseWriter, status int, code string) {
 	w.Header().Set("Content-Type", "application/xml")
 	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>scripted</Message><RequestId>s3script</RequestId></Error>`, code)
+	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>injected</Message><RequestId>injected</RequestId></Error>`, code)
 }
