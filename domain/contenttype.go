@@ -62,6 +62,8 @@ func simpleMediaType(v string) bool {
 	return ok && isToken(typ) && isToken(sub)
 }
 
+// isToken reports whether s is an RFC 9110 token: 1 or more of letters, digits and
+// !#$%&'*+-.^_`|~.
 func isToken(s string) bool {
 	if s == "" {
 		return false
