@@ -209,12 +209,12 @@ func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key s
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.cfg.httpClient.Do(req)
 	if err != nil {
-		return 0, http.Header{}, nil, scrub(err, c.token)
+		return 0, http.Header{}, nil, c.scrub(err)
 	}
 	defer resp.Body.Close()
 	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
-		return 0, resp.Header, nil, scrub(err, c.token)
+		return 0, resp.Header, nil, c.scrub(err)
 	}
 	return resp.StatusCode, resp.Header, answer, nil
 }
@@ -274,10 +274,12 @@ func (c *Client) redact(s []byte) []byte {
 	return s
 }
 
-// scrub keeps a token out of an error, whatever a transport put in it.
-func scrub(err error, token string) error {
-	if strings.Contains(err.Error(), token) {
-		return errors.New(strings.ReplaceAll(err.Error(), token, "REDACTED"))
+// scrub keeps the secrets redact knows (the token, the headers' credentials) out of an error,
+// whatever a transport put in it.
+func (c *Client) scrub(err error) error {
+	msg := err.Error()
+	if clean := string(c.redact([]byte(msg))); clean != msg {
+		return errors.New(clean)
 	}
 	return err
 }

@@ -236,14 +236,15 @@ func TestNew(t *testing.T) {
 type secretTransport struct{}
 
 func (secretTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return nil, errors.New("proxy said: bad header " + req.Header.Get("Authorization"))
+	return nil, errors.New("proxy said: bad headers " + req.Header.Get("Authorization") + " and " + req.Header.Get(facetest.CDNHeader) + ".")
 }
 
-// TestTokenScrubbed: whatever a transport puts in an error, the token is not in the client's.
+// TestTokenScrubbed: whatever a transport puts in an error, neither the token nor a header's
+// credential (the CDN's token) is in the client's.
 func TestTokenScrubbed(t *testing.T) {
 	_, err := newClient(t, "http://127.0.0.1:9", nil, client.WithAttempts(1), client.WithHTTPClient(&http.Client{Transport: secretTransport{}})).Send(context.Background(), []byte("p"))
-	if err == nil || strings.Contains(err.Error(), facetest.AuthToken) {
-		t.Errorf("error %v: want one without the token", err)
+	if err == nil || strings.Contains(err.Error(), facetest.AuthToken) || strings.Contains(err.Error(), facetest.CDNToken) {
+		t.Errorf("error %v: want one without the token or the CDN's", err)
 	}
 }
 

@@ -53,10 +53,9 @@ func WithHTTPClient(c *http.Client) Option {
 
 // WithHeader adds a request header to every attempt, such as the CDN's in dev mode; its
 // value's last word, when 8 characters or more (a credential), is kept out of errors as the
-// token is. It
-// cannot replace the headers the client sets itself (Authorization, Content-Type,
-// Content-Digest, Idempotency-Key). A name that is not an HTTP token or a value with a control
-// character other than tab is an error of New.
+// token is. It cannot replace the headers the client sets itself (Authorization,
+// Content-Type, Content-Digest, Idempotency-Key). A name that is not an HTTP token or a value
+// with a control character other than tab is an error of New.
 func WithHeader(name, value string) Option {
 	return func(o *config) error {
 		if !headerName(name) || !headerValue(value) {

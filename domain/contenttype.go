@@ -20,10 +20,11 @@ const MaxContentTypeBytes = 256
 // mediaType returns the content type to keep for the request (contentType), or EBadContentType
 // when the header, or its normalized form, is longer than MaxContentTypeBytes.
 func mediaType(h ports.Header) (string, error) {
-	if v, _ := h.Get("content-type"); len(v) > MaxContentTypeBytes {
+	v, ok := h.Get("content-type")
+	if len(v) > MaxContentTypeBytes {
 		return "", contentTypeTooLong()
 	}
-	ct := contentType(h)
+	ct := contentType(v, ok)
 	if len(ct) > MaxContentTypeBytes { // quoting and RFC 2231 encoding lengthen it
 		return "", contentTypeTooLong()
 	}
@@ -34,11 +35,11 @@ func contentTypeTooLong() error {
 	return Errorf(EBadContentType, "The Content-Type header must be at most %d bytes", MaxContentTypeBytes)
 }
 
-// contentType returns the request's Content-Type if it is a valid media type (RFC 9110),
-// normalized as mime formats it (visible ASCII), and DefaultContentType otherwise: a malformed
-// one is not a reason to refuse a drop (the README says why).
-func contentType(h ports.Header) string {
-	v, ok := h.Get("content-type")
+// contentType returns the request's Content-Type v (ok: the header is present) if it is a
+// valid media type (RFC 9110), normalized as mime formats it (visible ASCII), and
+// DefaultContentType otherwise: a malformed one is not a reason to refuse a drop (the README
+// says why).
+func contentType(v string, ok bool) string {
 	if !ok {
 		return DefaultContentType
 	}
@@ -61,6 +62,8 @@ func simpleMediaType(v string) bool {
 	return ok && isToken(typ) && isToken(sub)
 }
 
+// isToken reports whether s is an RFC 9110 token: 1 or more of letters, digits and
+// !#$%&'*+-.^_`|~.
 func isToken(s string) bool {
 	if s == "" {
 		return false

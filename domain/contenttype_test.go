@@ -21,7 +21,7 @@ func TestContentType(t *testing.T) {
 		if tt.header != "" {
 			h["content-type"] = tt.header
 		}
-		if got := contentType(h); got != tt.want {
+		if got := contentType(h.Get("content-type")); got != tt.want {
 			t.Errorf("contentType(%q) = %q, want %q", tt.header, got, tt.want)
 		}
 	}

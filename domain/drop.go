@@ -85,11 +85,11 @@ func New(cfg Config, store ports.ObjectStore, clock ports.Clock, ids ports.IDSou
 	return &Service{cfg: cfg, store: store, clock: clock, ids: ids}, nil
 }
 
-// Drop authorizes, validates and stores one request, in this order: the CDN header,
-// the authorization header, the method, content-length, the content type's length, the presence of a body, its decoding
-// and real length; then any digest the client sent, and its Idempotency-Key; then the payload
-// is stored under a new time-sortable key, with its content type, its client's name and its
-// SHA-256 (once per Idempotency-Key, see dropOnce).
+// Drop authorizes, validates and stores one request, in this order: the CDN header, the
+// authorization header, the method, content-length, the content type's length, the presence
+// of a body, its decoding and real length; then any digest the client sent, and its
+// Idempotency-Key; then the payload is stored under a new time-sortable key, with its content
+// type, its client's name and its SHA-256 (once per Idempotency-Key, see dropOnce).
 func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropResult, error) {
 	var res ports.DropResult
 	if _, err := bearer(req.Header, s.cfg.CDNHeader, EUnauthorizedCDN, s.cfg.CDNTokens); err != nil {

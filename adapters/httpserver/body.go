@@ -2,6 +2,7 @@ package httpserver
 
 import (
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -121,12 +122,15 @@ func (b *body) Read(max int) ([]byte, error) {
 	}
 }
 
+// slowBodyMessage is the answer to a body that fell behind its pace (see paced).
+var slowBodyMessage = fmt.Sprintf("The request body arrived too slowly: after its first %d s, at least %d bytes a second are needed (more for a long body: half the rate that brings all of it within %d s of the request's start), and no pause of %d s",
+	BodyGrace/time.Second, MinBodyRate, ReadTimeout/time.Second, BodyGrace/time.Second)
+
 // readError says why a body could not be read: too slow (past its deadline, or closed by the
 // cap while stalled), or cut short by the client.
 func (b *body) readError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) || b.conn != nil && b.conn.evicted.Load() {
-		return &domain.Error{Code: domain.ESlowBody, Err: err,
-			Message: "The request body arrived too slowly: after its first 2 s, at least 8192 bytes a second are needed (more for a long body: half the rate that brings all of it within 30 s of the request's start), and no pause of 2 s"}
+		return &domain.Error{Code: domain.ESlowBody, Err: err, Message: slowBodyMessage}
 	}
 	return &domain.Error{Code: domain.EClientGone, Err: err,
 		Message: "The request body ended before its content-length: the client closed the connection"}

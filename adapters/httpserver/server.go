@@ -50,7 +50,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if maxConns <= 0 {
 		maxConns = MaxConns(h.inflight.max)
 	}
-	srv := NewServer(ln.Addr().String(), h, log)
+	srv := newServer(ln.Addr().String(), h, log)
 	limited := limit(srv, ln, maxConns)
 	limited.testHookEvicted = s.testHookEvicted
 	serveErr := make(chan error, 1)
@@ -83,9 +83,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return nil
 }
 
-// NewServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to
+// newServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to
 // stop: requests in flight finish, new connections are refused.
-func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
+func newServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Addr:              addr,
 		Handler:           h,
@@ -101,9 +101,9 @@ func NewServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 // MetricsMaxConns caps the connections of a metrics listener: its scrapers are few.
 const MetricsMaxConns = 8
 
-// NewLimitedServer returns a server for h with the timeouts of NewServer, and the listener to
+// NewLimitedServer returns a server for h with the timeouts above, and the listener to
 // serve it on: ln holding at most max connections (see connLimit).
 func NewLimitedServer(ln net.Listener, h http.Handler, log *slog.Logger, max int) (*http.Server, net.Listener) {
-	srv := NewServer(ln.Addr().String(), h, log)
+	srv := newServer(ln.Addr().String(), h, log)
 	return srv, limit(srv, ln, max)
 }
