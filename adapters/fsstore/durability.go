@@ -36,14 +36,18 @@ func syncFile(f *os.File) error {
 // path durable: the parent of each folder is synced once per process (a folder another
 // request has just made may not be synced yet), so that the path survives a crash. A symlink
 // where a folder should be is refused: the store writes only below its folder.
-func (s *Store) mkdirs(dir string) error {
+func (s *Store) mkdirs(dir string) error { return s.makeDirs(dir, true) }
+
+// makeDirs is mkdirs; untrusting, it makes every folder again, whatever it remembers: a write
+// that raced a removal may have remembered a folder just removed.
+func (s *Store) makeDirs(dir string, trust bool) error {
 	if dir == s.dir {
 		return nil
 	}
-	if _, ok := s.durable.Load(dir); ok {
+	if _, ok := s.durable.Load(dir); ok && trust {
 		return nil
 	}
-	if err := s.mkdirs(filepath.Dir(dir)); err != nil {
+	if err := s.makeDirs(filepath.Dir(dir), trust); err != nil {
 		return err
 	}
 	if err := os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {

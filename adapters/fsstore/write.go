@@ -36,13 +36,14 @@ func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	if err := s.holds(); err != nil {
 		return err
 	}
-	err = s.create(ctx, obj, path)
+	err = s.create(ctx, obj, path, true)
 	if errors.Is(err, errGone) {
 		s.forget(filepath.Dir(path))
 		if rerr := s.remake(); rerr != nil {
 			return fmt.Errorf("%w (and %w)", err, rerr)
 		}
-		err = s.create(ctx, obj, path)
+		// Untrusting: a write that met the folder before its removal may remember it again.
+		err = s.create(ctx, obj, path, false)
 	}
 	return err
 }
@@ -51,11 +52,12 @@ func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 // under the store.
 var errGone = errors.New("a folder of the store was removed")
 
-// create is one try of Create.
-func (s *Store) create(ctx context.Context, obj ports.Object, path string) error {
+// create is one try of Create; trust says whether the folders remembered as made are
+// trusted to be there (see makeDirs).
+func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust bool) error {
 	dir := filepath.Dir(path)
 	remade := s.remade.Load()
-	if err := s.mkdirs(dir); err != nil {
+	if err := s.makeDirs(dir, trust); err != nil {
 		return fmt.Errorf("create folder for %s: %w", obj.Key, gone(err))
 	}
 	st, err := s.stage(dir, obj)

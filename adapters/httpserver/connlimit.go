@@ -85,10 +85,11 @@ func connOf(r *http.Request) *trackedConn {
 // for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
 // whose answer its client left unread for evictAfter (whatever its phase); a refused one
 // whose body, discarded, paused for freshGrace (a sender on a long link pauses for its round
-// trip); a refused one whose body still arrives, refused last; the oldest whose headers are
-// not all in after freshGrace. Only when every connection serves a request (authorized, its body
-// arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor refused
-// connections can lock a client out.
+// trip); the oldest whose headers are not all in after freshGrace; last, a refused one whose
+// body still arrives (so that a naive client reads its answer whenever anything else can go
+// first), the one refused last. Only when every connection serves a request (authorized, its
+// body arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor
+// refused connections can lock a client out.
 type connLimit struct {
 	net.Listener
 	closed atomic.Bool
@@ -169,8 +170,8 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		silent
 		stalled
 		pausing    // refused, and quiet for freshGrace
-		discarding // refused, its body still arriving
-		fresh
+		fresh      // headers not all in after freshGrace
+		discarding // refused, its body still arriving: last, so that it reads its answer
 		none
 	)
 	best, bestRank, bestSince := (*trackedConn)(nil), none, int64(0)

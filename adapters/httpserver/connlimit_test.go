@@ -45,9 +45,9 @@ func TestEvictionOrder(t *testing.T) {
 		{"then the silent", []conn{working, silent, stalled, discarding, fresh}, silent.name},
 		{"then a stalled body", []conn{working, stalled, discarding, fresh}, stalled.name},
 		{"an unread answer as a stalled body", []conn{working, answering, unread, discarding, fresh}, unread.name},
-		{"then a refused one still sending", []conn{working, discarding, fresh, arriving}, discarding.name},
-		{"the one refused last of those", []conn{working, discarding, discardingNew, fresh}, discardingNew.name},
-		{"then the oldest new one", []conn{working, newest, fresh, arriving}, fresh.name},
+		{"then the oldest new one", []conn{working, discarding, newest, fresh, arriving}, fresh.name},
+		{"last a refused one still sending", []conn{working, discarding, newest, arriving}, discarding.name},
+		{"the one refused last of those", []conn{working, discarding, discardingNew, newest}, discardingNew.name},
 		{"none while all serve", []conn{working, answering, newest, arriving}, ""},
 	}
 	for _, tt := range tests {
