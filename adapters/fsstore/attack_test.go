@@ -48,21 +48,7 @@ func staleFolderCache(t *testing.T, taken bool) {
 
 	// A's sync of the store's folder, after it made "d" again, fails. Every successful sync
 	// of the store's folder is counted.
-	var parentSyncs atomic.Int32
-	var once sync.Once
-	testHookFsync = func(kind, path string) error {
-		if kind != "folder" || path != s.Dir() {
-			return nil
-		}
-		first := false
-		once.Do(func() { first = true })
-		if first {
-			return syscall.EIO
-		}
-		parentSyncs.Add(1)
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
+	parentSyncs := failFirstFolderSync(t, s.Dir())
 
 	bErr := make(chan error, 1)
 	go func() { bErr <- s.Create(ctx, ports.Object{Key: "d/b", Data: []byte("b")}) }()
@@ -92,21 +78,7 @@ func TestAttackRemadeRootParentSyncFails(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	var parentSyncs atomic.Int32
-	var once sync.Once
-	testHookFsync = func(kind, path string) error {
-		if kind != "folder" || path != filepath.Dir(dir) {
-			return nil
-		}
-		failed := false
-		once.Do(func() { failed = true })
-		if failed {
-			return syscall.EIO
-		}
-		parentSyncs.Add(1)
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
+	parentSyncs := failFirstFolderSync(t, filepath.Dir(dir))
 
 	for i, key := range []string{"a", "b", "c"} {
 		err := s.Create(ctx, ports.Object{Key: key, Data: []byte("x")})
@@ -213,21 +185,7 @@ func TestAttackRootRemadeUnderWrite(t *testing.T) {
 	s := openStore(t, dir)
 	ctx := context.Background()
 	bAtStage, bGo := stopFirstWrite(t)
-	var parentSyncs atomic.Int32
-	var once sync.Once
-	testHookFsync = func(kind, path string) error {
-		if kind != "folder" || path != filepath.Dir(dir) {
-			return nil
-		}
-		failed := false
-		once.Do(func() { failed = true })
-		if failed {
-			return syscall.EIO
-		}
-		parentSyncs.Add(1)
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
+	parentSyncs := failFirstFolderSync(t, filepath.Dir(dir))
 
 	bErr := make(chan error, 1)
 	go func() { bErr <- s.Create(ctx, ports.Object{Key: "b", Data: []byte("b")}) }()
@@ -258,4 +216,26 @@ func stopFirstWrite(t *testing.T) (atStage <-chan struct{}, goOn chan<- struct{}
 	}
 	t.Cleanup(func() { testHookStep = func(string) {} })
 	return at, release
+}
+
+// failFirstFolderSync makes the first fsync of folder fail (EIO) and counts the successful
+// ones after it.
+func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
+	t.Helper()
+	var synced atomic.Int32
+	var once sync.Once
+	testHookFsync = func(kind, path string) error {
+		if kind != "folder" || path != folder {
+			return nil
+		}
+		first := false
+		once.Do(func() { first = true })
+		if first {
+			return syscall.EIO
+		}
+		synced.Add(1)
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	return &synced
 }
