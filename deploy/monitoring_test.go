@@ -344,16 +344,7 @@ func TestConsumerPolicy(t *testing.T) {
 	var got []string
 	for _, s := range get(t, tmpl, "Resources", "ConsumerPolicy", "Properties", "PolicyDocument", "Statement").([]any) {
 		st := s.(object)
-		var acts []string
-		switch a := st["Action"].(type) {
-		case string:
-			acts = []string{a}
-		case []any:
-			for _, x := range a {
-				acts = append(acts, x.(string))
-			}
-		}
-		for _, a := range acts {
+		for _, a := range statementActions(st) {
 			got = append(got, fmt.Sprintf("%s %s %v", st["Effect"], a, st["Resource"]))
 		}
 	}

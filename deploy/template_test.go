@@ -180,16 +180,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 			if st["Effect"] != "Allow" {
 				t.Errorf("statement %v: want only Allow statements", st)
 			}
-			var acts []string
-			switch a := st["Action"].(type) {
-			case string:
-				acts = []string{a}
-			case []any:
-				for _, x := range a {
-					acts = append(acts, x.(string))
-				}
-			}
-			for _, a := range acts {
+			for _, a := range statementActions(st) {
 				actions = append(actions, a)
 				switch {
 				case strings.Contains(a, "*"):
@@ -448,4 +439,19 @@ func TestOtherPathsAnswer404(t *testing.T) {
 	if !regexp.MustCompile(`\bstatusCode:\s*404\b`).MatchString(fn.FunctionCode) || strings.Contains(fn.FunctionCode, "return event.request") {
 		t.Errorf("function code %q: want it to answer 404 itself, never pass the request on", fn.FunctionCode)
 	}
+}
+
+// statementActions returns an IAM statement's Action, one action or a list, as a list.
+func statementActions(st object) []string {
+	switch a := st["Action"].(type) {
+	case string:
+		return []string{a}
+	case []any:
+		acts := make([]string, 0, len(a))
+		for _, x := range a {
+			acts = append(acts, x.(string))
+		}
+		return acts
+	}
+	return nil
 }
