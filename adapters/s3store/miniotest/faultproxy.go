@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math/rand/v2"
 	"net"
 	"net/http"
@@ -91,11 +92,7 @@ func (p *FaultProxy) SetTarget(target string) {
 func (p *FaultProxy) Counts() map[Fault]int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	m := make(map[Fault]int, len(p.counts))
-	for f, n := range p.counts {
-		m[f] = n
-	}
-	return m
+	return maps.Clone(p.counts)
 }
 
 func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {

@@ -16,6 +16,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -137,11 +138,7 @@ func (b *Bucket) Script(payloads, records []Answer) {
 func (b *Bucket) Objects() map[string]Object {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	m := make(map[string]Object, len(b.objects))
-	for k, o := range b.objects {
-		m[k] = o
-	}
-	return m
+	return maps.Clone(b.objects)
 }
 
 // Left returns how many answers of each script are still to give.
