@@ -371,12 +371,12 @@ func emfMetrics(t *testing.T) map[string]bool {
 	var buf bytes.Buffer
 	rec := httpface.NewRecorder(slog.New(slog.NewJSONHandler(&buf, nil)), "S3Dropbox")
 	ctx := context.Background()
-	rec.Record(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, StoreDuration: time.Millisecond}, nil, time.Millisecond)
+	rec.Record(ctx, "1", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, StoreTried: true, StoreDuration: time.Millisecond}, nil, time.Millisecond)
 	rec.Record(ctx, "2", ports.DropResult{Key: "k", Size: 14, Client: domain.DefaultClient, Replayed: true}, nil, time.Millisecond)
 	for _, code := range codes {
 		res := ports.DropResult{Client: domain.DefaultClient}
 		if httpface.Status(code) >= 500 {
-			res.StoreDuration = time.Millisecond
+			res.StoreTried, res.StoreDuration = true, time.Millisecond
 		}
 		rec.Record(ctx, code, res, &domain.Error{Code: code, Message: "m", Err: errors.New("cause")}, time.Millisecond)
 	}

@@ -139,7 +139,7 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 	} else {
 		res.Key, err = s.dropNew(ctx, obj)
 	}
-	res.StoreDuration = s.clock.Now().Sub(start)
+	res.StoreTried, res.StoreDuration = true, s.clock.Now().Sub(start)
 	if err != nil {
 		res.Key = ""
 		return res, storageError(err, idempotent)

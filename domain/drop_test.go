@@ -194,12 +194,12 @@ func TestResultReportsClientAndStoreTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Client != "bob" || got.StoreDuration != 2*time.Millisecond {
+	if got.Client != "bob" || !got.StoreTried || got.StoreDuration != 2*time.Millisecond {
 		t.Errorf("result %+v, want client bob and the store's 2ms", got)
 	}
 	// A refusal after authorization still names the client; nothing was stored or timed.
 	got, _ = s.Drop(context.Background(), ports.DropRequest{Method: "GET", Header: validHeader()})
-	if got.Client != "bob" || got.Key != "" || got.StoreDuration != 0 {
+	if got.Client != "bob" || got.Key != "" || got.StoreTried || got.StoreDuration != 0 {
 		t.Errorf("refused result %+v, want client bob, no key, no store time", got)
 	}
 }

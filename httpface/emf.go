@@ -56,7 +56,7 @@ func (r Recorder) metrics(attrs []slog.Attr, hasReason bool, res ports.DropResul
 		variant |= withBytes
 		attrs = append(attrs, slog.Int(MetricPayloadBytes, res.Size))
 	}
-	if res.StoreDuration > 0 {
+	if res.StoreTried {
 		variant |= withLatency
 		attrs = append(attrs, slog.Float64(MetricStorageLatency, ms(res.StoreDuration)))
 	}

@@ -72,12 +72,12 @@ func TestRecorder(t *testing.T) {
 		want  map[string]any
 		dims  int // dimension sets of the metrics
 	}{
-		{"stored", ports.DropResult{Key: "k1", Size: 5, Client: "alice", StoreDuration: 2500 * time.Microsecond}, nil, "INFO",
+		{"stored", ports.DropResult{Key: "k1", Size: 5, Client: "alice", StoreTried: true, StoreDuration: 2500 * time.Microsecond}, nil, "INFO",
 			map[string]any{"outcome": "stored", "status": 202.0, "key": "k1", "bytes": 5.0, "client": "alice",
 				"storage_ms": 2.5, "Drops": 1.0, "PayloadBytes": 5.0, "StorageLatency": 2.5}, 1},
 		{"rejected", ports.DropResult{Client: "alice"}, domain.Errorf(domain.ETooLarge, "too big"), "WARN",
 			map[string]any{"outcome": "rejected", "status": 413.0, "reason": "too_large", "client": "alice", "Drops": 1.0}, 2},
-		{"failed", ports.DropResult{Size: 3, StoreDuration: time.Millisecond}, &domain.Error{Code: domain.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
+		{"failed", ports.DropResult{Size: 3, StoreTried: true, StoreDuration: time.Millisecond}, &domain.Error{Code: domain.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
 			map[string]any{"outcome": "failed", "status": 503.0, "reason": "storage", "error": "storage: m: SlowDown", "StorageLatency": 1.0}, 2},
 	}
 	for _, tt := range tests {
@@ -144,9 +144,9 @@ func TestNewRecorderSameLines(t *testing.T) {
 		res ports.DropResult
 		err error
 	}{
-		{ports.DropResult{Key: "k", Size: 1, StoreDuration: time.Millisecond}, nil},
+		{ports.DropResult{Key: "k", Size: 1, StoreTried: true, StoreDuration: time.Millisecond}, nil},
 		{ports.DropResult{}, domain.Errorf(domain.EMethod, "m")},
-		{ports.DropResult{StoreDuration: time.Millisecond}, domain.Errorf(domain.EStorage, "m")},
+		{ports.DropResult{StoreTried: true, StoreDuration: time.Millisecond}, domain.Errorf(domain.EStorage, "m")},
 	}
 	for _, r := range results {
 		var a, b bytes.Buffer

@@ -58,11 +58,7 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 	}
 	outcome := Outcome(res, err)
 	if r.Stats != nil {
-		stored := 0
-		if outcome == "stored" {
-			stored = res.Size
-		}
-		r.Stats.Request(outcome, reason, res.Client, stored, res.StoreDuration, took)
+		r.Stats.Request(outcome, reason, res, took)
 	}
 	attrs := make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
@@ -89,7 +85,7 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 		attrs = append(attrs, slog.Bool("replayed", true))
 	}
 	attrs = append(attrs, slog.Float64("duration_ms", ms(took)))
-	if res.StoreDuration > 0 {
+	if res.StoreTried {
 		attrs = append(attrs, slog.Float64("storage_ms", ms(res.StoreDuration)))
 	}
 	if r.Namespace == "" {

@@ -53,7 +53,8 @@ type DropResult struct {
 	Key           string        // the new object's key; empty unless stored
 	Size          int           // the payload's length in bytes
 	Client        string        // the name of the client whose token was accepted
-	StoreDuration time.Duration // how long the store took; 0 if it was not called
+	StoreTried    bool          // the store was called, whatever it answered
+	StoreDuration time.Duration // how long the store took, if StoreTried (a clock may say 0)
 	Replayed      bool          // an idempotent retry of a drop already stored: nothing new was stored
 }
 

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
@@ -169,6 +170,33 @@ func TestProbes(t *testing.T) {
 	ready(200, "ready")
 	h.Drain()
 	ready(503, "draining")
+}
+
+// TestProbesStillClock: failures that take no time by the clock still count against
+// /readyz (in a synctest bubble the clock does not move while the store answers at once).
+func TestProbesStillClock(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		store := &mocks.ObjectStoreMock{CreateFunc: func(context.Context, ports.Object) error {
+			return errors.New("injected: access denied")
+		}}
+		h := httpserver.NewHandler(facetest.Core(t, store), httpface.Recorder{Log: slog.New(slog.DiscardHandler)})
+		for range 5 {
+			req := httptest.NewRequest(http.MethodPost, "/v1/drop", strings.NewReader("p"))
+			req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+			req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
+			req.Header.Set("Content-Length", "1")
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if got, want := rec.Code, http.StatusServiceUnavailable; got != want {
+				t.Fatalf("drop: %d, want %d", got, want)
+			}
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, httpserver.ReadyPath, nil))
+		if got, want := rec.Code, http.StatusServiceUnavailable; got != want {
+			t.Errorf("/readyz after five failed drops: %d %q, want %d", got, rec.Body, want)
+		}
+	})
 }
 
 // TestDrainOverHTTP: Server.Serve, its context ended, answers /readyz 503 and still serves drops for

@@ -80,7 +80,7 @@ func (h *Handler) unready(ctx context.Context) string {
 
 // observe counts the drops that reached storage: a run of failures makes the server unready.
 func (h *Handler) observe(res ports.DropResult, err error) {
-	if res.StoreDuration == 0 {
+	if !res.StoreTried {
 		return
 	}
 	h.mu.Lock()

@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
 // Stats holds the metrics, in a registry of their own.
@@ -63,13 +64,13 @@ func New() *Stats {
 }
 
 // Request counts one drop request.
-func (s *Stats) Request(outcome, reason, client string, storedBytes int, storage, request time.Duration) {
-	s.drops.WithLabelValues(outcome, reason, client).Inc()
+func (s *Stats) Request(outcome, reason string, res ports.DropResult, request time.Duration) {
+	s.drops.WithLabelValues(outcome, reason, res.Client).Inc()
 	if outcome == "stored" {
-		s.payload.Observe(float64(storedBytes))
+		s.payload.Observe(float64(res.Size))
 	}
-	if storage > 0 {
-		s.storage.WithLabelValues(outcome).Observe(storage.Seconds())
+	if res.StoreTried {
+		s.storage.WithLabelValues(outcome).Observe(res.StoreDuration.Seconds())
 	}
 	s.request.Observe(request.Seconds())
 }
