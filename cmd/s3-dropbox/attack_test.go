@@ -1,12 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"io"
 	"maps"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"slices"
@@ -387,4 +389,59 @@ func pollUntil(t *testing.T, d time.Duration, cond func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestAttackBodiesReadOutsideTheHandler: requests whose body net/http itself would read, as an
+// active request the cap cannot close (OPTIONS *, answered by net/http; a request the metrics
+// listener's mux refuses, whose body it reads before the answer, up to 256 KiB), 4,000 bytes
+// declared, 3 sent, and then nothing: eight on the drop listener with MAX_CONNS=8, and eight on
+// the metrics listener (its cap), each read their whole answer within a second (401; 400 on
+// the metrics listener, which reads no body), and lock nobody out: a real drop is a 202, and a scrape a 200, within a second.
+func TestAttackBodiesReadOutsideTheHandler(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8", "METRICS_ADDR=127.0.0.1:0"))
+	addr, metrics := logged(t, p, "addr"), logged(t, p, "metrics_addr")
+	tests := []struct {
+		name, addr, head string
+		want             int
+	}{
+		{"OPTIONS * on the drop listener", addr, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 401},
+		{"POST /metrics", metrics, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 400},
+		{"OPTIONS * on the metrics listener", metrics, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 400},
+	}
+	for _, tt := range tests {
+		for i := range 8 {
+			c := dial(t, tt.addr)
+			io.WriteString(c, tt.head+"abc")
+			if status, err := readWhole(c, time.Second); status != tt.want || err != nil {
+				t.Fatalf("%s, slow body %d: %d, %v; want %d, whole, within a second", tt.name, i, status, err, tt.want)
+			}
+		}
+		begin := time.Now()
+		if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 || time.Since(begin) > time.Second {
+			t.Errorf("real drop beside 8 of %s: %d, %v after %v; want 202 within a second", tt.name, status, err, time.Since(begin))
+		}
+		begin = time.Now()
+		resp, err := fresh().Get("http://" + metrics + "/metrics")
+		if err != nil || resp.StatusCode != 200 || time.Since(begin) > time.Second {
+			t.Errorf("scrape beside 8 of %s: %v after %v; want 200 within a second", tt.name, err, time.Since(begin))
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+	}
+}
+
+// readWhole reads one response from c, its body whole, within d, and returns its status.
+func readWhole(c net.Conn, d time.Duration) (int, error) {
+	c.SetReadDeadline(time.Now().Add(d))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		return resp.StatusCode, fmt.Errorf("reading the body: %w", err)
+	}
+	return resp.StatusCode, nil
 }
