@@ -37,6 +37,8 @@ type trackedConn struct {
 	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
 	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
 	evicted  atomic.Bool  // closed by the cap
+	idled    atomic.Bool  // idle or new since the last read: its heads are counted again
+	heads    headLines    // the lines of its request heads; only Read uses it
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -45,10 +47,18 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// Read reads from the connection; a head of more than MaxHeadLines lines, read while no
+// body is (new, idle, or serving a request), fails the read.
 func (c *trackedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
+		if c.idled.Swap(false) {
+			c.heads.resume()
+		}
+		if p := c.phase.Load(); (p == phaseNew || p == phaseIdle || p == phaseWork) && !c.heads.scan(b[:n]) {
+			return 0, errHeadLines
+		}
 	}
 	return n, err
 }
@@ -67,6 +77,9 @@ func (c *trackedConn) enter(phase int32) {
 	c.since.Store(now)
 	if phase == phaseBody || phase == phaseRefused {
 		c.lastRead.Store(now) // the body's clock starts now
+	}
+	if phase == phaseNew || phase == phaseIdle {
+		c.idled.Store(true)
 	}
 	c.phase.Store(phase)
 }
