@@ -521,3 +521,53 @@ func TestAttackManyHeaderLines(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackConnectionWaves: with the default settings, four waves of as many connections as
+// the cap holds, each with an unauthorized head of 12 KiB in 98 lines (within every bound) and
+// a 10 MB body declared, each wave closing the one before to make room, took the server's peak
+// RSS to 186 MiB (the collector let the heap grow to twice what is live): over the 128 MiB the
+// defaults are for. With the runtime's memory limit set from the memory the cap follows, the
+// peak stays under MemoryBound, every head reads its 401, and a real drop is then 202 within a
+// second.
+func TestAttackConnectionWaves(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir))
+	addr := logged(t, p, "addr")
+	var fields []string
+	for i := range 94 {
+		fields = append(fields, fmt.Sprintf("X-%03d: %s", i, strings.Repeat("v", 118)))
+	}
+	hostile := dropHead(10_000_000, false, fields...)
+	conns := atoi(t, maxConnsLogged(p))
+	for wave := range 4 {
+		statuses := make(chan int, conns)
+		var wg sync.WaitGroup
+		for w := range 16 {
+			wg.Go(func() {
+				for i := w; i < conns; i += 16 {
+					c := dial(t, addr)
+					io.WriteString(c, hostile)
+					status, _, _ := readStatus(c, 5*time.Second)
+					statuses <- status
+				}
+			})
+		}
+		wg.Wait()
+		close(statuses)
+		got := map[int]int{}
+		for s := range statuses {
+			got[s]++
+		}
+		if got[401] != conns {
+			t.Errorf("wave %d: statuses %v; want %d 401s", wave, got, conns)
+		}
+		t.Logf("wave %d: %d heads of %d bytes, %d lines; peak RSS %.1f MiB", wave, conns, len(hostile), strings.Count(hostile, "\n"), float64(peakRSS(t, p.cmd.Process.Pid))/(1<<20))
+	}
+	if peak := peakRSS(t, p.cmd.Process.Pid); peak > MemoryBound {
+		t.Errorf("peak RSS %.1f MiB, over the %d MiB the defaults are for", float64(peak)/(1<<20), MemoryBound>>20)
+	}
+	begin := time.Now()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 || time.Since(begin) > time.Second {
+		t.Errorf("real drop after the waves: %d, %v after %v; want 202 within a second", status, err, time.Since(begin))
+	}
+}
