@@ -403,10 +403,11 @@ func pollUntil(t *testing.T, d time.Duration, cond func() bool) {
 
 // TestAttackBodiesReadOutsideTheHandler: requests whose body net/http itself would read, as an
 // active request the cap cannot close (OPTIONS *, answered by net/http; a request the metrics
-// listener's mux refuses, whose body it reads before the answer, up to 256 KiB), 4,000 bytes
+// listener's mux refuses, whose body it reads before the answer, up to 256 KiB; an Expect it
+// does not know, answered 417 before the handler, the body read after), 4,000 bytes
 // declared, 3 sent, and then nothing: eight on the drop listener with MAX_CONNS=8, and eight on
 // the metrics listener (its cap), each read their whole answer within a second (401; 400 on
-// the metrics listener, which reads no body), and lock nobody out: a real drop is a 202, and a scrape a 200, within a second.
+// the metrics listener, which reads no body; 417), and lock nobody out: a real drop is a 202, and a scrape a 200, within a second.
 func TestAttackBodiesReadOutsideTheHandler(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8", "METRICS_ADDR=127.0.0.1:0"))
@@ -418,6 +419,8 @@ func TestAttackBodiesReadOutsideTheHandler(t *testing.T) {
 		{"OPTIONS * on the drop listener", addr, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 401},
 		{"POST /metrics", metrics, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 400},
 		{"OPTIONS * on the metrics listener", metrics, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 400},
+		{"Expect: foo on the drop listener", addr, "POST /v1/drop HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 4000\r\n\r\n", 417},
+		{"Expect: foo on the metrics listener", metrics, "GET /metrics HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 4000\r\n\r\n", 417},
 	}
 	for _, tt := range tests {
 		for i := range 8 {
