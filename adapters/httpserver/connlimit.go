@@ -37,6 +37,9 @@ type trackedConn struct {
 	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
 	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
 	evicted  atomic.Bool  // closed by the cap
+	idled    atomic.Bool  // idle or new since the last read: its heads are counted again
+	awaiting atomic.Bool  // active, its request not at the handler yet
+	heads    headLines    // the lines of its request heads; only Read uses it
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -45,10 +48,18 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
+// Read reads from the connection; a head of more than MaxHeadLines lines, read while no
+// body is (new, idle, or serving a request), fails the read.
 func (c *trackedConn) Read(b []byte) (int, error) {
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
+		if c.idled.Swap(false) {
+			c.heads.resume()
+		}
+		if p := c.phase.Load(); (p == phaseNew || p == phaseIdle || p == phaseWork) && !c.heads.scan(b[:n]) {
+			return 0, errHeadLines
+		}
 	}
 	return n, err
 }
@@ -67,6 +78,12 @@ func (c *trackedConn) enter(phase int32) {
 	c.since.Store(now)
 	if phase == phaseBody || phase == phaseRefused {
 		c.lastRead.Store(now) // the body's clock starts now
+	}
+	if phase == phaseNew || phase == phaseIdle {
+		c.idled.Store(true)
+	}
+	if phase == phaseWork && c.phase.Load() != phaseBody {
+		c.awaiting.Store(true) // a new request, before the handler
 	}
 	c.phase.Store(phase)
 }
@@ -89,7 +106,9 @@ func connOf(r *http.Request) *trackedConn {
 // body still arrives (so that a naive client reads its answer whenever anything else can go
 // first), the one refused last. Only when every connection serves a request (authorized, its
 // body arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor
-// refused connections can lock a client out.
+// refused connections can lock a client out. A request Go's server refuses before the handler
+// (an Expect it does not know: 417), whose body it then reads itself, counts as refused once
+// it has waited freshGrace for the handler.
 type connLimit struct {
 	net.Listener
 	closed atomic.Bool
@@ -109,6 +128,13 @@ func newConnLimit(ln net.Listener, max int) *connLimit {
 func limit(srv *http.Server, ln net.Listener, max int) *connLimit {
 	l := newConnLimit(ln, max)
 	srv.ConnState = l.track
+	h := srv.Handler
+	srv.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if c := connOf(r); c != nil {
+			c.awaiting.Store(false)
+		}
+		h.ServeHTTP(w, r)
+	})
 	srv.ConnContext = func(ctx context.Context, c net.Conn) context.Context {
 		return context.WithValue(ctx, connKey{}, c)
 	}
@@ -177,7 +203,13 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 	best, bestRank, bestSince := (*trackedConn)(nil), none, int64(0)
 	for c := range l.conns {
 		rank, since := none, c.since.Load()
-		switch c.phase.Load() {
+		phase := c.phase.Load()
+		if phase == phaseWork && c.awaiting.Load() && now-since >= int64(freshGrace) {
+			// refused by Go's server before the handler (an Expect it does not know): it
+			// reads the rest of the body itself, as an active request
+			phase = phaseRefused
+		}
+		switch phase {
 		case phaseRefused:
 			switch last := c.lastRead.Load(); {
 			case now-last >= int64(evictAfter):

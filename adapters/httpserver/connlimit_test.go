@@ -16,22 +16,25 @@ func TestEvictionOrder(t *testing.T) {
 		age   time.Duration // since the phase began
 		quiet time.Duration // since its last bytes
 		write time.Duration // since a write began that has not returned; 0: none
+		await bool          // active, its request not at the handler yet
 	}
 	var (
-		refusedQuiet  = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond, 0}
-		refusedPause  = conn{"refused, paused 150 ms", phaseRefused, 3 * time.Second, 150 * time.Millisecond, 0}
-		idle          = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond, 0}
-		idleLonger    = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second, 0}
-		silent        = conn{"silent 1 s", phaseNew, time.Second, time.Second, 0}
-		stalled       = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second, 0}
-		unread        = conn{"answer unread 1 s", phaseWork, 2 * time.Second, 2 * time.Second, time.Second}
-		discarding    = conn{"refused, its body arriving", phaseRefused, time.Second, 0, 0}
-		discardingNew = conn{"refused 100 ms ago, its body arriving", phaseRefused, 100 * time.Millisecond, 0, 0}
-		fresh         = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond, 0}
-		newest        = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond, 0}
-		arriving      = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond, 0}
-		working       = conn{"in storage", phaseWork, time.Minute, time.Minute, 0}
-		answering     = conn{"answering 100 ms", phaseWork, time.Second, time.Second, 100 * time.Millisecond}
+		refusedQuiet  = conn{"refused, quiet", phaseRefused, 3 * time.Second, 1500 * time.Millisecond, 0, false}
+		refusedPause  = conn{"refused, paused 150 ms", phaseRefused, 3 * time.Second, 150 * time.Millisecond, 0, false}
+		idle          = conn{"idle", phaseIdle, 10 * time.Millisecond, 10 * time.Millisecond, 0, false}
+		idleLonger    = conn{"idle longer", phaseIdle, 20 * time.Second, 20 * time.Second, 0, false}
+		silent        = conn{"silent 1 s", phaseNew, time.Second, time.Second, 0, false}
+		stalled       = conn{"body stalled 1 s", phaseBody, 2 * time.Second, time.Second, 0, false}
+		unread        = conn{"answer unread 1 s", phaseWork, 2 * time.Second, 2 * time.Second, time.Second, false}
+		discarding    = conn{"refused, its body arriving", phaseRefused, time.Second, 0, 0, false}
+		discardingNew = conn{"refused 100 ms ago, its body arriving", phaseRefused, 100 * time.Millisecond, 0, 0, false}
+		fresh         = conn{"new 200 ms", phaseNew, 200 * time.Millisecond, 200 * time.Millisecond, 0, false}
+		newest        = conn{"new 10 ms", phaseNew, 10 * time.Millisecond, 10 * time.Millisecond, 0, false}
+		arriving      = conn{"body arriving", phaseBody, 5 * time.Second, 100 * time.Millisecond, 0, false}
+		working       = conn{"in storage", phaseWork, time.Minute, time.Minute, 0, false}
+		answering     = conn{"answering 100 ms", phaseWork, time.Second, time.Second, 100 * time.Millisecond, false}
+		refusedByGo   = conn{"refused before the handler, quiet", phaseWork, 2 * time.Second, 1500 * time.Millisecond, 0, true}
+		awaitingNew   = conn{"before the handler 10 ms", phaseWork, 10 * time.Millisecond, 10 * time.Millisecond, 0, true}
 	)
 	tests := []struct {
 		name  string
@@ -48,7 +51,8 @@ func TestEvictionOrder(t *testing.T) {
 		{"then the oldest new one", []conn{working, discarding, newest, fresh, arriving}, fresh.name},
 		{"last a refused one still sending", []conn{working, discarding, newest, arriving}, discarding.name},
 		{"the one refused last of those", []conn{working, discarding, discardingNew, newest}, discardingNew.name},
-		{"none while all serve", []conn{working, answering, newest, arriving}, ""},
+		{"none while all serve", []conn{working, answering, newest, arriving, awaitingNew}, ""},
+		{"refused before the handler as refused", []conn{working, idleLonger, refusedByGo}, refusedByGo.name},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -63,6 +67,7 @@ func TestEvictionOrder(t *testing.T) {
 				if c.write > 0 {
 					tc.writing.Store(now.Add(-c.write).UnixNano())
 				}
+				tc.awaiting.Store(c.await)
 				l.conns[tc] = struct{}{}
 				names[tc] = c.name
 			}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 )
 
@@ -65,10 +66,28 @@ func MaxConns(inflightBytes int64) int {
 	return int(max(min(byMemory, byFiles), 16))
 }
 
+// LimitMemory makes the Go runtime keep the process within 7/8 of the memory the default cap
+// follows (GOMEMLIMIT, else the cgroup's limit, else DefaultMemory; the rest for what the
+// runtime does not count, and the soft limit's overshoot), and returns that limit: without
+// one, the collector lets the heap grow to twice what is live, and waves of connections, each
+// within the cap, took a 128 MiB server to 186 MiB of RSS. GOMEMLIMIT, when set, is kept.
+func LimitMemory() int64 {
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+		return l
+	}
+	l := memoryLimit() / 8 * 7
+	gcLimit.Store(l)
+	debug.SetMemoryLimit(l)
+	return l
+}
+
+// gcLimit is the runtime's memory limit LimitMemory set; 0: none.
+var gcLimit atomic.Int64
+
 // memoryLimit returns the memory the process may use: GOMEMLIMIT, else the cgroup's limit
 // (v2, then v1), else DefaultMemory.
 func memoryLimit() int64 {
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 && l != gcLimit.Load() {
 		return l
 	}
 	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {

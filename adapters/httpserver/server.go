@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -84,17 +86,19 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 }
 
 // newServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to
-// stop: requests in flight finish, new connections are refused.
+// stop: requests in flight finish, new connections are refused. h serves OPTIONS * too:
+// net/http's own answer to it reads its body first, as an active request the cap cannot close.
 func newServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
-		Addr:              addr,
-		Handler:           h,
-		ReadHeaderTimeout: ReadHeaderTimeout,
-		ReadTimeout:       ReadTimeout,
-		WriteTimeout:      WriteTimeout,
-		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		Addr:                         addr,
+		Handler:                      h,
+		DisableGeneralOptionsHandler: true,
+		ReadHeaderTimeout:            ReadHeaderTimeout,
+		ReadTimeout:                  ReadTimeout,
+		WriteTimeout:                 WriteTimeout,
+		IdleTimeout:                  IdleTimeout,
+		MaxHeaderBytes:               MaxHeaderBytes,
+		ErrorLog:                     slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
 
@@ -102,8 +106,30 @@ func newServer(addr string, h http.Handler, log *slog.Logger) *http.Server {
 const MetricsMaxConns = 8
 
 // NewLimitedServer returns a server for h with the timeouts above, and the listener to
-// serve it on: ln holding at most max connections (see connLimit).
+// serve it on: ln holding at most max connections (see connLimit). h reads no request body:
+// a request with one is answered 400 and its body discarded, as a refused drop's is (net/http
+// would read it before the answer, as an active request the cap cannot close).
 func NewLimitedServer(ln net.Listener, h http.Handler, log *slog.Logger, max int) (*http.Server, net.Listener) {
-	srv := newServer(ln.Addr().String(), h, log)
+	srv := newServer(ln.Addr().String(), bodiless(h), log)
 	return srv, limit(srv, ln, max)
+}
+
+// bodilessMessage is the answer to a request with a body on a listener that reads none.
+const bodilessMessage = "This listener reads no request body: send the request without one\n"
+
+// bodiless serves h, which reads no request body; a request with one is answered 400 at
+// once, and its body discarded.
+func bodiless(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 {
+			h.ServeHTTP(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(bodilessMessage)))
+		w.Header().Set("Connection", "close")
+		w.WriteHeader(http.StatusBadRequest)
+		io.WriteString(w, bodilessMessage)
+		newBody(w, r, nil).discard()
+	})
 }

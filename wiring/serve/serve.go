@@ -51,6 +51,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		defer stop()
 		rec.Stats, metricsAddr = stats, addr
 	}
+	memory := httpserver.LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
@@ -63,6 +64,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
 		slog.Int("max_conns", maxConns),
+		slog.Int64("memory_limit", memory),
 		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
