@@ -239,3 +239,46 @@ func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
 	t.Cleanup(func() { testHookFsync = nil })
 	return &synced
 }
+
+// TestAttackNewFolderNeverSynced: New makes the store's folder (and the folders above it that
+// are missing). Until each of them is synced into its parent, a crash can take the folder and
+// every object in it: no write may answer "stored" before those syncs have succeeded.
+func TestAttackNewFolderNeverSynced(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "drops")
+	var mu sync.Mutex
+	synced := map[string]bool{}
+	testHookFsync = func(kind, path string) error {
+		if kind == "folder" {
+			mu.Lock()
+			synced[path] = true
+			mu.Unlock()
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	s := openStore(t, dir)
+	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, parent := range []string{base, filepath.Join(base, "a"), filepath.Join(base, "a", "b")} {
+		if !synced[parent] {
+			t.Errorf("k answered stored, but %s, which gained a folder New made, was never synced: a crash can take the store's folder", parent)
+		}
+	}
+}
+
+// TestAttackNewFolderSyncFails: when New cannot make the folder it made durable in its
+// parent, it fails, rather than serve writes that a crash can take.
+func TestAttackNewFolderSyncFails(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "drops")
+	failFirstFolderSync(t, base)
+	s, err := New(dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("New succeeded, but the store's folder it made could not be synced into its parent")
+	}
+}

@@ -52,17 +52,18 @@ type Store struct {
 
 var _ ports.ObjectStore = (*Store)(nil)
 
-// New returns a store under dir, creating the folder (0700) if it does not exist. It takes
-// the folder's lock, so that a second process cannot write beside this one; removes the
-// temporary files a crash left behind (no write is in flight while nobody holds the lock);
-// and checks that the filesystem keeps extended attributes. Close releases the lock.
+// New returns a store under dir, creating the folder (0700, synced into its parent) if it does
+// not exist. It takes the folder's lock, so that a second process cannot write beside this
+// one; removes the temporary files a crash left behind (no write is in flight while nobody
+// holds the lock); and checks that the filesystem keeps extended attributes. Close releases
+// the lock.
 func New(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("create storage folder: %w", err)
+	if err := makeRoot(abs); err != nil {
+		return nil, err
 	}
 	tmp, err := openTemp(abs)
 	if err != nil {
@@ -75,6 +76,27 @@ func New(dir string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// makeRoot creates dir and the folders above it that are missing (0700), and syncs each one
+// it made into its parent, so that a crash cannot take the store's folder with what it holds.
+func makeRoot(dir string) error {
+	var made []string
+	for d := dir; ; d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
+			break
+		}
+		made = append(made, d)
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create storage folder: %w", err)
+	}
+	for _, d := range made {
+		if err := fsyncDir(filepath.Dir(d)); err != nil {
+			return fmt.Errorf("create storage folder %s: %w", d, err)
+		}
+	}
+	return nil
 }
 
 // start sweeps TempDir and checks extended attributes on a file of its own.
