@@ -419,3 +419,36 @@ func fsyncFaultsAttributed(t *testing.T, expiring bool) {
 	}
 	t.Logf("answers: %v", tally)
 }
+
+// TestAttackRemadeAncestorNeverSynced: a folder above the store's folder is removed while the
+// store runs; the store makes the whole path again. Every folder it made must be synced into
+// its parent before a write answers "stored": else a crash takes the path, and the object.
+func TestAttackRemadeAncestorNeverSynced(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "drops")
+	s := openStore(t, dir)
+	if err := os.RemoveAll(filepath.Join(base, "a")); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	synced := map[string]bool{}
+	testHookFsync = func(kind, path string) error {
+		if kind == "folder" {
+			mu.Lock()
+			synced[path] = true
+			mu.Unlock()
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, parent := range []string{base, filepath.Join(base, "a")} {
+		if !synced[parent] {
+			t.Errorf("k answered stored, but %s, which gained a folder made again, was never synced: a crash can take the store's folder", parent)
+		}
+	}
+}

@@ -40,10 +40,10 @@ type Store struct {
 	unnamed bool       // files are staged unnamed (O_TMPFILE), see stage
 	mu      sync.Mutex // serializes replacements
 
-	fix     sync.Mutex              // serializes making TempDir again, see remake
-	tmp     atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
-	retired []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
-	rootNew bool                    // the store's folder was made again, not yet synced into its parent (under fix)
+	fix      sync.Mutex              // serializes making TempDir again, see remake
+	tmp      atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
+	retired  []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
+	unsynced []string                // folders made again (the store's and above), not yet synced into their parents (under fix)
 
 	durable sync.Map      // folders known to exist durably, see mkdirs
 	remade  atomic.Uint64 // counts the folders found removed under the store (forget, remake)
@@ -81,13 +81,7 @@ func New(dir string) (*Store, error) {
 // makeRoot creates dir and the folders above it that are missing (0700), and syncs each one
 // it made into its parent, so that a crash cannot take the store's folder with what it holds.
 func makeRoot(dir string) error {
-	var made []string
-	for d := dir; ; d = filepath.Dir(d) {
-		if _, err := os.Lstat(d); err == nil || d == filepath.Dir(d) {
-			break
-		}
-		made = append(made, d)
-	}
+	made := missing(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create storage folder: %w", err)
 	}
@@ -97,6 +91,18 @@ func makeRoot(dir string) error {
 		}
 	}
 	return nil
+}
+
+// missing returns dir and the folders above it that do not exist, dir first.
+func missing(dir string) []string {
+	var gone []string
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		gone = append(gone, d)
+	}
+	return gone
 }
 
 // start sweeps TempDir and checks extended attributes on a file of its own.
