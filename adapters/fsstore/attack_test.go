@@ -239,3 +239,216 @@ func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
 	t.Cleanup(func() { testHookFsync = nil })
 	return &synced
 }
+
+// TestAttackNewFolderNeverSynced: New makes the store's folder (and the folders above it that
+// are missing). Until each of them is synced into its parent, a crash can take the folder and
+// every object in it: no write may answer "stored" before those syncs have succeeded.
+func TestAttackNewFolderNeverSynced(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "b", "drops")
+	var mu sync.Mutex
+	synced := map[string]bool{}
+	testHookFsync = func(kind, path string) error {
+		if kind == "folder" {
+			mu.Lock()
+			synced[path] = true
+			mu.Unlock()
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	s := openStore(t, dir)
+	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, parent := range []string{base, filepath.Join(base, "a"), filepath.Join(base, "a", "b")} {
+		if !synced[parent] {
+			t.Errorf("k answered stored, but %s, which gained a folder New made, was never synced: a crash can take the store's folder", parent)
+		}
+	}
+}
+
+// TestAttackNewFolderSyncFails: when New cannot make the folder it made durable in its
+// parent, it fails, rather than serve writes that a crash can take.
+func TestAttackNewFolderSyncFails(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "drops")
+	failFirstFolderSync(t, base)
+	s, err := New(dir)
+	if err == nil {
+		s.Close()
+		t.Fatal("New succeeded, but the store's folder it made could not be synced into its parent")
+	}
+}
+
+// attributed is a store that notes which request (writerKey in the context) linked each key:
+// the filesystem store's Create links exactly when it answers nil or ErrUnknown.
+type attributed struct {
+	*Store
+	mu     sync.Mutex
+	linked map[string][]int
+}
+
+type writerKey struct{}
+
+func (a *attributed) Create(ctx context.Context, obj ports.Object) error {
+	err := a.Store.Create(ctx, obj)
+	if err == nil || errors.Is(err, ports.ErrUnknown) && !errors.Is(err, ports.ErrExists) {
+		a.mu.Lock()
+		a.linked[obj.Key] = append(a.linked[obj.Key], ctx.Value(writerKey{}).(int))
+		a.mu.Unlock()
+	}
+	return err
+}
+
+// TestAttackFsyncFaultsAttributed: groups of requests share an Idempotency-Key, one of each
+// third group with another payload, while a quarter of the fsyncs fail, and the clock moves on
+// by a third of the TTL now and then (so that records expire while retries are in flight; after
+// the TTL a retry is a new drop). Each answer is checked against the request's own writes: a
+// 503 ("not stored by this request"), a replay or a 422 is never said by a request that linked
+// its payload; a 202 never of a payload not stored. With the clock still, one payload a key,
+// stored at most once.
+func TestAttackFsyncFaultsAttributed(t *testing.T) {
+	for _, expiring := range []bool{false, true} {
+		t.Run(fmt.Sprintf("expiring=%v", expiring), func(t *testing.T) { fsyncFaultsAttributed(t, expiring) })
+	}
+}
+
+func fsyncFaultsAttributed(t *testing.T, expiring bool) {
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("seed %d", seed)
+	rng := rand.New(rand.NewPCG(seed, 3))
+	s := &attributed{Store: openStore(t, filepath.Join(t.TempDir(), "drops")), linked: map[string][]int{}}
+	clock := porttest.NewClock(time.Now())
+	cfg := facetest.Config(facetest.CDNHeader)
+	cfg.IdempotencyTTL = time.Hour
+	core, err := domain.New(cfg, s, clock, &porttest.IDs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rmu sync.Mutex
+	testHookFsync = func(kind, path string) error {
+		rmu.Lock()
+		defer rmu.Unlock()
+		if expiring && rng.IntN(10) == 0 {
+			clock.Advance(20 * time.Minute)
+		}
+		if rng.IntN(100) < 25 {
+			return syscall.EIO
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	const keys, sharing = 40, 4
+	type answer struct {
+		payload string
+		code    string
+		res     ports.DropResult
+	}
+	answers := make([][]answer, keys)
+	var wg sync.WaitGroup
+	for k := range keys {
+		answers[k] = make([]answer, sharing)
+		for j := range sharing {
+			wg.Go(func() {
+				payload := fmt.Sprintf("payload-%d", k)
+				if k%3 == 0 && j == sharing-1 {
+					payload = fmt.Sprintf("other-%d", k)
+				}
+				h := porttest.Header{
+					facetest.CDNHeader:       "Bearer " + facetest.CDNToken,
+					"authorization":          "Bearer " + facetest.AuthToken,
+					"content-length":         fmt.Sprint(len(payload)),
+					domain.IdempotencyHeader: fmt.Sprintf("key-%d", k),
+				}
+				ctx := context.WithValue(context.Background(), writerKey{}, k*sharing+j)
+				res, err := core.Drop(ctx, ports.DropRequest{Method: "POST", Header: h, Body: porttest.Body(payload)})
+				answers[k][j] = answer{payload, domain.ErrorCode(err), res}
+			})
+		}
+	}
+	wg.Wait()
+	testHookFsync = nil
+	all, err := s.Keys()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copies := map[string][]string{} // payload → its keys
+	for _, key := range all {
+		b, err := os.ReadFile(filepath.Join(s.Dir(), key))
+		if err != nil {
+			t.Fatal(err)
+		}
+		copies[string(b)] = append(copies[string(b)], key)
+	}
+	tally := map[string]int{}
+	for k := range keys {
+		for j, a := range answers[k] {
+			tally[a.code]++
+			id := k*sharing + j
+			wrote := false
+			for _, key := range copies[a.payload] {
+				for _, w := range s.linked[key] {
+					wrote = wrote || w == id
+				}
+			}
+			n := len(copies[a.payload])
+			switch {
+			case a.code == "" && n == 0:
+				t.Errorf("key %d request %d: 202, %q not stored", k, j, a.payload)
+			case a.code == "" && n != 1 && !expiring:
+				t.Errorf("key %d request %d: 202, %q stored %d times", k, j, a.payload, n)
+			case a.code == "" && a.res.Replayed && wrote:
+				t.Errorf("key %d request %d: Idempotent-Replayed, but this request linked %q", k, j, a.payload)
+			case a.code == domain.EStorage && wrote:
+				t.Errorf("key %d request %d: 503 not stored, but this request linked %q", k, j, a.payload)
+			case a.code == domain.EIdempotencyReused && wrote:
+				t.Errorf("key %d request %d: 422, but this request linked %q", k, j, a.payload)
+			case a.code != "" && a.code != domain.EStorage && a.code != domain.EStorageUnknown && a.code != domain.EIdempotencyReused:
+				t.Errorf("key %d request %d: answer %q", k, j, a.code)
+			}
+		}
+		if !expiring {
+			mine, other := len(copies[fmt.Sprintf("payload-%d", k)]), len(copies[fmt.Sprintf("other-%d", k)])
+			if mine > 1 || other > 1 || mine > 0 && other > 0 {
+				t.Errorf("key %d: payload stored %d times, the other %d", k, mine, other)
+			}
+		}
+	}
+	t.Logf("answers: %v", tally)
+}
+
+// TestAttackRemadeAncestorNeverSynced: a folder above the store's folder is removed while the
+// store runs; the store makes the whole path again. Every folder it made must be synced into
+// its parent before a write answers "stored": else a crash takes the path, and the object.
+func TestAttackRemadeAncestorNeverSynced(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "a", "drops")
+	s := openStore(t, dir)
+	if err := os.RemoveAll(filepath.Join(base, "a")); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	synced := map[string]bool{}
+	testHookFsync = func(kind, path string) error {
+		if kind == "folder" {
+			mu.Lock()
+			synced[path] = true
+			mu.Unlock()
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for _, parent := range []string{base, filepath.Join(base, "a")} {
+		if !synced[parent] {
+			t.Errorf("k answered stored, but %s, which gained a folder made again, was never synced: a crash can take the store's folder", parent)
+		}
+	}
+}

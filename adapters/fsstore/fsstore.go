@@ -40,10 +40,10 @@ type Store struct {
 	unnamed bool       // files are staged unnamed (O_TMPFILE), see stage
 	mu      sync.Mutex // serializes replacements
 
-	fix     sync.Mutex              // serializes making TempDir again, see remake
-	tmp     atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
-	retired []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
-	rootNew bool                    // the store's folder was made again, not yet synced into its parent (under fix)
+	fix      sync.Mutex              // serializes making TempDir again, see remake
+	tmp      atomic.Pointer[os.File] // TempDir, opened without following a symlink, flock'ed
+	retired  []*os.File              // TempDirs removed under the store; kept open until Close (under fix)
+	unsynced []string                // folders made again (the store's and above), not yet synced into their parents (under fix)
 
 	durable sync.Map      // folders known to exist durably, see mkdirs
 	remade  atomic.Uint64 // counts the folders found removed under the store (forget, remake)
@@ -52,17 +52,18 @@ type Store struct {
 
 var _ ports.ObjectStore = (*Store)(nil)
 
-// New returns a store under dir, creating the folder (0700) if it does not exist. It takes
-// the folder's lock, so that a second process cannot write beside this one; removes the
-// temporary files a crash left behind (no write is in flight while nobody holds the lock);
-// and checks that the filesystem keeps extended attributes. Close releases the lock.
+// New returns a store under dir, creating the folder (0700, synced into its parent) if it does
+// not exist. It takes the folder's lock, so that a second process cannot write beside this
+// one; removes the temporary files a crash left behind (no write is in flight while nobody
+// holds the lock); and checks that the filesystem keeps extended attributes. Close releases
+// the lock.
 func New(dir string) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o700); err != nil {
-		return nil, fmt.Errorf("create storage folder: %w", err)
+	if err := makeRoot(abs); err != nil {
+		return nil, err
 	}
 	tmp, err := openTemp(abs)
 	if err != nil {
@@ -75,6 +76,33 @@ func New(dir string) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// makeRoot creates dir and the folders above it that are missing (0700), and syncs each one
+// it made into its parent, so that a crash cannot take the store's folder with what it holds.
+func makeRoot(dir string) error {
+	made := missing(dir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("create storage folder: %w", err)
+	}
+	for _, d := range made {
+		if err := fsyncDir(filepath.Dir(d)); err != nil {
+			return fmt.Errorf("create storage folder %s: %w", d, err)
+		}
+	}
+	return nil
+}
+
+// missing returns dir and the folders above it that do not exist, dir first.
+func missing(dir string) []string {
+	var gone []string
+	for d := dir; d != filepath.Dir(d); d = filepath.Dir(d) {
+		if _, err := os.Lstat(d); err == nil {
+			break
+		}
+		gone = append(gone, d)
+	}
+	return gone
 }
 
 // start sweeps TempDir and checks extended attributes on a file of its own.

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
@@ -134,16 +135,14 @@ func (s *Store) remake() error {
 		return nil
 	}
 	s.remade.Add(1)
-	switch err := os.Mkdir(s.dir, 0o700); {
-	case err == nil:
-		s.rootNew = true
-	case errors.Is(err, fs.ErrNotExist):
-		if err := os.MkdirAll(s.dir, 0o700); err != nil {
-			return fmt.Errorf("make the storage folder again: %w", err)
-		}
-		s.rootNew = true
-	case !errors.Is(err, fs.ErrExist):
+	made := missing(s.dir)
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return fmt.Errorf("make the storage folder again: %w", err)
+	}
+	for _, d := range made {
+		if !slices.Contains(s.unsynced, d) {
+			s.unsynced = append(s.unsynced, d)
+		}
 	}
 	tmp, err := openTemp(s.dir)
 	if err != nil {
@@ -162,16 +161,15 @@ func (s *Store) remake() error {
 	return nil
 }
 
-// syncRoot syncs the store's folder into its parent if remake made it and that sync has not
-// succeeded yet (a failed one is tried again here, by the next remake or write). The caller
-// holds fix.
+// syncRoot syncs each folder remake made (the store's folder, and those above it that were
+// removed too) into its parent, until every one of those syncs has succeeded (a failed one is
+// tried again here, by the next remake or write). The caller holds fix.
 func (s *Store) syncRoot() error {
-	if !s.rootNew {
-		return nil
+	for len(s.unsynced) > 0 {
+		if err := s.syncDir(filepath.Dir(s.unsynced[0])); err != nil {
+			return err
+		}
+		s.unsynced = s.unsynced[1:]
 	}
-	if err := s.syncDir(filepath.Dir(s.dir)); err != nil {
-		return err
-	}
-	s.rootNew = false
 	return nil
 }
