@@ -142,7 +142,7 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 	res.StoreTried, res.StoreDuration = true, s.clock.Now().Sub(start)
 	if err != nil {
 		res.Key = ""
-		return res, storageError(err, idempotent)
+		return res, storageError(err, idempotent, s.cfg.IdempotencyTTL)
 	}
 	return res, nil
 }
@@ -210,21 +210,21 @@ func (s *Service) writePayload(ctx context.Context, obj ports.Object, shared boo
 // its code. A write of the payload whose answer was lost is EStorageUnknown: the payload may
 // be stored, and only a retry with the same Idempotency-Key is sure not to store it twice.
 // Anything else is EStorage: this request stored no payload. (With an Idempotency-Key, an
-// earlier attempt may have; a retry with the key completes or replays it.)
-func storageError(err error, idempotent bool) error {
+// earlier attempt may have; a retry with the key within ttl completes or replays it.)
+func storageError(err error, idempotent bool, ttl time.Duration) error {
 	var e *Error
 	switch {
 	case errors.As(err, &e):
 		return err
 	case errors.Is(err, errMaybeStored) && idempotent:
 		return &Error{Code: EStorageUnknown, Err: err,
-			Message: "The payload may or may not have been stored: storage gave no definite answer. Retry with the same Idempotency-Key: it stores the payload exactly once"}
+			Message: "The payload may or may not have been stored: storage gave no definite answer. Retry with the same Idempotency-Key within " + shortDuration(ttl) + ": it stores the payload exactly once"}
 	case errors.Is(err, errMaybeStored):
 		return &Error{Code: EStorageUnknown, Err: err,
 			Message: "The payload may or may not have been stored: storage gave no definite answer. A retry may store it twice; send an Idempotency-Key header to make retries safe"}
 	case idempotent:
 		return &Error{Code: EStorage, Err: err,
-			Message: "The payload was not stored by this request: storage is unavailable. Please retry later with the same Idempotency-Key"}
+			Message: "The payload was not stored by this request: storage is unavailable. Please retry later with the same Idempotency-Key, within " + shortDuration(ttl)}
 	}
 	return &Error{Code: EStorage, Err: err,
 		Message: "The payload was not stored: storage is unavailable. Please retry later"}
@@ -250,4 +250,17 @@ func (s *Service) checkLength(h ports.Header) error {
 
 func (s *Service) tooLarge() error {
 	return Errorf(ETooLarge, "The request body must be at most %d bytes", s.cfg.MaxBytes)
+}
+
+// shortDuration returns d as time.Duration.String does, without its zero minutes and
+// seconds: 24h, 5m, 1h30m.
+func shortDuration(d time.Duration) string {
+	t := d.String()
+	if strings.HasSuffix(t, "m0s") {
+		t = t[:len(t)-2]
+	}
+	if strings.HasSuffix(t, "h0m") {
+		t = t[:len(t)-2]
+	}
+	return t
 }

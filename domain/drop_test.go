@@ -386,3 +386,44 @@ func TestNewRefusesIncompleteConfig(t *testing.T) {
 		t.Errorf("New with a 64 MiB limit: %v, want it accepted", err)
 	}
 }
+
+// TestStorageErrorsSayTheTTL: with an Idempotency-Key, a 504 and a 503 tell the client how
+// long a retry with the key stays safe: the TTL, after which a retry is a new drop.
+func TestStorageErrorsSayTheTTL(t *testing.T) {
+	cause := errors.New("injected")
+	tests := []struct {
+		ttl      time.Duration
+		err      error // the payload's write
+		wantCode string
+		wantMsg  string
+	}{
+		{0, fmt.Errorf("%w: %w", ports.ErrUnknown, cause), domain.EStorageUnknown, "Retry with the same Idempotency-Key within 24h: it stores the payload exactly once"},
+		{5 * time.Minute, fmt.Errorf("%w: %w", ports.ErrUnknown, cause), domain.EStorageUnknown, "within 5m:"},
+		{90 * time.Minute, cause, domain.EStorage, "Please retry later with the same Idempotency-Key, within 1h30m"},
+		{36 * time.Hour, cause, domain.EStorage, "within 36h"},
+	}
+	for _, tt := range tests {
+		mem := memstore.New()
+		store, clock, ids := deps()
+		store.CreateFunc = func(ctx context.Context, obj ports.Object) error {
+			if strings.HasPrefix(obj.Key, domain.RecordPrefix) {
+				return mem.Create(ctx, obj)
+			}
+			return tt.err
+		}
+		store.GetFunc = mem.Get
+		store.ReplaceFunc = mem.Replace
+		cfg := config()
+		cfg.IdempotencyTTL = tt.ttl
+		s, err := domain.New(cfg, store, clock, ids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := validHeader()
+		h["idempotency-key"] = "k-1"
+		_, err = s.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: h, Body: body("hello")})
+		if got, msg := domain.ErrorCode(err), domain.ErrorMessage(err); got != tt.wantCode || !strings.Contains(msg, tt.wantMsg) {
+			t.Errorf("TTL %v: %q %q, want %q with %q", tt.ttl, got, msg, tt.wantCode, tt.wantMsg)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func run(ctx context.Context, args []string, c command) int {
 	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its SHA-256, so that a re-run after a crash stores nothing twice (within the service's IDEMPOTENCY_TTL)")
 	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
 	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
-	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says)")
+	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
 	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
