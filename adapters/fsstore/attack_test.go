@@ -218,6 +218,27 @@ func stopFirstWrite(t *testing.T) (atStage <-chan struct{}, goOn chan<- struct{}
 	return at, release
 }
 
+// recordFolderSyncs records the folders synced from now on; synced reports whether path was.
+func recordFolderSyncs(t *testing.T) (synced func(path string) bool) {
+	t.Helper()
+	var mu sync.Mutex
+	seen := map[string]bool{}
+	testHookFsync = func(kind, path string) error {
+		if kind == "folder" {
+			mu.Lock()
+			seen[path] = true
+			mu.Unlock()
+		}
+		return nil
+	}
+	t.Cleanup(func() { testHookFsync = nil })
+	return func(path string) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return seen[path]
+	}
+}
+
 // failFirstFolderSync makes the first fsync of folder fail (EIO) and counts the successful
 // ones after it.
 func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
@@ -246,25 +267,13 @@ func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
 func TestAttackNewFolderNeverSynced(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "a", "b", "drops")
-	var mu sync.Mutex
-	synced := map[string]bool{}
-	testHookFsync = func(kind, path string) error {
-		if kind == "folder" {
-			mu.Lock()
-			synced[path] = true
-			mu.Unlock()
-		}
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
+	synced := recordFolderSyncs(t)
 	s := openStore(t, dir)
 	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	for _, parent := range []string{base, filepath.Join(base, "a"), filepath.Join(base, "a", "b")} {
-		if !synced[parent] {
+		if !synced(parent) {
 			t.Errorf("k answered stored, but %s, which gained a folder New made, was never synced: a crash can take the store's folder", parent)
 		}
 	}
@@ -430,24 +439,12 @@ func TestAttackRemadeAncestorNeverSynced(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(base, "a")); err != nil {
 		t.Fatal(err)
 	}
-	var mu sync.Mutex
-	synced := map[string]bool{}
-	testHookFsync = func(kind, path string) error {
-		if kind == "folder" {
-			mu.Lock()
-			synced[path] = true
-			mu.Unlock()
-		}
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
+	synced := recordFolderSyncs(t)
 	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
-	mu.Lock()
-	defer mu.Unlock()
 	for _, parent := range []string{base, filepath.Join(base, "a")} {
-		if !synced[parent] {
+		if !synced(parent) {
 			t.Errorf("k answered stored, but %s, which gained a folder made again, was never synced: a crash can take the store's folder", parent)
 		}
 	}

@@ -459,6 +459,31 @@ func readWhole(c net.Conn, d time.Duration) (int, error) {
 	return resp.StatusCode, nil
 }
 
+// heads opens conns connections to addr, 16 at a time, sends head on each (leaving it open)
+// and returns how many read each status within 5 s (0: none read).
+func heads(t *testing.T, addr, head string, conns int) map[int]int {
+	t.Helper()
+	statuses := make(chan int, conns)
+	var wg sync.WaitGroup
+	for w := range 16 {
+		wg.Go(func() {
+			for i := w; i < conns; i += 16 {
+				c := dial(t, addr)
+				io.WriteString(c, head)
+				status, _, _ := readStatus(c, 5*time.Second)
+				statuses <- status
+			}
+		})
+	}
+	wg.Wait()
+	close(statuses)
+	got := map[int]int{}
+	for s := range statuses {
+		got[s]++
+	}
+	return got
+}
+
 // TestAttackManyHeaderLines: with the default settings, as many connections as the cap holds,
 // each sending a head of 12 KiB (what Go's server reads at most) in some 3,000 lines of four
 // bytes, no token and a 10 MB body declared, took the server's peak RSS to 353 and 383 MiB in
@@ -477,24 +502,7 @@ func TestAttackManyHeaderLines(t *testing.T) {
 	}
 	hostile := dropHead(10_000_000, false, strings.TrimSuffix(b.String(), "\n"))
 	conns := atoi(t, maxConnsLogged(p))
-	statuses := make(chan int, conns)
-	var wg sync.WaitGroup
-	for w := range 16 {
-		wg.Go(func() {
-			for i := w; i < conns; i += 16 {
-				c := dial(t, addr)
-				io.WriteString(c, hostile)
-				status, _, _ := readStatus(c, 5*time.Second)
-				statuses <- status
-			}
-		})
-	}
-	wg.Wait()
-	close(statuses)
-	got := map[int]int{}
-	for s := range statuses {
-		got[s]++
-	}
+	got := heads(t, addr, hostile, conns)
 	peak := peakRSS(t, p.cmd.Process.Pid)
 	begin := time.Now()
 	status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real"))
@@ -553,24 +561,7 @@ func TestAttackConnectionWaves(t *testing.T) {
 	hostile := dropHead(10_000_000, false, fields...)
 	conns := atoi(t, maxConnsLogged(p))
 	for wave := range 4 {
-		statuses := make(chan int, conns)
-		var wg sync.WaitGroup
-		for w := range 16 {
-			wg.Go(func() {
-				for i := w; i < conns; i += 16 {
-					c := dial(t, addr)
-					io.WriteString(c, hostile)
-					status, _, _ := readStatus(c, 5*time.Second)
-					statuses <- status
-				}
-			})
-		}
-		wg.Wait()
-		close(statuses)
-		got := map[int]int{}
-		for s := range statuses {
-			got[s]++
-		}
+		got := heads(t, addr, hostile, conns)
 		if got[401] != conns {
 			t.Errorf("wave %d: statuses %v; want %d 401s", wave, got, conns)
 		}
