@@ -24,7 +24,8 @@ var errHeadLines = errors.New("httpserver: a request head of too many lines")
 type headLines struct {
 	lines  int      // lines of the head being read
 	n      int      // bytes of the current line, but CR
-	prefix [32]byte // the current line's first bytes
+	p      int      // bytes of prefix in use
+	prefix [32]byte // the current line's first bytes, but spaces and tabs
 	body   bool     // the head being read declares a body
 	off    bool     // a body follows the head read last: not counted
 }
@@ -42,17 +43,20 @@ func (h *headLines) scan(b []byte) bool {
 				h.lines, h.off, h.body = 0, h.body, false
 				continue
 			}
-			if declaresBody(h.prefix[:min(h.n, len(h.prefix))]) {
+			if declaresBody(h.prefix[:h.p]) {
 				h.body = true
 			}
 			h.lines++
-			h.n = 0
+			h.n, h.p = 0, 0
 			if h.lines > MaxHeadLines {
 				return false
 			}
+		case ' ', '\t':
+			h.n++
 		default:
-			if h.n < len(h.prefix) {
-				h.prefix[h.n] = c
+			if h.p < len(h.prefix) {
+				h.prefix[h.p] = c
+				h.p++
 			}
 			h.n++
 		}
@@ -63,8 +67,8 @@ func (h *headLines) scan(b []byte) bool {
 // resume counts again, from where the connection's reads are: between requests.
 func (h *headLines) resume() { h.off = false }
 
-// declaresBody reports whether a header line (its first bytes) declares a body: a
-// Transfer-Encoding, or a Content-Length with a digit but 0.
+// declaresBody reports whether a header line (its first bytes, without spaces and tabs)
+// declares a body: a Transfer-Encoding, or a Content-Length with a digit but 0.
 func declaresBody(line []byte) bool {
 	if len(line) >= len("transfer-encoding:") && bytes.EqualFold(line[:len("transfer-encoding:")], []byte("transfer-encoding:")) {
 		return true

@@ -43,6 +43,7 @@ func TestAttackHeadLines(t *testing.T) {
 		{"a body of short lines", head(3, "Content-Length: 1000") + manyLines, false, true},
 		{"a chunked body of short lines", head(3, "Transfer-Encoding: chunked") + manyLines, false, true},
 		{"a body, lowercase", head(3, "content-length: 1000") + manyLines, false, true},
+		{"a body, its length after 40 spaces", head(3, "Content-Length:"+strings.Repeat(" ", 40)+"1000") + manyLines, false, true},
 		{"counted again once resumed", head(3, "Content-Length: 1000") + manyLines, true, false},
 	}
 	for _, tt := range tests {
