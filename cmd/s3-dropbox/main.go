@@ -38,7 +38,7 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	flags := flag.NewFlagSet("s3-dropbox", flag.ContinueOnError)
 	flags.SetOutput(stderr)
 	dev := flags.Bool("dev", false, "development mode: listen on "+wiring.DevAddr+", store under ./"+wiring.DevDir+
-		" (or STORAGE_DIR), new tokens printed at every start; ADDR, PORT and STORAGE are ignored, the other settings read as without -dev")
+		" (or STORAGE_DIR), new tokens printed at every start, the CDN header named "+wiring.DevCDNHeader+"; ADDR, PORT, STORAGE, AUTH_TOKEN, CDN_TOKEN and CDN_TOKEN_HTTP_HEADER_NAME are ignored, DRAIN is 0s unless set, the other settings read as without -dev")
 	addr := flags.String("addr", "", "address to listen on, host:port (wins over ADDR and PORT)")
 	flags.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: s3-dropbox [-dev] [-addr host:port]\n\nFlags:\n")
