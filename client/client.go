@@ -48,7 +48,7 @@ var ErrPlainHTTP = errors.New("the token would cross the network in clear text")
 // New returns a client for the drop URL and the client token. The token is sent only in the
 // Authorization header, only to that URL (redirects are not followed), never over plain
 // http to a host that is not a loopback address unless WithPlainHTTP says so, and never
-// appears in an error.
+// appears in an error. A URL with a user name or password, or holding the token, is an error.
 func New(dropURL, token string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(dropURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -71,6 +71,12 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	}
 	if u.Scheme == "http" && !c.cfg.plainHTTP && !loopback(u.Hostname()) {
 		return nil, fmt.Errorf("client: the URL is plain http:// to %s, not a loopback address: %w", u.Hostname(), ErrPlainHTTP)
+	}
+	if u.User != nil {
+		return nil, errors.New("client: the URL holds a user name or password, which is never sent (the token is) and which process lists show: remove it")
+	}
+	if len(token) >= 8 && strings.Contains(dropURL, token) { // a shorter one could be any word of a URL
+		return nil, errors.New("client: the URL holds the token, which process lists, logs and the server's access log would show: the token goes in the Authorization header only")
 	}
 	c.secrets = []string{token}
 	for _, values := range c.cfg.header {
@@ -133,7 +139,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		fail.Attempts = attempt
 		status, header, body, err := c.post(ctx, p, payload, digest, key)
 		if rid := header.Get("X-Request-Id"); rid != "" {
-			fail.RequestID = message(c.redact([]byte(rid)), 0) // printable, as a hostile server may put anything there
+			fail.RequestID = requestID(c.redact([]byte(rid)))
 		}
 		switch {
 		case err == nil && status == http.StatusAccepted:
@@ -208,6 +214,9 @@ func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key s
 	req.Header.Set("Content-Digest", digest)
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.cfg.httpClient.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = ue.Err // without the URL, whose query may hold a secret of its own
+	}
 	if err != nil {
 		return 0, http.Header{}, nil, c.scrub(err)
 	}
@@ -242,6 +251,19 @@ func message(body []byte, status int) string {
 		return m
 	}
 	return http.StatusText(status)
+}
+
+// maxRequestID is the longest X-Request-Id kept, in bytes.
+const maxRequestID = 128
+
+// requestID returns an answer's X-Request-Id printable (a hostile server may put anything
+// there) and at most maxRequestID bytes and an ellipsis long (Go takes answer heads up to
+// 10 MB).
+func requestID(rid []byte) string {
+	if len(rid) > maxRequestID {
+		rid = append(bytes.ToValidUTF8(rid[:maxRequestID:maxRequestID], nil), "…"...)
+	}
+	return message(rid, 0)
 }
 
 // redirected says what a redirect is and that it was not followed.
