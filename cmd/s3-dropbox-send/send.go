@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 )
@@ -33,17 +35,17 @@ type command struct {
 	httpClient     *http.Client // nil: http.DefaultClient
 }
 
-// headerFlags collects -H values.
+// headerFlags collects -H values; run checks them after parsing, as the flag package's
+// message for a value it refuses would quote it whole (a credential, such as the CDN's).
 type headerFlags []string
 
-func (h *headerFlags) String() string { return strings.Join(*h, ", ") }
-func (h *headerFlags) Set(v string) error {
-	name, _, ok := strings.Cut(v, ":")
-	if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(strings.TrimSpace(name), " \t") {
-		return errors.New("want 'Name: value'")
-	}
-	*h = append(*h, v)
-	return nil
+func (h *headerFlags) String() string     { return "" }
+func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// wellFormed reports whether a -H value is 'Name: value' with a name of one word.
+func wellFormed(h string) bool {
+	name, _, ok := strings.Cut(h, ":")
+	return ok && strings.TrimSpace(name) != "" && !strings.ContainsAny(strings.TrimSpace(name), " \t")
 }
 
 // result is one payload's line of -json output.
@@ -108,6 +110,14 @@ func run(ctx context.Context, args []string, c command) int {
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
+	for i, h := range headers {
+		if !wellFormed(h) {
+			return usage("-H number %d: want 'Name: value' (its value is not repeated here)", i+1)
+		}
+	}
+	if a, b, ok := namedTwice(files); ok {
+		return usage("%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
+	}
 	tw, err := interruptible(ctx, func() ([2]string, error) {
 		token, warning, err := readToken(*tokenFile, c.env)
 		return [2]string{token, warning}, err
@@ -152,7 +162,7 @@ func run(ctx context.Context, args []string, c command) int {
 				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
 				if *verbose {
 					logMu.Lock()
-					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", results[i].File, results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
+					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", shown(results[i].File), results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
 					logMu.Unlock()
 				}
 			}
@@ -164,6 +174,43 @@ func run(ctx context.Context, args []string, c command) int {
 	close(next)
 	wg.Wait()
 	return report(c.stdout, results, *asJSON)
+}
+
+// namedTwice returns two of files that are the same file (by path, link or another path),
+// and whether there are any; files it cannot stat are left to be reported when read.
+func namedTwice(files []string) (string, string, bool) {
+	type named struct {
+		name string
+		info os.FileInfo
+	}
+	bySize := map[int64][]named{}
+	for _, f := range files {
+		if f == "-" {
+			continue
+		}
+		info, err := os.Stat(f)
+		if err != nil {
+			continue
+		}
+		for _, earlier := range bySize[info.Size()] {
+			if os.SameFile(earlier.info, info) {
+				return earlier.name, f, true
+			}
+		}
+		bySize[info.Size()] = append(bySize[info.Size()], named{f, info})
+	}
+	return "", "", false
+}
+
+// shown returns a file's name as printed: as it is if every character of it is printable,
+// else quoted, so that a name cannot break a line of the report or send terminal escapes.
+func shown(file string) string {
+	for _, r := range file {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(file)
+		}
+	}
+	return file
 }
 
 func stdinUses(files []string) int {
@@ -313,17 +360,17 @@ func report(w io.Writer, results []result, asJSON bool) int {
 		}
 		switch r.Outcome {
 		case "stored":
-			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", r.File, r.Attempts)
+			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", shown(r.File), r.Attempts)
 		case "replayed":
-			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", r.File, r.Attempts)
+			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", shown(r.File), r.Attempts)
 		case "refused":
-			fmt.Fprintf(w, "%s: refused, not stored: %s\n", r.File, r.Error)
+			fmt.Fprintf(w, "%s: refused, not stored: %s\n", shown(r.File), r.Error)
 		case "failed":
 			if r.Attempts == 0 {
-				fmt.Fprintf(w, "%s: not sent: %s\n", r.File, r.Error)
+				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), r.Error)
 				break
 			}
-			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", r.File, r.Attempts, r.IdempotencyKey, r.Error)
+			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
 		}
 	}
 	if !asJSON {

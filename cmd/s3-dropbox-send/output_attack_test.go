@@ -1,0 +1,71 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestAttackMalformedHeaderNotEchoed: a -H mistyped ("=" for ":", or no separator) is a usage
+// error that does not print the value, which is a credential (the CDN's token): the flag
+// package's message quoted it whole, into a terminal's scrollback or a CI log.
+func TestAttackMalformedHeaderNotEchoed(t *testing.T) {
+	const secret = "cdnsecret0123456789"
+	for _, h := range []string{"X-Cdn-Authorization=Bearer " + secret, "X-Cdn-Authorization Bearer " + secret, ": Bearer " + secret} {
+		srv, n := answering(t, [2]string{"202", ""})
+		o := sendCmd(t, nil, "p", "-url", srv.URL, "-H", h, "-")
+		if o.code != exitUsage || n.Load() != 0 || !strings.Contains(o.stderr, "want 'Name: value'") {
+			t.Errorf("-H %q: exit %d, %d request(s), %q; want 64, none, and what to fix", h, o.code, n.Load(), o.stderr)
+		}
+		if strings.Contains(o.stdout+o.stderr, secret) {
+			t.Errorf("-H %q: the output holds the header's value: %q %q", h, o.stdout, o.stderr)
+		}
+	}
+}
+
+// TestAttackFileNameForgesALine: a file name is printed so that it cannot forge a line of the
+// report or send terminal escapes: a local user who names a file in a folder someone sends
+// with a glob ("x\nimportant.csv: stored (1 attempt(s))") made a refused payload read as a
+// stored one, and so did a folder's name in the error of its reading.
+func TestAttackFileNameForgesALine(t *testing.T) {
+	srv, _ := answering(t, [2]string{"400", ""})
+	dir := t.TempDir()
+	name := filepath.Join(dir, "x\nimportant.csv: stored (1 attempt(s))\x1b[2K")
+	if err := os.WriteFile(name, []byte("p"), 0o600); err != nil {
+		t.Skipf("skipped: this file system takes no such name: %v", err)
+	}
+	folder := filepath.Join(dir, "y\nother.csv: stored (1 attempt(s))") // named in the error of its reading
+	if err := os.Mkdir(folder, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	o := sendCmd(t, nil, "", "-url", srv.URL, name, folder)
+	if o.code != exitRefused {
+		t.Errorf("exit %d; want 1", o.code)
+	}
+	for _, line := range strings.Split(o.stdout+o.stderr, "\n") {
+		if strings.HasPrefix(line, "important.csv: stored") || strings.HasPrefix(line, "other.csv: stored") || strings.Contains(line, "\x1b") {
+			t.Errorf("a line forged by the file's name: %q (all: %q %q)", line, o.stdout, o.stderr)
+		}
+	}
+}
+
+// TestAttackSameFileTwice: a file named twice (as such, or by another path to it) is a
+// usage error: each naming got its own random Idempotency-Key, so the payload was stored
+// twice and reported "2 stored".
+func TestAttackSameFileTwice(t *testing.T) {
+	dir := t.TempDir()
+	a := filepath.Join(dir, "a.csv")
+	os.WriteFile(a, []byte("p"), 0o600)
+	link := filepath.Join(dir, "link.csv")
+	if err := os.Symlink(a, link); err != nil {
+		t.Fatal(err)
+	}
+	for _, files := range [][]string{{a, a}, {a, dir + "/./a.csv"}, {a, link}} {
+		srv, n := answering(t, [2]string{"202", ""})
+		o := sendCmd(t, nil, "", append([]string{"-url", srv.URL}, files...)...)
+		if o.code != exitUsage || n.Load() != 0 || !strings.Contains(o.stderr, "named twice") {
+			t.Errorf("%q: exit %d, %d request(s), %q; want 64, none, \"named twice\"", files, o.code, n.Load(), o.stderr)
+		}
+	}
+}
