@@ -133,6 +133,13 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)
 	defer cancel()
+	if err := ctx.Err(); err != nil { // ended before the first attempt: nothing leaves
+		fail.Message, fail.Err = "not sent: cancelled before the first attempt", err
+		if errors.Is(err, context.DeadlineExceeded) {
+			fail.Message = "not sent: the deadline passed before the first attempt"
+		}
+		return Receipt{}, fail
+	}
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
 	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {

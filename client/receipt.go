@@ -16,7 +16,8 @@ type Receipt struct {
 // was answered 502 or 504): it is not stored, and sending it again as it is will not help.
 // Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
 // and the payload may or may not be stored; sending it again with the same IdempotencyKey is
-// safe.
+// safe. Attempts is 0 when the context given to Send had ended before the first: nothing was
+// sent.
 type Error struct {
 	Status         int    // the last HTTP status, 0 when none came
 	Message        string // the service's message, or what went wrong

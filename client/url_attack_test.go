@@ -71,3 +71,25 @@ func TestAttackHugeRequestID(t *testing.T) {
 		}
 	}
 }
+
+// TestAttackEndedContextSendsNothing: Send with a context that has ended already (a Ctrl-C
+// between two payloads) sends nothing and says so, with no attempt counted; it said "no
+// answer … may or may not be stored" after one attempt that never left.
+func TestAttackEndedContextSendsNothing(t *testing.T) {
+	srv, seen := fake(t, [3]string{"202", "", ""})
+	for _, end := range []func() (context.Context, context.CancelFunc){
+		func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
+		func() (context.Context, context.CancelFunc) { return context.WithTimeout(context.Background(), 0) },
+	} {
+		ctx, cancel := end()
+		cancel()
+		_, err := newClient(t, srv.URL, nil).Send(ctx, []byte("p"))
+		var e *client.Error
+		if !errors.As(err, &e) || e.Attempts != 0 || e.Refused || !strings.HasPrefix(e.Message, "not sent") || !errors.Is(err, ctx.Err()) {
+			t.Errorf("%#v: want not sent, no attempt, not refused, wrapping %v", err, ctx.Err())
+		}
+	}
+	if len(*seen) != 0 {
+		t.Errorf("%d request(s) reached the server; want none", len(*seen))
+	}
+}

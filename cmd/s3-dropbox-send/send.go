@@ -367,7 +367,7 @@ func report(w io.Writer, results []result, asJSON bool) int {
 			fmt.Fprintf(w, "%s: refused, not stored: %s\n", shown(r.File), r.Error)
 		case "failed":
 			if r.Attempts == 0 {
-				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), r.Error)
+				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), strings.TrimPrefix(r.Error, "not sent: "))
 				break
 			}
 			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
