@@ -103,7 +103,8 @@ func loopback(host string) bool {
 }
 
 // Send delivers payload, retrying as the package doc says, until it is stored, refused, out
-// of attempts, past the deadline (WithDeadline), or ctx ends. opts describe this payload.
+// of attempts, past the deadline (WithDeadline), or ctx ends. opts describe this payload. A
+// payload that holds the token is refused, not sent.
 func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (Receipt, error) {
 	p := payloadOptions(opts)
 	sum := sha256.Sum256(payload)
@@ -129,6 +130,11 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	if len(payload) > c.cfg.maxBytes {
 		fail.Refused = true
 		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
+		return Receipt{}, fail
+	}
+	if len(c.token) >= 8 && bytes.Contains(payload, []byte(c.token)) { // a shorter one could be any word
+		fail.Refused = true
+		fail.Message = "the payload holds the client token: not sent (it would be stored, for whoever reads the bucket)"
 		return Receipt{}, fail
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)

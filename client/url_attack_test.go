@@ -93,3 +93,15 @@ func TestAttackEndedContextSendsNothing(t *testing.T) {
 		t.Errorf("%d request(s) reached the server; want none", len(*seen))
 	}
 }
+
+// TestAttackPayloadHoldingToken: a payload that holds the client token (a copy of the token
+// file, a configuration dumped whole) is refused without being sent: it would be stored,
+// where whoever reads the bucket reads it.
+func TestAttackPayloadHoldingToken(t *testing.T) {
+	srv, seen := fake(t, [3]string{"202", "", ""})
+	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("token = "+facetest.AuthToken+"\n"))
+	var e *client.Error
+	if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || len(*seen) != 0 {
+		t.Errorf("%v after %d request(s); want refused, not sent", err, len(*seen))
+	}
+}

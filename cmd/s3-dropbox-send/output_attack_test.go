@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestAttackMalformedHeaderNotEchoed: a -H mistyped ("=" for ":", or no separator) is a usage
@@ -67,5 +71,23 @@ func TestAttackSameFileTwice(t *testing.T) {
 		if o.code != exitUsage || n.Load() != 0 || !strings.Contains(o.stderr, "named twice") {
 			t.Errorf("%q: exit %d, %d request(s), %q; want 64, none, \"named twice\"", files, o.code, n.Load(), o.stderr)
 		}
+	}
+}
+
+// TestAttackTokenFileAsPayload: the token file among the files to send (`-token-file token *`
+// in the folder that holds it) is a usage error, and nothing is sent: it was stored, the
+// token with it, where whoever reads the bucket reads it.
+func TestAttackTokenFileAsPayload(t *testing.T) {
+	dir := t.TempDir()
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte(facetest.AuthToken+"\n"), 0o600)
+	report := filepath.Join(dir, "report.json")
+	os.WriteFile(report, []byte("{}"), 0o600)
+	srv, n := answering(t, [2]string{"202", ""})
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"-url", srv.URL, "-token-file", token, report, dir + "/./token"},
+		command{env: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})
+	if code != exitUsage || n.Load() != 0 || !strings.Contains(stderr.String(), "is the token file") {
+		t.Errorf("exit %d, %d request(s), %q %q; want 64, none, \"is the token file\"", code, n.Load(), stdout.String(), stderr.String())
 	}
 }

@@ -115,6 +115,9 @@ func run(ctx context.Context, args []string, c command) int {
 			return usage("-H number %d: want 'Name: value' (its value is not repeated here)", i+1)
 		}
 	}
+	if f, ok := tokenFileAmong(*tokenFile, files); ok {
+		return usage("%s is the token file: it would be sent, the token with it", shown(f))
+	}
 	if a, b, ok := namedTwice(files); ok {
 		return usage("%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
 	}
@@ -200,6 +203,23 @@ func namedTwice(files []string) (string, string, bool) {
 		bySize[info.Size()] = append(bySize[info.Size()], named{f, info})
 	}
 	return "", "", false
+}
+
+// tokenFileAmong returns the one of files that is the token file, and whether there is one.
+func tokenFileAmong(tokenFile string, files []string) (string, bool) {
+	if tokenFile == "" {
+		return "", false
+	}
+	token, err := os.Stat(tokenFile)
+	if err != nil {
+		return "", false
+	}
+	for _, f := range files {
+		if info, err := os.Stat(f); f != "-" && err == nil && os.SameFile(token, info) {
+			return f, true
+		}
+	}
+	return "", false
 }
 
 // shown returns a file's name as printed: as it is if every character of it is printable,
