@@ -259,8 +259,10 @@ func readToken(file string, env func(string) string) (token, warning string, err
 		return "", "", fmt.Errorf("token file: %w", err)
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o077 != 0 {
-		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", file, info.Mode().Perm())
+	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o044 != 0 {
+		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", shown(file), info.Mode().Perm())
+	} else if err == nil && info.Mode().Perm()&0o033 != 0 {
+		warning = fmt.Sprintf("the token file %s can be written by others, who could put their token in it (mode %04o): chmod 600 it", shown(file), info.Mode().Perm())
 	}
 	line, err := firstLine(f)
 	if err != nil {
@@ -303,9 +305,10 @@ func firstLine(r io.Reader) (string, error) {
 }
 
 // bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
-// header line of dev mode's banner, "authorization: Bearer <token>".
+// header line of dev mode's banner, "authorization: Bearer <token>", after a UTF-8 byte order
+// mark if the line starts with one.
 func bare(line string) string {
-	line = strings.TrimSpace(line)
+	line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff")) // the byte order mark some editors start a file with
 	if name, rest, ok := strings.Cut(line, ":"); ok && strings.EqualFold(name, "authorization") {
 		line = strings.TrimSpace(rest)
 	}
