@@ -76,7 +76,7 @@ func run(ctx context.Context, args []string, c command) int {
 	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
-	parallel := flags.Int("parallel", 1, "how many payloads to send at once")
+	parallel := flags.Int("parallel", 1, "how many payloads to send at once, each held whole in memory (up to this times -max-bytes)")
 	verbose := flags.Bool("v", false, "say what happens to each payload on stderr")
 	flags.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
