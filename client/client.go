@@ -25,8 +25,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -140,7 +142,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)
 	defer cancel()
 	if err := ctx.Err(); err != nil { // ended before the first attempt: nothing leaves
-		fail.Message, fail.Err = "not sent: cancelled before the first attempt", err
+		fail.Message, fail.Err, fail.NotStored = "not sent: cancelled before the first attempt", err, true
 		if errors.Is(err, context.DeadlineExceeded) {
 			fail.Message = "not sent: the deadline passed before the first attempt"
 		}
@@ -150,7 +152,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		fail.Attempts = attempt
-		status, header, body, err := c.post(ctx, p, payload, digest, key)
+		status, header, body, connected, err := c.post(ctx, p, payload, digest, key)
 		if rid := header.Get("X-Request-Id"); rid != "" {
 			fail.RequestID = requestID(c.redact([]byte(rid)))
 		}
@@ -164,7 +166,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			return Receipt{}, fail
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
-			maybe = true
+			maybe = maybe || connected || !unreachable(err)
 		case retryable(status):
 			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
 			maybe = maybe || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
@@ -195,7 +197,18 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			break
 		}
 	}
+	fail.NotStored = !maybe
 	return Receipt{}, fail
+}
+
+// unreachable reports whether err is a connection (to the server or the proxy) that could
+// not be made, or a name not resolved.
+func unreachable(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	return errors.As(err, new(*net.DNSError))
 }
 
 // payloadOptions applies opts over the defaults (a nil one is none).
@@ -209,10 +222,20 @@ func payloadOptions(opts []SendOption) payload {
 	return p
 }
 
-// post sends one attempt.
-func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (int, http.Header, []byte, error) {
+// post sends one attempt, and reports whether it got a connection: Go's transport may send
+// the request on a kept connection, lose it, and then fail to make a new one for its own
+// retry, so an error of connecting proves nothing was sent only without one.
+func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (status int, header http.Header, answer []byte, connected bool, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	var got atomic.Bool
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Store(true) }})
+	status, header, answer, err = c.attempt(ctx, p, body, digest, key)
+	return status, header, answer, got.Load(), err
+}
+
+// attempt sends one request and reads its answer.
+func (c *Client) attempt(ctx context.Context, p payload, body []byte, digest, key string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, http.Header{}, nil, err

@@ -91,3 +91,13 @@ func TestAttackTokenFileAsPayload(t *testing.T) {
 		t.Errorf("exit %d, %d request(s), %q %q; want 64, none, \"is the token file\"", code, n.Load(), stdout.String(), stderr.String())
 	}
 }
+
+// TestAttackMayBeStoredLine: a payload an attempt may have stored (a 504) is still said to be
+// "may or may not be stored", with the key to send it again with, not "not stored".
+func TestAttackMayBeStoredLine(t *testing.T) {
+	srv, _ := answering(t, [2]string{"504", "0"}, [2]string{"503", "0"})
+	o := sendCmd(t, nil, "p", "-url", srv.URL, "-attempts", "2", "-")
+	if o.code != exitUnconfirmed || !strings.Contains(o.stdout, "-: not confirmed after 2 attempt(s), may or may not be stored (send it again with -idempotency-key ") {
+		t.Errorf("exit %d, %q; want 2 and \"may or may not be stored\"", o.code, o.stdout)
+	}
+}

@@ -56,6 +56,7 @@ type result struct {
 	Attempts       int    `json:"attempts"`
 	RequestID      string `json:"request_id,omitempty"`
 	IdempotencyKey string `json:"idempotency_key"`
+	NotStored      bool   `json:"not_stored,omitempty"` // failed, yet no attempt may have stored it
 	Error          string `json:"error,omitempty"`
 }
 
@@ -357,6 +358,7 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 		return r
 	}
 	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = "failed", e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
+	r.NotStored = e.NotStored
 	if e.Refused {
 		r.Outcome = "refused"
 	}
@@ -391,6 +393,10 @@ func report(w io.Writer, results []result, asJSON bool) int {
 		case "failed":
 			if r.Attempts == 0 {
 				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), strings.TrimPrefix(r.Error, "not sent: "))
+				break
+			}
+			if r.NotStored {
+				fmt.Fprintf(w, "%s: not stored after %d attempt(s) (send it again later): %s\n", shown(r.File), r.Attempts, r.Error)
 				break
 			}
 			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
