@@ -160,6 +160,11 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		case err == nil && status == http.StatusAccepted:
 			return Receipt{Replayed: header.Get("Idempotent-Replayed") == "true",
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
+		case errors.As(err, new(*tls.CertificateVerificationError)) && connected:
+			// the handshake of the transport's own retry failed, after the request went on a
+			// kept connection that was lost: it may be stored, and the next attempt fails too
+			fail.Status, fail.Message, fail.Err = 0, "no answer, then: "+err.Error(), err
+			return Receipt{}, fail
 		case errors.As(err, new(*tls.CertificateVerificationError)):
 			// nothing was sent: the handshake failed, and will fail again
 			fail.Status, fail.Message, fail.Refused, fail.Err = 0, "not sent: "+err.Error(), !maybe, err
