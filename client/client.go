@@ -152,7 +152,11 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		fail.Attempts = attempt
-		status, header, body, connected, err := c.post(ctx, p, payload, digest, key)
+		status, header, body, conns, err := c.post(ctx, p, payload, digest, key)
+		connected := conns > 0
+		// a second connection is the transport's own retry after losing the request on a kept
+		// one: that request may be stored, whatever this one's answer says
+		maybe = maybe || conns > 1
 		if rid := header.Get("X-Request-Id"); rid != "" {
 			fail.RequestID = requestID(c.redact([]byte(rid)))
 		}
@@ -227,14 +231,15 @@ func payloadOptions(opts []SendOption) payload {
 	return p
 }
 
-// post sends one attempt, and reports whether it got a connection: Go's transport may send
-// the request on a kept connection, lose it, and then fail to make a new one for its own
-// retry, so an error of connecting proves nothing was sent only without one.
-func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (status int, header http.Header, answer []byte, connected bool, err error) {
+// post sends one attempt, and returns how many connections it got: Go's transport may send
+// the request on a kept connection, lose it, and send it again on a new one (or fail to make
+// one), so an error of connecting proves nothing was sent only without any, and an answer
+// speaks for the whole attempt only with one.
+func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (status int, header http.Header, answer []byte, conns int32, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
-	var got atomic.Bool
-	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Store(true) }})
+	var got atomic.Int32
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Add(1) }})
 	status, header, answer, err = c.attempt(ctx, p, body, digest, key)
 	return status, header, answer, got.Load(), err
 }

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
@@ -81,5 +82,57 @@ func TestAttackKeptConnectionLostThenUnreachable(t *testing.T) {
 	}
 	if len(read) != 2 {
 		t.Errorf("the server read %d request(s); want 2", len(read))
+	}
+}
+
+// TestAttackKeptConnectionLostThen503: as above, but the new connection is made, and the
+// request sent on it is answered 503 (that request stored nothing): the one sent on the lost
+// connection may be stored all the same, so the payload is not said to be "not stored".
+func TestAttackKeptConnectionLostThen503(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	var read atomic.Int32
+	serve := func(conn net.Conn, answers ...string) {
+		defer conn.Close()
+		br := bufio.NewReader(conn)
+		for _, a := range answers {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			io.Copy(io.Discard, req.Body)
+			read.Add(1)
+			if a == "" { // closed unanswered
+				return
+			}
+			io.WriteString(conn, a)
+		}
+	}
+	go func() {
+		first, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		go serve(first, "HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n", "")
+		second, err := ln.Accept()
+		if err != nil {
+			return
+		}
+		serve(second, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+	}()
+	c := newClient(t, "http://"+ln.Addr().String(), nil, client.WithAttempts(1), client.WithHTTPClient(&http.Client{Transport: &http.Transport{}}))
+	if _, err := c.Send(context.Background(), []byte("first")); err != nil {
+		t.Fatalf("first payload: %v", err)
+	}
+	_, err = c.Send(context.Background(), []byte("second"))
+	var e *client.Error
+	if !errors.As(err, &e) || e.Status != http.StatusServiceUnavailable || e.NotStored || e.Refused {
+		t.Errorf("%v (%+v); want a 503 unconfirmed: the lost connection's request was read whole", err, e)
+	}
+	if read.Load() != 3 {
+		t.Errorf("the server read %d request(s); want 3", read.Load())
 	}
 }
