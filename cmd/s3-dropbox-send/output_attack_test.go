@@ -101,3 +101,21 @@ func TestAttackMayBeStoredLine(t *testing.T) {
 		t.Errorf("exit %d, %q; want 2 and \"may or may not be stored\"", o.code, o.stdout)
 	}
 }
+
+// TestAttackStdinIsANamedFile: standard input redirected from a file that is named too
+// (`s3-dropbox-send - data.csv < data.csv`) is that file named twice: a usage error, nothing
+// sent (it was stored twice).
+func TestAttackStdinIsANamedFile(t *testing.T) {
+	data := filepath.Join(t.TempDir(), "data.csv")
+	os.WriteFile(data, []byte("a,b\n"), 0o600)
+	stdin, err := os.Open(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	srv, n := answering(t, [2]string{"202", ""})
+	o := sendFrom(t, nil, stdin, "-url", srv.URL, "-", data)
+	if o.code != exitUsage || n.Load() != 0 || !strings.Contains(o.stderr, "named twice") {
+		t.Errorf("exit %d, %d request(s), %q %q; want 64, none, \"named twice\"", o.code, n.Load(), o.stdout, o.stderr)
+	}
+}

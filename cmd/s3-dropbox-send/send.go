@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, c command) int {
 	if f, ok := tokenFileAmong(*tokenFile, files); ok {
 		return usage("%s is the token file: it would be sent, the token with it", shown(f))
 	}
-	if a, b, ok := namedTwice(files); ok {
+	if a, b, ok := namedTwice(files, c.stdin); ok {
 		return usage("%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
 	}
 	tw, err := interruptible(ctx, func() ([2]string, error) {
@@ -180,19 +180,25 @@ func run(ctx context.Context, args []string, c command) int {
 	return report(c.stdout, results, *asJSON)
 }
 
-// namedTwice returns two of files that are the same file (by path, link or another path),
-// and whether there are any; files it cannot stat are left to be reported when read.
-func namedTwice(files []string) (string, string, bool) {
+// namedTwice returns two of files that are the same file (by path, link or another path, or
+// standard input, "-", redirected from one of them), and whether there are any; files it
+// cannot stat are left to be reported when read.
+func namedTwice(files []string, stdin io.Reader) (string, string, bool) {
 	type named struct {
 		name string
 		info os.FileInfo
 	}
 	bySize := map[int64][]named{}
 	for _, f := range files {
-		if f == "-" {
+		var info os.FileInfo
+		var err error
+		if f != "-" {
+			info, err = os.Stat(f)
+		} else if in, ok := stdin.(*os.File); ok {
+			info, err = in.Stat()
+		} else {
 			continue
 		}
-		info, err := os.Stat(f)
 		if err != nil {
 			continue
 		}
