@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -117,5 +118,36 @@ func TestAttackStdinIsANamedFile(t *testing.T) {
 	o := sendFrom(t, nil, stdin, "-url", srv.URL, "-", data)
 	if o.code != exitUsage || n.Load() != 0 || !strings.Contains(o.stderr, "named twice") {
 		t.Errorf("exit %d, %d request(s), %q %q; want 64, none, \"named twice\"", o.code, n.Load(), o.stdout, o.stderr)
+	}
+}
+
+// TestAttackHeaderFromFile: the CDN's credential given with -H sits in the command line,
+// which every local user's process list shows; -H @FILE takes it from a file instead. A
+// malformed line is named by its number, never its content; a file others can read gets a
+// warning.
+func TestAttackHeaderFromFile(t *testing.T) {
+	url, store := clienttest.Dropbox(t, 0)
+	dir := t.TempDir()
+	good := filepath.Join(dir, "headers")
+	os.WriteFile(good, []byte("\n"+cdnHeader+"\r\n\n"), 0o600)
+	o := sendCmd(t, nil, "p", "-url", url, "-H", "@"+good, "-")
+	if o.code != exitStored || len(facetest.Payloads(store)) != 1 || strings.Contains(o.stderr, "warning") {
+		t.Errorf("-H @file: exit %d, %q %q; want stored, no warning", o.code, o.stdout, o.stderr)
+	}
+	open := filepath.Join(dir, "open")
+	os.WriteFile(open, []byte(cdnHeader+"\n"), 0o644)
+	os.Chmod(open, 0o644)
+	o = sendCmd(t, nil, "p", "-url", url, "-H", "@"+open, "-")
+	if o.code != exitStored || !strings.Contains(o.stderr, "can be read by others") {
+		t.Errorf("-H @file 0644: exit %d, %q; want stored with a warning", o.code, o.stderr)
+	}
+	bad := filepath.Join(dir, "bad")
+	os.WriteFile(bad, []byte(cdnHeader+"\nX-Cdn-Authorization=Bearer "+facetest.CDNToken+"\n"), 0o600)
+	o = sendCmd(t, nil, "p", "-url", url, "-H", "@"+bad, "-")
+	if o.code != exitUsage || !strings.Contains(o.stderr, "line 2: want 'Name: value'") || strings.Contains(o.stderr, facetest.CDNToken) {
+		t.Errorf("-H @bad: exit %d, %q; want 64, line 2 named, not its value", o.code, o.stderr)
+	}
+	if got := len(facetest.Payloads(store)); got != 2 {
+		t.Errorf("%d payload(s) stored; want 2", got)
 	}
 }

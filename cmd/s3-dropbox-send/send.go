@@ -42,6 +42,50 @@ type headerFlags []string
 func (h *headerFlags) String() string     { return "" }
 func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
 
+// maxHeaderFile is the most read of a -H @FILE.
+const maxHeaderFile = 64 << 10
+
+// expandHeaders returns the -H values with each @FILE replaced by FILE's lines (blank ones
+// skipped), a warning for each such file its group or others can read, and an error naming
+// the first value or line that is not 'Name: value', by number, never by its content.
+func expandHeaders(given []string) (headers, warnings []string, err error) {
+	for i, h := range given {
+		file, ok := strings.CutPrefix(h, "@")
+		if !ok {
+			if !wellFormed(h) {
+				return nil, nil, fmt.Errorf("-H number %d: want 'Name: value' (its value is not repeated here)", i+1)
+			}
+			headers = append(headers, h)
+			continue
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-H @%s: %w", shown(file), withoutName(err))
+		}
+		if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o044 != 0 {
+			warnings = append(warnings, fmt.Sprintf("the header file %s can be read by others (mode %04o): chmod 600 it", shown(file), info.Mode().Perm()))
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxHeaderFile+1))
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("-H @%s: %w", shown(file), withoutName(err))
+		}
+		if len(data) > maxHeaderFile {
+			return nil, nil, fmt.Errorf("-H @%s: longer than %d bytes", shown(file), maxHeaderFile)
+		}
+		for n, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+			if line = strings.TrimSpace(line); line == "" {
+				continue
+			}
+			if !wellFormed(line) {
+				return nil, nil, fmt.Errorf("-H @%s, line %d: want 'Name: value' (its value is not repeated here)", shown(file), n+1)
+			}
+			headers = append(headers, line)
+		}
+	}
+	return headers, warnings, nil
+}
+
 // wellFormed reports whether a -H value is 'Name: value' with a name of one word.
 func wellFormed(h string) bool {
 	name, _, ok := strings.Cut(h, ":")
@@ -67,7 +111,7 @@ func run(ctx context.Context, args []string, c command) int {
 	var headers headerFlags
 	dropURL := flags.String("url", c.env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
 	tokenFile := flags.String("token-file", "", "file whose first line is the client token, bare or as 'Bearer <token>'; readable by you alone (default: $S3_DROPBOX_TOKEN)")
-	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode)")
+	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
 	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
 	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: a new random key per payload, kept for all its attempts)")
 	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its SHA-256, so that a re-run after a crash stores nothing twice (within the service's IDEMPOTENCY_TTL)")
@@ -111,10 +155,12 @@ func run(ctx context.Context, args []string, c command) int {
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
-	for i, h := range headers {
-		if !wellFormed(h) {
-			return usage("-H number %d: want 'Name: value' (its value is not repeated here)", i+1)
-		}
+	headers, warnings, err := expandHeaders(headers)
+	if err != nil {
+		return usage("%v", err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", w)
 	}
 	if f, ok := tokenFileAmong(*tokenFile, files); ok {
 		return usage("%s is the token file: it would be sent, the token with it", shown(f))
