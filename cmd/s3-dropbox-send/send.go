@@ -155,10 +155,18 @@ func run(ctx context.Context, args []string, c command) int {
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
-	headers, warnings, err := expandHeaders(headers)
+	hw, err := interruptible(ctx, func() ([2][]string, error) { // a FIFO blocks its opening
+		h, w, err := expandHeaders(headers)
+		return [2][]string{h, w}, err
+	})
+	if err != nil && err == ctx.Err() {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the headers: nothing sent\n")
+		return exitUnconfirmed
+	}
 	if err != nil {
 		return usage("%v", err)
 	}
+	headers, warnings := hw[0], hw[1]
 	for _, w := range warnings {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", w)
 	}
