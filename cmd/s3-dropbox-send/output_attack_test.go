@@ -77,7 +77,7 @@ func TestAttackSameFileTwice(t *testing.T) {
 
 // TestAttackTokenFileAsPayload: the token file among the files to send (`-token-file token *`
 // in the folder that holds it) is a usage error, and nothing is sent: it was stored, the
-// token with it, where whoever reads the bucket reads it.
+// token with it, where whoever reads the bucket reads it; so is a -H @FILE among them.
 func TestAttackTokenFileAsPayload(t *testing.T) {
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")
@@ -88,8 +88,18 @@ func TestAttackTokenFileAsPayload(t *testing.T) {
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"-url", srv.URL, "-token-file", token, report, dir + "/./token"},
 		command{env: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})
-	if code != exitUsage || n.Load() != 0 || !strings.Contains(stderr.String(), "is the token file") {
-		t.Errorf("exit %d, %d request(s), %q %q; want 64, none, \"is the token file\"", code, n.Load(), stdout.String(), stderr.String())
+	if code != exitUsage || n.Load() != 0 || !strings.Contains(stderr.String(), "is the file "+token) {
+		t.Errorf("exit %d, %d request(s), %q %q; want 64, none, \"is the file %s\"", code, n.Load(), stdout.String(), stderr.String(), token)
+	}
+	// The same for a file of headers (-H @FILE), which holds the CDN's credential.
+	headers := filepath.Join(dir, "headers")
+	os.WriteFile(headers, []byte(cdnHeader+"\n"), 0o600)
+	stdout.Reset()
+	stderr.Reset()
+	code = run(context.Background(), []string{"-url", srv.URL, "-token-file", token, "-H", "@" + headers, report, headers},
+		command{env: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr})
+	if code != exitUsage || n.Load() != 0 || !strings.Contains(stderr.String(), "is the file "+headers) {
+		t.Errorf("-H @headers: exit %d, %d request(s), %q %q; want 64, none, \"is the file %s\"", code, n.Load(), stdout.String(), stderr.String(), headers)
 	}
 }
 

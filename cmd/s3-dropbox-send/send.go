@@ -155,6 +155,12 @@ func run(ctx context.Context, args []string, c command) int {
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
+	secretFiles := []string{*tokenFile}
+	for _, h := range headers {
+		if file, ok := strings.CutPrefix(h, "@"); ok {
+			secretFiles = append(secretFiles, file)
+		}
+	}
 	hw, err := interruptible(ctx, func() ([2][]string, error) { // a FIFO blocks its opening
 		h, w, err := expandHeaders(headers)
 		return [2][]string{h, w}, err
@@ -170,8 +176,8 @@ func run(ctx context.Context, args []string, c command) int {
 	for _, w := range warnings {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", w)
 	}
-	if f, ok := tokenFileAmong(*tokenFile, files); ok {
-		return usage("%s is the token file: it would be sent, the token with it", shown(f))
+	if f, secret, ok := secretFileAmong(secretFiles, files); ok {
+		return usage("%s is the file %s: it would be sent, the credential with it", shown(f), shown(secret))
 	}
 	if a, b, ok := namedTwice(files, c.stdin); ok {
 		return usage("%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
@@ -266,21 +272,24 @@ func namedTwice(files []string, stdin io.Reader) (string, string, bool) {
 	return "", "", false
 }
 
-// tokenFileAmong returns the one of files that is the token file, and whether there is one.
-func tokenFileAmong(tokenFile string, files []string) (string, bool) {
-	if tokenFile == "" {
-		return "", false
-	}
-	token, err := os.Stat(tokenFile)
-	if err != nil {
-		return "", false
-	}
-	for _, f := range files {
-		if info, err := os.Stat(f); f != "-" && err == nil && os.SameFile(token, info) {
-			return f, true
+// secretFileAmong returns one of files that is one of secretFiles (the token file, -H @FILE),
+// that secret file, and whether there is one.
+func secretFileAmong(secretFiles, files []string) (string, string, bool) {
+	for _, secret := range secretFiles {
+		if secret == "" {
+			continue
+		}
+		s, err := os.Stat(secret)
+		if err != nil {
+			continue
+		}
+		for _, f := range files {
+			if info, err := os.Stat(f); f != "-" && err == nil && os.SameFile(s, info) {
+				return f, secret, true
+			}
 		}
 	}
-	return "", false
+	return "", "", false
 }
 
 // shown returns a file's name as printed: as it is if every character of it is printable,
