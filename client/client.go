@@ -25,8 +25,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unicode"
 )
@@ -48,7 +50,7 @@ var ErrPlainHTTP = errors.New("the token would cross the network in clear text")
 // New returns a client for the drop URL and the client token. The token is sent only in the
 // Authorization header, only to that URL (redirects are not followed), never over plain
 // http to a host that is not a loopback address unless WithPlainHTTP says so, and never
-// appears in an error.
+// appears in an error. A URL with a user name or password, or holding the token, is an error.
 func New(dropURL, token string, opts ...Option) (*Client, error) {
 	u, err := url.Parse(dropURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -71,6 +73,12 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	}
 	if u.Scheme == "http" && !c.cfg.plainHTTP && !loopback(u.Hostname()) {
 		return nil, fmt.Errorf("client: the URL is plain http:// to %s, not a loopback address: %w", u.Hostname(), ErrPlainHTTP)
+	}
+	if u.User != nil {
+		return nil, errors.New("client: the URL holds a user name or password, which is never sent (the token is) and which process lists show: remove it")
+	}
+	if len(token) >= 8 && strings.Contains(dropURL, token) { // a shorter one could be any word of a URL
+		return nil, errors.New("client: the URL holds the token, which process lists, logs and the server's access log would show: the token goes in the Authorization header only")
 	}
 	c.secrets = []string{token}
 	for _, values := range c.cfg.header {
@@ -97,7 +105,8 @@ func loopback(host string) bool {
 }
 
 // Send delivers payload, retrying as the package doc says, until it is stored, refused, out
-// of attempts, past the deadline (WithDeadline), or ctx ends. opts describe this payload.
+// of attempts, past the deadline (WithDeadline), or ctx ends. opts describe this payload. A
+// payload that holds the token is refused, not sent.
 func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (Receipt, error) {
 	p := payloadOptions(opts)
 	sum := sha256.Sum256(payload)
@@ -125,27 +134,48 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
 		return Receipt{}, fail
 	}
+	if len(c.token) >= 8 && bytes.Contains(payload, []byte(c.token)) { // a shorter one could be any word
+		fail.Refused = true
+		fail.Message = "the payload holds the client token: not sent (it would be stored, for whoever reads the bucket)"
+		return Receipt{}, fail
+	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)
 	defer cancel()
+	if err := ctx.Err(); err != nil { // ended before the first attempt: nothing leaves
+		fail.Message, fail.Err, fail.NotStored = "not sent: cancelled before the first attempt", err, true
+		if errors.Is(err, context.DeadlineExceeded) {
+			fail.Message = "not sent: the deadline passed before the first attempt"
+		}
+		return Receipt{}, fail
+	}
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
 	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		fail.Attempts = attempt
-		status, header, body, err := c.post(ctx, p, payload, digest, key)
+		status, header, body, conns, err := c.post(ctx, p, payload, digest, key)
+		connected := conns > 0
+		// a second connection is the transport's own retry after losing the request on a kept
+		// one: that request may be stored, whatever this one's answer says
+		maybe = maybe || conns > 1
 		if rid := header.Get("X-Request-Id"); rid != "" {
-			fail.RequestID = message(c.redact([]byte(rid)), 0) // printable, as a hostile server may put anything there
+			fail.RequestID = requestID(c.redact([]byte(rid)))
 		}
 		switch {
 		case err == nil && status == http.StatusAccepted:
 			return Receipt{Replayed: header.Get("Idempotent-Replayed") == "true",
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
+		case errors.As(err, new(*tls.CertificateVerificationError)) && connected:
+			// the handshake of the transport's own retry failed, after the request went on a
+			// kept connection that was lost: it may be stored, and the next attempt fails too
+			fail.Status, fail.Message, fail.Err = 0, "no answer, then: "+err.Error(), err
+			return Receipt{}, fail
 		case errors.As(err, new(*tls.CertificateVerificationError)):
 			// nothing was sent: the handshake failed, and will fail again
 			fail.Status, fail.Message, fail.Refused, fail.Err = 0, "not sent: "+err.Error(), !maybe, err
 			return Receipt{}, fail
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
-			maybe = true
+			maybe = maybe || connected || !unreachable(err)
 		case retryable(status):
 			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
 			maybe = maybe || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
@@ -176,7 +206,18 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			break
 		}
 	}
+	fail.NotStored = !maybe
 	return Receipt{}, fail
+}
+
+// unreachable reports whether err is a connection (to the server or the proxy) that could
+// not be made, or a name not resolved.
+func unreachable(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && (op.Op == "dial" || op.Op == "proxyconnect") {
+		return true
+	}
+	return errors.As(err, new(*net.DNSError))
 }
 
 // payloadOptions applies opts over the defaults (a nil one is none).
@@ -190,10 +231,21 @@ func payloadOptions(opts []SendOption) payload {
 	return p
 }
 
-// post sends one attempt.
-func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (int, http.Header, []byte, error) {
+// post sends one attempt, and returns how many connections it got: Go's transport may send
+// the request on a kept connection, lose it, and send it again on a new one (or fail to make
+// one), so an error of connecting proves nothing was sent only without any, and an answer
+// speaks for the whole attempt only with one.
+func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (status int, header http.Header, answer []byte, conns int32, err error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
+	var got atomic.Int32
+	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Add(1) }})
+	status, header, answer, err = c.attempt(ctx, p, body, digest, key)
+	return status, header, answer, got.Load(), err
+}
+
+// attempt sends one request and reads its answer.
+func (c *Client) attempt(ctx context.Context, p payload, body []byte, digest, key string) (int, http.Header, []byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
 		return 0, http.Header{}, nil, err
@@ -208,6 +260,9 @@ func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key s
 	req.Header.Set("Content-Digest", digest)
 	req.Header.Set("Idempotency-Key", key)
 	resp, err := c.cfg.httpClient.Do(req)
+	if ue := (*url.Error)(nil); errors.As(err, &ue) {
+		err = ue.Err // without the URL, whose query may hold a secret of its own
+	}
 	if err != nil {
 		return 0, http.Header{}, nil, c.scrub(err)
 	}
@@ -242,6 +297,19 @@ func message(body []byte, status int) string {
 		return m
 	}
 	return http.StatusText(status)
+}
+
+// maxRequestID is the longest X-Request-Id kept, in bytes.
+const maxRequestID = 128
+
+// requestID returns an answer's X-Request-Id printable (a hostile server may put anything
+// there) and at most maxRequestID bytes and an ellipsis long (Go takes answer heads up to
+// 10 MB).
+func requestID(rid []byte) string {
+	if len(rid) > maxRequestID {
+		rid = append(bytes.ToValidUTF8(rid[:maxRequestID:maxRequestID], nil), "…"...)
+	}
+	return message(rid, 0)
 }
 
 // redirected says what a redirect is and that it was not followed.

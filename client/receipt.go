@@ -16,11 +16,15 @@ type Receipt struct {
 // was answered 502 or 504): it is not stored, and sending it again as it is will not help.
 // Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
 // and the payload may or may not be stored; sending it again with the same IdempotencyKey is
-// safe.
+// safe. NotStored: unconfirmed, yet no attempt may have stored it (each could not connect,
+// or was answered 408, 429 or 503, which the service gives only when it stored nothing): it
+// is not stored, and sending it again later may store it. Attempts is 0 when the context
+// given to Send had ended before the first: nothing was sent.
 type Error struct {
 	Status         int    // the last HTTP status, 0 when none came
 	Message        string // the service's message, or what went wrong
 	Refused        bool
+	NotStored      bool // not refused, yet no attempt may have stored it: see Error
 	Attempts       int
 	RequestID      string
 	IdempotencyKey string
@@ -29,8 +33,11 @@ type Error struct {
 
 func (e *Error) Error() string {
 	kind := "not confirmed stored"
-	if e.Refused {
+	switch {
+	case e.Refused:
 		kind = "refused"
+	case e.NotStored:
+		kind = "not stored"
 	}
 	if e.Status != 0 {
 		return fmt.Sprintf("%s after %d attempt(s): %d: %s", kind, e.Attempts, e.Status, e.Message)

@@ -169,3 +169,22 @@ func TestAttackHugeParallel(t *testing.T) {
 		t.Errorf("exit %d, %d request(s), %q %q; want stored once", o.code, n.Load(), o.stdout, o.stderr)
 	}
 }
+
+// TestAttackHeaderFileFIFO: a -H @FILE that is a FIFO nobody writes to blocks its opening;
+// Ctrl-C ends the command at once, with exit 2 and nothing sent.
+func TestAttackHeaderFileFIFO(t *testing.T) {
+	srv, n := answering(t, [2]string{"202", ""})
+	dir := t.TempDir()
+	fifo := filepath.Join(dir, "headers")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Skipf("skipped: no FIFO here: %v", err)
+	}
+	token := filepath.Join(dir, "token")
+	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the FIFO's opening blocks until the test ends: the command is cancelled from the start
+	o := runCancelled(t, ctx, strings.NewReader("p"), "-url", srv.URL, "-token-file", token, "-H", "@"+fifo, "-")
+	if o.code != exitUnconfirmed || !strings.Contains(o.stderr, "interrupted") || n.Load() != 0 {
+		t.Errorf("exit %d, %q %q, %d request(s); want 2, \"interrupted\", none", o.code, o.stdout, o.stderr, n.Load())
+	}
+}

@@ -11,8 +11,10 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 )
@@ -33,17 +35,61 @@ type command struct {
 	httpClient     *http.Client // nil: http.DefaultClient
 }
 
-// headerFlags collects -H values.
+// headerFlags collects -H values; run checks them after parsing, as the flag package's
+// message for a value it refuses would quote it whole (a credential, such as the CDN's).
 type headerFlags []string
 
-func (h *headerFlags) String() string { return strings.Join(*h, ", ") }
-func (h *headerFlags) Set(v string) error {
-	name, _, ok := strings.Cut(v, ":")
-	if !ok || strings.TrimSpace(name) == "" || strings.ContainsAny(strings.TrimSpace(name), " \t") {
-		return errors.New("want 'Name: value'")
+func (h *headerFlags) String() string     { return "" }
+func (h *headerFlags) Set(v string) error { *h = append(*h, v); return nil }
+
+// maxHeaderFile is the most read of a -H @FILE.
+const maxHeaderFile = 64 << 10
+
+// expandHeaders returns the -H values with each @FILE replaced by FILE's lines (blank ones
+// skipped), a warning for each such file its group or others can read, and an error naming
+// the first value or line that is not 'Name: value', by number, never by its content.
+func expandHeaders(given []string) (headers, warnings []string, err error) {
+	for i, h := range given {
+		file, ok := strings.CutPrefix(h, "@")
+		if !ok {
+			if !wellFormed(h) {
+				return nil, nil, fmt.Errorf("-H number %d: want 'Name: value' (its value is not repeated here)", i+1)
+			}
+			headers = append(headers, h)
+			continue
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, nil, fmt.Errorf("-H @%s: %w", shown(file), withoutName(err))
+		}
+		if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o044 != 0 {
+			warnings = append(warnings, fmt.Sprintf("the header file %s can be read by others (mode %04o): chmod 600 it", shown(file), info.Mode().Perm()))
+		}
+		data, err := io.ReadAll(io.LimitReader(f, maxHeaderFile+1))
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("-H @%s: %w", shown(file), withoutName(err))
+		}
+		if len(data) > maxHeaderFile {
+			return nil, nil, fmt.Errorf("-H @%s: longer than %d bytes", shown(file), maxHeaderFile)
+		}
+		for n, line := range strings.Split(strings.TrimPrefix(string(data), "\ufeff"), "\n") {
+			if line = strings.TrimSpace(line); line == "" {
+				continue
+			}
+			if !wellFormed(line) {
+				return nil, nil, fmt.Errorf("-H @%s, line %d: want 'Name: value' (its value is not repeated here)", shown(file), n+1)
+			}
+			headers = append(headers, line)
+		}
 	}
-	*h = append(*h, v)
-	return nil
+	return headers, warnings, nil
+}
+
+// wellFormed reports whether a -H value is 'Name: value' with a name of one word.
+func wellFormed(h string) bool {
+	name, _, ok := strings.Cut(h, ":")
+	return ok && strings.TrimSpace(name) != "" && !strings.ContainsAny(strings.TrimSpace(name), " \t")
 }
 
 // result is one payload's line of -json output.
@@ -54,6 +100,7 @@ type result struct {
 	Attempts       int    `json:"attempts"`
 	RequestID      string `json:"request_id,omitempty"`
 	IdempotencyKey string `json:"idempotency_key"`
+	NotStored      bool   `json:"not_stored,omitempty"` // failed, yet no attempt may have stored it
 	Error          string `json:"error,omitempty"`
 }
 
@@ -64,7 +111,7 @@ func run(ctx context.Context, args []string, c command) int {
 	var headers headerFlags
 	dropURL := flags.String("url", c.env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
 	tokenFile := flags.String("token-file", "", "file whose first line is the client token, bare or as 'Bearer <token>'; readable by you alone (default: $S3_DROPBOX_TOKEN)")
-	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode)")
+	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
 	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
 	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: a new random key per payload, kept for all its attempts)")
 	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its SHA-256, so that a re-run after a crash stores nothing twice (within the service's IDEMPOTENCY_TTL)")
@@ -74,7 +121,7 @@ func run(ctx context.Context, args []string, c command) int {
 	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
-	parallel := flags.Int("parallel", 1, "how many payloads to send at once")
+	parallel := flags.Int("parallel", 1, "how many payloads to send at once, each held whole in memory (up to this times -max-bytes)")
 	verbose := flags.Bool("v", false, "say what happens to each payload on stderr")
 	flags.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
@@ -107,6 +154,33 @@ func run(ctx context.Context, args []string, c command) int {
 		return usage("-max-bytes must be 1 to %d (the service's absolute maximum)", client.MaxPayloadBytes)
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
+	}
+	secretFiles := []string{*tokenFile}
+	for _, h := range headers {
+		if file, ok := strings.CutPrefix(h, "@"); ok {
+			secretFiles = append(secretFiles, file)
+		}
+	}
+	hw, err := interruptible(ctx, func() ([2][]string, error) { // a FIFO blocks its opening
+		h, w, err := expandHeaders(headers)
+		return [2][]string{h, w}, err
+	})
+	if err != nil && err == ctx.Err() {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the headers: nothing sent\n")
+		return exitUnconfirmed
+	}
+	if err != nil {
+		return usage("%v", err)
+	}
+	headers, warnings := hw[0], hw[1]
+	for _, w := range warnings {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", w)
+	}
+	if f, secret, ok := secretFileAmong(secretFiles, files); ok {
+		return usage("%s is the file %s: it would be sent, the credential with it", shown(f), shown(secret))
+	}
+	if a, b, ok := namedTwice(files, c.stdin); ok {
+		return usage("%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
 	}
 	tw, err := interruptible(ctx, func() ([2]string, error) {
 		token, warning, err := readToken(*tokenFile, c.env)
@@ -152,7 +226,7 @@ func run(ctx context.Context, args []string, c command) int {
 				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
 				if *verbose {
 					logMu.Lock()
-					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", results[i].File, results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
+					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", shown(results[i].File), results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
 					logMu.Unlock()
 				}
 			}
@@ -164,6 +238,69 @@ func run(ctx context.Context, args []string, c command) int {
 	close(next)
 	wg.Wait()
 	return report(c.stdout, results, *asJSON)
+}
+
+// namedTwice returns two of files that are the same file (by path, link or another path, or
+// standard input, "-", redirected from one of them), and whether there are any; files it
+// cannot stat are left to be reported when read.
+func namedTwice(files []string, stdin io.Reader) (string, string, bool) {
+	type named struct {
+		name string
+		info os.FileInfo
+	}
+	bySize := map[int64][]named{}
+	for _, f := range files {
+		var info os.FileInfo
+		var err error
+		if f != "-" {
+			info, err = os.Stat(f)
+		} else if in, ok := stdin.(*os.File); ok {
+			info, err = in.Stat()
+		} else {
+			continue
+		}
+		if err != nil {
+			continue
+		}
+		for _, earlier := range bySize[info.Size()] {
+			if os.SameFile(earlier.info, info) {
+				return earlier.name, f, true
+			}
+		}
+		bySize[info.Size()] = append(bySize[info.Size()], named{f, info})
+	}
+	return "", "", false
+}
+
+// secretFileAmong returns one of files that is one of secretFiles (the token file, -H @FILE),
+// that secret file, and whether there is one.
+func secretFileAmong(secretFiles, files []string) (string, string, bool) {
+	for _, secret := range secretFiles {
+		if secret == "" {
+			continue
+		}
+		s, err := os.Stat(secret)
+		if err != nil {
+			continue
+		}
+		for _, f := range files {
+			if info, err := os.Stat(f); f != "-" && err == nil && os.SameFile(s, info) {
+				return f, secret, true
+			}
+		}
+	}
+	return "", "", false
+}
+
+// shown returns a file's name as printed: as it is if every character of it is printable,
+// else quoted, so that a name cannot break a line of the report or send terminal escapes.
+func shown(file string) string {
+	for _, r := range file {
+		if !unicode.IsPrint(r) {
+			return strconv.Quote(file)
+		}
+	}
+	return file
 }
 
 func stdinUses(files []string) int {
@@ -192,8 +329,10 @@ func readToken(file string, env func(string) string) (token, warning string, err
 		return "", "", fmt.Errorf("token file: %w", err)
 	}
 	defer f.Close()
-	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o077 != 0 {
-		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", file, info.Mode().Perm())
+	if info, err := f.Stat(); err == nil && info.Mode().Perm()&0o044 != 0 {
+		warning = fmt.Sprintf("the token file %s can be read by others (mode %04o): chmod 600 it", shown(file), info.Mode().Perm())
+	} else if err == nil && info.Mode().Perm()&0o033 != 0 {
+		warning = fmt.Sprintf("the token file %s can be written by others, who could put their token in it (mode %04o): chmod 600 it", shown(file), info.Mode().Perm())
 	}
 	line, err := firstLine(f)
 	if err != nil {
@@ -236,9 +375,10 @@ func firstLine(r io.Reader) (string, error) {
 }
 
 // bare returns the token of a line that holds it bare, as "Bearer <token>", or as the whole
-// header line of dev mode's banner, "authorization: Bearer <token>".
+// header line of dev mode's banner, "authorization: Bearer <token>", after a UTF-8 byte order
+// mark if the line starts with one.
 func bare(line string) string {
-	line = strings.TrimSpace(line)
+	line = strings.TrimSpace(strings.TrimPrefix(line, "\ufeff")) // the byte order mark some editors start a file with
 	if name, rest, ok := strings.Cut(line, ":"); ok && strings.EqualFold(name, "authorization") {
 		line = strings.TrimSpace(rest)
 	}
@@ -287,6 +427,7 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 		return r
 	}
 	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = "failed", e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
+	r.NotStored = e.NotStored
 	if e.Refused {
 		r.Outcome = "refused"
 	}
@@ -313,17 +454,21 @@ func report(w io.Writer, results []result, asJSON bool) int {
 		}
 		switch r.Outcome {
 		case "stored":
-			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", r.File, r.Attempts)
+			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", shown(r.File), r.Attempts)
 		case "replayed":
-			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", r.File, r.Attempts)
+			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", shown(r.File), r.Attempts)
 		case "refused":
-			fmt.Fprintf(w, "%s: refused, not stored: %s\n", r.File, r.Error)
+			fmt.Fprintf(w, "%s: refused, not stored: %s\n", shown(r.File), r.Error)
 		case "failed":
 			if r.Attempts == 0 {
-				fmt.Fprintf(w, "%s: not sent: %s\n", r.File, r.Error)
+				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), strings.TrimPrefix(r.Error, "not sent: "))
 				break
 			}
-			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", r.File, r.Attempts, r.IdempotencyKey, r.Error)
+			if r.NotStored {
+				fmt.Fprintf(w, "%s: not stored after %d attempt(s) (send it again later): %s\n", shown(r.File), r.Attempts, r.Error)
+				break
+			}
+			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
 		}
 	}
 	if !asJSON {

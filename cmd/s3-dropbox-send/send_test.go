@@ -281,16 +281,17 @@ func TestRefusedExit1(t *testing.T) {
 	}
 }
 
-// TestUnreachableExit2: nobody listens: -attempts attempts, then exit 2.
+// TestUnreachableExit2: nobody listens: -attempts attempts, then exit 2, the payload said to
+// be not stored (no attempt reached the service).
 func TestUnreachableExit2(t *testing.T) {
 	url := "http://" + porttest.FreeAddr(t)
 	o := sendCmd(t, nil, "p", "-url", url, "-attempts", "3", "-json", "-")
 	rs := o.results(t)
-	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].Attempts != 3 || rs[0].Error == "" {
-		t.Errorf("exit %d, %+v: want 2, failed after 3 attempts", o.code, rs)
+	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || !rs[0].NotStored || rs[0].Attempts != 3 || rs[0].Error == "" {
+		t.Errorf("exit %d, %+v: want 2, failed and not stored after 3 attempts", o.code, rs)
 	}
 	o = sendCmd(t, nil, "p", "-url", url, "-attempts", "1", "-")
-	if !strings.Contains(o.stdout, "not confirmed after 1 attempt(s), may or may not be stored (send it again with -idempotency-key ") {
+	if !strings.Contains(o.stdout, "-: not stored after 1 attempt(s) (send it again later): ") {
 		t.Errorf("human output %q: want what to do", o.stdout)
 	}
 }
