@@ -130,13 +130,7 @@ func TestAttackBuiltBinariesIgnored(t *testing.T) {
 // /dev/stdin -`, the built command: the token is the first line, and the payload stored is
 // everything after it, whole (reading the token must not swallow the payload's start).
 func TestAttackTokenAndPayloadOnStdin(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped: builds the command (-short)")
-	}
-	bin := filepath.Join(t.TempDir(), "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCommand(t)
 	url, store := clienttest.Dropbox(t, 0)
 	payload := "first payload line\n" + strings.Repeat("0123456789", 1000)
 	cmd := exec.Command(bin, "-url", url, "-H", cdnHeader, "-token-file", "/dev/stdin", "-")

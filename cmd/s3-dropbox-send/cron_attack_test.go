@@ -32,10 +32,7 @@ func TestAttackCronLineLosesNoFile(t *testing.T) {
 		t.Fatal("the README has no crontab line: the test is stale")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildCommand(t)
 	spool := filepath.Join(dir, "spool")
 	os.Mkdir(spool, 0o700)
 	token := filepath.Join(dir, "token")

@@ -15,18 +15,26 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
+// buildCommand builds the command into a new folder and returns its path; under -short it
+// skips the test.
+func buildCommand(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("skipped: builds the command (-short)")
+	}
+	bin := filepath.Join(t.TempDir(), "s3-dropbox-send")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
 // TestEndlessStdinProcess: `yes | s3-dropbox-send -`, the built command with an endless
 // standard input: it stops reading past the limit, sends nothing, exits 1, and its peak RSS
 // stays far below what reading it whole would take.
 func TestEndlessStdinProcess(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped: builds the command (-short)")
-	}
+	bin := buildCommand(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	srv, n := answering(t, [2]string{"202", ""})
 	token := filepath.Join(dir, "token")
 	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)

@@ -20,14 +20,8 @@ import (
 // be stored and names the key the request carried, so that sending it again with that key is
 // safe; nothing holds the token.
 func TestAttackSignalMidSend(t *testing.T) {
-	if testing.Short() {
-		t.Skip("skipped: builds the command (-short)")
-	}
+	bin := buildCommand(t)
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	token := filepath.Join(dir, "token")
 	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)
 	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
