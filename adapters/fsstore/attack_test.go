@@ -292,6 +292,27 @@ func TestAttackNewFolderSyncFails(t *testing.T) {
 	}
 }
 
+// TestAttackExistingFolderSynced: a store's folder that exists at start (a run may have made
+// it and been killed before syncing it into its parent) is synced into its parent before New
+// returns; a failure of that sync fails New.
+func TestAttackExistingFolderSynced(t *testing.T) {
+	base := t.TempDir()
+	dir := filepath.Join(base, "drops")
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	synced := recordFolderSyncs(t)
+	openStore(t, dir)
+	if !synced(base) {
+		t.Errorf("New returned, but %s, which holds the store's folder, was never synced", base)
+	}
+	failFirstFolderSync(t, base)
+	if s, err := New(dir); err == nil {
+		s.Close()
+		t.Error("New succeeded, but the store's folder could not be synced into its parent")
+	}
+}
+
 // attributed is a store that notes which request (writerKey in the context) linked each key:
 // the filesystem store's Create links exactly when it answers nil or ErrUnknown.
 type attributed struct {

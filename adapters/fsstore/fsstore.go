@@ -9,7 +9,9 @@ package fsstore
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sync"
@@ -80,6 +82,8 @@ func New(dir string) (*Store, error) {
 
 // makeRoot creates dir and the folders above it that are missing (0700), and syncs each one
 // it made into its parent, so that a crash cannot take the store's folder with what it holds.
+// A dir that exists already is synced into its parent too (a run may have made it and died
+// before that sync), unless the parent cannot be opened for reading.
 func makeRoot(dir string) error {
 	made := missing(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -88,6 +92,11 @@ func makeRoot(dir string) error {
 	for _, d := range made {
 		if err := fsyncDir(filepath.Dir(d)); err != nil {
 			return fmt.Errorf("create storage folder %s: %w", d, err)
+		}
+	}
+	if len(made) == 0 {
+		if err := fsyncDir(filepath.Dir(dir)); err != nil && !errors.Is(err, fs.ErrPermission) {
+			return fmt.Errorf("storage folder %s: %w", dir, err)
 		}
 	}
 	return nil
