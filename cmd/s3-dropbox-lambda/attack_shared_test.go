@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
-	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 )
 
 // TestAttackSharedKeysMinIO: groups of requests share one Idempotency-Key and are sent all at
@@ -25,15 +23,7 @@ func TestAttackSharedKeysMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
 	t.Logf("AUDIT_SEED=%d repeats this run", seed)
-	plain := srv.Client(t)
-	bucket := srv.NewBucket(t, plain)
-	faults := &chaos{seed: seed, rate: 0.35, sent: map[string]int{}}
-	proxy := miniotest.NewFaultProxy(t, srv.Endpoint, faults.choose)
-	client := miniotest.Server{Endpoint: proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region}.QuickClient(t)
-	h, err := auditHandler(s3store.New(client, bucket), system.Clock{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rig := newChaosRig(t, srv, seed)
 
 	const keys, sharing = 60, 6
 	payload := func(k int, other bool) string {
@@ -70,7 +60,7 @@ func TestAttackSharedKeysMinIO(t *testing.T) {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 				defer cancel()
 				a := answer{other: other}
-				resp, err := h.Handle(ctx, ev)
+				resp, err := rig.h.Handle(ctx, ev)
 				if err != nil {
 					a.body = err.Error()
 				} else {
@@ -82,7 +72,7 @@ func TestAttackSharedKeysMinIO(t *testing.T) {
 	}
 	wg.Wait()
 
-	counts := payloadCounts(t, plain, bucket, payloads)
+	counts := payloadCounts(t, rig.plain, rig.bucket, payloads)
 	statuses := map[int]int{}
 	for k := range keys {
 		mine, others := counts[payload(k, false)], counts[payload(k, true)]
@@ -114,5 +104,5 @@ func TestAttackSharedKeysMinIO(t *testing.T) {
 			t.Errorf("key %d: every answer 503, but a payload is stored", k)
 		}
 	}
-	t.Logf("seed %d: %d drops, faults %v; answers %v", seed, keys*sharing, proxy.Counts(), statuses)
+	t.Logf("seed %d: %d drops, faults %v; answers %v", seed, keys*sharing, rig.proxy.Counts(), statuses)
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
@@ -47,15 +48,7 @@ func TestAuditChaosMinIO(t *testing.T) {
 			t.Fatalf("AUDIT_DROPS=%q: want a positive number", v)
 		}
 	}
-	plain := srv.Client(t)
-	bucket := srv.NewBucket(t, plain)
-	faults := &chaos{seed: seed, rate: 0.35, sent: map[string]int{}}
-	proxy := miniotest.NewFaultProxy(t, srv.Endpoint, faults.choose)
-	client := miniotest.Server{Endpoint: proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region}.QuickClient(t)
-	h, err := auditHandler(s3store.New(client, bucket), system.Clock{})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rig := newChaosRig(t, srv, seed)
 
 	type answer struct {
 		status   int
@@ -73,7 +66,7 @@ func TestAuditChaosMinIO(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		resp, err := h.Handle(ctx, ev)
+		resp, err := rig.h.Handle(ctx, ev)
 		if err != nil {
 			return answer{body: err.Error()}
 		}
@@ -100,7 +93,7 @@ func TestAuditChaosMinIO(t *testing.T) {
 	each(func(i int) { answers[i] = send(i) })
 	took := time.Since(start)
 
-	counts := payloadCounts(t, plain, bucket, payloads)
+	counts := payloadCounts(t, rig.plain, rig.bucket, payloads)
 	statuses := map[int]int{}
 	lies := 0
 	for i, a := range answers {
@@ -111,9 +104,9 @@ func TestAuditChaosMinIO(t *testing.T) {
 		}
 	}
 	t.Logf("seed %d: %d drops in %v, faults %v; answers %v; %d untrue",
-		seed, len(answers), took.Round(time.Millisecond), proxy.Counts(), statuses, lies)
+		seed, len(answers), took.Round(time.Millisecond), rig.proxy.Counts(), statuses, lies)
 
-	faults.off.Store(true)
+	rig.faults.off.Store(true)
 	retried := make([]answer, len(answers))
 	retry := func(i int) bool { return keyed(i) && (answers[i].status != 202 || i%10 == 1) }
 	each(func(i int) {
@@ -121,7 +114,7 @@ func TestAuditChaosMinIO(t *testing.T) {
 			retried[i] = send(i)
 		}
 	})
-	after := payloadCounts(t, plain, bucket, payloads)
+	after := payloadCounts(t, rig.plain, rig.bucket, payloads)
 	for i, a := range retried {
 		p := payload(i)
 		switch {
@@ -187,6 +180,32 @@ func payloadCounts(t *testing.T, client *s3.Client, bucket string, payloads []st
 		}
 	}
 	return counts
+}
+
+// chaosRig is the chaos audit's bench: the Function URL handler over the core and s3store,
+// writing to a new bucket through a fault proxy whose faults (35% of the requests, drawn from
+// the seed; faults.off turns them off) proxy counts, and a client that reaches the bucket
+// without faults.
+type chaosRig struct {
+	h      *funcurl.Handler
+	plain  *s3.Client
+	bucket string
+	faults *chaos
+	proxy  *miniotest.FaultProxy
+}
+
+// newChaosRig returns a chaosRig on srv for seed.
+func newChaosRig(t *testing.T, srv miniotest.Server, seed uint64) chaosRig {
+	t.Helper()
+	r := chaosRig{plain: srv.Client(t), faults: &chaos{seed: seed, rate: 0.35, sent: map[string]int{}}}
+	r.bucket = srv.NewBucket(t, r.plain)
+	r.proxy = miniotest.NewFaultProxy(t, srv.Endpoint, r.faults.choose)
+	client := miniotest.Server{Endpoint: r.proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region}.QuickClient(t)
+	var err error
+	if r.h, err = auditHandler(s3store.New(client, r.bucket), system.Clock{}); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
 
 // chaos chooses the fault proxy's faults: a fault for a share (rate) of the requests, each
