@@ -13,21 +13,27 @@ import (
 )
 
 // TestTokenFile: the token file holds the token bare or as dev mode's banner prints it
-// ("Bearer <token>", or its whole "authorization: Bearer <token>" line); a file that its group or others can read works, with a warning that
-// never holds the token.
+// ("Bearer <token>", or its whole "authorization: Bearer <token>" line), after a UTF-8 byte
+// order mark if an editor started the file with one; a file that its group or others can read
+// works, with a warning that never holds the token, and one they can write but not read gets
+// a warning that says so.
 func TestTokenFile(t *testing.T) {
+	const readable, writable = "can be read by others", "can be written by others"
 	url, store := clienttest.Dropbox(t, 0)
 	tests := []struct {
 		content string
 		mode    os.FileMode
-		warning bool
+		warning string // "": none
 	}{
-		{facetest.AuthToken + "\n", 0o600, false},
-		{"Bearer " + facetest.AuthToken + "\n", 0o600, false},
-		{"  bearer   " + facetest.AuthToken + "  \r\n", 0o400, false},
-		{"  authorization:       Bearer " + facetest.AuthToken + "\n", 0o600, false},
-		{"Bearer " + facetest.AuthToken, 0o640, true},
-		{facetest.AuthToken + "\n", 0o644, true},
+		{facetest.AuthToken + "\n", 0o600, ""},
+		{"Bearer " + facetest.AuthToken + "\n", 0o600, ""},
+		{"  bearer   " + facetest.AuthToken + "  \r\n", 0o400, ""},
+		{"  authorization:       Bearer " + facetest.AuthToken + "\n", 0o600, ""},
+		{"\ufeff" + facetest.AuthToken + "\r\n", 0o600, ""},
+		{"\ufeffBearer " + facetest.AuthToken + "\r\n", 0o600, ""},
+		{"Bearer " + facetest.AuthToken, 0o640, readable},
+		{facetest.AuthToken + "\n", 0o644, readable},
+		{facetest.AuthToken + "\n", 0o620, writable},
 	}
 	for i, tt := range tests {
 		file := filepath.Join(t.TempDir(), "token")
@@ -41,9 +47,13 @@ func TestTokenFile(t *testing.T) {
 		if code != exitStored || len(facetest.Payloads(store)) != i+1 {
 			t.Errorf("token file %q (%04o): exit %d, %s%s; want stored", tt.content, tt.mode, code, stdout.String(), stderr.String())
 		}
-		warned := strings.Contains(stderr.String(), "can be read by others") && strings.Contains(stderr.String(), "chmod 600")
-		if warned != tt.warning || strings.Contains(stderr.String(), facetest.AuthToken) {
-			t.Errorf("token file mode %04o: stderr %q; want a warning %v, never the token", tt.mode, stderr.String(), tt.warning)
+		for _, w := range []string{readable, writable} {
+			if got, want := strings.Contains(stderr.String(), w) && strings.Contains(stderr.String(), "chmod 600"), w == tt.warning; got != want {
+				t.Errorf("token file mode %04o: stderr %q; want %q: %v", tt.mode, stderr.String(), w, want)
+			}
+		}
+		if strings.Contains(stderr.String(), facetest.AuthToken) {
+			t.Errorf("token file mode %04o: stderr %q holds the token", tt.mode, stderr.String())
 		}
 	}
 	// The environment variable takes the same forms.
