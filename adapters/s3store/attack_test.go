@@ -25,6 +25,7 @@ import (
 	"github.com/aws/smithy-go/logging"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/s3script"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -92,28 +93,15 @@ func (b *chaosBucket) commit(key string, data []byte, ifNoneMatch, ifMatch strin
 	return http.StatusOK
 }
 
-func writeError(w http.ResponseWriter, status int, code string) {
-	w.Header().Set("Content-Type", "application/xml")
-	w.WriteHeader(status)
-	fmt.Fprintf(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>%s</Code><Message>chaos</Message><RequestId>r1</RequestId></Error>`, code)
-}
-
-func hangUp(w http.ResponseWriter) {
-	conn, _, err := http.NewResponseController(w).Hijack()
-	if err == nil {
-		conn.Close()
-	}
-}
-
 func answer(w http.ResponseWriter, status int, data []byte) {
 	switch status {
 	case http.StatusOK:
 		w.Header().Set("ETag", etag(data))
 		w.WriteHeader(http.StatusOK)
 	case http.StatusPreconditionFailed:
-		writeError(w, status, "PreconditionFailed")
+		s3script.WriteError(w, status, "PreconditionFailed")
 	case http.StatusNotFound:
-		writeError(w, status, "NoSuchKey")
+		s3script.WriteError(w, status, "NoSuchKey")
 	}
 }
 
@@ -124,18 +112,18 @@ func (b *chaosBucket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodGet {
 		f := b.fault()
 		if f == faultLostBefore || f == faultLostAfter {
-			hangUp(w)
+			s3script.HangUp(w, false)
 			return
 		}
 		if f == faultInternalBefore {
-			writeError(w, 500, "InternalError")
+			s3script.WriteError(w, 500, "InternalError")
 			return
 		}
 		b.mu.Lock()
 		data, ok := b.objects[key]
 		b.mu.Unlock()
 		if !ok {
-			writeError(w, http.StatusNotFound, "NoSuchKey")
+			s3script.WriteError(w, http.StatusNotFound, "NoSuchKey")
 			return
 		}
 		sum := sha256.Sum256(data)
@@ -154,14 +142,14 @@ func (b *chaosBucket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	busy := b.inflight[key] > 0
 	if busy && f != faultSlowDown {
 		b.mu.Unlock()
-		writeError(w, http.StatusConflict, "ConditionalRequestConflict")
+		s3script.WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
 		return
 	}
 	if f == faultLostLater {
 		b.inflight[key]++
 		b.later.Add(1)
 		b.mu.Unlock()
-		hangUp(w)
+		s3script.HangUp(w, false)
 		go func() {
 			defer b.later.Done()
 			time.Sleep(time.Duration(1+rand.IntN(5)) * time.Millisecond)
@@ -178,21 +166,21 @@ func (b *chaosBucket) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer(w, b.commit(key, data, inm, im), data)
 	case faultLostAfter:
 		b.commit(key, data, inm, im)
-		hangUp(w)
+		s3script.HangUp(w, false)
 	case faultLostBefore:
-		hangUp(w)
+		s3script.HangUp(w, false)
 	case faultInternalAfter:
 		b.commit(key, data, inm, im)
-		writeError(w, 500, "InternalError")
+		s3script.WriteError(w, 500, "InternalError")
 	case faultInternalBefore:
-		writeError(w, 500, "InternalError")
+		s3script.WriteError(w, 500, "InternalError")
 	case faultSlowDown:
-		writeError(w, 503, "SlowDown")
+		s3script.WriteError(w, 503, "SlowDown")
 	case faultUnavailableAfter:
 		b.commit(key, data, inm, im)
-		writeError(w, 503, "ServiceUnavailable")
+		s3script.WriteError(w, 503, "ServiceUnavailable")
 	case faultConflict:
-		writeError(w, http.StatusConflict, "ConditionalRequestConflict")
+		s3script.WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
 	case faultSlowAfter:
 		status := b.commit(key, data, inm, im)
 		slow(r)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
+	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/s3script"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
@@ -47,11 +48,12 @@ func fakeS3(t *testing.T, status int, code string) (*s3store.Store, *atomic.Int3
 	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		calls.Add(1)
 		last.Store(r.Header.Clone())
+		if status >= 300 {
+			s3script.WriteError(w, status, code)
+			return
+		}
 		w.Header().Set("Content-Type", "application/xml")
 		w.WriteHeader(status)
-		if status >= 300 {
-			w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + code + `</Code><Message>fake</Message><RequestId>r1</RequestId></Error>`))
-		}
 	}))
 	t.Cleanup(ts.Close)
 	srv := miniotest.Server{Endpoint: ts.URL, AccessKey: "AKIDFAKE", SecretKey: "fake-secret", Region: "us-east-1"}
@@ -235,9 +237,7 @@ func TestAttemptsProve(t *testing.T) {
 			var n atomic.Int32
 			ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				a := tt.answers[min(int(n.Add(1))-1, len(tt.answers)-1)]
-				w.Header().Set("Content-Type", "application/xml")
-				w.WriteHeader(a.status)
-				w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>` + a.code + `</Code><Message>scripted</Message><RequestId>r1</RequestId></Error>`))
+				s3script.WriteError(w, a.status, a.code)
 			}))
 			t.Cleanup(ts.Close)
 			srv := miniotest.Server{Endpoint: ts.URL, AccessKey: "AKIDFAKE", SecretKey: "fake-secret", Region: "us-east-1"}

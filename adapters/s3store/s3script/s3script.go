@@ -179,15 +179,15 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	switch {
 	case b == nil:
-		s3Error(w, http.StatusNotFound, "NoSuchBucket")
+		WriteError(w, http.StatusNotFound, "NoSuchBucket")
 	case key == "":
-		s3Error(w, http.StatusNotImplemented, "NotImplemented")
+		WriteError(w, http.StatusNotImplemented, "NotImplemented")
 	case r.Method == http.MethodPut:
 		s.put(w, r, b, key)
 	case r.Method == http.MethodGet || r.Method == http.MethodHead:
 		b.get(w, r, key)
 	default:
-		s3Error(w, http.StatusNotImplemented, "NotImplemented")
+		WriteError(w, http.StatusNotImplemented, "NotImplemented")
 	}
 }
 
@@ -195,7 +195,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) put(w http.ResponseWriter, r *http.Request, b *Bucket, key string) {
 	data, err := readBody(r)
 	if err != nil {
-		s3Error(w, http.StatusBadRequest, "IncompleteBody")
+		WriteError(w, http.StatusBadRequest, "IncompleteBody")
 		return
 	}
 	record := strings.HasPrefix(key, s.recordPrefix)
@@ -205,17 +205,17 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, b *Bucket, key stri
 		hangUp(w)
 		return
 	case Error500BeforeCommit:
-		s3Error(w, http.StatusInternalServerError, "InternalError")
+		WriteError(w, http.StatusInternalServerError, "InternalError")
 		return
 	case SlowDown:
-		s3Error(w, http.StatusServiceUnavailable, "SlowDown")
+		WriteError(w, http.StatusServiceUnavailable, "SlowDown")
 		return
 	case Conflict:
-		s3Error(w, http.StatusConflict, "ConditionalRequestConflict")
+		WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
 		return
 	case PreconditionFailed:
 		if s.precondition(b, r, key, record, data) {
-			s3Error(w, http.StatusPreconditionFailed, "PreconditionFailed")
+			WriteError(w, http.StatusPreconditionFailed, "PreconditionFailed")
 			return
 		}
 	}
@@ -224,9 +224,9 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, b *Bucket, key stri
 	case answer == LostAfterCommit:
 		hangUp(w)
 	case answer == Error500AfterCommit:
-		s3Error(w, http.StatusInternalServerError, "InternalError")
+		WriteError(w, http.StatusInternalServerError, "InternalError")
 	case status != http.StatusOK:
-		s3Error(w, status, code)
+		WriteError(w, status, code)
 	default:
 		w.Header().Set("ETag", obj.ETag)
 		if obj.SHA256 != "" {
@@ -299,7 +299,7 @@ func (b *Bucket) get(w http.ResponseWriter, r *http.Request, key string) {
 	o, ok := b.objects[key]
 	b.mu.Unlock()
 	if !ok {
-		s3Error(w, http.StatusNotFound, "NoSuchKey")
+		WriteError(w, http.StatusNotFound, "NoSuchKey")
 		return
 	}
 	h := w.Header()
@@ -362,9 +362,6 @@ func HangUp(w http.ResponseWriter, reset bool) {
 	}
 	conn.Close()
 }
-
-// s3Error writes an S3 error document.
-func s3Error(w http.ResponseWriter, status int, code string) { WriteError(w, status, code) }
 
 // WriteError writes S3's answer of status with an error document of code.
 func WriteError(w http.ResponseWriter, status int, code string) {
