@@ -19,6 +19,9 @@ type Store struct {
 	mu      sync.Mutex
 	objects map[string]ports.Object
 	version int // the last ETag given
+
+	staged    map[string][]byte // uploads' bytes, by their progress's Ref (uploads.go)
+	filenames map[string]string // the file names of objects that uploads made, by key
 }
 
 var _ ports.ObjectStore = (*Store)(nil)

@@ -1,0 +1,108 @@
+package memstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"strconv"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// UploadPartSize is the part size of the store's uploads: small, so that tests cross parts.
+const UploadPartSize = 64 << 10
+
+var _ ports.UploadStore = (*Store)(nil)
+
+// UploadPartSize returns UploadPartSize.
+func (s *Store) UploadPartSize() int { return UploadPartSize }
+
+// BeginUpload makes an empty staging buffer for an upload.
+func (s *Store) BeginUpload(ctx context.Context, key string) (ports.UploadProgress, error) {
+	if err := ctx.Err(); err != nil {
+		return ports.UploadProgress{}, err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.staged == nil {
+		s.staged = make(map[string][]byte)
+	}
+	s.version++
+	ref := "upload-" + strconv.Itoa(s.version)
+	s.staged[ref] = []byte{}
+	return ports.UploadProgress{Ref: ref}, nil
+}
+
+// AppendUpload appends a copy of data to the staged bytes of p, after p.Size (bytes beyond
+// it, appended from an earlier progress, are dropped).
+func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data []byte, last bool) (ports.UploadProgress, error) {
+	if err := ctx.Err(); err != nil {
+		return p, err
+	}
+	if len(data) > UploadPartSize {
+		return p, fmt.Errorf("%d bytes: more than a part (%d)", len(data), UploadPartSize)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.staged[p.Ref]
+	if !ok || int64(len(b)) < p.Size {
+		return p, fmt.Errorf("%s: %w", p.Ref, ports.ErrUploadGone)
+	}
+	s.staged[p.Ref] = append(b[:p.Size:p.Size], data...)
+	p.Size += int64(len(data))
+	return p, nil
+}
+
+// CompleteUpload stores the staged bytes of p as obj, create-only, and frees them.
+func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj ports.UploadObject) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, exists := s.objects[obj.Key]; exists {
+		return fmt.Errorf("%s: %w", obj.Key, ports.ErrExists)
+	}
+	b, ok := s.staged[p.Ref]
+	if !ok || int64(len(b)) < p.Size {
+		return fmt.Errorf("%s: %w", p.Ref, ports.ErrUploadGone)
+	}
+	data := bytes.Clone(b[:p.Size])
+	if int64(len(data)) != obj.Size || sha256.Sum256(data) != obj.SHA256 {
+		return fmt.Errorf("%s: %w", obj.Key, ports.ErrChecksum)
+	}
+	if s.objects == nil {
+		s.objects = make(map[string]ports.Object)
+	}
+	if s.filenames == nil {
+		s.filenames = make(map[string]string)
+	}
+	s.version++
+	s.objects[obj.Key] = ports.Object{Key: obj.Key, Data: data, ContentType: obj.ContentType, Client: obj.Client, SHA256: obj.SHA256, ETag: strconv.Itoa(s.version)}
+	s.filenames[obj.Key] = obj.Filename
+	delete(s.staged, p.Ref)
+	return nil
+}
+
+// AbortUpload frees the staged bytes of p.
+func (s *Store) AbortUpload(ctx context.Context, p ports.UploadProgress) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.staged, p.Ref)
+	return nil
+}
+
+// Filename returns the file name kept with the object under key by an upload.
+func (s *Store) Filename(key string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.filenames[key]
+}
+
+// Staged returns how many uploads have staged bytes, for the tests that check they are freed.
+func (s *Store) Staged() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.staged)
+}

@@ -1,0 +1,340 @@
+package domain
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// The tus headers the core reads.
+const (
+	UploadLengthHeader   = "upload-length"
+	UploadOffsetHeader   = "upload-offset"
+	UploadMetadataHeader = "upload-metadata"
+	UploadChecksumHeader = "upload-checksum"
+	// PatchContentType is the only content type of a PATCH's body.
+	PatchContentType = "application/offset+octet-stream"
+)
+
+// patch appends a PATCH's body to an upload, at its offset: under the upload's lock, one part
+// at a time, and commits what it kept in one write of the state at the end. A body past the
+// length, or whose Upload-Checksum does not match, keeps nothing; a body cut short keeps the
+// bytes that arrived whole (unless it carried an Upload-Checksum, which cannot be checked
+// then). The PATCH that makes the upload whole completes it.
+func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequest, res ports.UploadResult) (ports.UploadResult, error) {
+	h := req.Header
+	if ct, _ := h.Get("content-type"); !strings.EqualFold(strings.TrimSpace(ct), PatchContentType) {
+		return res, Errorf(EUploadMediaType, "The Content-Type of a PATCH must be %s", PatchContentType)
+	}
+	ov, ok := h.Get(UploadOffsetHeader)
+	if !ok {
+		return res, Errorf(EBadUpload, "The Upload-Offset header must be present: the offset the body starts at")
+	}
+	offset, err := parseCount(ov)
+	if err != nil {
+		return res, Errorf(EBadUpload, "The Upload-Offset header must be a non-negative decimal integer")
+	}
+	sum, err := parseUploadChecksum(h)
+	if err != nil {
+		return res, err
+	}
+	declared := int64(-1)
+	if v, ok := h.Get("content-length"); ok {
+		if declared, err = parseCount(v); err != nil {
+			return res, Errorf(EBadLength, "The content-length header must be a non-negative decimal integer")
+		}
+	}
+	st, err := u.load(ctx, client, req.ID)
+	if err != nil {
+		return res, err
+	}
+	res = st.result(req.ID, res)
+	switch {
+	case st.Done && offset == st.Length && declared == 0:
+		return res, nil // a repeat of the last PATCH, whose answer was lost
+	case st.Done:
+		return res, Errorf(EUploadComplete, "The upload is complete: it is stored as a drop")
+	case offset != st.Offset:
+		return res, Errorf(EUploadOffset, "The Upload-Offset must be the upload's offset, %d: ask it with HEAD and resume from it", st.Offset)
+	case declared > st.Length-st.Offset:
+		return res, u.pastLength(st)
+	case st.locked(u.svc.clock.Now()):
+		return res, lockedError()
+	}
+	// Take the lock: a conditional write of the state, which a concurrent PATCH's loses.
+	st.Lock, st.LockedUntil = newLock(), u.svc.clock.Now().Add(u.cfg.Lease)
+	if err := u.save(ctx, req.ID, st); err != nil {
+		return res, stateError(err)
+	}
+	kept := *st
+	read, appendErr, bodyErr := u.appendBody(ctx, st, req.Body, sum)
+	res.Read = read
+	st.Lock, st.LockedUntil = "", time.Time{}
+	discard := errors.Is(bodyErr, errPastLength) || errors.Is(bodyErr, errChecksum) || bodyErr != nil && sum != nil
+	if discard { // keep nothing of this PATCH: the state as it was, unlocked
+		etag := st.etag
+		*st = kept
+		st.etag, st.Lock, st.LockedUntil = etag, "", time.Time{}
+	}
+	if err := u.save(ctx, req.ID, st); err != nil {
+		if discard {
+			return res, bodyOrStoreError(bodyErr, st, u)
+		}
+		return res, stateError(err)
+	}
+	res = st.result(req.ID, res)
+	switch {
+	case bodyErr != nil:
+		return res, bodyOrStoreError(bodyErr, st, u)
+	case appendErr != nil:
+		return res, &Error{Code: EStorage, Err: appendErr,
+			Message: fmt.Sprintf("Storage is unavailable: the upload's offset is %d; resume from it later", st.Offset)}
+	case st.Offset == st.Length:
+		if err := u.finish(ctx, req.ID, st); err != nil {
+			return res, err
+		}
+		res = st.result(req.ID, res)
+	}
+	return res, nil
+}
+
+var (
+	errPastLength = errors.New("the body goes past the upload's length")
+	errChecksum   = errors.New("the body does not match its Upload-Checksum")
+)
+
+func (u *Uploads) pastLength(st *uploadState) error {
+	return Errorf(ETooLarge, "The PATCH's body must end at the upload's length: at most %d bytes from offset %d", st.Length-st.Offset, st.Offset)
+}
+
+// bodyOrStoreError turns the error of reading a PATCH's body into the answer.
+func bodyOrStoreError(err error, st *uploadState, u *Uploads) error {
+	switch {
+	case errors.Is(err, errPastLength):
+		return u.pastLength(st)
+	case errors.Is(err, errChecksum):
+		return Errorf(EUploadChecksum, "The Upload-Checksum does not match the PATCH's body: nothing of it was kept; the upload's offset is %d", st.Offset)
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return err
+	}
+	return &Error{Code: EBadBody, Err: err, Message: "The request body could not be read"}
+}
+
+// checksum is an Upload-Checksum: an algorithm and the digest the body must have.
+type checksum struct {
+	h    hash.Hash
+	want []byte
+}
+
+// parseUploadChecksum parses Upload-Checksum: "<algorithm> <base64 digest>", sha256 or sha1.
+func parseUploadChecksum(h ports.Header) (*checksum, error) {
+	v, ok := h.Get(UploadChecksumHeader)
+	if !ok {
+		return nil, nil
+	}
+	alg, b64, _ := strings.Cut(strings.TrimSpace(v), " ")
+	var c checksum
+	switch alg {
+	case "sha256":
+		c.h = sha256.New()
+	case "sha1":
+		c.h = sha1.New()
+	default:
+		return nil, Errorf(EBadUpload, "The Upload-Checksum algorithm must be sha256 or sha1")
+	}
+	want, err := base64.StdEncoding.DecodeString(strings.TrimSpace(b64))
+	if err != nil || len(want) != c.h.Size() {
+		return nil, Errorf(EBadUpload, "The Upload-Checksum header must be the algorithm, a space and the base64 of the body's %d-byte digest", c.h.Size())
+	}
+	c.want = want
+	return &c, nil
+}
+
+// appendBody reads body one part at a time and appends each to the store, from st's progress,
+// updating st (offset, progress, SHA-256 state) after each part the store kept. It returns the
+// body bytes read, the store's error, and the body's (errPastLength, errChecksum, or the
+// reader's own).
+func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reader, sum *checksum) (read int64, storeErr, bodyErr error) {
+	whole := sha256.New()
+	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.Hash); err != nil {
+		return 0, &Error{Code: EInternal, Message: "Internal error", Err: fmt.Errorf("hash state: %w", err)}, nil
+	}
+	if body == nil {
+		body = strings.NewReader("")
+	}
+	part := u.store.UploadPartSize()
+	buf := make([]byte, min(int64(part), max(st.Length-st.Offset, 1)))
+	for {
+		want := min(int64(len(buf)), st.Length-st.Offset)
+		n, err := io.ReadFull(body, buf[:want])
+		read += int64(n)
+		ended := err == io.EOF || err == io.ErrUnexpectedEOF
+		if err == nil && st.Offset+int64(n) == st.Length {
+			// The upload's last bytes: anything after them is past the length.
+			var one [1]byte
+			m, rerr := io.ReadFull(body, one[:])
+			read += int64(m)
+			switch {
+			case m > 0:
+				return read, nil, errPastLength
+			case rerr != io.EOF && rerr != io.ErrUnexpectedEOF:
+				err = rerr // the body's end was not seen: it was cut
+			default:
+				ended = true
+			}
+		}
+		if err != nil && !ended && sum != nil {
+			return read, nil, err // a cut body's checksum cannot be checked: keep nothing
+		}
+		if n > 0 {
+			if sum != nil {
+				sum.h.Write(buf[:n])
+			}
+			if ended && sum != nil && !bytes.Equal(sum.h.Sum(nil), sum.want) {
+				return read, nil, errChecksum
+			}
+			last := st.Offset+int64(n) == st.Length
+			p, aerr := u.store.AppendUpload(ctx, st.Progress, buf[:n], last)
+			if aerr != nil {
+				return read, aerr, nil
+			}
+			whole.Write(buf[:n])
+			state, merr := whole.(encoding.BinaryMarshaler).MarshalBinary()
+			if merr != nil {
+				return read, merr, nil
+			}
+			st.Progress, st.Offset, st.Hash = p, st.Offset+int64(n), state
+		} else if ended && sum != nil && !bytes.Equal(sum.h.Sum(nil), sum.want) {
+			return read, nil, errChecksum
+		}
+		switch {
+		case ended:
+			return read, nil, nil
+		case err != nil:
+			return read, nil, err // cut short: what arrived whole is kept
+		}
+	}
+}
+
+// finish completes a whole upload as one object, create-only at the key fixed at its creation,
+// and records it done. Only this upload writes that key, so finding it taken after an attempt
+// means an earlier completion stored it.
+func (u *Uploads) finish(ctx context.Context, id string, st *uploadState) error {
+	whole := sha256.New()
+	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.Hash); err != nil {
+		return &Error{Code: EInternal, Message: "Internal error", Err: fmt.Errorf("hash state: %w", err)}
+	}
+	obj := ports.UploadObject{Key: st.Key, ContentType: st.ContentType, Client: st.Client, Filename: st.Filename, Size: st.Length}
+	copy(obj.SHA256[:], whole.Sum(nil))
+	var err error
+	maybe := false
+	for attempt := 0; attempt < maxAttempts; attempt++ {
+		if attempt > 0 {
+			if perr := pause(ctx, attempt); perr != nil {
+				err = perr
+				break
+			}
+		}
+		err = u.store.CompleteUpload(ctx, st.Progress, obj)
+		if err == nil || errors.Is(err, ports.ErrExists) {
+			err = nil
+			break
+		}
+		if errors.Is(err, ports.ErrUnknown) || errors.Is(err, ports.ErrConcurrent) {
+			maybe = true
+			continue
+		}
+		break
+	}
+	switch {
+	case err != nil && maybe:
+		return &Error{Code: EStorageUnknown, Err: err,
+			Message: "The upload is whole, and storage gave no definite answer to its completion: ask with HEAD, which completes it once"}
+	case err != nil:
+		return &Error{Code: EStorage, Err: err,
+			Message: "The upload is whole, and storage is unavailable to complete it: ask with HEAD later, which completes it once"}
+	}
+	st.Done = true
+	if serr := u.save(ctx, id, st); serr != nil {
+		// Stored, whole; the state still says otherwise, and the next HEAD completes it again
+		// (the key taken: done).
+		return nil
+	}
+	return nil
+}
+
+// uploadMetadata is what the core reads of Upload-Metadata.
+type uploadMetadata struct {
+	contentType string // from filetype, as a drop's Content-Type
+	filename    string
+}
+
+// MaxUploadMetadataBytes bounds Upload-Metadata as sent; MaxFilenameBytes a file name.
+const (
+	MaxUploadMetadataBytes = 4096
+	MaxFilenameBytes       = 255
+)
+
+// parseUploadMetadata parses Upload-Metadata: comma-separated "key base64value" pairs (the
+// value may be absent), keys unique ASCII without spaces or commas. filetype is checked as a
+// drop's Content-Type; filename must be UTF-8 without control characters, at most
+// MaxFilenameBytes.
+func parseUploadMetadata(v string) (uploadMetadata, error) {
+	md := uploadMetadata{contentType: DefaultContentType}
+	if strings.TrimSpace(v) == "" {
+		return md, nil
+	}
+	if len(v) > MaxUploadMetadataBytes {
+		return md, Errorf(EBadUpload, "The Upload-Metadata header must be at most %d bytes", MaxUploadMetadataBytes)
+	}
+	bad := Errorf(EBadUpload, "The Upload-Metadata header must be comma-separated pairs of a key and the base64 of its value")
+	seen := map[string]bool{}
+	for _, pair := range strings.Split(v, ",") {
+		key, val, _ := strings.Cut(strings.TrimSpace(pair), " ")
+		if key == "" || seen[key] || strings.IndexFunc(key, func(r rune) bool { return r <= ' ' || r > '~' }) >= 0 {
+			return md, bad
+		}
+		seen[key] = true
+		dec, err := base64.StdEncoding.DecodeString(strings.TrimSpace(val))
+		if err != nil {
+			return md, bad
+		}
+		switch key {
+		case "filetype":
+			if len(dec) > MaxContentTypeBytes {
+				return md, Errorf(EBadContentType, "The filetype in Upload-Metadata must be at most %d bytes", MaxContentTypeBytes)
+			}
+			if md.contentType = contentType(string(dec), true); len(md.contentType) > MaxContentTypeBytes {
+				return md, Errorf(EBadContentType, "The filetype in Upload-Metadata must be at most %d bytes", MaxContentTypeBytes)
+			}
+		case "filename":
+			if len(dec) > MaxFilenameBytes || !validName(string(dec)) {
+				return md, Errorf(EBadUpload, "The filename in Upload-Metadata must be UTF-8 of at most %d bytes, with no control characters", MaxFilenameBytes)
+			}
+			md.filename = string(dec)
+		}
+	}
+	return md, nil
+}
+
+func validName(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
+			return false
+		}
+	}
+	return true
+}

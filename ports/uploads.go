@@ -1,0 +1,92 @@
+package ports
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"io"
+	"time"
+)
+
+// Uploader is the resumable-upload use-case (tus 1.0.0's creation, core, termination,
+// expiration and checksum): authorize, check, keep the bytes, and complete an upload as one
+// object. Inbound adapters call it; the protocol's own headers (Tus-Resumable, OPTIONS,
+// Location, CORS) are theirs.
+type Uploader interface {
+	// Upload serves one request of an upload. Every failure is a *domain.Error whose code says
+	// why; the result holds what was known when it stopped.
+	Upload(ctx context.Context, req UploadRequest) (UploadResult, error)
+}
+
+// UploadRequest is one request of an upload as an inbound adapter received it.
+type UploadRequest struct {
+	Method string    // POST (creation), HEAD, PATCH or DELETE
+	ID     string    // the upload's id, from its URL; empty for creation
+	Header Header    // the request headers
+	Body   io.Reader // a PATCH's body, read as it arrives; nil for the other methods
+}
+
+// UploadResult describes an upload after one request.
+type UploadResult struct {
+	ID       string    // the upload's id (set by creation)
+	Client   string    // the name of the client whose token was accepted
+	Length   int64     // Upload-Length
+	Offset   int64     // the bytes kept so far (Upload-Offset)
+	Expires  time.Time // when an unfinished upload is forgotten (Upload-Expires)
+	Metadata string    // the Upload-Metadata given at creation, as given
+	Key      string    // the object's key, once the upload is complete
+	Done     bool      // the upload is complete: stored as one object
+	Read     int64     // the body bytes this request read
+}
+
+// UploadProgress is where a store is in one upload's bytes: opaque to the core, which keeps it
+// in the upload's state and gives it back.
+type UploadProgress struct {
+	Ref   string // the store's name for the upload's bytes
+	Size  int64  // the bytes appended so far
+	State []byte // the store's own record (its parts), at most a few KiB
+}
+
+// UploadObject is what a complete upload becomes.
+type UploadObject struct {
+	Key         string
+	ContentType string
+	Client      string
+	Filename    string // the file name the client gave, kept as metadata; may be empty
+	Size        int64
+	SHA256      [sha256.Size]byte // the SHA-256 of all the bytes; kept with the object
+}
+
+// UploadStore keeps the bytes of uploads in progress and makes each complete one an object.
+// The core keeps the progress each call returns, in the upload's state, and passes it back:
+// a store keeps nothing of its own about an upload that the progress does not say.
+// Implementations must be safe for concurrent use, on different uploads.
+//
+// Bytes appended after a progress, and not in a progress the core kept, do not count: an
+// Append from an earlier progress writes over them.
+type UploadStore interface {
+	// UploadPartSize is the size of data Append takes at a time, but the last.
+	UploadPartSize() int
+
+	// BeginUpload makes room for the bytes of an upload that will become an object under
+	// key, and returns its empty progress.
+	BeginUpload(ctx context.Context, key string) (UploadProgress, error)
+
+	// AppendUpload appends data to the bytes of p, all of it or nothing, and returns the
+	// progress after it. last says these are the upload's last bytes. data is at most
+	// UploadPartSize bytes; it is read-only.
+	AppendUpload(ctx context.Context, p UploadProgress, data []byte, last bool) (UploadProgress, error)
+
+	// CompleteUpload makes the bytes of p the object obj, create-only: nil, the object is
+	// stored whole; ErrExists, the key holds an object (on a key only this upload writes:
+	// this upload's, stored by an earlier call); ErrChecksum, the bytes are not obj.SHA256's
+	// (nothing stored); ErrUnknown, it may be stored. A failed call never leaves part of the
+	// object under the key.
+	CompleteUpload(ctx context.Context, p UploadProgress, obj UploadObject) error
+
+	// AbortUpload frees the bytes of p. It is not an error if they are gone.
+	AbortUpload(ctx context.Context, p UploadProgress) error
+}
+
+// ErrUploadGone is a store's answer to a progress whose bytes are gone (aborted or expired).
+var ErrUploadGone = errors.New("the upload's bytes are gone")
