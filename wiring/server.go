@@ -16,6 +16,7 @@ const (
 // to store.
 type ServerSettings struct {
 	CoreSettings
+	UploadSettings // resumable uploads (uploads.go)
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
 	Addr             string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
@@ -72,7 +73,7 @@ func (s *ServerSettings) Validate() error {
 	if s.MaxInflightBytes <= s.MaxBodyBytes {
 		return errors.New("MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES: a drop holds its body and a byte, and a larger one could never be served")
 	}
-	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
+	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.UploadSettings.Validate(), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
 }
 
 // LoadServer reads the server's settings.

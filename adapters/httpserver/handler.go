@@ -25,6 +25,7 @@ type Handler struct {
 	ready    func(context.Context) error // the store's own check; nil: none
 	draining atomic.Bool
 	probes   *http.ServeMux // the probes' patterns
+	uploads  *uploadRoutes  // nil: no uploads (uploads.go)
 
 	mu       sync.Mutex
 	failures int       // drops in a row whose storage failed
@@ -63,6 +64,10 @@ func (h *Handler) Drain() { h.draining.Store(true) }
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := h.probes.Handler(r); pattern != "" && path.Clean(r.URL.Path) == r.URL.Path {
 		h.probes.ServeHTTP(w, r)
+		return
+	}
+	if id, ok := uploadID(r.URL.Path); ok && h.uploads != nil {
+		h.serveUpload(w, r, id)
 		return
 	}
 	if b := h.drop(w, r); !b.started {

@@ -35,6 +35,10 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	if err != nil {
 		return err
 	}
+	uploads, err := wiring.Uploads(cfg.UploadSettings, core, store)
+	if err != nil {
+		return err
+	}
 	ln, err := net.Listen("tcp", cfg.ListenAddr())
 	if err != nil {
 		return err
@@ -74,6 +78,9 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
 	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
+	}
+	if uploads != nil {
+		opts = append(opts, uploadOption(cfg, uploads, store))
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
 	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
