@@ -81,6 +81,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	}
 	if uploads != nil {
 		opts = append(opts, uploadOption(cfg, uploads, store))
+		sweepUploads(ctx, store, time.Duration(cfg.UploadTTL), log)
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
 	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)

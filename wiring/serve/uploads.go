@@ -1,6 +1,10 @@
 package serve
 
 import (
+	"context"
+	"log/slog"
+	"time"
+
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -15,4 +19,40 @@ func uploadOption(cfg wiring.ServerSettings, u *domain.Uploads, store ports.Obje
 		PublicURL:      cfg.PublicURL(),
 		AllowedOrigins: cfg.Origins(),
 	})
+}
+
+// SweepEvery is how often the folder store's abandoned uploads are swept.
+const SweepEvery = time.Hour
+
+// sweepUploads removes, now and every SweepEvery until ctx ends, what abandoned uploads left in
+// a store that does not expire it itself (the folder store: S3's lifecycle rules do it there):
+// staged bytes and state records last written more than ttl (and a lease) ago.
+func sweepUploads(ctx context.Context, store ports.ObjectStore, ttl time.Duration, log *slog.Logger) {
+	sw, ok := store.(interface {
+		SweepUploads(statePrefix string, cutoff time.Time) (int, error)
+	})
+	if !ok {
+		return
+	}
+	sweep := func() {
+		n, err := sw.SweepUploads(domain.UploadPrefix, time.Now().Add(-ttl-domain.DefaultUploadLease))
+		if err != nil {
+			log.Warn("sweep of abandoned uploads", slog.Int("removed", n), slog.String("error", err.Error()))
+		} else if n > 0 {
+			log.Info("sweep of abandoned uploads", slog.Int("removed", n))
+		}
+	}
+	sweep()
+	go func() {
+		t := time.NewTicker(SweepEvery)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				sweep()
+			}
+		}
+	}()
 }
