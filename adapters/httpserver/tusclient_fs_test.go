@@ -22,7 +22,7 @@ func TestTusClientFolder(t *testing.T) {
 	t.Cleanup(func() { store.Close() })
 	const limit = 20 << 20
 	RunTusClient(t, TusTarget{
-		URL: serveUploads(t, store, limit),
+		URL:     serveUploads(t, store, limit),
 		Visible: func(t *testing.T) []string { return visibleFiles(t, store.Dir()) },
 		Object: func(t *testing.T, key string) ([]byte, [sha256.Size]byte) {
 			o, err := store.Get(context.Background(), key)
