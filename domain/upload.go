@@ -162,7 +162,7 @@ func (u *Uploads) create(ctx context.Context, client string, h ports.Header, res
 		ContentType: md.contentType, Filename: md.filename, Metadata: meta,
 		Created: now, Expires: now.Add(u.cfg.TTL), Hash: hash,
 	}
-	st.Progress, err = u.store.BeginUpload(ctx, key)
+	st.Progress, err = u.store.BeginUpload(ctx, ports.UploadObject{Key: key, ContentType: st.ContentType, Client: client, Filename: st.Filename})
 	if err != nil {
 		return res, creationError(err)
 	}

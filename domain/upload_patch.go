@@ -178,7 +178,9 @@ func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reade
 	part := u.store.UploadPartSize()
 	buf := make([]byte, min(int64(part), max(st.Length-st.Offset, 1)))
 	for {
-		want := min(int64(len(buf)), st.Length-st.Offset)
+		// Pieces end on the store's part boundaries, so that after a cut PATCH only the first
+		// piece of the next one is short.
+		want := min(int64(part)-st.Offset%int64(part), int64(len(buf)), st.Length-st.Offset)
 		n, err := io.ReadFull(body, buf[:want])
 		read += int64(n)
 		ended := err == io.EOF || err == io.ErrUnexpectedEOF

@@ -68,9 +68,10 @@ type UploadStore interface {
 	// UploadPartSize is the size of data Append takes at a time, but the last.
 	UploadPartSize() int
 
-	// BeginUpload makes room for the bytes of an upload that will become an object under
-	// key, and returns its empty progress.
-	BeginUpload(ctx context.Context, key string) (UploadProgress, error)
+	// BeginUpload makes room for the bytes of an upload that will become obj (its key,
+	// content type, client and file name; its size and SHA-256 are not known yet), and
+	// returns its empty progress.
+	BeginUpload(ctx context.Context, obj UploadObject) (UploadProgress, error)
 
 	// AppendUpload appends data to the bytes of p, all of it or nothing, and returns the
 	// progress after it. last says these are the upload's last bytes. data is at most

@@ -88,5 +88,8 @@ func Uploads(u UploadSettings, svc *domain.Service, store ports.ObjectStore) (*d
 	if !ok {
 		return nil, errors.New("MAX_UPLOAD_BYTES: this store does not keep uploads")
 	}
+	if lim, ok := store.(interface{ MaxUploadBytes() int64 }); ok && int64(u.MaxUploadBytes) > lim.MaxUploadBytes() {
+		return nil, fmt.Errorf("MAX_UPLOAD_BYTES: must be at most %d with this store (its part size times its most parts)", lim.MaxUploadBytes())
+	}
 	return domain.NewUploads(svc, us, domain.UploadConfig{MaxBytes: int64(u.MaxUploadBytes), TTL: time.Duration(u.UploadTTL)})
 }

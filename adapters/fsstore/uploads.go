@@ -46,8 +46,8 @@ func (s *Store) staging(ref string) (string, error) {
 }
 
 // BeginUpload makes an empty staged file, durably (its name synced into StagingDir).
-func (s *Store) BeginUpload(ctx context.Context, key string) (ports.UploadProgress, error) {
-	if _, err := s.path(key); err != nil {
+func (s *Store) BeginUpload(ctx context.Context, obj ports.UploadObject) (ports.UploadProgress, error) {
+	if _, err := s.path(obj.Key); err != nil {
 		return ports.UploadProgress{}, err
 	}
 	if err := s.holds(); err != nil {

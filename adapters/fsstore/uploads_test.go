@@ -37,11 +37,11 @@ func TestUploads(t *testing.T) {
 func TestSweepUploads(t *testing.T) {
 	s := newStore(t)
 	ctx := context.Background()
-	old, err := s.BeginUpload(ctx, "a")
+	old, err := s.BeginUpload(ctx, ports.UploadObject{Key: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := s.BeginUpload(ctx, "b")
+	fresh, err := s.BeginUpload(ctx, ports.UploadObject{Key: "b"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -19,7 +19,7 @@ var _ ports.UploadStore = (*Store)(nil)
 func (s *Store) UploadPartSize() int { return UploadPartSize }
 
 // BeginUpload makes an empty staging buffer for an upload.
-func (s *Store) BeginUpload(ctx context.Context, key string) (ports.UploadProgress, error) {
+func (s *Store) BeginUpload(ctx context.Context, obj ports.UploadObject) (ports.UploadProgress, error) {
 	if err := ctx.Err(); err != nil {
 		return ports.UploadProgress{}, err
 	}

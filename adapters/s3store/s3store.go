@@ -135,7 +135,7 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 		Bucket:       aws.String(s.bucket),
 		Key:          aws.String(key),
 		ChecksumMode: types.ChecksumModeEnabled,
-	})
+	}, func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true }) // an upload's: uploads.go
 	if err != nil {
 		var nsk *types.NoSuchKey
 		if errors.As(err, &nsk) {
@@ -157,6 +157,9 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	}
 	if sum, err := base64.StdEncoding.DecodeString(aws.ToString(out.ChecksumSHA256)); err == nil && len(sum) == sha256.Size {
 		copy(o.SHA256[:], sum)
+	}
+	if o.SHA256 == ([sha256.Size]byte{}) { // an upload's object: its parts' checksum only (uploads.go)
+		o.SHA256, _ = s.taggedSHA256(ctx, key)
 	}
 	return o, nil
 }

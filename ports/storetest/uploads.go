@@ -100,7 +100,7 @@ func testUploadRoundTrip(t *testing.T, h UploadHarness) {
 	ctx := context.Background()
 	part := h.Uploads.UploadPartSize()
 	data := payload(2*part + part/3)
-	p, err := h.Uploads.BeginUpload(ctx, "up/2026-01-02T03:04:05.000000-a")
+	p, err := h.Uploads.BeginUpload(ctx, uploadObject("up/2026-01-02T03:04:05.000000-a", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +131,7 @@ func testAppendOver(t *testing.T, h UploadHarness) {
 	ctx := context.Background()
 	part := h.Uploads.UploadPartSize()
 	data := payload(3 * part)
-	p0, err := h.Uploads.BeginUpload(ctx, "over")
+	p0, err := h.Uploads.BeginUpload(ctx, uploadObject("over", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +151,7 @@ func testAppendOver(t *testing.T, h UploadHarness) {
 func testCompleteCreateOnly(t *testing.T, h UploadHarness) {
 	ctx := context.Background()
 	data := payload(1000)
-	p, _ := h.Uploads.BeginUpload(ctx, "once")
+	p, _ := h.Uploads.BeginUpload(ctx, uploadObject("once", nil))
 	p = appendAll(t, h.Uploads, p, data, 1000, 1000)
 	obj := uploadObject("once", data)
 	if err := h.Uploads.CompleteUpload(ctx, p, obj); err != nil {
@@ -162,7 +162,7 @@ func testCompleteCreateOnly(t *testing.T, h UploadHarness) {
 	}
 	// Another upload onto a taken key stores nothing over it.
 	other := payload(10)
-	q, _ := h.Uploads.BeginUpload(ctx, "once")
+	q, _ := h.Uploads.BeginUpload(ctx, uploadObject("once", nil))
 	q = appendAll(t, h.Uploads, q, other, 10, 10)
 	if err := h.Uploads.CompleteUpload(ctx, q, uploadObject("once", other)); !errors.Is(err, ports.ErrExists) {
 		t.Errorf("completion onto a taken key: %v, want ports.ErrExists", err)
@@ -176,7 +176,7 @@ func testCompleteCreateOnly(t *testing.T, h UploadHarness) {
 func testCompleteWrongSHA(t *testing.T, h UploadHarness) {
 	ctx := context.Background()
 	data := payload(5000)
-	p, _ := h.Uploads.BeginUpload(ctx, "wrong")
+	p, _ := h.Uploads.BeginUpload(ctx, uploadObject("wrong", nil))
 	p = appendAll(t, h.Uploads, p, data, 5000, 5000)
 	obj := uploadObject("wrong", data)
 	obj.SHA256[0] ^= 1
@@ -191,7 +191,7 @@ func testCompleteWrongSHA(t *testing.T, h UploadHarness) {
 
 func testEmptyAndAbort(t *testing.T, h UploadHarness) {
 	ctx := context.Background()
-	p, err := h.Uploads.BeginUpload(ctx, "empty")
+	p, err := h.Uploads.BeginUpload(ctx, uploadObject("empty", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,7 +199,7 @@ func testEmptyAndAbort(t *testing.T, h UploadHarness) {
 		t.Fatalf("an empty upload's completion: %v", err)
 	}
 	wantObject(t, h, "empty", nil)
-	q, _ := h.Uploads.BeginUpload(ctx, "aborted")
+	q, _ := h.Uploads.BeginUpload(ctx, uploadObject("aborted", nil))
 	q = appendAll(t, h.Uploads, q, payload(300), 300, 600)
 	for i := range 2 {
 		if err := h.Uploads.AbortUpload(ctx, q); err != nil {

@@ -1,0 +1,376 @@
+package s3store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"net/url"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
+	"github.com/aws/smithy-go"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// UploadPartSize is the part size of uploads: S3's smallest part but the last. With at most
+// MaxParts parts, an upload is at most MaxUploadBytes.
+const (
+	UploadPartSize = 5 << 20
+	MaxParts       = 10000
+	MaxUploadBytes = UploadPartSize * MaxParts
+)
+
+// PendingPrefix is where the bytes of an upload that do not make a part yet wait (a PATCH
+// through a Function URL carries less than a part), hidden beside the uploads' state.
+const PendingPrefix = ".uploads/pending/"
+
+// Metadata keys (x-amz-meta-*) of an upload's object beside MetadataClient.
+const (
+	MetadataFilename = "filename" // the file name the client gave, URL-escaped (S3 metadata is ASCII)
+)
+
+// TagSHA256 is the object tag that keeps the SHA-256 of an upload's object (standard base64):
+// S3 keeps a multipart object's SHA-256 only as a checksum of its parts' checksums, and its
+// metadata is fixed when the upload begins, before the bytes are known.
+const TagSHA256 = "sha256"
+
+var _ ports.UploadStore = (*Store)(nil)
+
+// UploadPartSize returns UploadPartSize.
+func (s *Store) UploadPartSize() int { return UploadPartSize }
+
+// MaxUploadBytes returns MaxUploadBytes: the largest upload of MaxParts parts.
+func (s *Store) MaxUploadBytes() int64 { return MaxUploadBytes }
+
+// multipart is an upload's own record, in its progress's State: its parts, and the bytes
+// waiting for the next one.
+type multipart struct {
+	Key     string `json:"key"` // S3 names a multipart upload by its key and its id (the Ref)
+	Parts   []part `json:"parts,omitempty"`
+	Pending string `json:"pending,omitempty"` // the key of the waiting bytes' object; "": none
+	// PendingSHA256 is the SHA-256 of the waiting bytes (hex): a stale writer of the same key
+	// is found out.
+	PendingSHA256 string `json:"pending_sha256,omitempty"`
+	// Hash is the SHA-256 state of the parts' bytes (encoding.BinaryMarshaler): completion
+	// checks the object's SHA-256 against it.
+	Hash []byte `json:"hash,omitempty"`
+}
+
+// hash returns the SHA-256 of the parts' bytes so far, to go on with.
+func (m *multipart) hash() (hash.Hash, error) {
+	h := sha256.New()
+	if len(m.Hash) > 0 {
+		if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(m.Hash); err != nil {
+			return nil, fmt.Errorf("the upload's hash state: %w", err)
+		}
+	}
+	return h, nil
+}
+
+// composite returns the checksum S3 gives a multipart object of m's parts: the SHA-256 of
+// their SHA-256s, and their count.
+func (m *multipart) composite() string {
+	h := sha256.New()
+	for _, pt := range m.Parts {
+		b, _ := base64.StdEncoding.DecodeString(pt.SHA256)
+		h.Write(b)
+	}
+	return fmt.Sprintf("%s-%d", base64.StdEncoding.EncodeToString(h.Sum(nil)), len(m.Parts))
+}
+
+type part struct {
+	N      int32  `json:"n"`
+	ETag   string `json:"etag"`
+	SHA256 string `json:"sha256"` // standard base64
+}
+
+func decodeMultipart(p ports.UploadProgress) (multipart, error) {
+	var m multipart
+	if len(p.State) == 0 {
+		return m, nil
+	}
+	if err := json.Unmarshal(p.State, &m); err != nil {
+		return m, fmt.Errorf("upload %s: its record: %w", p.Ref, err)
+	}
+	return m, nil
+}
+
+// BeginUpload starts a multipart upload of obj's key, with its content type and metadata
+// (client, file name) and SHA-256 part checksums, which S3 checks on each part.
+func (s *Store) BeginUpload(ctx context.Context, obj ports.UploadObject) (ports.UploadProgress, error) {
+	in := &s3.CreateMultipartUploadInput{
+		Bucket:            aws.String(s.bucket),
+		Key:               aws.String(obj.Key),
+		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
+		Metadata:          map[string]string{},
+	}
+	if obj.ContentType != "" {
+		in.ContentType = aws.String(obj.ContentType)
+	}
+	if obj.Client != "" {
+		in.Metadata[MetadataClient] = obj.Client
+	}
+	if obj.Filename != "" {
+		in.Metadata[MetadataFilename] = url.PathEscape(obj.Filename)
+	}
+	out, err := s.client.CreateMultipartUpload(ctx, in)
+	if err != nil {
+		return ports.UploadProgress{}, fmt.Errorf("begin upload s3://%s/%s: %w", s.bucket, obj.Key, err)
+	}
+	state, _ := json.Marshal(multipart{Key: obj.Key})
+	return ports.UploadProgress{Ref: aws.ToString(out.UploadId), State: state}, nil
+}
+
+// AppendUpload adds data after p: the bytes waiting from earlier appends and data make whole
+// parts, each uploaded with its SHA-256 (S3 checks it); the rest waits in an object under
+// PendingPrefix, unless last, when it is the last part. Parts and waiting objects are named by
+// their place, so an append from an earlier progress writes over what a later one left.
+func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data []byte, last bool) (ports.UploadProgress, error) {
+	if len(data) > UploadPartSize {
+		return p, fmt.Errorf("%d bytes: more than a part (%d)", len(data), UploadPartSize)
+	}
+	m, err := decodeMultipart(p)
+	if err != nil {
+		return p, err
+	}
+	buf := data
+	if m.Pending != "" {
+		waiting, err := s.pending(ctx, m)
+		if err != nil {
+			return p, err
+		}
+		buf = append(waiting, data...)
+	}
+	h, err := m.hash()
+	if err != nil {
+		return p, err
+	}
+	for len(buf) >= UploadPartSize || last && len(buf) > 0 {
+		n := min(len(buf), UploadPartSize)
+		if len(m.Parts) >= MaxParts {
+			return p, fmt.Errorf("upload %s: more than %d parts", p.Ref, MaxParts)
+		}
+		pt, err := s.uploadPart(ctx, p, int32(len(m.Parts)+1), buf[:n])
+		if err != nil {
+			return p, err
+		}
+		m.Parts = append(m.Parts, pt)
+		h.Write(buf[:n])
+		buf = buf[n:]
+	}
+	if m.Hash, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
+		return p, err
+	}
+	m.Pending, m.PendingSHA256 = "", ""
+	if len(buf) > 0 {
+		sum := sha256.Sum256(buf)
+		key := fmt.Sprintf("%s%x/%d-%d", PendingPrefix, sha256.Sum256([]byte(p.Ref)), len(m.Parts)*UploadPartSize, len(buf))
+		obj := ports.Object{Key: key, Data: buf, ContentType: "application/octet-stream", SHA256: sum}
+		if err := s.put(ctx, s.input(obj), ports.ErrVersion); err != nil {
+			return p, err
+		}
+		m.Pending, m.PendingSHA256 = key, hex.EncodeToString(sum[:])
+	}
+	state, err := json.Marshal(m)
+	if err != nil {
+		return p, err
+	}
+	p.Size += int64(len(data))
+	p.State = state
+	return p, nil
+}
+
+// pending reads the bytes waiting for a part, checked against their SHA-256.
+func (s *Store) pending(ctx context.Context, m multipart) ([]byte, error) {
+	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(m.Pending)})
+	if err != nil {
+		var nsk *types.NoSuchKey
+		if errors.As(err, &nsk) {
+			return nil, fmt.Errorf("s3://%s/%s: %w: %w", s.bucket, m.Pending, ports.ErrUploadGone, err)
+		}
+		return nil, fmt.Errorf("get s3://%s/%s: %w", s.bucket, m.Pending, err)
+	}
+	defer out.Body.Close()
+	b := bytes.NewBuffer(make([]byte, 0, 2*UploadPartSize))
+	if _, err := io.Copy(b, io.LimitReader(out.Body, UploadPartSize)); err != nil {
+		return nil, fmt.Errorf("read s3://%s/%s: %w", s.bucket, m.Pending, err)
+	}
+	if sum := sha256.Sum256(b.Bytes()); hex.EncodeToString(sum[:]) != m.PendingSHA256 {
+		return nil, fmt.Errorf("s3://%s/%s: written over since: %w", s.bucket, m.Pending, ports.ErrUploadGone)
+	}
+	return b.Bytes(), nil
+}
+
+// uploadPart uploads one part with its SHA-256.
+func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32, data []byte) (part, error) {
+	sum := sha256.Sum256(data)
+	b64 := base64.StdEncoding.EncodeToString(sum[:])
+	out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
+		Bucket:         aws.String(s.bucket),
+		Key:            aws.String(s.uploadKey(p)),
+		UploadId:       aws.String(p.Ref),
+		PartNumber:     aws.Int32(n),
+		Body:           bytes.NewReader(data),
+		ContentLength:  aws.Int64(int64(len(data))),
+		ChecksumSHA256: aws.String(b64),
+	})
+	if err != nil {
+		if code(err) == "NoSuchUpload" {
+			err = fmt.Errorf("%w: %w", ports.ErrUploadGone, err)
+		}
+		return part{}, fmt.Errorf("upload part %d of %s: %w", n, p.Ref, err)
+	}
+	return part{N: n, ETag: aws.ToString(out.ETag), SHA256: b64}, nil
+}
+
+// uploadKey returns the object key of p's multipart upload.
+func (s *Store) uploadKey(p ports.UploadProgress) string {
+	m, _ := decodeMultipart(p)
+	return m.Key
+}
+
+func code(err error) string {
+	var apiErr smithy.APIError
+	if errors.As(err, &apiErr) {
+		return apiErr.ErrorCode()
+	}
+	return ""
+}
+
+// CompleteUpload completes p's multipart upload as obj, create-only (If-None-Match: *), then
+// tags the object with its SHA-256. A key taken (412), or an upload S3 no longer knows (404
+// NoSuchUpload: an earlier completion whose answer was lost) with the key there, is the
+// object stored: it is tagged, and ErrExists. An empty upload is one create-only PutObject.
+func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj ports.UploadObject) error {
+	m, err := decodeMultipart(p)
+	if err != nil {
+		return err
+	}
+	if obj.Size == 0 {
+		err := s.Create(ctx, ports.Object{Key: obj.Key, ContentType: obj.ContentType, Client: obj.Client, SHA256: obj.SHA256})
+		s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(obj.Key), UploadId: aws.String(p.Ref)})
+		if err != nil && !errors.Is(err, ports.ErrExists) {
+			return err
+		}
+		if terr := s.tag(ctx, obj); terr != nil {
+			return terr
+		}
+		return err
+	}
+	if m.Pending != "" {
+		return fmt.Errorf("upload %s: bytes wait for a part at completion: %w", p.Ref, ports.ErrChecksum)
+	}
+	h, err := m.hash()
+	if err != nil {
+		return err
+	}
+	if [sha256.Size]byte(h.Sum(nil)) != obj.SHA256 {
+		return fmt.Errorf("upload %s: its parts are not the bytes of SHA-256 %x: %w", p.Ref, obj.SHA256, ports.ErrChecksum)
+	}
+	parts := make([]types.CompletedPart, len(m.Parts))
+	for i, pt := range m.Parts {
+		parts[i] = types.CompletedPart{PartNumber: aws.Int32(pt.N), ETag: aws.String(pt.ETag), ChecksumSHA256: aws.String(pt.SHA256)}
+	}
+	w := &watch{}
+	_, err = s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
+		Bucket:          aws.String(s.bucket),
+		Key:             aws.String(obj.Key),
+		UploadId:        aws.String(p.Ref),
+		MultipartUpload: &types.CompletedMultipartUpload{Parts: parts},
+		IfNoneMatch:     aws.String("*"),
+	}, func(o *s3.Options) { o.HTTPClient = w.client(o.HTTPClient) })
+	where := fmt.Sprintf("complete s3://%s/%s", s.bucket, obj.Key)
+	switch c := code(err); {
+	case err == nil:
+		return s.tag(ctx, obj)
+	case c == "PreconditionFailed", c == "NoSuchUpload":
+		// The key holds an object (ours: only this upload writes it), or S3 no longer knows
+		// the upload: completed by an earlier call, or aborted. Which one, the key says.
+		head, herr := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(obj.Key), ChecksumMode: types.ChecksumModeEnabled},
+			func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true })
+		if herr != nil {
+			if c == "NoSuchUpload" && code(herr) == "NotFound" {
+				return fmt.Errorf("%s: %w: %w", where, ports.ErrUploadGone, err)
+			}
+			return fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
+		}
+		// Ours if its parts are ours: then it may lack its tag (a crash, a lost answer).
+		if aws.ToString(head.ChecksumSHA256) == m.composite() {
+			if terr := s.tag(ctx, obj); terr != nil {
+				return terr
+			}
+		}
+		return fmt.Errorf("%s: %w", where, ports.ErrExists)
+	case c == "ConditionalRequestConflict", c == "OperationAborted":
+		return fmt.Errorf("%s: %w: %w", where, ports.ErrConcurrent, err)
+	case c == "InvalidPart", c == "InvalidPartOrder", c == "BadDigest", c == "EntityTooSmall":
+		return fmt.Errorf("%s: %w: %w", where, ports.ErrChecksum, err)
+	case w.lost():
+		return fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
+	}
+	return fmt.Errorf("%s: %w", where, err)
+}
+
+// tag keeps obj's SHA-256 with the object, as the tag TagSHA256.
+func (s *Store) tag(ctx context.Context, obj ports.UploadObject) error {
+	_, err := s.client.PutObjectTagging(ctx, &s3.PutObjectTaggingInput{
+		Bucket: aws.String(s.bucket),
+		Key:    aws.String(obj.Key),
+		Tagging: &types.Tagging{TagSet: []types.Tag{
+			{Key: aws.String(TagSHA256), Value: aws.String(base64.StdEncoding.EncodeToString(obj.SHA256[:]))},
+		}},
+	})
+	if err != nil {
+		return fmt.Errorf("tag s3://%s/%s with its SHA-256: %w", s.bucket, obj.Key, err)
+	}
+	return nil
+}
+
+// AbortUpload aborts p's multipart upload; one S3 no longer knows is not an error.
+func (s *Store) AbortUpload(ctx context.Context, p ports.UploadProgress) error {
+	_, err := s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{
+		Bucket: aws.String(s.bucket), Key: aws.String(s.uploadKey(p)), UploadId: aws.String(p.Ref),
+	})
+	if err != nil && code(err) != "NoSuchUpload" {
+		return fmt.Errorf("abort upload %s: %w", p.Ref, err)
+	}
+	return nil
+}
+
+// Filename returns the file name an upload kept with the object under key ("" if none).
+func (s *Store) Filename(ctx context.Context, key string) (string, error) {
+	out, err := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return "", err
+	}
+	return url.PathUnescape(out.Metadata[MetadataFilename])
+}
+
+// taggedSHA256 returns the SHA-256 an upload tagged its object with, if any.
+func (s *Store) taggedSHA256(ctx context.Context, key string) ([sha256.Size]byte, bool) {
+	var sum [sha256.Size]byte
+	out, err := s.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(s.bucket), Key: aws.String(key)})
+	if err != nil {
+		return sum, false
+	}
+	for _, t := range out.TagSet {
+		if aws.ToString(t.Key) == TagSHA256 {
+			b, err := base64.StdEncoding.DecodeString(aws.ToString(t.Value))
+			if err == nil && len(b) == sha256.Size {
+				copy(sum[:], b)
+				return sum, true
+			}
+		}
+	}
+	return sum, false
+}
