@@ -15,6 +15,7 @@ import (
 // Lambda is the Lambda function's settings.
 type Lambda struct {
 	CoreSettings
+	UploadSettings // resumable uploads (uploads.go)
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" default:"S3Dropbox" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); empty: none"`
 }
@@ -25,7 +26,7 @@ func LoadLambda() (Lambda, error) {
 	if err := load(&l); err != nil {
 		return Lambda{}, err
 	}
-	return l, errors.Join(l.CoreSettings.Validate(true), l.Logging.Validate(), validateNamespace(l.MetricsNamespace))
+	return l, errors.Join(l.CoreSettings.Validate(true), l.UploadSettings.Validate(), l.Logging.Validate(), validateNamespace(l.MetricsNamespace))
 }
 
 // LambdaHandler builds the Function URL handler from the environment: the settings, one S3
@@ -40,7 +41,12 @@ func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error)
 	if err != nil {
 		return nil, err
 	}
-	core, err := Core(cfg.CoreSettings, s3store.New(client, cfg.Bucket))
+	store := s3store.New(client, cfg.Bucket)
+	core, err := Core(cfg.CoreSettings, store)
+	if err != nil {
+		return nil, err
+	}
+	up, err := Uploads(cfg.UploadSettings, core, store)
 	if err != nil {
 		return nil, err
 	}
@@ -49,5 +55,9 @@ func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error)
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 	)...)
-	return funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
+	h := funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace))
+	if up != nil {
+		h.ServeUploads(up, cfg.UploadFace(up))
+	}
+	return h, nil
 }

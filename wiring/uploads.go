@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -92,4 +93,9 @@ func Uploads(u UploadSettings, svc *domain.Service, store ports.ObjectStore) (*d
 		return nil, fmt.Errorf("MAX_UPLOAD_BYTES: must be at most %d with this store (its part size times its most parts)", lim.MaxUploadBytes())
 	}
 	return domain.NewUploads(svc, us, domain.UploadConfig{MaxBytes: int64(u.MaxUploadBytes), TTL: time.Duration(u.UploadTTL)})
+}
+
+// UploadFace returns the uploads' HTTP face as u configures it, for the upload use-case up.
+func (u *UploadSettings) UploadFace(up *domain.Uploads) httpface.UploadFace {
+	return httpface.UploadFace{MaxBytes: up.MaxBytes(), PublicURL: u.PublicURL(), AllowedOrigins: u.Origins()}
 }

@@ -37,6 +37,7 @@ type Handler struct {
 	dropper ports.Dropper
 	rec     httpface.Recorder
 	reserve time.Duration
+	uploads *uploads // nil: no uploads (uploads.go)
 }
 
 // New returns a handler that hands drops to d and records each with rec.
@@ -52,6 +53,9 @@ func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctio
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.reserve))
 		defer cancel()
+	}
+	if id, ok := httpface.UploadID(req.RawPath); ok && h.uploads != nil {
+		return h.handleUpload(ctx, req, id, start), nil
 	}
 	dr := ports.DropRequest{
 		Method: req.RequestContext.HTTP.Method,

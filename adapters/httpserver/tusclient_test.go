@@ -18,6 +18,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -142,7 +143,7 @@ func serveUploads(t *testing.T, store ports.ObjectStore, limit int64) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := httpserver.NewHandler(core, quiet(), httpserver.WithUploads(u, httpserver.UploadOptions{MaxBytes: limit, PartSize: us.UploadPartSize()}))
+	h := httpserver.NewHandler(core, quiet(), httpserver.WithUploads(u, httpserver.UploadOptions{UploadFace: httpface.UploadFace{MaxBytes: limit}, PartSize: us.UploadPartSize()}))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)

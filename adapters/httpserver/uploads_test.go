@@ -16,6 +16,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -157,7 +158,7 @@ func TestUploadProtocol(t *testing.T) {
 }
 
 func TestUploadOptionsAndCORS(t *testing.T) {
-	srv, _ := uploadServer(t, httpserver.UploadOptions{AllowedOrigins: []string{"https://app.example.com"}, PublicURL: "https://dropbox.example.com"})
+	srv, _ := uploadServer(t, httpserver.UploadOptions{UploadFace: httpface.UploadFace{AllowedOrigins: []string{"https://app.example.com"}, PublicURL: "https://dropbox.example.com"}})
 	// A preflight: no token, no Tus-Resumable.
 	req, _ := http.NewRequest("OPTIONS", srv.URL+"/v1/uploads", nil)
 	req.Header.Set("Origin", "https://app.example.com")

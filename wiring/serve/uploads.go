@@ -14,10 +14,8 @@ import (
 // uploadOption serves uploads through u on the server; store keeps their bytes.
 func uploadOption(cfg wiring.ServerSettings, u *domain.Uploads, store ports.ObjectStore) httpserver.Option {
 	return httpserver.WithUploads(u, httpserver.UploadOptions{
-		MaxBytes:       u.MaxBytes(),
-		PartSize:       store.(ports.UploadStore).UploadPartSize(),
-		PublicURL:      cfg.PublicURL(),
-		AllowedOrigins: cfg.Origins(),
+		UploadFace: cfg.UploadFace(u),
+		PartSize:   store.(ports.UploadStore).UploadPartSize(),
 	})
 }
 
