@@ -1,0 +1,380 @@
+package client
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DefaultChunkSize is the bytes an upload sends per request: 4 MiB, within a Function URL's
+// 6 MB event once base64-encoded (docs/uploads.md).
+const DefaultChunkSize = 4 << 20
+
+// UploadsURL returns the uploads' URL (tus 1.0.0) beside a drop URL, by the service's
+// convention: the drop URL's last path segment replaced by "uploads"
+// (https://host/v1/drop → https://host/v1/uploads).
+func UploadsURL(dropURL string) (string, error) {
+	u, err := url.Parse(dropURL)
+	if err != nil {
+		return "", err
+	}
+	dir := strings.TrimSuffix(u.Path, "/")
+	if i := strings.LastIndexByte(dir, '/'); i >= 0 {
+		dir = dir[:i]
+	}
+	u.Path, u.RawQuery, u.Fragment = dir+"/uploads", "", ""
+	return u.String(), nil
+}
+
+// Offer is what a service says of its uploads (OPTIONS on the uploads' URL).
+type Offer struct {
+	URL      string // the uploads' URL
+	MaxBytes int64  // Tus-Max-Size: the largest upload
+}
+
+// ErrNoUploads is Uploads' answer when the service offers no uploads.
+var ErrNoUploads = errors.New("the service offers no uploads (tus 1.0.0) beside its drop URL")
+
+// Uploads asks the service whether it offers uploads beside the drop URL (OPTIONS, which
+// needs no token): the answer has Tus-Version 1.0.0 and a Tus-Max-Size. Otherwise
+// ErrNoUploads.
+func (c *Client) Uploads(ctx context.Context) (Offer, error) {
+	u, err := UploadsURL(c.url)
+	if err != nil {
+		return Offer{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodOptions, u, nil)
+	if err != nil {
+		return Offer{}, err
+	}
+	c.setHeaders(req)
+	resp, err := c.do(req)
+	if err != nil {
+		return Offer{}, c.scrub(err)
+	}
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+	resp.Body.Close()
+	if resp.StatusCode/100 != 2 || !strings.Contains(resp.Header.Get("Tus-Version"), "1.0.0") {
+		return Offer{}, ErrNoUploads
+	}
+	max, err := strconv.ParseInt(resp.Header.Get("Tus-Max-Size"), 10, 64)
+	if err != nil || max <= 0 {
+		return Offer{}, ErrNoUploads
+	}
+	return Offer{URL: u, MaxBytes: max}, nil
+}
+
+// do sends req without following redirects.
+func (c *Client) do(req *http.Request) (*http.Response, error) {
+	hc := *c.cfg.httpClient
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return hc.Do(req)
+}
+
+// setHeaders sets the extra headers (WithHeader) and Tus-Resumable.
+func (c *Client) setHeaders(req *http.Request) {
+	for k, v := range c.cfg.header {
+		req.Header[k] = v
+	}
+	req.Header.Set("Tus-Resumable", "1.0.0")
+}
+
+// upload is what UploadOptions set.
+type upload struct {
+	contentType string
+	filename    string
+	chunkSize   int
+	statePath   string
+	progress    func(sent, total int64)
+}
+
+// UploadOption describes one upload.
+type UploadOption func(*upload)
+
+// WithUploadContentType sets the object's media type (filetype).
+func WithUploadContentType(t string) UploadOption { return func(u *upload) { u.contentType = t } }
+
+// WithFilename sets the file name kept with the object (filename).
+func WithFilename(name string) UploadOption { return func(u *upload) { u.filename = name } }
+
+// WithChunkSize sets the bytes sent per request (DefaultChunkSize).
+func WithChunkSize(n int) UploadOption { return func(u *upload) { u.chunkSize = n } }
+
+// WithStateFile keeps the upload's URL in the file path, so that a later call for the same
+// bytes (after a crash, or a re-run) resumes it, or finds it stored. It is removed only by
+// whoever made it; it holds no secret.
+func WithStateFile(path string) UploadOption { return func(u *upload) { u.statePath = path } }
+
+// WithProgress calls f after each chunk the service kept, with the bytes kept and the total.
+func WithProgress(f func(sent, total int64)) UploadOption { return func(u *upload) { u.progress = f } }
+
+// UploadReceipt tells how an upload was stored.
+type UploadReceipt struct {
+	URL      string // the upload's URL
+	Resumed  int64  // the bytes already kept when this call began (from an earlier call)
+	Replayed bool   // an earlier call had stored it whole already
+	Requests int
+}
+
+// uploadState is the state file's content.
+type uploadState struct {
+	URL    string `json:"url"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+	Done   bool   `json:"done,omitempty"`
+}
+
+// Upload sends size bytes of r to the uploads' URL of offer as one upload, in chunks, each
+// with its SHA-256 (Upload-Checksum); a chunk whose answer is lost is resumed from the offset
+// the service says (HEAD), with the same backoff as Send, within the deadline per chunk. With
+// WithStateFile, a call for the same bytes resumes the upload an earlier call left, or says
+// Replayed when it was stored whole: the bytes are stored once.
+func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size int64, opts ...UploadOption) (UploadReceipt, error) {
+	o := upload{chunkSize: DefaultChunkSize}
+	for _, f := range opts {
+		f(&o)
+	}
+	var rec UploadReceipt
+	fail := func(status int, format string, a ...any) error {
+		return &Error{Status: status, Message: fmt.Sprintf(format, a...), Attempts: rec.Requests}
+	}
+	if size > offer.MaxBytes {
+		return rec, &Error{Refused: true, Message: fmt.Sprintf("the file is %d bytes, over the service's upload limit of %d: not sent", size, offer.MaxBytes)}
+	}
+	if o.chunkSize < 1 {
+		return rec, &Error{Refused: true, Message: "the chunk size must be above 0"}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
+		return rec, &Error{Refused: true, Message: "the file could not be read: " + err.Error()}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	st := uploadState{Size: size, SHA256: sum}
+	if o.statePath != "" {
+		if b, err := os.ReadFile(o.statePath); err == nil {
+			var old uploadState
+			if json.Unmarshal(b, &old) == nil && old.Size == size && old.SHA256 == sum && old.URL != "" {
+				st = old
+			}
+		}
+	}
+	if st.Done {
+		return UploadReceipt{URL: st.URL, Resumed: size, Replayed: true}, nil
+	}
+	offset := int64(-1)
+	if st.URL != "" {
+		off, status, err := c.head(ctx, st.URL)
+		rec.Requests++
+		switch {
+		case err == nil:
+			offset, rec.Resumed = off, off
+		case status == http.StatusNotFound || status == http.StatusGone:
+			st.URL = "" // expired, or another's: a new upload
+		default:
+			return rec, err
+		}
+	}
+	if st.URL == "" {
+		u, err := c.create(ctx, offer.URL, size, o)
+		rec.Requests++
+		if err != nil {
+			return rec, err
+		}
+		st.URL, offset = u, 0
+		if err := saveState(o.statePath, st); err != nil {
+			return rec, err
+		}
+	}
+	rec.URL = st.URL
+	buf := make([]byte, min(int64(o.chunkSize), max(size, 1)))
+	failures := 0
+	for offset < size || size == 0 {
+		n := min(int64(len(buf)), size-offset)
+		if _, err := r.ReadAt(buf[:n], offset); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
+			return rec, &Error{Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
+		}
+		next, status, err := c.patch(ctx, st.URL, offset, buf[:n])
+		rec.Requests++
+		if err == nil {
+			offset, failures = next, 0
+			if o.progress != nil {
+				o.progress(offset, size)
+			}
+			if size == 0 {
+				break
+			}
+			continue
+		}
+		if status >= 400 && status < 500 && status != http.StatusConflict && status != http.StatusLocked && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests {
+			return rec, err
+		}
+		failures++
+		if failures >= c.cfg.attempts {
+			return rec, err
+		}
+		if werr := c.sleep(ctx, c.wait(failures, nil)); werr != nil {
+			return rec, fail(0, "interrupted at offset %d of %d: run again to resume", offset, size)
+		}
+		off, _, herr := c.head(ctx, st.URL)
+		rec.Requests++
+		if herr == nil {
+			offset = off
+		}
+	}
+	st.Done = true
+	if err := saveState(o.statePath, st); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// saveState writes the state file (no file: nothing), atomically.
+func saveState(path string, st uploadState) error {
+	if path == "" {
+		return nil
+	}
+	b, _ := json.Marshal(st)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return &Error{Message: "the state file: " + err.Error()}
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return &Error{Message: "the state file: " + err.Error()}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return &Error{Message: "the state file: " + err.Error()}
+	}
+	return nil
+}
+
+// request sends one request of an upload with the token, and returns its answer's status,
+// headers and message.
+func (c *Client) request(ctx context.Context, method, u string, hdr map[string]string, body []byte) (int, http.Header, string, error) {
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
+	defer cancel()
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	if err != nil {
+		return 0, nil, "", err
+	}
+	c.setHeaders(req)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := c.do(req)
+	if err != nil {
+		return 0, nil, "", &Error{Message: "no answer: " + c.scrub(err).Error(), Err: c.scrub(err)}
+	}
+	defer resp.Body.Close()
+	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	return resp.StatusCode, resp.Header, message(c.redact(msg), resp.StatusCode), nil
+}
+
+// resolve returns the upload URL a Location names, against the URL it answered.
+func resolve(base, loc string) (string, error) {
+	b, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	l, err := url.Parse(loc)
+	if err != nil {
+		return "", err
+	}
+	r := b.ResolveReference(l)
+	if r.Scheme != b.Scheme || r.Host != b.Host {
+		return "", fmt.Errorf("the upload's Location %q is on another host: not followed (the token would go there)", loc)
+	}
+	return r.String(), nil
+}
+
+// create creates an upload and returns its URL.
+func (c *Client) create(ctx context.Context, uploadsURL string, size int64, o upload) (string, error) {
+	meta := []string{}
+	if o.filename != "" {
+		meta = append(meta, "filename "+base64.StdEncoding.EncodeToString([]byte(o.filename)))
+	}
+	if o.contentType != "" {
+		meta = append(meta, "filetype "+base64.StdEncoding.EncodeToString([]byte(o.contentType)))
+	}
+	hdr := map[string]string{"Upload-Length": strconv.FormatInt(size, 10)}
+	if len(meta) > 0 {
+		hdr["Upload-Metadata"] = strings.Join(meta, ",")
+	}
+	for attempt := 1; ; attempt++ {
+		status, h, msg, err := c.request(ctx, http.MethodPost, uploadsURL, hdr, nil)
+		switch {
+		case err == nil && status == http.StatusCreated:
+			u, rerr := resolve(uploadsURL, h.Get("Location"))
+			if rerr != nil {
+				return "", &Error{Status: status, Message: rerr.Error(), Attempts: attempt}
+			}
+			return u, nil
+		case err == nil && !retryable(status):
+			return "", &Error{Status: status, Message: msg, Refused: status/100 == 4, Attempts: attempt}
+		}
+		if attempt >= c.cfg.attempts {
+			if err != nil {
+				return "", err
+			}
+			return "", &Error{Status: status, Message: msg, Attempts: attempt, NotStored: true}
+		}
+		if werr := c.sleep(ctx, c.wait(attempt, h)); werr != nil {
+			return "", &Error{Message: "interrupted before the upload was created: nothing stored", NotStored: true, Attempts: attempt}
+		}
+	}
+}
+
+// head returns an upload's offset, and the status of a failure.
+func (c *Client) head(ctx context.Context, u string) (int64, int, error) {
+	status, h, msg, err := c.request(ctx, http.MethodHead, u, nil, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	if status != http.StatusOK {
+		return 0, status, &Error{Status: status, Message: msg}
+	}
+	off, perr := strconv.ParseInt(h.Get("Upload-Offset"), 10, 64)
+	if perr != nil {
+		return 0, status, &Error{Status: status, Message: "the service's HEAD gave no Upload-Offset"}
+	}
+	return off, status, nil
+}
+
+// patch sends one chunk at offset with its SHA-256, and returns the new offset.
+func (c *Client) patch(ctx context.Context, u string, offset int64, chunk []byte) (int64, int, error) {
+	sum := sha256.Sum256(chunk)
+	status, h, msg, err := c.request(ctx, http.MethodPatch, u, map[string]string{
+		"Content-Type":    "application/offset+octet-stream",
+		"Upload-Offset":   strconv.FormatInt(offset, 10),
+		"Upload-Checksum": "sha256 " + base64.StdEncoding.EncodeToString(sum[:]),
+	}, chunk)
+	if err != nil {
+		return 0, 0, err
+	}
+	if status != http.StatusNoContent {
+		return 0, status, &Error{Status: status, Message: msg, Refused: status/100 == 4 && status != http.StatusConflict && status != http.StatusLocked}
+	}
+	off, perr := strconv.ParseInt(h.Get("Upload-Offset"), 10, 64)
+	if perr != nil || off <= offset && len(chunk) > 0 {
+		return 0, status, &Error{Status: status, Message: "the service's PATCH answer gave no new Upload-Offset"}
+	}
+	return off, status, nil
+}
