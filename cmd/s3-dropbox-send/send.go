@@ -123,6 +123,9 @@ func run(ctx context.Context, args []string, c command) int {
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
 	parallel := flags.Int("parallel", 1, "how many payloads to send at once, each held whole in memory (up to this times -max-bytes)")
 	verbose := flags.Bool("v", false, "say what happens to each payload on stderr")
+	noUploads := flags.Bool("no-uploads", false, "never send a file over -max-bytes as an upload (tus), which the service may offer beside the drop URL")
+	chunkSize := flags.Int("chunk-size", client.DefaultChunkSize, "bytes per request of an upload (4 MiB fits a Lambda Function URL)")
+	stateDir := flags.String("state-dir", defaultStateDir(), "where an upload's state file is kept, so that a re-run resumes it or finds it stored")
 	flags.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
 		flags.PrintDefaults()
@@ -148,8 +151,8 @@ func run(ctx context.Context, args []string, c command) int {
 		return usage("-idempotency-key goes with one payload only")
 	case *idemKey != "" && *fromContent:
 		return usage("-idempotency-key and -key-from-content exclude each other")
-	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *deadline <= 0:
-		return usage("-attempts, -parallel, -timeout and -deadline must be positive")
+	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *deadline <= 0 || *chunkSize < 1:
+		return usage("-attempts, -parallel, -timeout, -deadline and -chunk-size must be positive")
 	case *maxBytes < 1 || *maxBytes > client.MaxPayloadBytes:
 		return usage("-max-bytes must be 1 to %d (the service's absolute maximum)", client.MaxPayloadBytes)
 	case stdinUses(files) > 1:
@@ -216,6 +219,13 @@ func run(ctx context.Context, args []string, c command) int {
 		return usage("%v", err)
 	}
 
+	var up *uploader
+	if !*noUploads {
+		up = &uploader{cl: cl, chunk: *chunkSize, stateDir: *stateDir}
+		if !*asJSON && terminal(c.stderr) {
+			up.progress = c.stderr
+		}
+	}
 	results := make([]result, len(files))
 	var wg sync.WaitGroup
 	var logMu sync.Mutex // -v lines from several workers
@@ -223,7 +233,11 @@ func run(ctx context.Context, args []string, c command) int {
 	for range min(*parallel, len(files)) { // no more workers than payloads
 		wg.Go(func() {
 			for i := range next {
-				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
+				if r, ok := up.try(ctx, files[i], *contentType, *maxBytes); ok {
+					results[i] = r
+				} else {
+					results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
+				}
 				if *verbose {
 					logMu.Lock()
 					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", shown(results[i].File), results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
