@@ -94,6 +94,8 @@ func recordKey(cred Credential, key string) string {
 //     after such an attempt of the same call (ErrExists with ErrUnknown) is the call's own
 //     write, found: the claim goes on to read its record, the payload counts as stored.
 //   - A failure reading the record in step 2 changes nothing: 503, and the retry reads again.
+//     A read the store denies (ports.ErrDenied: the service lacks a permission) is answered
+//     EStorageDenied, a 500 that names the permission: retrying does not mend it.
 //   - A crash or error between the record and the payload (before or during step 3) leaves
 //     the record without the payload, or with it. The client got no 202. Its retry finds the
 //     record, same SHA-256, and step 3 either writes the payload now (the earlier attempt died
@@ -139,6 +141,8 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 		switch {
 		case errors.Is(err, ports.ErrNotFound): // removed meanwhile (expired): claim again
 			continue
+		case errors.Is(err, ports.ErrDenied):
+			return "", false, &Error{Code: EStorageDenied, Message: deniedMessage, Err: err}
 		case err != nil:
 			return "", false, err
 		}
@@ -164,6 +168,13 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 	}
 	return "", false, errors.New("the idempotency record stayed contended")
 }
+
+// deniedMessage answers a retry whose record the store refused to read: a misconfiguration
+// that a retry does not mend, said with what to grant.
+const deniedMessage = "The payload was not stored by this request: the service may not read its idempotency records " +
+	"(storage denied the read), so it cannot tell whether an earlier attempt with this Idempotency-Key stored the payload. " +
+	"An earlier attempt may have. This is the service's misconfiguration, for its operators to fix: on S3 its role needs " +
+	"s3:GetObject on " + RecordPrefix + "* and s3:ListBucket on the bucket (without s3:ListBucket, S3 answers a missing record 403, not 404)"
 
 // claim is a record and the object that stores it.
 type claim struct {

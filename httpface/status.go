@@ -26,6 +26,7 @@ var statuses = map[string]int{
 	domain.EIdempotencyReused: http.StatusUnprocessableEntity,
 	domain.EStorage:           http.StatusServiceUnavailable,
 	domain.EStorageUnknown:    http.StatusGatewayTimeout,
+	domain.EStorageDenied:     http.StatusInternalServerError, // a misconfiguration, not a brief failure: not 503
 	EBusy:                     http.StatusServiceUnavailable,
 	domain.EInternal:          http.StatusInternalServerError,
 }

@@ -468,6 +468,10 @@ func report(w io.Writer, results []result, asJSON bool) int {
 				fmt.Fprintf(w, "%s: not stored after %d attempt(s) (send it again later): %s\n", shown(r.File), r.Attempts, r.Error)
 				break
 			}
+			if r.Status == http.StatusInternalServerError {
+				fmt.Fprintf(w, "%s: the service failed (its misconfiguration or fault, for its operators to fix), may or may not be stored (once fixed, send it again with -idempotency-key %s): %s\n", shown(r.File), r.IdempotencyKey, r.Error)
+				break
+			}
 			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
 		}
 	}
