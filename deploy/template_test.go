@@ -165,8 +165,10 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 }
 
 // TestRoleGrantsOnlyPutObject: the execution role's S3 actions are s3:PutObject on the
-// bucket's objects and s3:GetObject on the idempotency records only; besides, it writes its own
-// log group, and nothing else.
+// bucket's objects, s3:GetObject on the idempotency records only, and s3:ListBucket on the
+// bucket, unconditioned (without it S3 answers a missing record 403; the GetObject that
+// decides carries no s3:prefix, so a prefix condition would void it); besides, it writes its
+// own log group, and nothing else.
 func TestRoleGrantsOnlyPutObject(t *testing.T) {
 	tmpl, _ := load(t)
 	role := get(t, tmpl, "Resources", "FunctionRole", "Properties").(object)
@@ -193,6 +195,10 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.RecordPrefix + "*"}) {
 						t.Errorf("s3:GetObject on %v; want the idempotency records only", st["Resource"])
 					}
+				case a == "s3:ListBucket":
+					if !reflect.DeepEqual(st["Resource"], getAtt("DropBucket", "Arn")) || st["Condition"] != nil {
+						t.Errorf("s3:ListBucket on %v with condition %v; want the bucket, unconditioned", st["Resource"], st["Condition"])
+					}
 				case strings.HasPrefix(a, "logs:"):
 					if !reflect.DeepEqual(st["Resource"], getAtt("FunctionLogGroup", "Arn")) {
 						t.Errorf("logs grant on %v; want the function's log group only", st["Resource"])
@@ -204,7 +210,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 		}
 	}
 	sort.Strings(actions)
-	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:PutObject"}; !slices.Equal(actions, want) {
+	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}; !slices.Equal(actions, want) {
 		t.Errorf("actions = %v, want %v", actions, want)
 	}
 }
