@@ -32,6 +32,7 @@ type roleRig struct {
 	url    string
 	bucket string
 	root   *s3.Client // MinIO's root, straight to MinIO: the test's own view
+	other  *s3.Client // MinIO's root through the proxy: another writer, under the bucket policy
 	logs   *syncBuffer
 
 	mu    sync.Mutex
@@ -88,6 +89,9 @@ func newRoleRig(t *testing.T, role, policy func(bucket string) []statement) *rol
 		Denies:  func(r *http.Request) bool { return denies(t, denyStatements, requestOf(r)) },
 	})
 	user.Endpoint = proxy.URL
+	other := srv
+	other.Endpoint = proxy.URL
+	rig.other = other.Client(t)
 	core := facetest.Core(t, s3store.New(user.QuickClient(t), rig.bucket))
 	h := httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.NewJSONHandler(rig.logs, nil)), ""))
 	web := httptest.NewServer(h)
@@ -196,6 +200,20 @@ func TestTemplateRoleOnS3(t *testing.T) {
 	want := []string{"expiring", "keyed-1", "lost-1", "lost-2", "plain-1"}
 	if got := rig.payloads(t); !slices.Equal(got, want) {
 		t.Errorf("payloads %q, want each once: %q", got, want)
+	}
+	// Another writer, unconditionally, over a drop: refused by the bucket policy.
+	for _, k := range miniotest.Keys(t, rig.root, rig.bucket) {
+		if strings.HasPrefix(k, domain.RecordPrefix) {
+			continue
+		}
+		_, err := rig.other.PutObject(context.Background(), &s3.PutObjectInput{Bucket: aws.String(rig.bucket), Key: aws.String(k), Body: strings.NewReader("overwritten")})
+		if err == nil || !strings.Contains(err.Error(), "AccessDenied") {
+			t.Errorf("an unconditional overwrite of %s: %v, want AccessDenied", k, err)
+		}
+		break
+	}
+	if got := rig.payloads(t); !slices.Equal(got, want) {
+		t.Errorf("payloads %q after an overwrite, want %q", got, want)
 	}
 	if strings.Contains(rig.logs.String(), domain.EStorageDenied) {
 		t.Errorf("a read was denied under the template's role:\n%s", rig.logs.String())
