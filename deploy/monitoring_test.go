@@ -93,7 +93,7 @@ var serverOnly = []string{httpface.EBusy}
 func deployParams(t *testing.T, tmpl object) map[string]any {
 	t.Helper()
 	p := map[string]any{"AWS::Region": "eu-west-1", "WafAllowedCidrs": []any{""}}
-	for _, name := range []string{"ReservedConcurrency", "ExpireAfterDays", "WebAclArn", "DropNotifications", "Monitoring", "MetricsNamespace", "AlarmEmail"} {
+	for _, name := range []string{"ReservedConcurrency", "ExpireAfterDays", "WebAclArn", "DropNotifications", "Monitoring", "MetricsNamespace", "AlarmEmail", "WafRateLimits"} {
 		p[name] = get(t, tmpl, "Parameters", name, "Default")
 	}
 	return p
@@ -102,6 +102,13 @@ func deployParams(t *testing.T, tmpl object) map[string]any {
 // made returns the resources a stack with params makes, after evaluating every condition as
 // CloudFormation does.
 func made(t *testing.T, tmpl object, params map[string]any) map[string]bool {
+	t.Helper()
+	all, _ := madeWith(t, tmpl, params)
+	return all
+}
+
+// madeWith is made, with the value of every condition.
+func madeWith(t *testing.T, tmpl object, params map[string]any) (map[string]bool, map[string]bool) {
 	t.Helper()
 	params = maps.Clone(params)
 	conds := get(t, tmpl, "Conditions").(object)
@@ -128,7 +135,11 @@ func made(t *testing.T, tmpl object, params map[string]any) map[string]bool {
 			out[name] = true
 		}
 	}
-	return out
+	values := map[string]bool{}
+	for name := range conds {
+		values[name] = eval(name)
+	}
+	return out, values
 }
 
 // conditionRefs returns the conditions that a condition's definition names.

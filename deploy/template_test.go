@@ -367,24 +367,144 @@ func TestDistribution(t *testing.T) {
 	}
 }
 
+// TestWAF: the stack's web ACL (CLOUDFRONT scope) is made for an allow-list, for rate limits,
+// or both. With an allow-list everything else is blocked; with rate limits alone everything
+// else is allowed. The rate-based rules (per source IP on the drop path, per authorization
+// header value) come before the allow-list's Allow, which ends evaluation, and answer 429 with
+// Retry-After, the window's length.
 func TestWAF(t *testing.T) {
 	tmpl, typed := load(t)
-	acl, err := typed.GetWAFv2WebACLWithName("WebAcl")
-	if err != nil {
-		t.Fatal(err)
+	if acl, err := typed.GetWAFv2WebACLWithName("WebAcl"); err != nil || acl.Scope != "CLOUDFRONT" {
+		t.Fatalf("web ACL %+v, %v: want CLOUDFRONT scope", acl, err)
 	}
-	if acl.Scope != "CLOUDFRONT" || acl.DefaultAction.Block == nil || len(acl.Rules) != 1 || acl.Rules[0].Action.Allow == nil {
-		t.Errorf("web ACL %+v: want CLOUDFRONT scope, block by default, one allow rule", acl)
-	}
-	for _, name := range []string{"WebAcl", "WafIpSet"} {
-		if got := get(t, tmpl, "Resources", name, "Condition"); got != "CreateWaf" {
-			t.Errorf("%s condition %v, want CreateWaf (optional)", name, got)
+	for name, want := range map[string]string{"WebAcl": "CreateWaf", "WafIpSet": "HasAllowList"} {
+		if got := get(t, tmpl, "Resources", name, "Condition"); got != want {
+			t.Errorf("%s condition %v, want %s", name, got, want)
 		}
 	}
 	webACLID := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "WebACLId", "Fn::If")
 	if !reflect.DeepEqual(get(t, webACLID, 1), getAtt("WebAcl", "Arn")) {
 		t.Errorf("WebACLId %v does not attach the stack's web ACL", webACLID)
 	}
+	if get(t, tmpl, "Parameters", "WafRateLimits", "Default") != "false" {
+		t.Error("WafRateLimits is on by default: want it opt-in (a web ACL costs money)")
+	}
+	tests := []struct {
+		name            string
+		cidrs           []any
+		rates           string
+		made            bool
+		rules           []string // by priority
+		defaultBlocking bool
+	}{
+		{"neither", []any{""}, "false", false, nil, false},
+		{"allow-list", []any{"192.0.2.0/24"}, "false", true, []string{"allow-listed-ips"}, true},
+		{"rate limits", []any{""}, "true", true, []string{"rate-per-ip", "rate-per-client"}, false},
+		{"both", []any{"192.0.2.0/24"}, "true", true, []string{"rate-per-ip", "rate-per-client", "allow-listed-ips"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			params := deployParams(t, tmpl)
+			params["AWS::Region"], params["WafAllowedCidrs"], params["WafRateLimits"] = "us-east-1", tt.cidrs, tt.rates
+			all, conds := madeWith(t, tmpl, params)
+			if all["WebAcl"] != tt.made {
+				t.Fatalf("web ACL made %v, want %v", all["WebAcl"], tt.made)
+			}
+			if !tt.made {
+				return
+			}
+			acl := resolveIf(t, get(t, tmpl, "Resources", "WebAcl", "Properties"), conds).(object)
+			if _, blocks := get(t, acl, "DefaultAction").(object)["Block"]; blocks != tt.defaultBlocking {
+				t.Errorf("default action %v, want blocking %v", acl["DefaultAction"], tt.defaultBlocking)
+			}
+			rules := acl["Rules"].([]any)
+			slices.SortFunc(rules, func(a, b any) int { return int(a.(object)["Priority"].(float64) - b.(object)["Priority"].(float64)) })
+			var names []string
+			for _, r := range rules {
+				names = append(names, r.(object)["Name"].(string))
+			}
+			if !slices.Equal(names, tt.rules) {
+				t.Fatalf("rules by priority %v, want %v", names, tt.rules)
+			}
+			for _, r := range rules {
+				rule := r.(object)
+				rate, ok := get(t, rule, "Statement").(object)["RateBasedStatement"].(object)
+				if !ok {
+					continue
+				}
+				block := get(t, rule, "Action", "Block", "CustomResponse").(object)
+				header := get(t, block, "ResponseHeaders", 0).(object)
+				if block["ResponseCode"] != 429.0 || header["Name"] != "Retry-After" || !reflect.DeepEqual(header["Value"], ref("WafRateWindowSeconds")) {
+					t.Errorf("%s answers %v, want 429 with Retry-After the window", rule["Name"], block)
+				}
+				if _, ok := get(t, acl, "CustomResponseBodies").(object)[block["CustomResponseBodyKey"].(string)]; !ok {
+					t.Errorf("%s names a response body the web ACL does not have", rule["Name"])
+				}
+				if !reflect.DeepEqual(rate["EvaluationWindowSec"], ref("WafRateWindowSeconds")) {
+					t.Errorf("%s window %v", rule["Name"], rate["EvaluationWindowSec"])
+				}
+				switch rule["Name"] {
+				case "rate-per-ip":
+					scope := get(t, rate, "ScopeDownStatement", "ByteMatchStatement").(object)
+					if rate["AggregateKeyType"] != "IP" || !reflect.DeepEqual(rate["Limit"], ref("WafRateLimitPerIp")) ||
+						scope["PositionalConstraint"] != "STARTS_WITH" || !reflect.DeepEqual(scope["FieldToMatch"], object{"UriPath": object{}}) ||
+						!reflect.DeepEqual(scope["SearchString"], object{"Fn::Select": []any{0.0, object{"Fn::Split": []any{"*", ref("DropPath")}}}}) {
+						t.Errorf("rate-per-ip %v: want per IP, on the drop path", rate)
+					}
+				case "rate-per-client":
+					key := get(t, rate, "CustomKeys", 0, "Header").(object)
+					if rate["AggregateKeyType"] != "CUSTOM_KEYS" || !reflect.DeepEqual(rate["Limit"], ref("WafRateLimitPerClient")) ||
+						key["Name"] != "authorization" || len(rate["CustomKeys"].([]any)) != 1 {
+						t.Errorf("rate-per-client %v: want one custom key, the authorization header", rate)
+					}
+				}
+			}
+		})
+	}
+	for _, name := range []string{"WafRateLimitPerIp", "WafRateLimitPerClient"} {
+		p := get(t, tmpl, "Parameters", name).(object)
+		if p["Type"] != "Number" || p["MinValue"] != 10.0 || p["Default"].(float64) < 100 {
+			t.Errorf("%s %v: want a Number of at least 10 (WAF's least), defaulting well above it", name, p)
+		}
+	}
+	if got := get(t, tmpl, "Parameters", "WafRateWindowSeconds", "AllowedValues"); !reflect.DeepEqual(got, []any{60.0, 120.0, 300.0, 600.0}) {
+		t.Errorf("WafRateWindowSeconds allows %v, want WAF's windows", got)
+	}
+}
+
+// resolveIf returns v with every Fn::If resolved by conds, and AWS::NoValue left out.
+func resolveIf(t *testing.T, v any, conds map[string]bool) any {
+	t.Helper()
+	noValue := func(x any) bool { return reflect.DeepEqual(x, ref("AWS::NoValue")) }
+	switch v := v.(type) {
+	case []any:
+		var out []any
+		for _, e := range v {
+			if r := resolveIf(t, e, conds); !noValue(r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	case object:
+		if arg, ok := v["Fn::If"].([]any); ok && len(v) == 1 {
+			c, ok := conds[arg[0].(string)]
+			if !ok {
+				t.Fatalf("condition %v not evaluated", arg[0])
+			}
+			if c {
+				return resolveIf(t, arg[1], conds)
+			}
+			return resolveIf(t, arg[2], conds)
+		}
+		out := object{}
+		for k, e := range v {
+			if r := resolveIf(t, e, conds); !noValue(r) {
+				out[k] = r
+			}
+		}
+		return out
+	}
+	return v
 }
 
 func TestOutputs(t *testing.T) {
