@@ -504,7 +504,7 @@ func TestAlarms(t *testing.T) {
 		"OutcomeUnknownAlarm":    {"UnknownOutcomeThreshold", 1, 300, 1, 1, []string{"S3Dropbox Drops outcome=failed reason=storage_unknown", "S3Dropbox Drops outcome=failed reason=internal", "S3Dropbox Drops outcome=failed reason=storage_denied"}},
 		"FunctionErrorsAlarm":    {"FunctionErrorsThreshold", 1, 300, 1, 1, []string{"AWS/Lambda Errors FunctionName=map[Ref:Function]"}},
 		"FunctionThrottlesAlarm": {"ThrottlesThreshold", 1, 300, 6, 2, []string{"AWS/Lambda Throttles FunctionName=map[Ref:Function]"}},
-		"Cdn5xxAlarm":            {"Cdn5xxRatePercent", 1, 300, 2, 2, []string{"AWS/CloudFront 5xxErrorRate DistributionId=map[Ref:Distribution] Region=Global"}},
+		"Cdn5xxAlarm":            {"Cdn5xxRatePercent", 1, 300, 2, 2, []string{"AWS/CloudFront 5xxErrorRate DistributionId=map[Ref:Distribution] Region=Global", "AWS/CloudFront 4xxErrorRate DistributionId=map[Ref:Distribution] Region=Global"}},
 		"DeadLettersAlarm":       {"", 1, 300, 1, 1, []string{"AWS/SQS ApproximateNumberOfMessagesVisible QueueName=map[Fn::GetAtt:DropDeadLetterQueue.QueueName]"}},
 		"QueueAgeAlarm":          {"QueueAgeSeconds", 3600, 300, 1, 1, []string{"AWS/SQS ApproximateAgeOfOldestMessage QueueName=map[Fn::GetAtt:DropQueue.QueueName]"}},
 	}
