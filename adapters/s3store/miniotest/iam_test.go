@@ -33,7 +33,9 @@ func TestUserAndS3Rules(t *testing.T) {
 	proxy := miniotest.NewFaultProxy(t, srv.Endpoint, func(*http.Request) miniotest.Fault { return miniotest.Pass })
 	proxy.PlayS3(miniotest.S3Rules{
 		CanList: func(ak string) bool { return ak == srv.AccessKey },
-		Denies:  func(r *http.Request) bool { return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/denied") },
+		Denies: func(r *http.Request) bool {
+			return r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/denied")
+		},
 	})
 	via := func(s miniotest.Server) *s3.Client {
 		s.Endpoint = proxy.URL
