@@ -11,7 +11,7 @@ import (
 // statement is an IAM policy statement of the template, its ARNs resolved for one bucket.
 type statement struct {
 	Sid         string                    `json:",omitempty"`
-	Effect      string                    ``
+	Effect      string
 	Principal   any                       `json:",omitempty"`
 	Action      []string                  `json:",omitempty"`
 	Resource    []string                  `json:",omitempty"`
@@ -182,6 +182,21 @@ func (st statement) applies(t *testing.T, req s3Request) bool {
 		}
 	}
 	return true
+}
+
+// checkOperators fails the test if a statement has a condition operator that applies does
+// not know, so that applies, called from other goroutines, never has to.
+func checkOperators(t *testing.T, sts []statement) {
+	t.Helper()
+	for _, st := range sts {
+		for op := range st.Condition {
+			switch op {
+			case "Null", "Bool", "StringEquals", "StringLike":
+			default:
+				t.Fatalf("statement %s: condition operator %s not known to this test", st.Sid, op)
+			}
+		}
+	}
 }
 
 // allows reports whether sts allow req: an Allow applies and no Deny does.
