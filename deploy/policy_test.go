@@ -10,7 +10,7 @@ import (
 
 // statement is an IAM policy statement of the template, its ARNs resolved for one bucket.
 type statement struct {
-	Sid         string                    `json:",omitempty"`
+	Sid         string `json:",omitempty"`
 	Effect      string
 	Principal   any                       `json:",omitempty"`
 	Action      []string                  `json:",omitempty"`
