@@ -55,6 +55,10 @@ func TestUserAndS3Rules(t *testing.T) {
 		_, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
 		return code(err)
 	}
+	head := func(c *s3.Client, key string) string {
+		_, err := c.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+		return code(err)
+	}
 	put := func(c *s3.Client, key string) string {
 		_, err := c.PutObject(ctx, &s3.PutObjectInput{Bucket: aws.String(bucket), Key: aws.String(key), Body: strings.NewReader("y")})
 		return code(err)
@@ -66,6 +70,8 @@ func TestUserAndS3Rules(t *testing.T) {
 		{"reader gets a missing key, no s3:ListBucket", get(via(reader), "missing"), "AccessDenied"},
 		{"root gets a missing key, s3:ListBucket", get(via(srv), "missing"), "NoSuchKey"},
 		{"reader gets a missing key from MinIO itself", get(reader.Client(t), "missing"), "NoSuchKey"},
+		{"reader heads a missing key, no s3:ListBucket", head(via(reader), "missing"), "Forbidden"},
+		{"root heads a missing key, s3:ListBucket", head(via(srv), "missing"), "NotFound"},
 		{"reader puts", put(via(reader), "new"), "AccessDenied"},
 		{"writer gets a key that is there", get(via(writer), "there"), "AccessDenied"},
 		{"writer puts", put(via(writer), "new"), ""},
