@@ -377,6 +377,7 @@ func TestWAF(t *testing.T) {
 	if acl, err := typed.GetWAFv2WebACLWithName("WebAcl"); err != nil || acl.Scope != "CLOUDFRONT" {
 		t.Fatalf("web ACL %+v, %v: want CLOUDFRONT scope", acl, err)
 	}
+
 	for name, want := range map[string]string{"WebAcl": "CreateWaf", "WafIpSet": "HasAllowList"} {
 		if got := get(t, tmpl, "Resources", name, "Condition"); got != want {
 			t.Errorf("%s condition %v, want %s", name, got, want)
@@ -414,6 +415,22 @@ func TestWAF(t *testing.T) {
 				return
 			}
 			acl := resolveIf(t, get(t, tmpl, "Resources", "WebAcl", "Properties"), conds).(object)
+			// goformation cannot choose an Fn::If's branch: the web ACL so resolved must be
+			// known to CloudFormation's schema, every property of its rules.
+			b, _ := json.Marshal(object{"Parameters": tmpl["Parameters"], "Resources": object{"WebAcl": object{"Type": "AWS::WAFv2::WebACL", "Properties": acl}}})
+			one, err := goformation.ParseJSON(b)
+			if err != nil {
+				t.Fatalf("the web ACL does not parse against CloudFormation's schema: %v", err)
+			}
+			typedACL, err := one.GetWAFv2WebACLWithName("WebAcl")
+			if err != nil || len(typedACL.Rules) != len(tt.rules) {
+				t.Fatalf("typed web ACL %+v, %v; want %d rules", typedACL, err, len(tt.rules))
+			}
+			for _, r := range typedACL.Rules {
+				if r.Statement == nil || r.Action == nil || r.Statement.RateBasedStatement == nil && r.Statement.IPSetReferenceStatement == nil {
+					t.Errorf("typed rule %+v: want a rate-based or IP set statement and an action", r)
+				}
+			}
 			if _, blocks := get(t, acl, "DefaultAction").(object)["Block"]; blocks != tt.defaultBlocking {
 				t.Errorf("default action %v, want blocking %v", acl["DefaultAction"], tt.defaultBlocking)
 			}
@@ -434,7 +451,7 @@ func TestWAF(t *testing.T) {
 				}
 				block := get(t, rule, "Action", "Block", "CustomResponse").(object)
 				header := get(t, block, "ResponseHeaders", 0).(object)
-				if block["ResponseCode"] != 429.0 || header["Name"] != "Retry-After" || !reflect.DeepEqual(header["Value"], ref("WafRateWindowSeconds")) {
+				if block["ResponseCode"] != 429.0 || header["Name"] != "Retry-After" || !reflect.DeepEqual(header["Value"], object{"Fn::Sub": "${WafRateWindowSeconds}"}) {
 					t.Errorf("%s answers %v, want 429 with Retry-After the window", rule["Name"], block)
 				}
 				if _, ok := get(t, acl, "CustomResponseBodies").(object)[block["CustomResponseBodyKey"].(string)]; !ok {
