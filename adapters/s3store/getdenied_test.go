@@ -33,7 +33,7 @@ func TestGetErrors(t *testing.T) {
 					t.Errorf("errors.Is(%v, %v) = %v, want %v", err, s, got, want)
 				}
 			}
-			if tt.want == ports.ErrDenied && (!strings.Contains(err.Error(), "s3:GetObject") || !strings.Contains(err.Error(), "s3:ListBucket")) {
+			if tt.want == ports.ErrDenied && (!strings.Contains(err.Error(), "s3:GetObject on arn:aws:s3:::bucket/.idempotency/*") || !strings.Contains(err.Error(), "s3:ListBucket on arn:aws:s3:::bucket;")) {
 				t.Errorf("%v: does not say what to grant", err)
 			}
 		})

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -147,7 +148,7 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 		case errors.As(err, &nsk):
 			return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w: %w", s.bucket, key, ports.ErrNotFound, err)
 		case errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDenied":
-			return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w (%s): %w", s.bucket, key, ports.ErrDenied, s.readGrant(), err)
+			return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w (%s): %w", s.bucket, key, ports.ErrDenied, s.readGrant(key), err)
 		}
 		return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
 	}
@@ -169,9 +170,11 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	return o, nil
 }
 
-// readGrant names what the service's role needs to read its records exactly.
-func (s *Store) readGrant() string {
-	return fmt.Sprintf("grant s3:GetObject on arn:aws:s3:::%s/.idempotency/* and s3:ListBucket on arn:aws:s3:::%s; without s3:ListBucket, S3 answers a missing key 403, not 404", s.bucket, s.bucket)
+// readGrant names what a role needs to read key exactly: s3:GetObject on the keys beside it,
+// and s3:ListBucket on the bucket.
+func (s *Store) readGrant(key string) string {
+	dir := key[:strings.LastIndex(key, "/")+1]
+	return fmt.Sprintf("grant s3:GetObject on arn:aws:s3:::%s/%s* and s3:ListBucket on arn:aws:s3:::%s; without s3:ListBucket, S3 answers a missing key 403, not 404", s.bucket, dir, s.bucket)
 }
 
 // MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.
