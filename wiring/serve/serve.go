@@ -1,6 +1,6 @@
 // Package serve assembles the HTTP server from its settings: the store (S3 or a folder), the
-// core, the drop listener, the Prometheus listener and dev mode's banner. Only the server's
-// command imports it, so that the Lambda function links none of it.
+// core, the drop listener, the metrics listener (Prometheus and the probes) and dev mode's
+// banner. Only the server's command imports it, so that the Lambda function links none of it.
 package serve
 
 import (
