@@ -16,7 +16,7 @@ import (
 // Dropper is the drop use-case: authorize, validate, store. Inbound adapters call it.
 type Dropper interface {
 	// Drop keeps the request's payload as a new object. Every failure is a *domain.Error whose
-	// code says why, and whose code tells what was stored (see the README's two promises).
+	// code says why, and whose code tells what was stored (see docs/promises.md).
 	Drop(ctx context.Context, req DropRequest) (DropResult, error)
 }
 
