@@ -44,7 +44,7 @@ const ENotFound = "not_found"
 // NotFound returns the error of a request to a path other than dropPath: ENotFound, with a
 // message that names the drop path.
 func NotFound(dropPath string) error {
-	return domain.Errorf(ENotFound, "Not found: drops are POSTed to %s, and nothing else is served here", dropPath)
+	return domain.Errorf(ENotFound, "Not found: drops are POSTed to %s (nothing was stored)", dropPath)
 }
 
 // StatusClientClosed is the status of a request whose client closed the connection before

@@ -1,10 +1,13 @@
 package main
 
 import (
+	"io"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // TestOneDropPath: the server, configured and in dev mode, stores a drop POSTed to its drop
@@ -26,16 +29,16 @@ func TestOneDropPath(t *testing.T) {
 	}
 	for _, s := range servers {
 		for _, path := range []string{"/v1/drops", "/", "/healthz", "/v1/drop/", s.dropPath + "/"} {
-			resp := dropWith(t, s.base+path, s.auth, s.cdn)
-			if resp.StatusCode != 404 {
-				t.Errorf("%s: POST %s = %d, want 404", s.name, path, resp.StatusCode)
+			status, body := dropWith(t, s.base+path, s.auth, s.cdn)
+			if want := "Not found: drops are POSTed to " + s.dropPath + " (nothing was stored)"; status != 404 || body != want {
+				t.Errorf("%s: POST %s = %d %q, want 404 %q", s.name, path, status, body, want)
 			}
 		}
 		if n := len(files(t, s.dir)); n != 0 {
 			t.Errorf("%s: %d drops stored by requests to other paths, want 0", s.name, n)
 		}
-		if resp := dropWith(t, s.base+s.dropPath, s.auth, s.cdn); resp.StatusCode != 202 {
-			t.Errorf("%s: POST %s = %d, want 202", s.name, s.dropPath, resp.StatusCode)
+		if status, _ := dropWith(t, s.base+s.dropPath, s.auth, s.cdn); status != 202 {
+			t.Errorf("%s: POST %s = %d, want 202", s.name, s.dropPath, status)
 		}
 		if n := len(files(t, s.dir)); n != 1 {
 			t.Errorf("%s: %d drops stored, want 1", s.name, n)
@@ -66,15 +69,21 @@ func TestProbesOnTheMetricsListener(t *testing.T) {
 	}
 }
 
-// dropWith POSTs a payload to url with the tokens given, the test's when empty.
-func dropWith(t *testing.T, url, auth, cdn string) *http.Response {
+// dropWith POSTs a payload to url with the tokens given, the test's when empty, and returns
+// the answer's status and body.
+func dropWith(t *testing.T, url, auth, cdn string) (int, string) {
 	t.Helper()
 	if auth == "" {
-		status, err := postDrop(fresh(), url, []byte("payload"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return &http.Response{StatusCode: status}
+		auth, cdn = facetest.AuthToken, facetest.CDNToken
 	}
-	return drop(t, url, auth, cdn, "payload")
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("payload"))
+	req.Header.Set("Authorization", "Bearer "+auth)
+	req.Header.Set(facetest.CDNHeader, "Bearer "+cdn)
+	resp, err := fresh().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body)
 }
