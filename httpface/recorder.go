@@ -50,9 +50,9 @@ func (r Recorder) Begin() (end func()) {
 }
 
 // Record writes the line of one drop request: requestID names it, res and err are what the core returned, took is
-// the whole request's time. With metrics on, the line is written whatever the log level, since
+// the whole request's time, and attrs are the adapter's own (such as the path). With metrics on, the line is written whatever the log level, since
 // it carries the metrics.
-func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration) {
+func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration, attrs ...slog.Attr) {
 	reason := domain.ErrorCode(err)
 	status := Status(reason)
 	if err == nil {
@@ -62,7 +62,8 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 	if r.Stats != nil {
 		r.Stats.Request(outcome, reason, res, took)
 	}
-	attrs := make([]slog.Attr, 0, 16)
+	extra := attrs
+	attrs = make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
 		slog.String("outcome", outcome),
@@ -81,6 +82,7 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 			r.deniedOnce(ctx, err)
 		}
 	}
+	attrs = append(attrs, extra...)
 	if res.Client != "" {
 		attrs = append(attrs, slog.String("client", res.Client))
 	}
