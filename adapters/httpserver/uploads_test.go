@@ -216,3 +216,21 @@ func TestUploadsOff(t *testing.T) {
 		t.Errorf("POST /v1/uploads without uploads: %d %v, want a drop's 202", w.Code, w.Header())
 	}
 }
+
+// TestUploadsBesideDropPath: with a drop path (DROP_PATH), the uploads' routes are served
+// still, and any other path is 404.
+func TestUploadsBesideDropPath(t *testing.T) {
+	store := memstore.New()
+	core := facetest.Core(t, store)
+	u, err := domain.NewUploads(core, store, domain.UploadConfig{MaxBytes: 1 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(httpserver.NewHandler(core, quiet(), httpserver.WithDropPath("/v1/drop"),
+		httpserver.WithUploads(u, httpserver.UploadOptions{UploadFace: httpface.UploadFace{MaxBytes: 1 << 20}, PartSize: store.UploadPartSize()})))
+	t.Cleanup(srv.Close)
+	wantStatus(t, "POST /v1/uploads", tusRequest(t, "POST", srv.URL+"/v1/uploads", facetest.AuthToken, nil, "Upload-Length", "10"), 201)
+	if resp := tusRequest(t, "POST", srv.URL+"/v1/other", facetest.AuthToken, nil); resp.StatusCode != 404 {
+		t.Errorf("POST /v1/other: %d, want 404", resp.StatusCode)
+	}
+}

@@ -197,7 +197,7 @@ func files(t *testing.T, dir string) map[string]string {
 	return m
 }
 
-// TestDevMode: the README's first command, end to end: start, read the printed tokens, drop
+// TestDevMode: the front page's first command, end to end: start, read the printed tokens, drop
 // with a real client, find the file with the exact bytes; the printed tokens are required.
 func TestDevMode(t *testing.T) {
 	p, dir, url, auth, cdn := devServer(t)

@@ -1,6 +1,6 @@
 // Package serve assembles the HTTP server from its settings: the store (S3 or a folder), the
-// core, the drop listener, the Prometheus listener and dev mode's banner. Only the server's
-// command imports it, so that the Lambda function links none of it.
+// core, the drop listener, the metrics listener (Prometheus and the probes) and dev mode's
+// banner. Only the server's command imports it, so that the Lambda function links none of it.
 package serve
 
 import (
@@ -45,23 +45,28 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	}
 	log := cfg.Logger(out)
 	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
-	metricsAddr := ""
+	var metricsLn net.Listener
+	var stats *promstats.Stats
 	if cfg.MetricsAddr != "" {
-		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr, log)
-		if err != nil {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()
-			return err
+			return fmt.Errorf("metrics listener: %w", err)
 		}
-		defer stop()
-		rec.Stats, metricsAddr = stats, addr
+		stats = promstats.New()
+		rec.Stats = stats
 	}
 	memory := httpserver.LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
 	}
+	metricsAddr := ""
+	if metricsLn != nil {
+		metricsAddr = metricsLn.Addr().String()
+	}
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
+		slog.String("drop_path", cfg.DropPath),
 		slog.String("metrics_addr", metricsAddr),
 		slog.String("storage", where),
 		slog.String("log_level", cfg.Level().String()),
@@ -72,10 +77,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
-	if dev != nil {
-		Banner(banner, *dev, ln.Addr(), where)
-	}
-	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
 	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
@@ -84,23 +86,27 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		sweepUploads(ctx, store, time.Duration(cfg.UploadTTL), log)
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
+	if metricsLn != nil {
+		stop := serveMetrics(metricsLn, stats, h.Probes(), log)
+		defer stop()
+	}
+	if dev != nil {
+		Banner(banner, *dev, ln.Addr(), cfg.DropPath, where)
+	}
 	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
 }
 
-// serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop
-// listener's timeouts and at most httpserver.MetricsMaxConns connections, and returns them,
-// the address listened on, and what stops the listener.
-func serveMetrics(addr string, log *slog.Logger) (*promstats.Stats, string, func() error, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("metrics listener: %w", err)
-	}
-	stats := promstats.New()
+// serveMetrics serves the Prometheus metrics and the probes on ln, a listener of their own,
+// with the drop listener's timeouts and at most httpserver.MetricsMaxConns connections, and
+// returns what stops it.
+func serveMetrics(ln net.Listener, stats *promstats.Stats, probes http.Handler, log *slog.Logger) func() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", stats.Handler())
+	mux.Handle("GET "+httpserver.HealthPath, probes)
+	mux.Handle("GET "+httpserver.ReadyPath, probes)
 	srv, limited := httpserver.NewLimitedServer(ln, mux, log, httpserver.MetricsMaxConns)
 	go srv.Serve(limited)
-	return stats, ln.Addr().String(), srv.Close, nil
+	return srv.Close
 }
 
 // newStore returns the configured store, a description of where it keeps drops, and what
