@@ -173,10 +173,12 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	}
 	m.Pending, m.PendingSHA256 = "", ""
 	if len(buf) > 0 {
+		// Named by their place and their SHA-256, and written create-only (the bucket policy
+		// refuses unconditional writes): a key taken holds these very bytes.
 		sum := sha256.Sum256(buf)
-		key := fmt.Sprintf("%s%x/%d-%d", PendingPrefix, sha256.Sum256([]byte(p.Ref)), len(m.Parts)*UploadPartSize, len(buf))
+		key := fmt.Sprintf("%s%x/%d-%d-%x", PendingPrefix, sha256.Sum256([]byte(p.Ref)), len(m.Parts)*UploadPartSize, len(buf), sum[:12])
 		obj := ports.Object{Key: key, Data: buf, ContentType: "application/octet-stream", SHA256: sum}
-		if err := s.put(ctx, s.input(obj), ports.ErrVersion); err != nil {
+		if err := s.Create(ctx, obj); err != nil && !errors.Is(err, ports.ErrExists) {
 			return p, err
 		}
 		m.Pending, m.PendingSHA256 = key, hex.EncodeToString(sum[:])
