@@ -77,17 +77,6 @@ func (m *multipart) hash() (hash.Hash, error) {
 	return h, nil
 }
 
-// composite returns the checksum S3 gives a multipart object of m's parts: the SHA-256 of
-// their SHA-256s, and their count.
-func (m *multipart) composite() string {
-	h := sha256.New()
-	for _, pt := range m.Parts {
-		b, _ := base64.StdEncoding.DecodeString(pt.SHA256)
-		h.Write(b)
-	}
-	return fmt.Sprintf("%s-%d", base64.StdEncoding.EncodeToString(h.Sum(nil)), len(m.Parts))
-}
-
 type part struct {
 	N      int32  `json:"n"`
 	ETag   string `json:"etag"`
@@ -261,13 +250,7 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 	if obj.Size == 0 {
 		err := s.Create(ctx, ports.Object{Key: obj.Key, ContentType: obj.ContentType, Client: obj.Client, SHA256: obj.SHA256})
 		s.client.AbortMultipartUpload(ctx, &s3.AbortMultipartUploadInput{Bucket: aws.String(s.bucket), Key: aws.String(obj.Key), UploadId: aws.String(p.Ref)})
-		if err != nil && !errors.Is(err, ports.ErrExists) {
-			return err
-		}
-		if terr := s.tag(ctx, obj); terr != nil {
-			return terr
-		}
-		return err
+		return err // a single object keeps its SHA-256 as its checksum: no tag
 	}
 	if m.Pending != "" {
 		return fmt.Errorf("upload %s: bytes wait for a part at completion: %w", p.Ref, ports.ErrChecksum)
@@ -296,23 +279,18 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 	case err == nil:
 		return s.tag(ctx, obj)
 	case c == "PreconditionFailed", c == "NoSuchUpload":
-		// The key holds an object (ours: only this upload writes it), or S3 no longer knows
-		// the upload: completed by an earlier call, or aborted. Which one, the key says.
-		head, herr := s.client.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(obj.Key), ChecksumMode: types.ChecksumModeEnabled},
-			func(o *s3.Options) { o.DisableLogOutputChecksumValidationSkipped = true })
-		if herr != nil {
-			if c == "NoSuchUpload" && code(herr) == "NotFound" {
-				return fmt.Errorf("%s: %w: %w", where, ports.ErrUploadGone, err)
-			}
-			return fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
+		// The key holds an object (only this upload writes it: ours), or S3 no longer knows
+		// the upload: completed by an earlier call whose answer was lost, or aborted. Which
+		// one, the key's tags say (read with s3:GetObjectTagging: the function reads no drop);
+		// an object that lacks its SHA-256 (a crash, a lost answer before the tag) gets it.
+		switch terr := s.ensureTag(ctx, obj); {
+		case terr == nil:
+			return fmt.Errorf("%s: %w", where, ports.ErrExists)
+		case code(terr) == "NoSuchKey" && c == "NoSuchUpload":
+			return fmt.Errorf("%s: %w: %w", where, ports.ErrUploadGone, err)
+		default:
+			return fmt.Errorf("%s: %w: %w (%w)", where, ports.ErrUnknown, err, terr)
 		}
-		// Ours if its parts are ours: then it may lack its tag (a crash, a lost answer).
-		if aws.ToString(head.ChecksumSHA256) == m.composite() {
-			if terr := s.tag(ctx, obj); terr != nil {
-				return terr
-			}
-		}
-		return fmt.Errorf("%s: %w", where, ports.ErrExists)
 	case c == "ConditionalRequestConflict", c == "OperationAborted":
 		return fmt.Errorf("%s: %w: %w", where, ports.ErrConcurrent, err)
 	case c == "InvalidPart", c == "InvalidPartOrder", c == "BadDigest", c == "EntityTooSmall":
@@ -321,6 +299,21 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 		return fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
 	}
 	return fmt.Errorf("%s: %w", where, err)
+}
+
+// ensureTag tags the object under obj's key with obj's SHA-256 unless it has a TagSHA256
+// already; no object is an error of code NoSuchKey.
+func (s *Store) ensureTag(ctx context.Context, obj ports.UploadObject) error {
+	out, err := s.client.GetObjectTagging(ctx, &s3.GetObjectTaggingInput{Bucket: aws.String(s.bucket), Key: aws.String(obj.Key)})
+	if err != nil {
+		return err
+	}
+	for _, t := range out.TagSet {
+		if aws.ToString(t.Key) == TagSHA256 {
+			return nil
+		}
+	}
+	return s.tag(ctx, obj)
 }
 
 // tag keeps obj's SHA-256 with the object, as the tag TagSHA256.
