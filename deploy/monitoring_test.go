@@ -93,7 +93,7 @@ var serverOnly = []string{httpface.EBusy}
 func deployParams(t *testing.T, tmpl object) map[string]any {
 	t.Helper()
 	p := map[string]any{"AWS::Region": "eu-west-1", "WafAllowedCidrs": []any{""}}
-	for _, name := range []string{"ReservedConcurrency", "ExpireAfterDays", "WebAclArn", "DropNotifications", "Monitoring", "MetricsNamespace", "AlarmEmail", "WafRateLimits"} {
+	for _, name := range []string{"ReservedConcurrency", "ExpireAfterDays", "WebAclArn", "DropNotifications", "Monitoring", "MetricsNamespace", "AlarmEmail", "WafRateLimits", "MaxUploadBytes"} {
 		p[name] = get(t, tmpl, "Parameters", name, "Default")
 	}
 	return p

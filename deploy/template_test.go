@@ -63,7 +63,7 @@ func load(t *testing.T) (object, *cloudformation.Template) {
 	// property wants (CloudFormation does): parse as deployed with an allow-list, and the
 	// days as a number.
 	typed, err := goformation.ParseJSONWithOptions(b, &intrinsics.ProcessorOptions{
-		ParameterOverrides: map[string]any{"WafAllowedCidrs": []any{"192.0.2.0/24"}, "IdempotencyTtlDays": 1},
+		ParameterOverrides: map[string]any{"WafAllowedCidrs": []any{"192.0.2.0/24"}, "IdempotencyTtlDays": 1, "UploadTtlDays": 1},
 	})
 	if err != nil {
 		t.Fatalf("the template does not parse against CloudFormation's schema: %v", err)
@@ -192,8 +192,13 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 						t.Errorf("s3:PutObject on %v; want ${DropBucket.Arn}/*", st["Resource"])
 					}
 				case a == "s3:GetObject":
-					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.RecordPrefix + "*"}) {
-						t.Errorf("s3:GetObject on %v; want the idempotency records only", st["Resource"])
+					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.RecordPrefix + "*"}) &&
+						!reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.UploadPrefix + "*"}) {
+						t.Errorf("s3:GetObject on %v; want the idempotency records and the uploads' state only", st["Resource"])
+					}
+				case a == "s3:GetObjectTagging" || a == "s3:PutObjectTagging" || a == "s3:AbortMultipartUpload": // uploads
+					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/*"}) {
+						t.Errorf("%s on %v; want ${DropBucket.Arn}/*", a, st["Resource"])
 					}
 				case a == "s3:ListBucket":
 					if !reflect.DeepEqual(st["Resource"], getAtt("DropBucket", "Arn")) || st["Condition"] != nil {
@@ -210,7 +215,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 		}
 	}
 	sort.Strings(actions)
-	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}; !slices.Equal(actions, want) {
+	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "s3:PutObject", "s3:PutObjectTagging"}; !slices.Equal(actions, want) {
 		t.Errorf("actions = %v, want %v", actions, want)
 	}
 }
@@ -349,8 +354,10 @@ func TestDistribution(t *testing.T) {
 	if cfg.DefaultCacheBehavior.TargetOriginId != "blackhole" {
 		t.Errorf("default behaviour goes to %s, want blackhole", cfg.DefaultCacheBehavior.TargetOriginId)
 	}
-	if len(cfg.CacheBehaviors) != 1 {
-		t.Fatalf("%d cache behaviours, want 1 (the drop path)", len(cfg.CacheBehaviors))
+	// The second is the uploads' (uploads_test.go), off by default: goformation leaves its
+	// AWS::NoValue as an empty behaviour.
+	if n := len(cfg.CacheBehaviors); n != 1 && (n != 2 || cfg.CacheBehaviors[1].PathPattern != "") {
+		t.Fatalf("%d cache behaviours, want 1 (the drop path), and the uploads' when on", len(cfg.CacheBehaviors))
 	}
 	drop := cfg.CacheBehaviors[0]
 	const cachingDisabled, allViewerExceptHost = "4135ea2d-6df8-44a3-9df3-4b5a84be39ad", "b689b0a8-53d0-40ab-baf2-68738e2966ac"
