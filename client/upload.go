@@ -158,13 +158,14 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 	if o.chunkSize < 1 {
 		return rec, &Error{Refused: true, Message: "the chunk size must be above 0"}
 	}
-	h := sha256.New()
-	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
-		return rec, &Error{Refused: true, Message: "the file could not be read: " + err.Error()}
-	}
-	sum := hex.EncodeToString(h.Sum(nil))
-	st := uploadState{Size: size, SHA256: sum}
-	if o.statePath != "" {
+	st := uploadState{Size: size}
+	if o.statePath != "" { // the file's SHA-256 names its state: read it once more
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
+			return rec, &Error{Refused: true, Message: "the file could not be read: " + err.Error()}
+		}
+		sum := hex.EncodeToString(h.Sum(nil))
+		st.SHA256 = sum
 		if b, err := os.ReadFile(o.statePath); err == nil {
 			var old uploadState
 			if json.Unmarshal(b, &old) == nil && old.Size == size && old.SHA256 == sum && old.URL != "" {
