@@ -15,6 +15,7 @@ import (
 	"net/url"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 	"github.com/aws/smithy-go"
@@ -214,7 +215,7 @@ func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32,
 		Body:           bytes.NewReader(data),
 		ContentLength:  aws.Int64(int64(len(data))),
 		ChecksumSHA256: aws.String(b64),
-	})
+	}, unsignedPayload)
 	if err != nil {
 		if code(err) == "NoSuchUpload" {
 			err = fmt.Errorf("%w: %w", ports.ErrUploadGone, err)
@@ -222,6 +223,13 @@ func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32,
 		return part{}, fmt.Errorf("upload part %d of %s: %w", n, p.Ref, err)
 	}
 	return part{N: n, ETag: aws.ToString(out.ETag), SHA256: b64}, nil
+}
+
+// unsignedPayload signs a part's request without hashing its body for the signature: the
+// part's own SHA-256 checksum (x-amz-checksum-sha256), which S3 checks, covers the bytes, and
+// the body is not hashed twice.
+func unsignedPayload(o *s3.Options) {
+	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
 }
 
 // uploadKey returns the object key of p's multipart upload.
