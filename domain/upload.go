@@ -231,11 +231,20 @@ func (u *Uploads) load(ctx context.Context, client, id string) (*uploadState, er
 }
 
 // save replaces the state of upload id, if it is still the version st was read at (or last
-// saved as), and keeps the new version in st.
+// saved as), and keeps the new version in st: as the store says it (ports.ETagReplacer), or
+// read back.
 func (u *Uploads) save(ctx context.Context, id string, st *uploadState) error {
 	obj, err := st.object(id)
 	if err != nil {
 		return err
+	}
+	if r, ok := u.svc.store.(ports.ETagReplacer); ok {
+		etag, err := r.ReplaceETag(ctx, obj, st.etag)
+		if err != nil {
+			return err
+		}
+		st.etag = etag
+		return nil
 	}
 	if err := u.svc.store.Replace(ctx, obj, st.etag); err != nil {
 		return err

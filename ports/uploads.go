@@ -91,3 +91,10 @@ type UploadStore interface {
 
 // ErrUploadGone is a store's answer to a progress whose bytes are gone (aborted or expired).
 var ErrUploadGone = errors.New("the upload's bytes are gone")
+
+// ETagReplacer is an ObjectStore whose replacement tells the ETag it wrote, so that a caller
+// that replaces an object again (an upload's state, under its lock) need not read it back.
+type ETagReplacer interface {
+	// ReplaceETag is Replace, and returns the new version's ETag.
+	ReplaceETag(ctx context.Context, obj Object, etag string) (string, error)
+}

@@ -240,3 +240,13 @@ func (s *Store) Filename(key string) (string, error) {
 	}
 	return string(buf[:n]), nil
 }
+
+var _ ports.ETagReplacer = (*Store)(nil)
+
+// ReplaceETag is Replace, and returns the new object's ETag: its bytes' SHA-256.
+func (s *Store) ReplaceETag(ctx context.Context, obj ports.Object, etag string) (string, error) {
+	if err := s.Replace(ctx, obj, etag); err != nil {
+		return "", err
+	}
+	return etagOf(obj.Data), nil
+}

@@ -106,3 +106,21 @@ func (s *Store) Staged() int {
 	defer s.mu.Unlock()
 	return len(s.staged)
 }
+
+var _ ports.ETagReplacer = (*Store)(nil)
+
+// ReplaceETag is Replace, and returns the new ETag (read under the same lock).
+func (s *Store) ReplaceETag(ctx context.Context, obj ports.Object, etag string) (string, error) {
+	var written string
+	err := s.put(ctx, obj, func(old ports.Object, exists bool) error {
+		switch {
+		case !exists:
+			return ports.ErrNotFound
+		case old.ETag != etag:
+			return ports.ErrVersion
+		}
+		written = strconv.Itoa(s.version + 1) // put's next version, under its lock
+		return nil
+	})
+	return written, err
+}

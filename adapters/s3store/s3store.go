@@ -97,10 +97,16 @@ func (s *Store) input(obj ports.Object) *s3.PutObjectInput {
 
 // put sends in, watching its attempts; a 412 is precondition.
 func (s *Store) put(ctx context.Context, in *s3.PutObjectInput, precondition error) error {
+	_, err := s.putETag(ctx, in, precondition)
+	return err
+}
+
+// putETag is put, and returns the new object's ETag.
+func (s *Store) putETag(ctx context.Context, in *s3.PutObjectInput, precondition error) (string, error) {
 	w := &watch{}
-	_, err := s.client.PutObject(ctx, in, func(o *s3.Options) { o.HTTPClient = w.client(o.HTTPClient) })
+	out, err := s.client.PutObject(ctx, in, func(o *s3.Options) { o.HTTPClient = w.client(o.HTTPClient) })
 	if err == nil {
-		return nil
+		return aws.ToString(out.ETag), nil
 	}
 	lost := w.lost()
 	code := ""
@@ -122,13 +128,13 @@ func (s *Store) put(ctx context.Context, in *s3.PutObjectInput, precondition err
 	where := fmt.Sprintf("put s3://%s/%s", s.bucket, aws.ToString(in.Key))
 	switch {
 	case lost && outcome != nil:
-		return fmt.Errorf("%s: %w after an attempt whose answer was lost (%w): %w", where, outcome, ports.ErrUnknown, err)
+		return "", fmt.Errorf("%s: %w after an attempt whose answer was lost (%w): %w", where, outcome, ports.ErrUnknown, err)
 	case lost:
-		return fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
+		return "", fmt.Errorf("%s: %w: %w", where, ports.ErrUnknown, err)
 	case outcome != nil:
-		return fmt.Errorf("%s: %w: %w", where, outcome, err)
+		return "", fmt.Errorf("%s: %w: %w", where, outcome, err)
 	}
-	return fmt.Errorf("%s: %w", where, err)
+	return "", fmt.Errorf("%s: %w", where, err)
 }
 
 // Get reads an object with GetObject, its SHA-256 checksum included (ChecksumMode ENABLED).

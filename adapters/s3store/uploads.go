@@ -377,3 +377,12 @@ func (s *Store) taggedSHA256(ctx context.Context, key string) ([sha256.Size]byte
 	}
 	return sum, false
 }
+
+var _ ports.ETagReplacer = (*Store)(nil)
+
+// ReplaceETag is Replace, and returns the ETag S3 gave the new object.
+func (s *Store) ReplaceETag(ctx context.Context, obj ports.Object, etag string) (string, error) {
+	in := s.input(obj)
+	in.IfMatch = aws.String(etag)
+	return s.putETag(ctx, in, ports.ErrVersion)
+}
