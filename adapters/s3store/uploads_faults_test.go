@@ -77,6 +77,11 @@ func (c *crashing) Replace(ctx context.Context, obj ports.Object, etag string) e
 	return c.call(func() error { return c.Store.Replace(ctx, obj, etag) })
 }
 
+func (c *crashing) ReplaceETag(ctx context.Context, obj ports.Object, etag string) (e string, err error) {
+	err = c.call(func() error { e, err = c.Store.ReplaceETag(ctx, obj, etag); return err })
+	return e, err
+}
+
 func (c *crashing) Get(ctx context.Context, key string) (o ports.Object, err error) {
 	err = c.call(func() error { o, err = c.Store.Get(ctx, key); return err })
 	return o, err
