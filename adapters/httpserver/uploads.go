@@ -109,12 +109,14 @@ func newStreamBody(w http.ResponseWriter, r *http.Request, budget *bytesInFlight
 	return &streamBody{body: newBody(w, r, budget), part: int64(part)}
 }
 
-// reserve takes a part's worth of the budget (less for a shorter body).
+// reserve takes what a PATCH holds at most of the budget: the core's buffer of a part (less
+// for a shorter body) and the store's (the S3 store fills a part from the bytes that waited).
 func (s *streamBody) reserve() bool {
 	n := s.part
 	if cl := s.r.ContentLength; cl >= 0 && cl < n {
 		n = cl + 1
 	}
+	n += s.part
 	if !s.budget.reserve(n) {
 		return false
 	}

@@ -133,30 +133,48 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	if err != nil {
 		return p, err
 	}
-	buf := data
+	h, err := m.hash()
+	if err != nil {
+		return p, err
+	}
+	put := func(b []byte) error {
+		if len(m.Parts) >= MaxParts {
+			return fmt.Errorf("upload %s: more than %d parts", p.Ref, MaxParts)
+		}
+		pt, err := s.uploadPart(ctx, p, int32(len(m.Parts)+1), b)
+		if err != nil {
+			return err
+		}
+		m.Parts = append(m.Parts, pt)
+		h.Write(b)
+		return nil
+	}
+	// The waiting bytes (a buffer of one part) are filled from data; what is left of data is
+	// sent from data itself: a part of memory besides the caller's.
+	rest := data
+	var buf []byte
 	if m.Pending != "" {
 		waiting, err := s.pending(ctx, m)
 		if err != nil {
 			return p, err
 		}
-		buf = append(waiting, data...)
-	}
-	h, err := m.hash()
-	if err != nil {
-		return p, err
-	}
-	for len(buf) >= UploadPartSize || last && len(buf) > 0 {
-		n := min(len(buf), UploadPartSize)
-		if len(m.Parts) >= MaxParts {
-			return p, fmt.Errorf("upload %s: more than %d parts", p.Ref, MaxParts)
-		}
-		pt, err := s.uploadPart(ctx, p, int32(len(m.Parts)+1), buf[:n])
-		if err != nil {
+		take := min(UploadPartSize-len(waiting), len(rest))
+		waiting, rest = append(waiting, rest[:take]...), rest[take:]
+		if len(waiting) < UploadPartSize && !(last && len(rest) == 0) {
+			buf = waiting // still short of a part: it waits again
+		} else if err := put(waiting); err != nil {
 			return p, err
 		}
-		m.Parts = append(m.Parts, pt)
-		h.Write(buf[:n])
-		buf = buf[n:]
+	}
+	if buf == nil {
+		for len(rest) >= UploadPartSize || last && len(rest) > 0 {
+			n := min(len(rest), UploadPartSize)
+			if err := put(rest[:n]); err != nil {
+				return p, err
+			}
+			rest = rest[n:]
+		}
+		buf = rest
 	}
 	if m.Hash, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
 		return p, err
@@ -193,7 +211,7 @@ func (s *Store) pending(ctx context.Context, m multipart) ([]byte, error) {
 		return nil, fmt.Errorf("get s3://%s/%s: %w", s.bucket, m.Pending, err)
 	}
 	defer out.Body.Close()
-	b := bytes.NewBuffer(make([]byte, 0, 2*UploadPartSize))
+	b := bytes.NewBuffer(make([]byte, 0, UploadPartSize))
 	if _, err := io.Copy(b, io.LimitReader(out.Body, UploadPartSize)); err != nil {
 		return nil, fmt.Errorf("read s3://%s/%s: %w", s.bucket, m.Pending, err)
 	}
