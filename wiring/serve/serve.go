@@ -82,7 +82,12 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
 	if uploads != nil {
-		opts = append(opts, uploadOption(cfg, uploads, store))
+		o, err := uploadOption(cfg, uploads, store)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		opts = append(opts, o)
 		sweepUploads(ctx, store, time.Duration(cfg.UploadTTL), log)
 	}
 	h := httpserver.NewHandler(core, rec, opts...)

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"time"
 
@@ -11,12 +12,18 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/wiring"
 )
 
-// uploadOption serves uploads through u on the server; store keeps their bytes.
-func uploadOption(cfg wiring.ServerSettings, u *domain.Uploads, store ports.ObjectStore) httpserver.Option {
+// uploadOption serves uploads through u on the server; store keeps their bytes. A memory
+// budget (MAX_INFLIGHT_BYTES) that cannot hold one PATCH (two of the store's parts) is an
+// error: every PATCH would be refused.
+func uploadOption(cfg wiring.ServerSettings, u *domain.Uploads, store ports.ObjectStore) (httpserver.Option, error) {
+	part := store.(ports.UploadStore).UploadPartSize()
+	if int64(cfg.MaxInflightBytes) < 2*int64(part) {
+		return nil, fmt.Errorf("MAX_INFLIGHT_BYTES: must be at least %d with uploads on this store: a PATCH holds two parts of %d bytes", 2*part, part)
+	}
 	return httpserver.WithUploads(u, httpserver.UploadOptions{
 		UploadFace: cfg.UploadFace(u),
-		PartSize:   store.(ports.UploadStore).UploadPartSize(),
-	})
+		PartSize:   part,
+	}), nil
 }
 
 // SweepEvery is how often the folder store's abandoned uploads are swept.
