@@ -133,7 +133,7 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 	if got := get(t, tmpl, "Resources", "DropBucket", "UpdateReplacePolicy"); got != "Retain" {
 		t.Errorf("bucket UpdateReplacePolicy = %v, want Retain", got)
 	}
-	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != 0.0 {
+	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != "0" {
 		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)
 	}
 	rules := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules")
