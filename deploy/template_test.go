@@ -467,7 +467,7 @@ func TestWAF(t *testing.T) {
 				case "rate-per-ip":
 					scope := get(t, rate, "ScopeDownStatement", "ByteMatchStatement").(object)
 					if rate["AggregateKeyType"] != "IP" || !reflect.DeepEqual(rate["Limit"], ref("WafRateLimitPerIp")) ||
-						scope["PositionalConstraint"] != "STARTS_WITH" || !reflect.DeepEqual(scope["FieldToMatch"], object{"UriPath": object{}}) ||
+						scope["PositionalConstraint"] != "CONTAINS" || !reflect.DeepEqual(scope["FieldToMatch"], object{"UriPath": object{}}) ||
 						!reflect.DeepEqual(scope["SearchString"], object{"Fn::Select": []any{0.0, object{"Fn::Split": []any{"*", ref("DropPath")}}}}) {
 						t.Errorf("rate-per-ip %v: want per IP, on the drop path", rate)
 					}
