@@ -52,7 +52,7 @@ func BenchmarkUploadThroughServer(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(s3store.UploadPartSize)); err != nil {
+		if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(benchChunk(b))); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -84,4 +84,17 @@ func benchManager(b *testing.B, concurrency int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// benchChunk is the client's chunk size in BenchmarkUploadThroughServer: UPLOAD_BENCH_CHUNK,
+// the S3 store's part size by default.
+func benchChunk(b *testing.B) int {
+	if v := os.Getenv("UPLOAD_BENCH_CHUNK"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			b.Fatalf("UPLOAD_BENCH_CHUNK=%q: want a positive number", v)
+		}
+		return n
+	}
+	return s3store.UploadPartSize
 }
