@@ -3,6 +3,7 @@ package httpserver
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"strconv"
 	"time"
@@ -63,7 +64,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, id string)
 		defer sb.release()
 		if !sb.reserve() {
 			err := domain.Errorf(httpface.EBusy, "The server holds too many payloads at the moment: nothing of this PATCH was kept. Please retry later")
-			h.rec.Record(ctx, reqID, ports.DropResult{}, err, time.Since(start))
+			h.rec.Record(ctx, reqID, ports.DropResult{}, err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)), slog.String("method", r.Method))
 			writeReply(w, r, ur.opts.UploadReply(r.Method, r.URL.Path, ports.UploadResult{}, err))
 			sb.discard()
 			return
@@ -71,7 +72,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, id string)
 		req.Body = sb
 	}
 	res, err := ur.u.Upload(ctx, req)
-	h.rec.Record(ctx, reqID, httpface.UploadResult(res), err, time.Since(start))
+	h.rec.Record(ctx, reqID, httpface.UploadResult(res), err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)), slog.String("method", r.Method))
 	writeReply(w, r, ur.opts.UploadReply(r.Method, r.URL.Path, res, err))
 	if sb == nil || !sb.started {
 		newBody(w, r, nil).discard()
