@@ -31,7 +31,7 @@ func LoadLambda() (Lambda, error) {
 	if l.DropPath != "" {
 		pathErr = checkDropPath(l.DropPath)
 	}
-	return l, errors.Join(l.CoreSettings.Validate(true), l.UploadSettings.Validate(), l.Logging.Validate(), validateNamespace(l.MetricsNamespace), pathErr)
+	return l, errors.Join(l.CoreSettings.Validate(true), l.UploadSettings.Validate(), l.UploadSettings.CheckBeside(l.DropPath), l.Logging.Validate(), validateNamespace(l.MetricsNamespace), pathErr)
 }
 
 // LambdaHandler builds the Function URL handler from the environment: the settings, one S3

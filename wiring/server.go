@@ -77,7 +77,7 @@ func (s *ServerSettings) Validate() error {
 	if s.MaxInflightBytes <= s.MaxBodyBytes {
 		return errors.New("MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES: a drop holds its body and a byte, and a larger one could never be served")
 	}
-	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.UploadSettings.Validate(), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
+	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.UploadSettings.Validate(), s.UploadSettings.CheckBeside(s.DropPath), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
 }
 
 // LoadServer reads the server's settings.

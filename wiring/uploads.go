@@ -99,3 +99,15 @@ func Uploads(u UploadSettings, svc *domain.Service, store ports.ObjectStore) (*d
 func (u *UploadSettings) UploadFace(up *domain.Uploads) httpface.UploadFace {
 	return httpface.UploadFace{MaxBytes: up.MaxBytes(), PublicURL: u.PublicURL(), AllowedOrigins: u.Origins()}
 }
+
+// CheckBeside checks that uploads, when on, leave the drop path reachable: a DROP_PATH under
+// /v1/uploads would be served as an upload's.
+func (u *UploadSettings) CheckBeside(dropPath string) error {
+	if u.MaxUploadBytes == 0 || dropPath == "" {
+		return nil
+	}
+	if _, ok := httpface.UploadID(dropPath); ok {
+		return errors.New("DROP_PATH: must not be under " + httpface.UploadsPath + " with MAX_UPLOAD_BYTES set: the uploads are served there")
+	}
+	return nil
+}
