@@ -16,9 +16,11 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// UploadPrefix is the key prefix of the uploads' state records, at the bucket's root whatever
-// KEY_PREFIX is; hidden, as RecordPrefix is, so that no consumer of drops sees them.
-const UploadPrefix = ".uploads/"
+// UploadPrefix is the key prefix of the uploads' state records: inside RecordPrefix, so that
+// what guards and expires the idempotency records (hidden from consumers, written only
+// conditionally, expired after the TTL) guards and expires them too. No record's key has a
+// slash after RecordPrefix.
+const UploadPrefix = RecordPrefix + "uploads/"
 
 // Defaults of UploadConfig.
 const (

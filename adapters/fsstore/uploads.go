@@ -194,7 +194,7 @@ func (s *Store) AbortUpload(ctx context.Context, p ports.UploadProgress) error {
 }
 
 // SweepUploads removes the staged files of uploads last written before cutoff, and the
-// uploads' state records (under statePrefix, such as .uploads/) last written before it: an
+// uploads' state records (under statePrefix, domain.UploadPrefix) last written before it: an
 // upload expires by its TTL after its creation, and each of its writes is after that. It
 // returns how many files it removed.
 func (s *Store) SweepUploads(statePrefix string, cutoff time.Time) (int, error) {

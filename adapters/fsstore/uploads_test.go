@@ -51,7 +51,7 @@ func TestSweepUploads(t *testing.T) {
 		}
 	}
 	past := time.Now().Add(-48 * time.Hour)
-	for _, p := range []string{filepath.Join(s.Dir(), fsstore.StagingDir, old.Ref), filepath.Join(s.Dir(), ".uploads", "old"), filepath.Join(s.Dir(), "object")} {
+	for _, p := range []string{filepath.Join(s.Dir(), fsstore.StagingDir, old.Ref), filepath.Join(s.Dir(), filepath.FromSlash(domain.UploadPrefix), "old"), filepath.Join(s.Dir(), "object")} {
 		if err := os.Chtimes(p, past, past); err != nil {
 			t.Fatal(err)
 		}
@@ -61,11 +61,11 @@ func TestSweepUploads(t *testing.T) {
 		t.Fatalf("SweepUploads: %d, %v; want 2 removed", n, err)
 	}
 	for p, want := range map[string]bool{
-		filepath.Join(fsstore.StagingDir, old.Ref):   false,
-		filepath.Join(fsstore.StagingDir, fresh.Ref): true,
-		filepath.Join(".uploads", "old"):             false,
-		filepath.Join(".uploads", "fresh"):           true,
-		"object":                                     true,
+		filepath.Join(fsstore.StagingDir, old.Ref):                      false,
+		filepath.Join(fsstore.StagingDir, fresh.Ref):                    true,
+		filepath.Join(filepath.FromSlash(domain.UploadPrefix), "old"):   false,
+		filepath.Join(filepath.FromSlash(domain.UploadPrefix), "fresh"): true,
+		"object": true,
 	} {
 		_, err := os.Stat(filepath.Join(s.Dir(), p))
 		if got := err == nil; got != want {

@@ -32,8 +32,9 @@ const (
 )
 
 // PendingPrefix is where the bytes of an upload that do not make a part yet wait (a PATCH
-// through a Function URL carries less than a part), hidden beside the uploads' state.
-const PendingPrefix = ".uploads/pending/"
+// through a Function URL carries less than a part), hidden beside the uploads' state
+// (domain.UploadPrefix).
+const PendingPrefix = ".idempotency/uploads/pending/"
 
 // Metadata keys (x-amz-meta-*) of an upload's object beside MetadataClient.
 const (
