@@ -48,7 +48,6 @@ func (c *CoreSettings) WarnKeyTTL(ctx context.Context, log *slog.Logger) {
 	}
 	log.LogAttrs(ctx, slog.LevelWarn, "IDEMPOTENCY_TTL is longer than DROP_EXPIRY: an Idempotency-Key holds only as long as the drops are kept",
 		slog.String("idempotency_ttl", time.Duration(c.IdempotencyTTL).String()),
-		slog.String("drop_expiry", dropExpiry(c.DropExpiry)),
 		slog.String("drop_expiry", time.Duration(c.DropExpiry).String()),
 		slog.String("key_ttl", ttl.String()))
 }

@@ -106,6 +106,9 @@ func TestKeyTTLWarned(t *testing.T) {
 			var warns []map[string]any
 			lines := bufio.NewScanner(strings.NewReader(out.String()))
 			for lines.Scan() {
+				if n := strings.Count(lines.Text(), `"drop_expiry":`); n > 1 {
+					t.Errorf("line %s gives drop_expiry %d times", lines.Text(), n)
+				}
 				var l map[string]any
 				if err := json.Unmarshal(lines.Bytes(), &l); err != nil {
 					t.Fatalf("log line %q: %v", lines.Text(), err)
