@@ -77,6 +77,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
+	cfg.WarnKeyTTL(ctx, log)
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
 	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
