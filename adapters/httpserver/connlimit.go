@@ -37,9 +37,9 @@ type trackedConn struct {
 	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
 	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
 	evicted  atomic.Bool  // closed by the cap
-	idled    atomic.Bool  // idle or new since the last read: its heads are counted again
 	awaiting atomic.Bool  // active, its request not at the handler yet
-	heads    headLines    // the lines of its request heads; only Read uses it
+	heads    headLines    // the framing of its requests; only Read uses it
+	readErr  error        // the bytes broke a bound of the framing: every read from now on fails
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -48,17 +48,24 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// Read reads from the connection; a head of more than MaxHeadLines lines, read while no
-// body is (new, idle, or serving a request), fails the read.
+// Read reads from the connection; bytes that break the bounds of a head (more than
+// MaxHeadLines lines, a folded field) or of a chunked body's trailer fail the read, whatever
+// the request's phase.
 func (c *trackedConn) Read(b []byte) (int, error) {
+	if c.readErr != nil {
+		return 0, c.readErr
+	}
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
-		if c.idled.Swap(false) {
-			c.heads.resume()
-		}
-		if p := c.phase.Load(); (p == phaseNew || p == phaseIdle || p == phaseWork) && !c.heads.scan(b[:n]) {
-			return 0, errHeadLines
+		if k, serr := c.heads.scan(b[:n]); serr != nil {
+			// what came before the line at fault is served first (a drop
+			// whose body it follows, say); the next read fails
+			c.readErr = serr
+			if k == 0 {
+				return 0, serr
+			}
+			return k, nil
 		}
 	}
 	return n, err
@@ -78,9 +85,6 @@ func (c *trackedConn) enter(phase int32) {
 	c.since.Store(now)
 	if phase == phaseBody || phase == phaseRefused {
 		c.lastRead.Store(now) // the body's clock starts now
-	}
-	if phase == phaseNew || phase == phaseIdle {
-		c.idled.Store(true)
 	}
 	if phase == phaseWork && c.phase.Load() != phaseBody {
 		c.awaiting.Store(true) // a new request, before the handler
