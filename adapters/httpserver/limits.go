@@ -52,12 +52,27 @@ const (
 	ConnMemory = 64 << 10
 )
 
+// MinAutoConns is the smallest default cap the server starts with (see ConnsByMemory): new
+// connections whose head is not in after freshGrace are the ones closed to make room during a
+// flood, so that a cap of n lets a client whose head takes a round trip in while a flood opens
+// fewer than n/freshGrace connections a second (2,560 at 256), and holds a quarter of the
+// default's 1,152 for drops in flight.
+const MinAutoConns = 256
+
+// ConnsByMemory returns the connections that memory allows once the budget of bodies in flight
+// and the process's own are set aside (ConnMemory each, out of GOMEMLIMIT, else the cgroup's
+// limit, else DefaultMemory), and that memory.
+func ConnsByMemory(inflightBytes int64) (conns, memory int64) {
+	memory = memoryLimit()
+	return max((memory-inflightBytes-baseMemory)/ConnMemory, 0), memory
+}
+
 // MaxConns returns the default cap on open connections: what memory allows once the budget
 // of bodies in flight and the process's own are set aside (ConnMemory each, out of
 // GOMEMLIMIT, else the cgroup's limit, else DefaultMemory), and never more than half the
 // descriptor limit (the other half for the store's files and S3's connections); at least 16.
 func MaxConns(inflightBytes int64) int {
-	byMemory := (memoryLimit() - inflightBytes - baseMemory) / ConnMemory
+	byMemory, _ := ConnsByMemory(inflightBytes)
 	byFiles := int64(512)
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur > 0 {

@@ -54,6 +54,10 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	memory := httpserver.LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
+		if err := checkAutoConns(int64(cfg.MaxInflightBytes)); err != nil {
+			ln.Close()
+			return err
+		}
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
 	}
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
@@ -77,6 +81,19 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
 	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
+}
+
+// checkAutoConns refuses a budget of bodies in flight that leaves the default connection cap
+// under httpserver.MinAutoConns in the memory the server may use: it would shrink the cap
+// silently, and a few slow clients would hold every connection. An explicit MAX_CONNS is the
+// operator's choice.
+func checkAutoConns(inflight int64) error {
+	conns, memory := httpserver.ConnsByMemory(inflight)
+	if conns >= httpserver.MinAutoConns {
+		return nil
+	}
+	return fmt.Errorf("settings: MAX_INFLIGHT_BYTES: leaves room for %d connections in the %d MiB the server may use (GOMEMLIMIT, else the container's memory limit, else 128 MiB), fewer than %d: lower it, give the server more memory, or set MAX_CONNS",
+		conns, memory>>20, httpserver.MinAutoConns)
 }
 
 // serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop
