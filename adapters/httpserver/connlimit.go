@@ -1,7 +1,10 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -40,6 +43,7 @@ type trackedConn struct {
 	awaiting atomic.Bool  // active, its request not at the handler yet
 	heads    headLines    // the framing of its requests; only Read uses it
 	readErr  error        // the bytes broke a bound of the framing: every read from now on fails
+	rest     []byte       // the bytes of the read that broke it, from the line at fault
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -51,24 +55,89 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 // Read reads from the connection; bytes that break the bounds of a head (more than
 // MaxHeadLines lines, a folded field) or of a chunked body's trailer fail the read, whatever
 // the request's phase.
+// A head refused so is answered by the connection itself (see refuseHead), while Go's server
+// reads a head and nothing else writes; what came before the line at fault is served first (a
+// drop whose body it follows, say).
 func (c *trackedConn) Read(b []byte) (int, error) {
 	if c.readErr != nil {
-		return 0, c.readErr
+		return 0, c.refuse()
 	}
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
 		if k, serr := c.heads.scan(b[:n]); serr != nil {
-			// what came before the line at fault is served first (a drop
-			// whose body it follows, say); the next read fails
-			c.readErr = serr
+			c.readErr, c.rest = serr, bytes.Clone(b[k:n])
 			if k == 0 {
-				return 0, serr
+				return 0, c.refuse()
 			}
 			return k, nil
 		}
 	}
 	return n, err
+}
+
+// refuse returns the read error of a connection whose bytes broke a bound: a head read
+// between requests is answered here (refuseHead); else the error, for Go's server to close
+// the connection (a body's read fails, and its answer closes it).
+func (c *trackedConn) refuse() error {
+	if p := c.phase.Load(); p != phaseNew && p != phaseIdle || c.rest == nil {
+		return c.readErr
+	}
+	c.refuseHead()
+	c.rest = nil
+	return io.EOF // Go's server closes the connection without a word
+}
+
+// headRefusals are the answers to heads refused by their framing.
+var headRefusals = map[error]struct {
+	status int
+	msg    string
+}{
+	errHeadBytes: {http.StatusRequestHeaderFieldsTooLarge, fmt.Sprintf("The request's head is too large: at most %d bytes, with the request line\n", maxHeadBytes)},
+	errHeadLines: {http.StatusBadRequest, fmt.Sprintf("The request's head has too many lines: at most %d, with the request line\n", MaxHeadLines)},
+	errObsFold:   {http.StatusBadRequest, "A header field is folded over lines (a line starts with a space or a tab): send each field on one line\n"},
+}
+
+// refuseHead answers a head refused by its framing, then reads and throws away the rest of
+// the head and of the body it declares (up to DiscardLimit in all, each read within BodyGrace,
+// all within ReadTimeout), as a refused drop's body is: a client that writes its whole request
+// before it reads then reads its answer, rather than a reset. Meanwhile the connection is
+// refused, for the cap (see evictable).
+func (c *trackedConn) refuseHead() {
+	r, ok := headRefusals[c.readErr]
+	if !ok {
+		return
+	}
+	c.enter(phaseRefused)
+	c.Conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	fmt.Fprintf(c.Conn, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		r.status, http.StatusText(r.status), len(r.msg), r.msg)
+	h := &c.heads
+	h.lenient = true
+	ends := h.ends
+	h.scan(c.rest)
+	start, total := time.Now(), len(c.rest)
+	buf := make([]byte, 4<<10)
+	for h.ends == ends && total <= DiscardLimit && !(h.part == inBody && h.left > DiscardLimit) {
+		now := time.Now()
+		deadline := now.Add(BodyGrace)
+		if end := start.Add(ReadTimeout); end.Before(deadline) {
+			deadline = end
+		}
+		c.Conn.SetReadDeadline(deadline)
+		n, err := c.Conn.Read(buf)
+		if n > 0 {
+			c.lastRead.Store(now.UnixNano())
+			total += n
+			h.scan(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
 }
 
 // CloseWrite half-closes a TCP connection, so that net/http can close gracefully: the client

@@ -12,6 +12,11 @@ import (
 // memory, holds. A request has a dozen.
 const MaxHeadLines = 100
 
+// maxHeadBytes is the bound of Go's server on a head's bytes (MaxHeaderBytes and the 4 KiB
+// it reads first): the counter refuses a head that reaches it unended, before Go's server would
+// (its own 431 closes the connection while a naive client still writes its body).
+const maxHeadBytes = MaxHeaderBytes + 4<<10
+
 // maxTrailerBytes bounds the bytes of a chunked body's trailer, which Go's server reads
 // without a bound of its own.
 const maxTrailerBytes = MaxHeaderBytes
@@ -26,6 +31,7 @@ var (
 	// join it to the field before, so that a line counted as a field of its own was none.
 	errObsFold    = errors.New("httpserver: a header field folded over lines (obs-fold)")
 	errTrailBytes = errors.New("httpserver: a chunked body's trailer over its bound")
+	errHeadBytes  = errors.New("httpserver: a request head of too many bytes")
 )
 
 // The parts of a connection's bytes, in the order HTTP/1.1 frames them (RFC 9112).
@@ -49,7 +55,10 @@ type headLines struct {
 	part  int
 	left  uint64 // bytes of the body or chunk not read yet
 	lines int    // lines of the head or trailer being read
-	bytes int    // bytes of the trailer being read
+	bytes int    // bytes of the head or trailer being read
+
+	lenient bool // count no bound: the framing alone (a refused request's, drained)
+	ends    int  // requests whose framing ended (or broke, for Go's server to close)
 
 	// the current line
 	n     int    // its bytes, but CR
@@ -89,7 +98,7 @@ func (h *headLines) scan(b []byte) (n int, err error) {
 			i += int(k) - 1
 			if h.left == 0 {
 				if h.part == inBody {
-					h.part = inHead
+					h.startHead()
 				} else {
 					h.part, h.n = inChunkEnd, 0
 				}
@@ -121,9 +130,15 @@ func (h *headLines) scan(b []byte) (n int, err error) {
 	return len(b), nil
 }
 
-// startHead starts reading a head.
+// startHead starts reading a head: a request ended.
 func (h *headLines) startHead() {
-	*h = headLines{}
+	h.reset()
+	h.ends++
+}
+
+// reset forgets all but the mode and the requests ended.
+func (h *headLines) reset() {
+	*h = headLines{lenient: h.lenient, ends: h.ends}
 }
 
 func (h *headLines) startChunkLine() {
@@ -186,10 +201,8 @@ func (h *headLines) resetLine() {
 
 // lineByte reads a byte of a head or a trailer.
 func (h *headLines) lineByte(c byte) error {
-	if h.part == inTrailer {
-		if h.bytes++; h.bytes > maxTrailerBytes {
-			return errTrailBytes
-		}
+	if err := h.lineBound(c); err != nil && !h.lenient {
+		return err
 	}
 	switch c {
 	case '\r':
@@ -210,12 +223,12 @@ func (h *headLines) lineByte(c byte) error {
 		}
 		h.lines++
 		h.resetLine()
-		if h.lines > MaxHeadLines {
+		if h.lines > MaxHeadLines && !h.lenient {
 			return errHeadLines
 		}
 		return nil
 	}
-	if h.n == 0 && (c == ' ' || c == '\t') && (h.lines > 0 || h.part == inTrailer) {
+	if h.n == 0 && (c == ' ' || c == '\t') && (h.lines > 0 || h.part == inTrailer) && !h.lenient {
 		return errObsFold
 	}
 	h.n++
@@ -237,6 +250,18 @@ func (h *headLines) lineByte(c byte) error {
 	default:
 		h.value[h.valN] = c
 		h.valN++
+	}
+	return nil
+}
+
+// lineBound counts a byte of a head or trailer against its bound.
+func (h *headLines) lineBound(c byte) error {
+	h.bytes++
+	switch {
+	case h.part == inTrailer && h.bytes > maxTrailerBytes:
+		return errTrailBytes
+	case h.part == inHead && h.bytes >= maxHeadBytes && (c != '\n' || h.n > 0):
+		return errHeadBytes // Go's server, at its bound, would not read the end
 	}
 	return nil
 }
@@ -292,7 +317,7 @@ func (h *headLines) endHead() {
 		h.startHead()
 	case h.clSet && h.cl > 0:
 		left := h.cl
-		h.startHead()
+		h.reset()
 		h.part, h.left = inBody, left
 	default:
 		h.startHead()
