@@ -36,14 +36,15 @@ const (
 type trackedConn struct {
 	net.Conn
 	phase    atomic.Int32
-	since    atomic.Int64 // unix nanoseconds: the start of the phase
-	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
-	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
-	evicted  atomic.Bool  // closed by the cap
-	awaiting atomic.Bool  // active, its request not at the handler yet
-	heads    headLines    // the framing of its requests; only Read uses it
-	readErr  error        // the bytes broke a bound of the framing: every read from now on fails
-	rest     []byte       // the bytes of the read that broke it, from the line at fault
+	since    atomic.Int64           // unix nanoseconds: the start of the phase
+	lastRead atomic.Int64           // unix nanoseconds: the last read that returned bytes
+	writing  atomic.Int64           // unix nanoseconds: the start of a write not returned yet; 0: none
+	evicted  atomic.Bool            // closed by the cap
+	awaiting atomic.Bool            // active, its request not at the handler yet
+	client   atomic.Pointer[client] // whose request it carried last, once admitted
+	heads    headLines              // the framing of its requests; only Read uses it
+	readErr  error                  // the bytes broke a bound of the framing: every read from now on fails
+	rest     []byte                 // the bytes of the read that broke it, from the line at fault
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -175,20 +176,23 @@ func connOf(r *http.Request) *trackedConn {
 // for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
 // whose answer its client left unread for evictAfter (whatever its phase); a refused one
 // whose body, discarded, paused for freshGrace (a sender on a long link pauses for its round
-// trip); the oldest whose headers are not all in after freshGrace; last, a refused one whose
+// trip); the oldest whose headers are not all in after freshGrace; a refused one whose
 // body still arrives (so that a naive client reads its answer whenever anything else can go
-// first), the one refused last. Only when every connection serves a request (authorized, its
-// body arriving, or in storage) does the newcomer wait. So neither idle, silent, slow nor
+// first), the one refused last; last, the body begun last of the client whose requests hold
+// the most connections, if more than its share (see topHolder). Only when every connection
+// serves a request (authorized, its body arriving, or in storage) and no client holds more
+// than its share does the newcomer wait. So neither idle, silent, slow nor
 // refused connections can lock a client out. A request Go's server refuses before the handler
 // (an Expect it does not know: 417), whose body it then reads itself, counts as refused once
 // it has waited freshGrace for the handler.
 type connLimit struct {
 	net.Listener
-	closed atomic.Bool
-	max    int
-	mu     sync.Mutex
-	conns  map[*trackedConn]struct{}
-	room   chan struct{} // a connection ended
+	closed  atomic.Bool
+	max     int
+	mu      sync.Mutex
+	conns   map[*trackedConn]struct{}
+	room    chan struct{} // a connection ended
+	clients int           // token entries: with more than one, a client over its share makes room
 
 	testHookEvicted func() // runs each time a connection is closed to make room
 }
@@ -271,8 +275,10 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		pausing    // refused, and quiet for freshGrace
 		fresh      // headers not all in after freshGrace
 		discarding // refused, its body still arriving: last, so that it reads its answer
+		hog        // its body arriving, for the client that holds the most connections, over its share
 		none
 	)
+	top := l.topHolder()
 	best, bestRank, bestSince := (*trackedConn)(nil), none, int64(0)
 	for c := range l.conns {
 		rank, since := none, c.since.Load()
@@ -304,6 +310,8 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		case phaseBody:
 			if last := c.lastRead.Load(); now-last >= int64(evictAfter) {
 				rank, since = stalled, last
+			} else if top != nil && c.client.Load() == top {
+				rank, since = hog, -since // the body begun last: the least read is lost
 			}
 		}
 		if w := c.writing.Load(); w != 0 && now-w >= int64(evictAfter) && rank > stalled {
@@ -314,6 +322,28 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		}
 	}
 	return best
+}
+
+// topHolder returns the client whose requests hold the most connections being served, if it
+// holds more than its share of the cap, max/(n+1) for n clients holding any: a newcomer, whose
+// client is not known before its head is read, may be another client's. The caller holds mu.
+func (l *connLimit) topHolder() *client {
+	held := map[*client]int{}
+	var top *client
+	for c := range l.conns {
+		if p := c.phase.Load(); p != phaseBody && p != phaseWork {
+			continue
+		}
+		if cl := c.client.Load(); cl != nil {
+			if held[cl]++; top == nil || held[cl] > held[top] {
+				top = cl
+			}
+		}
+	}
+	if top == nil || l.clients <= 1 || held[top] <= l.max/(len(held)+1) {
+		return nil
+	}
+	return top
 }
 
 // track follows the connections' states (http.Server.ConnState).

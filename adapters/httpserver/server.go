@@ -52,8 +52,12 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if maxConns <= 0 {
 		maxConns = MaxConns(h.inflight.max)
 	}
+	h.fair.mu.Lock()
+	h.fair.slots = maxConns
+	h.fair.mu.Unlock()
 	srv := newServer(ln.Addr().String(), h, log)
 	limited := limit(srv, ln, maxConns)
+	limited.clients = h.fair.entries
 	limited.testHookEvicted = s.testHookEvicted
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(limited) }()

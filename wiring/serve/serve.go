@@ -75,7 +75,14 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	if dev != nil {
 		Banner(banner, *dev, ln.Addr(), where)
 	}
-	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes))}
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithClients(len(cfg.AuthToken))}
+	if len(cfg.ClientRates) > 0 {
+		rates := map[string]httpserver.Rate{}
+		for k, r := range cfg.ClientRates {
+			rates[k] = httpserver.Rate{PerSecond: r.PerSecond, Burst: r.Burst}
+		}
+		opts = append(opts, httpserver.WithClientRates(rates))
+	}
 	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
