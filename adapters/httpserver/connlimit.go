@@ -193,6 +193,8 @@ type connLimit struct {
 	conns   map[*trackedConn]struct{}
 	room    chan struct{} // a connection ended
 	clients int           // token entries: with more than one, a client over its share makes room
+	full    atomic.Uint64 // newcomers that found the cap reached
+	waited  atomic.Uint64 // newcomers that found the cap reached and nothing to close: they waited
 
 	testHookEvicted func() // runs each time a connection is closed to make room
 }
@@ -226,6 +228,7 @@ func (l *connLimit) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	counted := false // in full (and waited)
 	for {
 		l.mu.Lock()
 		if len(l.conns) < l.max {
@@ -235,10 +238,16 @@ func (l *connLimit) Accept() (net.Conn, error) {
 			l.mu.Unlock()
 			return tc, nil
 		}
+		if !counted {
+			l.full.Add(1)
+		}
 		victim := l.evictable(time.Now().UnixNano())
 		if victim != nil {
 			delete(l.conns, victim)
+		} else if !counted {
+			l.waited.Add(1)
 		}
+		counted = true
 		l.mu.Unlock()
 		if victim != nil {
 			victim.evicted.Store(true)
@@ -257,6 +266,21 @@ func (l *connLimit) Accept() (net.Conn, error) {
 		case <-time.After(evictAfter / 8):
 		}
 	}
+}
+
+// stats returns the connections open and the cap, and the newcomers that found the cap
+// reached, and those of them that waited (nothing could be closed).
+func (l *connLimit) stats() ConnStats {
+	l.mu.Lock()
+	open := len(l.conns)
+	l.mu.Unlock()
+	return ConnStats{Open: open, Max: l.max, Full: l.full.Load(), Waited: l.waited.Load()}
+}
+
+// ConnStats are the connection cap's figures (Server.ConnStats).
+type ConnStats struct {
+	Open, Max    int
+	Full, Waited uint64 // newcomers that found the cap reached; of those, that waited for room
 }
 
 // Close closes the listener; a newcomer waiting for room is closed too.

@@ -87,7 +87,14 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		opts = append(opts, httpserver.WithReadiness(r.Ready))
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
-	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
+	srv := &httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}
+	if stats, ok := rec.Stats.(*promstats.Stats); ok {
+		stats.Connections(func() (int, int, uint64, uint64) {
+			c := srv.ConnStats()
+			return c.Open, c.Max, c.Full, c.Waited
+		})
+	}
+	return srv.Serve(ctx, ln)
 }
 
 // checkAutoConns refuses a budget of bodies in flight that leaves the default connection cap
