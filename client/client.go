@@ -113,6 +113,8 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	key := p.idempotencyKey
 	switch {
 	case key != "":
+	case p.keyName != nil:
+		key = NameContentKey(*p.keyName, sum)
 	case p.keyFromContent:
 		key = "sha256-" + hex.EncodeToString(sum[:])
 	default:

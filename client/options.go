@@ -1,6 +1,8 @@
 package client
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net/http"
@@ -145,6 +147,7 @@ type payload struct {
 	contentType    string
 	idempotencyKey string
 	keyFromContent bool
+	keyName        *string // WithKeyFromNameAndContent's name; nil: not set
 }
 
 // SendOption describes one payload: it is given to Send, and holds for that payload only (a
@@ -163,3 +166,24 @@ func WithIdempotencyKey(k string) SendOption { return func(p *payload) { p.idemp
 // the same bytes again (a re-run after a crash) stores them once, within the service's
 // IDEMPOTENCY_TTL. Two different sends of the same bytes are then one drop.
 func WithKeyFromContent() SendOption { return func(p *payload) { p.keyFromContent = true } }
+
+// WithKeyFromNameAndContent derives the Idempotency-Key from name (such as a file's name) and
+// the payload's SHA-256 (NameContentKey), so that sending the same named payload again (a
+// re-run of a job over the same files) stores it once, within the service's IDEMPOTENCY_TTL
+// and with the same token; an edited payload, or the same bytes under another name, is a new
+// drop. WithIdempotencyKey wins over it, and it over WithKeyFromContent.
+func WithKeyFromNameAndContent(name string) SendOption {
+	return func(p *payload) { p.keyName = &name }
+}
+
+// NameContentKey is the Idempotency-Key of WithKeyFromNameAndContent: "name-sha256-" and the
+// hex SHA-256 of a fixed label, name, a zero byte and the payload's SHA-256 (sum). The name
+// stays out of the key, which the sender prints.
+func NameContentKey(name string, sum [sha256.Size]byte) string {
+	h := sha256.New()
+	h.Write([]byte("s3-dropbox name and content\x00"))
+	h.Write([]byte(name))
+	h.Write([]byte{0})
+	h.Write(sum[:])
+	return "name-sha256-" + hex.EncodeToString(h.Sum(nil))
+}

@@ -93,7 +93,7 @@ var serverOnly = []string{httpface.EBusy}
 func deployParams(t *testing.T, tmpl object) map[string]any {
 	t.Helper()
 	p := map[string]any{"AWS::Region": "eu-west-1", "WafAllowedCidrs": []any{""}}
-	for _, name := range []string{"ReservedConcurrency", "ExpireAfterDays", "WebAclArn", "DropNotifications", "Monitoring", "MetricsNamespace", "AlarmEmail"} {
+	for _, name := range []string{"ReservedConcurrency", "ExpireAfterDays", "WebAclArn", "DropNotifications", "Monitoring", "MetricsNamespace", "AlarmEmail", "WafRateLimits"} {
 		p[name] = get(t, tmpl, "Parameters", name, "Default")
 	}
 	return p
@@ -102,6 +102,13 @@ func deployParams(t *testing.T, tmpl object) map[string]any {
 // made returns the resources a stack with params makes, after evaluating every condition as
 // CloudFormation does.
 func made(t *testing.T, tmpl object, params map[string]any) map[string]bool {
+	t.Helper()
+	all, _ := madeWith(t, tmpl, params)
+	return all
+}
+
+// madeWith is made, with the value of every condition.
+func madeWith(t *testing.T, tmpl object, params map[string]any) (map[string]bool, map[string]bool) {
 	t.Helper()
 	params = maps.Clone(params)
 	conds := get(t, tmpl, "Conditions").(object)
@@ -128,7 +135,11 @@ func made(t *testing.T, tmpl object, params map[string]any) map[string]bool {
 			out[name] = true
 		}
 	}
-	return out
+	values := map[string]bool{}
+	for name := range conds {
+		values[name] = eval(name)
+	}
+	return out, values
 }
 
 // conditionRefs returns the conditions that a condition's definition names.
@@ -386,6 +397,9 @@ func emfMetrics(t *testing.T) map[string]bool {
 		if err := json.Unmarshal(line, &l); err != nil {
 			t.Fatal(err)
 		}
+		if l["msg"] != "drop" { // the once-per-process line of a denied read: no metrics
+			continue
+		}
 		for _, d := range get(t, l, "_aws", "CloudWatchMetrics").([]any) {
 			for _, dims := range get(t, d, "Dimensions").([]any) {
 				var parts []string
@@ -468,8 +482,8 @@ func TestAlarmsWatchWhatTheFunctionWrites(t *testing.T) {
 			t.Errorf("reason %s (%d) is watched by no alarm", code, httpface.Status(code))
 		}
 	}
-	expr := get(t, tmpl, "Resources", "OutcomeUnknownAlarm", "Properties", "Metrics", 2).(object)
-	if expr["Expression"] != "FILL(unknown, 0) + FILL(internal, 0)" || expr["ReturnData"] != true {
+	expr := get(t, tmpl, "Resources", "OutcomeUnknownAlarm", "Properties", "Metrics", 3).(object)
+	if expr["Expression"] != "FILL(unknown, 0) + FILL(internal, 0) + FILL(denied, 0)" || expr["ReturnData"] != true {
 		t.Errorf("outcome-unknown expression %v", expr)
 	}
 }
@@ -487,10 +501,10 @@ func TestAlarms(t *testing.T) {
 	}
 	want := map[string]shape{
 		"DropsNotStoredAlarm":    {"NotStoredThreshold", 1, 300, 6, 2, []string{"S3Dropbox Drops outcome=failed reason=storage"}},
-		"OutcomeUnknownAlarm":    {"UnknownOutcomeThreshold", 1, 300, 1, 1, []string{"S3Dropbox Drops outcome=failed reason=storage_unknown", "S3Dropbox Drops outcome=failed reason=internal"}},
+		"OutcomeUnknownAlarm":    {"UnknownOutcomeThreshold", 1, 300, 1, 1, []string{"S3Dropbox Drops outcome=failed reason=storage_unknown", "S3Dropbox Drops outcome=failed reason=internal", "S3Dropbox Drops outcome=failed reason=storage_denied"}},
 		"FunctionErrorsAlarm":    {"FunctionErrorsThreshold", 1, 300, 1, 1, []string{"AWS/Lambda Errors FunctionName=map[Ref:Function]"}},
 		"FunctionThrottlesAlarm": {"ThrottlesThreshold", 1, 300, 6, 2, []string{"AWS/Lambda Throttles FunctionName=map[Ref:Function]"}},
-		"Cdn5xxAlarm":            {"Cdn5xxRatePercent", 1, 300, 2, 2, []string{"AWS/CloudFront 5xxErrorRate DistributionId=map[Ref:Distribution] Region=Global"}},
+		"Cdn5xxAlarm":            {"Cdn5xxRatePercent", 1, 300, 2, 2, []string{"AWS/CloudFront 5xxErrorRate DistributionId=map[Ref:Distribution] Region=Global", "AWS/CloudFront 4xxErrorRate DistributionId=map[Ref:Distribution] Region=Global"}},
 		"DeadLettersAlarm":       {"", 1, 300, 1, 1, []string{"AWS/SQS ApproximateNumberOfMessagesVisible QueueName=map[Fn::GetAtt:DropDeadLetterQueue.QueueName]"}},
 		"QueueAgeAlarm":          {"QueueAgeSeconds", 3600, 300, 1, 1, []string{"AWS/SQS ApproximateAgeOfOldestMessage QueueName=map[Fn::GetAtt:DropQueue.QueueName]"}},
 	}

@@ -91,7 +91,7 @@ func liveMetrics(t *testing.T) exported {
 	}
 	client := &http.Client{Timeout: 10 * time.Second}
 	for _, token := range []string{auth, "wrong"} {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+at.Addr+"/", strings.NewReader("hello, dropbox"))
+		req, _ := http.NewRequest(http.MethodPost, "http://"+at.Addr+"/v1/drop", strings.NewReader("hello, dropbox"))
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("X-CDN-Authorization", "Bearer "+cdn)
 		resp, err := client.Do(req)

@@ -133,7 +133,7 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 	if got := get(t, tmpl, "Resources", "DropBucket", "UpdateReplacePolicy"); got != "Retain" {
 		t.Errorf("bucket UpdateReplacePolicy = %v, want Retain", got)
 	}
-	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != 0.0 {
+	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != "0" {
 		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)
 	}
 	rules := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules")
@@ -165,8 +165,10 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 }
 
 // TestRoleGrantsOnlyPutObject: the execution role's S3 actions are s3:PutObject on the
-// bucket's objects and s3:GetObject on the idempotency records only; besides, it writes its own
-// log group, and nothing else.
+// bucket's objects, s3:GetObject on the idempotency records only, and s3:ListBucket on the
+// bucket, unconditioned (without it S3 answers a missing record 403; the GetObject that
+// decides carries no s3:prefix, so a prefix condition would void it); besides, it writes its
+// own log group, and nothing else.
 func TestRoleGrantsOnlyPutObject(t *testing.T) {
 	tmpl, _ := load(t)
 	role := get(t, tmpl, "Resources", "FunctionRole", "Properties").(object)
@@ -193,6 +195,10 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.RecordPrefix + "*"}) {
 						t.Errorf("s3:GetObject on %v; want the idempotency records only", st["Resource"])
 					}
+				case a == "s3:ListBucket":
+					if !reflect.DeepEqual(st["Resource"], getAtt("DropBucket", "Arn")) || st["Condition"] != nil {
+						t.Errorf("s3:ListBucket on %v with condition %v; want the bucket, unconditioned", st["Resource"], st["Condition"])
+					}
 				case strings.HasPrefix(a, "logs:"):
 					if !reflect.DeepEqual(st["Resource"], getAtt("FunctionLogGroup", "Arn")) {
 						t.Errorf("logs grant on %v; want the function's log group only", st["Resource"])
@@ -204,7 +210,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 		}
 	}
 	sort.Strings(actions)
-	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:PutObject"}; !slices.Equal(actions, want) {
+	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:ListBucket", "s3:PutObject"}; !slices.Equal(actions, want) {
 		t.Errorf("actions = %v, want %v", actions, want)
 	}
 }
@@ -236,7 +242,7 @@ func TestFunction(t *testing.T) {
 }
 
 // TestEnvironmentMatchesSettings: the function's variables are exactly those the Lambda's
-// settings read, so the template and the code cannot drift.
+// settings read but DROP_PATH, so the template and the code cannot drift.
 func TestEnvironmentMatchesSettings(t *testing.T) {
 	tmpl, _ := load(t)
 	vars := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables").(object)
@@ -259,6 +265,9 @@ func TestEnvironmentMatchesSettings(t *testing.T) {
 			want = append(want, strings.Fields(name)[0])
 		}
 	}
+	// DROP_PATH stays unset, as in the original: CloudFront routes the one path (DropPath, a
+	// path pattern that may hold *) to the function, which takes any.
+	want = slices.DeleteFunc(want, func(v string) bool { return v == "DROP_PATH" })
 	sort.Strings(got)
 	sort.Strings(want)
 	if !slices.Equal(got, want) {
@@ -361,24 +370,161 @@ func TestDistribution(t *testing.T) {
 	}
 }
 
+// TestWAF: the stack's web ACL (CLOUDFRONT scope) is made for an allow-list, for rate limits,
+// or both. With an allow-list everything else is blocked; with rate limits alone everything
+// else is allowed. The rate-based rules (per source IP on the drop path, per authorization
+// header value) come before the allow-list's Allow, which ends evaluation, and answer 429 with
+// Retry-After, the window's length.
 func TestWAF(t *testing.T) {
 	tmpl, typed := load(t)
-	acl, err := typed.GetWAFv2WebACLWithName("WebAcl")
-	if err != nil {
-		t.Fatal(err)
+	if acl, err := typed.GetWAFv2WebACLWithName("WebAcl"); err != nil || acl.Scope != "CLOUDFRONT" {
+		t.Fatalf("web ACL %+v, %v: want CLOUDFRONT scope", acl, err)
 	}
-	if acl.Scope != "CLOUDFRONT" || acl.DefaultAction.Block == nil || len(acl.Rules) != 1 || acl.Rules[0].Action.Allow == nil {
-		t.Errorf("web ACL %+v: want CLOUDFRONT scope, block by default, one allow rule", acl)
-	}
-	for _, name := range []string{"WebAcl", "WafIpSet"} {
-		if got := get(t, tmpl, "Resources", name, "Condition"); got != "CreateWaf" {
-			t.Errorf("%s condition %v, want CreateWaf (optional)", name, got)
+
+	for name, want := range map[string]string{"WebAcl": "CreateWaf", "WafIpSet": "HasAllowList"} {
+		if got := get(t, tmpl, "Resources", name, "Condition"); got != want {
+			t.Errorf("%s condition %v, want %s", name, got, want)
 		}
 	}
 	webACLID := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "WebACLId", "Fn::If")
 	if !reflect.DeepEqual(get(t, webACLID, 1), getAtt("WebAcl", "Arn")) {
 		t.Errorf("WebACLId %v does not attach the stack's web ACL", webACLID)
 	}
+	if get(t, tmpl, "Parameters", "WafRateLimits", "Default") != "false" {
+		t.Error("WafRateLimits is on by default: want it opt-in (a web ACL costs money)")
+	}
+	tests := []struct {
+		name            string
+		cidrs           []any
+		rates           string
+		made            bool
+		rules           []string // by priority
+		defaultBlocking bool
+	}{
+		{"neither", []any{""}, "false", false, nil, false},
+		{"allow-list", []any{"192.0.2.0/24"}, "false", true, []string{"allow-listed-ips"}, true},
+		{"rate limits", []any{""}, "true", true, []string{"rate-per-ip", "rate-per-client"}, false},
+		{"both", []any{"192.0.2.0/24"}, "true", true, []string{"rate-per-ip", "rate-per-client", "allow-listed-ips"}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			params := deployParams(t, tmpl)
+			params["AWS::Region"], params["WafAllowedCidrs"], params["WafRateLimits"] = "us-east-1", tt.cidrs, tt.rates
+			all, conds := madeWith(t, tmpl, params)
+			if all["WebAcl"] != tt.made {
+				t.Fatalf("web ACL made %v, want %v", all["WebAcl"], tt.made)
+			}
+			if !tt.made {
+				return
+			}
+			acl := resolveIf(t, get(t, tmpl, "Resources", "WebAcl", "Properties"), conds).(object)
+			// goformation cannot choose an Fn::If's branch: the web ACL so resolved must be
+			// known to CloudFormation's schema, every property of its rules.
+			b, _ := json.Marshal(object{"Parameters": tmpl["Parameters"], "Resources": object{"WebAcl": object{"Type": "AWS::WAFv2::WebACL", "Properties": acl}}})
+			one, err := goformation.ParseJSON(b)
+			if err != nil {
+				t.Fatalf("the web ACL does not parse against CloudFormation's schema: %v", err)
+			}
+			typedACL, err := one.GetWAFv2WebACLWithName("WebAcl")
+			if err != nil || len(typedACL.Rules) != len(tt.rules) {
+				t.Fatalf("typed web ACL %+v, %v; want %d rules", typedACL, err, len(tt.rules))
+			}
+			for _, r := range typedACL.Rules {
+				if r.Statement == nil || r.Action == nil || r.Statement.RateBasedStatement == nil && r.Statement.IPSetReferenceStatement == nil {
+					t.Errorf("typed rule %+v: want a rate-based or IP set statement and an action", r)
+				}
+			}
+			if _, blocks := get(t, acl, "DefaultAction").(object)["Block"]; blocks != tt.defaultBlocking {
+				t.Errorf("default action %v, want blocking %v", acl["DefaultAction"], tt.defaultBlocking)
+			}
+			rules := acl["Rules"].([]any)
+			slices.SortFunc(rules, func(a, b any) int { return int(a.(object)["Priority"].(float64) - b.(object)["Priority"].(float64)) })
+			var names []string
+			for _, r := range rules {
+				names = append(names, r.(object)["Name"].(string))
+			}
+			if !slices.Equal(names, tt.rules) {
+				t.Fatalf("rules by priority %v, want %v", names, tt.rules)
+			}
+			for _, r := range rules {
+				rule := r.(object)
+				rate, ok := get(t, rule, "Statement").(object)["RateBasedStatement"].(object)
+				if !ok {
+					continue
+				}
+				block := get(t, rule, "Action", "Block", "CustomResponse").(object)
+				header := get(t, block, "ResponseHeaders", 0).(object)
+				if block["ResponseCode"] != 429.0 || header["Name"] != "Retry-After" || !reflect.DeepEqual(header["Value"], object{"Fn::Sub": "${WafRateWindowSeconds}"}) {
+					t.Errorf("%s answers %v, want 429 with Retry-After the window", rule["Name"], block)
+				}
+				if _, ok := get(t, acl, "CustomResponseBodies").(object)[block["CustomResponseBodyKey"].(string)]; !ok {
+					t.Errorf("%s names a response body the web ACL does not have", rule["Name"])
+				}
+				if !reflect.DeepEqual(rate["EvaluationWindowSec"], ref("WafRateWindowSeconds")) {
+					t.Errorf("%s window %v", rule["Name"], rate["EvaluationWindowSec"])
+				}
+				switch rule["Name"] {
+				case "rate-per-ip":
+					scope := get(t, rate, "ScopeDownStatement", "ByteMatchStatement").(object)
+					if rate["AggregateKeyType"] != "IP" || !reflect.DeepEqual(rate["Limit"], ref("WafRateLimitPerIp")) ||
+						scope["PositionalConstraint"] != "CONTAINS" || !reflect.DeepEqual(scope["FieldToMatch"], object{"UriPath": object{}}) ||
+						!reflect.DeepEqual(scope["SearchString"], object{"Fn::Select": []any{0.0, object{"Fn::Split": []any{"*", ref("DropPath")}}}}) {
+						t.Errorf("rate-per-ip %v: want per IP, on the drop path", rate)
+					}
+				case "rate-per-client":
+					key := get(t, rate, "CustomKeys", 0, "Header").(object)
+					if rate["AggregateKeyType"] != "CUSTOM_KEYS" || !reflect.DeepEqual(rate["Limit"], ref("WafRateLimitPerClient")) ||
+						key["Name"] != "authorization" || len(rate["CustomKeys"].([]any)) != 1 {
+						t.Errorf("rate-per-client %v: want one custom key, the authorization header", rate)
+					}
+				}
+			}
+		})
+	}
+	for _, name := range []string{"WafRateLimitPerIp", "WafRateLimitPerClient"} {
+		p := get(t, tmpl, "Parameters", name).(object)
+		if p["Type"] != "Number" || p["MinValue"] != 10.0 || p["Default"].(float64) < 100 {
+			t.Errorf("%s %v: want a Number of at least 10 (WAF's least), defaulting well above it", name, p)
+		}
+	}
+	if got := get(t, tmpl, "Parameters", "WafRateWindowSeconds", "AllowedValues"); !reflect.DeepEqual(got, []any{60.0, 120.0, 300.0, 600.0}) {
+		t.Errorf("WafRateWindowSeconds allows %v, want WAF's windows", got)
+	}
+}
+
+// resolveIf returns v with every Fn::If resolved by conds, and AWS::NoValue left out.
+func resolveIf(t *testing.T, v any, conds map[string]bool) any {
+	t.Helper()
+	noValue := func(x any) bool { return reflect.DeepEqual(x, ref("AWS::NoValue")) }
+	switch v := v.(type) {
+	case []any:
+		var out []any
+		for _, e := range v {
+			if r := resolveIf(t, e, conds); !noValue(r) {
+				out = append(out, r)
+			}
+		}
+		return out
+	case object:
+		if arg, ok := v["Fn::If"].([]any); ok && len(v) == 1 {
+			c, ok := conds[arg[0].(string)]
+			if !ok {
+				t.Fatalf("condition %v not evaluated", arg[0])
+			}
+			if c {
+				return resolveIf(t, arg[1], conds)
+			}
+			return resolveIf(t, arg[2], conds)
+		}
+		out := object{}
+		for k, e := range v {
+			if r := resolveIf(t, e, conds); !noValue(r) {
+				out[k] = r
+			}
+		}
+		return out
+	}
+	return v
 }
 
 func TestOutputs(t *testing.T) {

@@ -184,7 +184,7 @@ func (m *modelStore) Get(ctx context.Context, key string) (ports.Object, error) 
 // that did not store the payload; one payload at most for one key.
 //
 // With expiring, the clock moves on by a third of the TTL now and then, so that records expire
-// while retries are in flight: a retry after the TTL is a new drop (the README's limits), so
+// while retries are in flight: a retry after the TTL is a new drop (docs/promises.md, its limits), so
 // a payload may then be stored more than once, but never by a request that answers 503, a
 // replay or a 422, and a 202 is never said of a payload not stored.
 func TestAttackModelChaos(t *testing.T) {

@@ -37,7 +37,7 @@ func contentTypeTooLong() error {
 
 // contentType returns the request's Content-Type v (ok: the header is present) if it is a
 // valid media type (RFC 9110), normalized as mime formats it (visible ASCII), and
-// DefaultContentType otherwise: a malformed one is not a reason to refuse a drop (the README
+// DefaultContentType otherwise: a malformed one is not a reason to refuse a drop (docs/api.md
 // says why).
 func contentType(v string, ok bool) string {
 	if !ok {

@@ -187,7 +187,7 @@ var (
 )
 
 // writePayload writes obj create-only at a key that only this drop writes (a fresh one, or
-// its record's), and keeps what every attempt proved (the README's "What each answer of S3
+// its record's), and keeps what every attempt proved (docs/promises.md, "What each answer of S3
 // proves"): an attempt answered 2xx stored it; a 412 after any attempt that may have written
 // is that attempt's write, found: stored; a 412 with none before it is another's object
 // (errFound). A 409 says a conditional write of the key is in flight, and the write is tried

@@ -66,49 +66,11 @@ func recordKey(cred Credential, key string) string {
 }
 
 // dropOnce stores obj at most once per Idempotency-Key, however often and however
-// concurrently the client retries, with two create-only writes and no database:
-//
-//  1. Claim the key: write a new record {the payload's SHA-256, a new object key} under the
-//     record's key, create-only. Success: this is the first attempt; go to 3 with the new
-//     record.
-//  2. The key is claimed already: read the record. If it is older than the TTL (or unreadable),
-//     replace it with the new record, only if it is still the version read (IfMatch), and go
-//     to 3 with the new record: the retry is a new drop. If its SHA-256 is not this payload's,
-//     refuse with 422: the key was used for another payload. Otherwise go to 3 with it.
-//  3. Write the payload create-only at the record's object key. Success: stored now, by this
-//     attempt. The key exists: an earlier attempt stored it; answer as a replay
-//     (Idempotent-Replayed: true) and store nothing new.
-//
-// Why no failure loses an accepted drop or stores one twice: the payload is only ever written
-// create-only at the key its record names, and a record names one key for its whole life, so
-// however many attempts reach step 3 with that record, one write succeeds and the others find
-// it stored. Step by step:
-//
-//   - A crash, or a storage error, before or during step 1 leaves no record, or the record
-//     (S3 writes are atomic, and an error may hide a success). The client got no 202. Its
-//     retry either claims the key anew (no record) or finds the record (step 2) and goes on.
-//   - A write whose answer was lost may have happened or not: the store says so
-//     (ports.ErrUnknown). For the claim, no payload was written by this attempt, so the answer
-//     is a 503; the retry finds the record or claims anew. For the payload, the answer is a
-//     504 that says the outcome is unknown; the retry completes it or finds it stored. A 412
-//     after such an attempt of the same call (ErrExists with ErrUnknown) is the call's own
-//     write, found: the claim goes on to read its record, the payload counts as stored.
-//   - A failure reading the record in step 2 changes nothing: 503, and the retry reads again.
-//   - A crash or error between the record and the payload (before or during step 3) leaves
-//     the record without the payload, or with it. The client got no 202. Its retry finds the
-//     record, same SHA-256, and step 3 either writes the payload now (the earlier attempt died
-//     before it) or finds it written (replay). Either way the payload is stored exactly once,
-//     at the key the record chose: its time is the first attempt's.
-//   - A failed replacement of an expired record (step 2) is the same as a failed claim: the
-//     old record, or the new one, is in force, and the retry follows it.
-//   - Concurrent attempts: one claim wins the create-only write (or the IfMatch replace); the
-//     others read the winner's record and meet at step 3, where one payload write wins. A 409
-//     from S3 (a concurrent conditional write, ErrConcurrent) is retried after a short pause,
-//     at most maxAttempts times in all.
-//
-// Limits: records outlive the TTL until S3's lifecycle removes them (the code checks their age
-// too); a retry after the TTL is a new drop. The filesystem store's replace is atomic within
-// one process. The scope is the token entry: a token rotated mid-retry starts a new scope.
+// concurrently the client retries, with two create-only writes and no database: claim the
+// key with a record naming the payload's SHA-256 and an object key (1), or read the record
+// that claims it (2), then write the payload create-only at the record's key (3). Why no
+// failure between any two steps loses an accepted drop or stores it twice:
+// docs/promises.md, "Why no failure loses a drop or stores it twice".
 func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credential, key string) (objectKey string, replayed bool, err error) {
 	rk := recordKey(cred, key)
 	for attempt := 0; attempt < maxAttempts; attempt++ {
@@ -139,6 +101,8 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 		switch {
 		case errors.Is(err, ports.ErrNotFound): // removed meanwhile (expired): claim again
 			continue
+		case errors.Is(err, ports.ErrDenied):
+			return "", false, &Error{Code: EStorageDenied, Message: deniedMessage, Err: err}
 		case err != nil:
 			return "", false, err
 		}
@@ -164,6 +128,14 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 	}
 	return "", false, errors.New("the idempotency record stayed contended")
 }
+
+// deniedMessage answers a retry whose record the store refused to read: a misconfiguration
+// that a retry does not mend, said with what to grant.
+const deniedMessage = "The payload was not stored by this request: the service may not read its idempotency records " +
+	"(storage denied the read), so it cannot tell whether an earlier attempt with this Idempotency-Key stored the payload. " +
+	"An earlier attempt may have. This is the service's misconfiguration, for its operators to fix: on S3 its role needs " +
+	"s3:GetObject on " + RecordPrefix + "* and s3:ListBucket on the bucket (without s3:ListBucket, S3 answers a missing record 403, not 404), " +
+	"and kms:Decrypt on the bucket's key if it encrypts with SSE-KMS (S3 answers a record it cannot decrypt 403 too)"
 
 // claim is a record and the object that stores it.
 type claim struct {

@@ -27,6 +27,7 @@ func TestStatus(t *testing.T) {
 		{domain.EStorage, 503}, {domain.EStorageUnknown, 504}, {domain.EInternal, 500}, {"unknown", 500},
 		{domain.EBadIdempotencyKey, 400}, {domain.EIdempotencyReused, 422},
 		{domain.ESlowBody, 408}, {domain.EClientGone, 499}, {domain.EBadContentType, 400},
+		{domain.EStorageDenied, 500},
 	}
 	for _, tt := range tests {
 		if got := httpface.Status(tt.code); got != tt.want {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -23,12 +24,13 @@ type Recorder struct {
 	Stats     Stats  // another metrics system (Prometheus), fed from the same place; nil: none
 
 	directives *[variants]json.RawMessage // made once by NewRecorder
+	denied     *atomic.Bool               // the storage-denied line was written; made by NewRecorder
 }
 
 // NewRecorder returns a recorder that writes to log, with metrics in namespace ("": none).
 // Its metric declarations are made once, here, rather than for every line.
 func NewRecorder(log *slog.Logger, namespace string) Recorder {
-	r := Recorder{Log: log, Namespace: namespace}
+	r := Recorder{Log: log, Namespace: namespace, denied: new(atomic.Bool)}
 	if namespace != "" {
 		r.directives = new([variants]json.RawMessage)
 		for v := range variants {
@@ -48,9 +50,9 @@ func (r Recorder) Begin() (end func()) {
 }
 
 // Record writes the line of one drop request: requestID names it, res and err are what the core returned, took is
-// the whole request's time. With metrics on, the line is written whatever the log level, since
+// the whole request's time, and attrs are the adapter's own (such as the path). With metrics on, the line is written whatever the log level, since
 // it carries the metrics.
-func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration) {
+func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropResult, err error, took time.Duration, attrs ...slog.Attr) {
 	reason := domain.ErrorCode(err)
 	status := Status(reason)
 	if err == nil {
@@ -60,7 +62,8 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 	if r.Stats != nil {
 		r.Stats.Request(outcome, reason, res, took)
 	}
-	attrs := make([]slog.Attr, 0, 16)
+	extra := attrs
+	attrs = make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
 		slog.String("outcome", outcome),
@@ -74,7 +77,12 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 			level = slog.LevelError
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
+		if reason == domain.EStorageDenied {
+			level = slog.LevelWarn // the misconfiguration is said once, at error level
+			r.deniedOnce(ctx, err)
+		}
 	}
+	attrs = append(attrs, extra...)
 	if res.Client != "" {
 		attrs = append(attrs, slog.String("client", res.Client))
 	}
@@ -96,6 +104,20 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 	rec := slog.NewRecord(time.Now(), level, "drop", 0)
 	rec.AddAttrs(attrs...)
 	r.Log.Handler().Handle(ctx, rec)
+}
+
+// deniedOnce writes, once per recorder made by NewRecorder (once per process), the error
+// line of a store that denies reading the idempotency records: a misconfiguration, which
+// every keyed retry meets until an operator grants the permission. A Recorder made without
+// NewRecorder writes it each time.
+func (r Recorder) deniedOnce(ctx context.Context, err error) {
+	if r.denied != nil && r.denied.Swap(true) {
+		return
+	}
+	r.Log.LogAttrs(ctx, slog.LevelError, "storage denies reading the idempotency records: keyed retries are answered 500 until the role is fixed",
+		slog.String("reason", domain.EStorageDenied),
+		slog.String("fix", "grant the service's role s3:GetObject on the bucket's .idempotency/* and s3:ListBucket on the bucket, and kms:Decrypt on the bucket's key if it encrypts with SSE-KMS"),
+		slog.String("error", err.Error()))
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

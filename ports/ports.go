@@ -16,7 +16,7 @@ import (
 // Dropper is the drop use-case: authorize, validate, store. Inbound adapters call it.
 type Dropper interface {
 	// Drop keeps the request's payload as a new object. Every failure is a *domain.Error whose
-	// code says why, and whose code tells what was stored (see the README's two promises).
+	// code says why, and whose code tells what was stored (see docs/promises.md).
 	Drop(ctx context.Context, req DropRequest) (DropResult, error)
 }
 
@@ -95,6 +95,9 @@ type Object struct {
 //   - any other error: this call stored nothing (ErrExists, ErrNotFound, ErrVersion,
 //     ErrConcurrent, ErrChecksum, or a definite failure).
 //
+// A read reports the object, ErrNotFound (no object under the key), ErrDenied (the store
+// refused to say: the service lacks a permission), or another failure.
+//
 // A failed write never leaves part of an object under the key.
 type ObjectStore interface {
 	// Create stores obj under obj.Key, create-only: an existing object is never replaced
@@ -108,7 +111,8 @@ type ObjectStore interface {
 	Replace(ctx context.Context, obj Object, etag string) error
 
 	// Get returns the object under key with its attributes (content type, client, SHA-256)
-	// and ETag; no object is ErrNotFound. The service reads only its idempotency records.
+	// and ETag; no object is ErrNotFound; a read the store refuses for lack of permission is
+	// ErrDenied, never ErrNotFound. The service reads only its idempotency records.
 	Get(ctx context.Context, key string) (Object, error)
 }
 
@@ -120,6 +124,10 @@ var (
 	ErrConcurrent = errors.New("a concurrent conditional write of the key conflicted")
 	ErrChecksum   = errors.New("the data does not match its SHA-256")
 	ErrUnknown    = errors.New("the write's outcome is unknown: its answer was lost")
+	// ErrDenied is a read the store refused for lack of permission: whether an object is
+	// under the key is unknown (S3 answers a missing key 403 to a caller without
+	// s3:ListBucket). It is a misconfiguration of the service, not a brief failure.
+	ErrDenied = errors.New("the store denied the read: the service lacks a permission")
 )
 
 // Clock tells the time; keys are made from it.

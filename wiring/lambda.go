@@ -17,6 +17,7 @@ type Lambda struct {
 	CoreSettings
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" default:"S3Dropbox" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); empty: none"`
+	DropPath         string `envconfig:"DROP_PATH" desc:"the one path that takes drops, matched exactly (/v1/drop/ is another path), every other path answered 404; unset or empty: every path, as the original (CloudFront routes one path to the function)"`
 }
 
 // LoadLambda reads the Lambda function's settings.
@@ -25,7 +26,11 @@ func LoadLambda() (Lambda, error) {
 	if err := load(&l); err != nil {
 		return Lambda{}, err
 	}
-	return l, errors.Join(l.CoreSettings.Validate(true), l.Logging.Validate(), validateNamespace(l.MetricsNamespace))
+	var pathErr error
+	if l.DropPath != "" {
+		pathErr = checkDropPath(l.DropPath)
+	}
+	return l, errors.Join(l.CoreSettings.Validate(true), l.Logging.Validate(), validateNamespace(l.MetricsNamespace), pathErr)
 }
 
 // LambdaHandler builds the Function URL handler from the environment: the settings, one S3
@@ -48,6 +53,11 @@ func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error)
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
+		slog.String("drop_path", cfg.DropPath),
 	)...)
-	return funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace)), nil
+	var opts []funcurl.Option
+	if cfg.DropPath != "" {
+		opts = append(opts, funcurl.WithDropPath(cfg.DropPath))
+	}
+	return funcurl.New(core, httpface.NewRecorder(log, cfg.MetricsNamespace), opts...), nil
 }

@@ -18,12 +18,13 @@ type ServerSettings struct {
 	CoreSettings
 	Logging
 	MetricsNamespace string `envconfig:"METRICS_NAMESPACE" desc:"CloudWatch namespace of the metrics written with the log lines (Embedded Metric Format); unset: none"`
+	DropPath         string `envconfig:"DROP_PATH" default:"/v1/drop" desc:"the one path that takes drops, matched exactly (/v1/drop/ is another path); every other path but the probes' is answered 404"`
 	Addr             string `envconfig:"ADDR" desc:"address to listen on, host:port; wins over PORT"`
 	Port             string `envconfig:"PORT" default:"8080" desc:"port to listen on, all interfaces, when ADDR is unset (decimal)"`
 	Storage          string `envconfig:"STORAGE" default:"s3" desc:"where drops go: s3 (BUCKET) or filesystem (STORAGE_DIR)"`
 	StorageDir       string `envconfig:"STORAGE_DIR" desc:"folder of the filesystem store"`
 
-	MetricsAddr      string      `envconfig:"METRICS_ADDR" desc:"address of the Prometheus listener, host:port, serving /metrics; unset: none (never the drop listener's address)"`
+	MetricsAddr      string      `envconfig:"METRICS_ADDR" desc:"address of a listener of its own, host:port, serving the Prometheus /metrics and the probes /healthz and /readyz, which an attack that fills the drop listener cannot fail; unset: none (never the drop listener's address)"`
 	MaxInflightBytes Decimal     `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once, more than MAX_BODY_BYTES; beyond, 503 (32 MiB keeps a 128 MB container alive); with MAX_CONNS=0, refused at start if it leaves memory for fewer than 256 connections"`
 	MaxConns         Decimal     `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most, 0 or at least 8; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
 	Drain            Period      `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
@@ -48,6 +49,9 @@ func (s *ServerSettings) Validate() error {
 		}
 	default:
 		return fmt.Errorf("STORAGE: must be %s or %s", StorageS3, StorageFilesystem)
+	}
+	if err := checkDropPath(s.DropPath); err != nil {
+		return err
 	}
 	if s.Addr == "" {
 		if !isPort(s.Port) {

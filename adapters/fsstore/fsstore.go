@@ -27,8 +27,8 @@ import (
 // sweep).
 const TempDir = ".tmp"
 
-// The extended attributes (user namespace) that hold an object's attributes; getfattr -d
-// shows them.
+// The extended attributes (user namespace) that hold an object's attributes; docs/storage.md
+// says how to see them.
 const (
 	AttrContentType = "user.content_type"
 	AttrClient      = "user.client"

@@ -5,6 +5,8 @@ package funcurl
 import (
 	"context"
 	"encoding/base64"
+	"log/slog"
+	"net/url"
 	"strings"
 	"time"
 	"unsafe"
@@ -34,14 +36,27 @@ const DefaultReserve = 500 * time.Millisecond
 
 // Handler serves Function URL invocations.
 type Handler struct {
-	dropper ports.Dropper
-	rec     httpface.Recorder
-	reserve time.Duration
+	dropper  ports.Dropper
+	rec      httpface.Recorder
+	reserve  time.Duration
+	dropPath string // "": every path
 }
 
+// Option sets an option of a Handler.
+type Option func(*Handler)
+
+// WithDropPath serves drops on path alone, matched exactly against the event's decoded path:
+// every other path is answered 404 (httpface.ENotFound) before any header or body is read.
+// Without it, every path is the drop path, as in the original (CloudFront routes one path).
+func WithDropPath(path string) Option { return func(h *Handler) { h.dropPath = path } }
+
 // New returns a handler that hands drops to d and records each with rec.
-func New(d ports.Dropper, rec httpface.Recorder) *Handler {
-	return &Handler{dropper: d, rec: rec, reserve: DefaultReserve}
+func New(d ports.Dropper, rec httpface.Recorder, opts ...Option) *Handler {
+	h := &Handler{dropper: d, rec: rec, reserve: DefaultReserve}
+	for _, o := range opts {
+		o(h)
+	}
+	return h
 }
 
 // Handle serves one invocation. It always answers with a response, never an error, so that a
@@ -53,20 +68,30 @@ func (h *Handler) Handle(ctx context.Context, req Request) (events.LambdaFunctio
 		ctx, cancel = context.WithDeadline(ctx, deadline.Add(-h.reserve))
 		defer cancel()
 	}
-	dr := ports.DropRequest{
-		Method: req.RequestContext.HTTP.Method,
-		Header: headers(req.Headers),
+	path, decodeErr := url.PathUnescape(req.RawPath)
+	if decodeErr != nil {
+		path = req.RawPath
 	}
-	if req.Body != nil {
-		dr.Body = eventBody{s: *req.Body, base64: req.IsBase64Encoded}
+	var res ports.DropResult
+	var err error
+	if h.dropPath != "" && (decodeErr != nil || path != h.dropPath) {
+		err = httpface.NotFound(h.dropPath)
+	} else {
+		dr := ports.DropRequest{
+			Method: req.RequestContext.HTTP.Method,
+			Header: headers(req.Headers),
+		}
+		if req.Body != nil {
+			dr.Body = eventBody{s: *req.Body, base64: req.IsBase64Encoded}
+		}
+		res, err = h.dropper.Drop(ctx, dr)
 	}
-	res, err := h.dropper.Drop(ctx, dr)
 
 	requestID := req.RequestContext.RequestID
 	if lc, ok := lambdacontext.FromContext(ctx); ok {
 		requestID = lc.AwsRequestID
 	}
-	h.rec.Record(ctx, requestID, res, err, time.Since(start))
+	h.rec.Record(ctx, requestID, res, err, time.Since(start), slog.String("path", httpface.LogPath(path)))
 
 	reply := httpface.ReplyTo(res, err)
 	return events.LambdaFunctionURLResponse{StatusCode: reply.Status, Headers: reply.Header, Body: reply.Body}, nil

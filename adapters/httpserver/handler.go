@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"io"
+	"log/slog"
 	"net/http"
 	"path"
 	"strconv"
@@ -17,9 +18,11 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// Handler serves drops on every path but the probes'.
+// Handler serves drops on its drop path (WithDropPath; without it, on every path but the
+// probes'), and the probes.
 type Handler struct {
 	dropper  ports.Dropper
+	dropPath string // "": every path
 	rec      httpface.Recorder
 	inflight bytesInFlight
 	fair     fairShares
@@ -59,6 +62,12 @@ func WithReadiness(check func(context.Context) error) Option {
 	return func(h *Handler) { h.ready = check }
 }
 
+// WithDropPath serves drops on path alone, matched exactly against the request's decoded path
+// (so "/v1/drop/" is another path): every other request but a probe is answered 404
+// (httpface.ENotFound) before any header or body is read. Without it, every path but the
+// probes' is the drop path.
+func WithDropPath(path string) Option { return func(h *Handler) { h.dropPath = path } }
+
 // NewHandler returns a handler that hands drops to d and records each with rec.
 func NewHandler(d ports.Dropper, rec httpface.Recorder, opts ...Option) *Handler {
 	h := &Handler{dropper: d, rec: rec}
@@ -77,7 +86,7 @@ func NewHandler(d ports.Dropper, rec httpface.Recorder, opts ...Option) *Handler
 func (h *Handler) Drain() { h.draining.Store(true) }
 
 // ServeHTTP serves one request: a probe's pattern (GET or HEAD of a probe path, as written),
-// or else a drop.
+// or else a drop, refused 404 on a path other than the drop path.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if _, pattern := h.probes.Handler(r); pattern != "" && path.Clean(r.URL.Path) == r.URL.Path {
 		h.probes.ServeHTTP(w, r)
@@ -102,14 +111,20 @@ func (h *Handler) drop(w http.ResponseWriter, r *http.Request) *body {
 	defer cancel()
 	b := newBody(w, r, &h.inflight)
 	defer b.release()
-	res, err := h.dropper.Drop(ctx, ports.DropRequest{
-		Method:    r.Method,
-		Header:    header(r.Header),
-		Body:      b,
-		Admission: admission{fair: &h.fair, body: b},
-	})
+	var res ports.DropResult
+	var err error
+	if h.dropPath != "" && r.URL.Path != h.dropPath {
+		err = httpface.NotFound(h.dropPath)
+	} else {
+		res, err = h.dropper.Drop(ctx, ports.DropRequest{
+			Method:    r.Method,
+			Header:    header(r.Header),
+			Body:      b,
+			Admission: admission{fair: &h.fair, body: b},
+		})
+	}
 	h.observe(res, err)
-	h.rec.Record(ctx, id, res, err, time.Since(start))
+	h.rec.Record(ctx, id, res, err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)))
 
 	reply := httpface.ReplyTo(res, err)
 	for k, v := range reply.Header {

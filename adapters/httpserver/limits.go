@@ -72,7 +72,7 @@ func (b *bytesInFlight) release(c *client, n int64) {
 // Memory assumed for the default connection cap, and what the cap leaves aside.
 const (
 	// DefaultMemory is the memory the server assumes it may use when neither GOMEMLIMIT nor
-	// a cgroup limit says: the 128 MiB container the README documents.
+	// a cgroup limit says: the 128 MiB container docs/server.md documents.
 	DefaultMemory = 128 << 20
 	// baseMemory is the process's own: the runtime, the store's clients, the answers.
 	baseMemory = 24 << 20

@@ -41,6 +41,11 @@ func (h *Handler) newProbes() *http.ServeMux {
 	return mux
 }
 
+// Probes returns the probes alone (GET or HEAD of HealthPath and ReadyPath, as the handler
+// answers them), to serve on another listener too, such as the metrics one, where an attack
+// that fills the drop listener cannot fail them.
+func (h *Handler) Probes() http.Handler { return h.probes }
+
 // probe answers a probe; a body sent with it is never read, but discarded as a refused
 // drop's is, so that it cannot hold the connection.
 func (h *Handler) probe(w http.ResponseWriter, r *http.Request, status int, body string) {

@@ -14,8 +14,8 @@ import (
 )
 
 // watch sees every attempt of one call, below the SDK's retries, and remembers whether any
-// may have written: what S3's answer to each attempt proves is in the README's table
-// ("What each answer of S3 proves").
+// may have written: what S3's answer to each attempt proves is in the table of
+// docs/promises.md ("What each answer of S3 proves").
 type watch struct {
 	mu       sync.Mutex
 	maybe    bool // some attempt may have written: sent and unanswered, or a 5xx that proves nothing

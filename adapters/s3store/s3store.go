@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -37,8 +38,9 @@ func NewClient(ctx context.Context, endpoint string, opts ...func(*config.LoadOp
 	}), nil
 }
 
-// Store keeps objects in one bucket. It needs s3:PutObject on the bucket's objects, and
-// s3:GetObject on the objects it reads (the service reads only its idempotency records).
+// Store keeps objects in one bucket. It needs s3:PutObject on the bucket's objects,
+// s3:GetObject on the objects it reads (the service reads only its idempotency records), and
+// s3:ListBucket on the bucket, without which S3 answers the read of a missing key 403.
 type Store struct {
 	client *s3.Client
 	bucket string
@@ -130,6 +132,9 @@ func (s *Store) put(ctx context.Context, in *s3.PutObjectInput, precondition err
 }
 
 // Get reads an object with GetObject, its SHA-256 checksum included (ChecksumMode ENABLED).
+// A 403 AccessDenied is ports.ErrDenied, never ErrNotFound: S3 answers it to a caller
+// without s3:GetObject on the key, and to one without s3:ListBucket on the bucket when the
+// key is missing.
 func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{
 		Bucket:       aws.String(s.bucket),
@@ -138,8 +143,12 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	})
 	if err != nil {
 		var nsk *types.NoSuchKey
-		if errors.As(err, &nsk) {
+		var apiErr smithy.APIError
+		switch {
+		case errors.As(err, &nsk):
 			return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w: %w", s.bucket, key, ports.ErrNotFound, err)
+		case errors.As(err, &apiErr) && apiErr.ErrorCode() == "AccessDenied":
+			return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w (%s): %w", s.bucket, key, ports.ErrDenied, s.readGrant(key), err)
 		}
 		return ports.Object{}, fmt.Errorf("get s3://%s/%s: %w", s.bucket, key, err)
 	}
@@ -159,6 +168,14 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 		copy(o.SHA256[:], sum)
 	}
 	return o, nil
+}
+
+// readGrant names what a role needs to read key exactly: s3:GetObject on the keys beside it,
+// s3:ListBucket on the bucket, and kms:Decrypt on the bucket's key under SSE-KMS (S3 answers a
+// GetObject it cannot decrypt 403 AccessDenied too).
+func (s *Store) readGrant(key string) string {
+	dir := key[:strings.LastIndex(key, "/")+1]
+	return fmt.Sprintf("grant s3:GetObject on arn:aws:s3:::%s/%s* and s3:ListBucket on arn:aws:s3:::%s; without s3:ListBucket, S3 answers a missing key 403, not 404; and kms:Decrypt on the bucket's key if it encrypts with SSE-KMS", s.bucket, dir, s.bucket)
 }
 
 // MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.

@@ -1,6 +1,6 @@
 // Command create-token makes a token pair: the client token, which the client sends as
 // "Authorization: Bearer <client>" (or the CDN sends in its header), and the server token, the
-// SHA-256 of it, which the service is configured with (AUTH_TOKEN, CDN_TOKEN). The README
+// SHA-256 of it, which the service is configured with (AUTH_TOKEN, CDN_TOKEN). docs/tokens.md
 // shows the output, which scripts may parse.
 package main
 

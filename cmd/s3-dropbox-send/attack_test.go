@@ -16,6 +16,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
+	"github.com/s3-dropbox/s3-dropbox/internal/doctest"
 )
 
 // runCancelled runs the command with ctx, cancelled (a Ctrl-C) while the command blocks on
@@ -102,26 +103,22 @@ func TestAttackBadHeaderFlag(t *testing.T) {
 	}
 }
 
-// TestAttackBuiltBinariesIgnored: every `go build -o NAME` of the README that writes into
-// the project's folder writes a file git ignores, so that following the README and then
+// TestAttackBuiltBinariesIgnored: every `go build -o NAME` of the documentation that writes
+// into the project's folder writes a file git ignores, so that following it and then
 // `git add .` does not commit a binary.
 func TestAttackBuiltBinariesIgnored(t *testing.T) {
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
 	ignore, err := os.ReadFile("../../.gitignore")
 	if err != nil {
 		t.Fatal(err)
 	}
 	ignored := strings.Fields(string(ignore))
-	built := regexp.MustCompile("go build -o ([A-Za-z0-9._-]+) ").FindAllStringSubmatch(string(readme), -1)
+	built := doctest.MatchAll(t, regexp.MustCompile("go build -o ([A-Za-z0-9._-]+) "))
 	if len(built) == 0 {
-		t.Fatal("the README builds nothing into the project's folder: the test is stale")
+		t.Fatal("the documentation builds nothing into the project's folder: the test is stale")
 	}
 	for _, m := range built {
 		if !slices.Contains(ignored, "/"+m[1]) {
-			t.Errorf("the README builds %s into the project's folder, and .gitignore has no /%s", m[1], m[1])
+			t.Errorf("the documentation builds %s into the project's folder, and .gitignore has no /%s", m[1], m[1])
 		}
 	}
 }

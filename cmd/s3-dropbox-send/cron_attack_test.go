@@ -13,9 +13,10 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
+	"github.com/s3-dropbox/s3-dropbox/internal/doctest"
 )
 
-// TestAttackCronLineLosesNoFile: the README's crontab line, run as printed with sh (the
+// TestAttackCronLineLosesNoFile: the documentation's crontab line (docs/sending.md), run as printed with sh (the
 // folders and the command's path replaced by the test's), against a server during whose
 // first drop a new report lands in the spool folder: that report is not removed unsent (the
 // line's `rm -f *.json`, expanded after the send, removed it).
@@ -23,13 +24,9 @@ func TestAttackCronLineLosesNoFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped: builds the command (-short)")
 	}
-	readme, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := regexp.MustCompile(`(?m)^\*/5 \* \* \* \* (.+)$`).FindSubmatch(readme)
+	m, _ := doctest.Match(t, regexp.MustCompile(`(?m)^\*/5 \* \* \* \* (.+)$`))
 	if m == nil {
-		t.Fatal("the README has no crontab line: the test is stale")
+		t.Fatal("the documentation has no crontab line: the test is stale")
 	}
 	dir := t.TempDir()
 	bin := buildCommand(t)
@@ -56,7 +53,7 @@ func TestAttackCronLineLosesNoFile(t *testing.T) {
 	t.Cleanup(srv.Close)
 
 	line := strings.NewReplacer("/var/spool/reports", spool, "/etc/s3-dropbox/token", token,
-		"/var/log/s3-dropbox-send.log", filepath.Join(dir, "log"), "s3-dropbox-send ", bin+" ").Replace(string(m[1]))
+		"/var/log/s3-dropbox-send.log", filepath.Join(dir, "log"), "s3-dropbox-send ", bin+" ").Replace(m[1])
 	cmd := exec.Command("sh", "-c", line)
 	cmd.Env = append(os.Environ(), "S3_DROPBOX_URL="+srv.URL+"/v1/drop")
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -66,7 +63,7 @@ func TestAttackCronLineLosesNoFile(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	sentLate := strings.Contains(strings.Join(stored, ","), `{"n":2}`)
-	_, err = os.Stat(filepath.Join(spool, "late.json"))
+	_, err := os.Stat(filepath.Join(spool, "late.json"))
 	if !sentLate && err != nil {
 		t.Errorf("the report that landed during the send was removed unsent (%d request(s), stored %q)", requests.Load(), stored)
 	}

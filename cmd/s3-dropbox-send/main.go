@@ -1,6 +1,9 @@
 // Command s3-dropbox-send sends files to an s3-dropbox, each stored exactly once: every
 // payload carries its SHA-256 and an Idempotency-Key kept for all its attempts, and attempts
-// that may succeed later are retried with backoff (package client), within -deadline.
+// that may succeed later are retried with backoff (package client), within -deadline. A
+// file's key is derived from its name as given and its content, so that the same command run
+// again stores nothing twice (within the service's IDEMPOTENCY_TTL, with the same token);
+// standard input gets a new random key.
 //
 //	s3-dropbox-send [flags] FILE...        ("-" reads standard input)
 //

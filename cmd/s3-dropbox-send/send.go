@@ -110,11 +110,12 @@ func run(ctx context.Context, args []string, c command) int {
 	flags.SetOutput(c.stderr)
 	var headers headerFlags
 	dropURL := flags.String("url", c.env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
-	tokenFile := flags.String("token-file", "", "file whose first line is the client token, bare or as 'Bearer <token>'; readable by you alone (default: $S3_DROPBOX_TOKEN)")
+	tokenFile := flags.String("token-file", "", "file whose first line is the client token, bare, as 'Bearer <token>' or as dev mode's 'authorization: Bearer <token>'; readable by you alone. Without it, the token itself is read from the variable S3_DROPBOX_TOKEN (which holds the token, not a file's name)")
 	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
 	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
-	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: a new random key per payload, kept for all its attempts)")
-	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its SHA-256, so that a re-run after a crash stores nothing twice (within the service's IDEMPOTENCY_TTL)")
+	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: derived from the file's name as given and its content; for standard input, a new random key; kept for all its attempts)")
+	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the service's IDEMPOTENCY_TTL)")
+	newKey := flags.Bool("new-key", false, "a new random key for each payload: the same files sent again are stored again")
 	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
 	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
 	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
@@ -126,7 +127,12 @@ func run(ctx context.Context, args []string, c command) int {
 	flags.Usage = func() {
 		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
 		flags.PrintDefaults()
-		fmt.Fprintf(c.stderr, "\nExit status: 0 all stored, 1 a payload refused, 2 a payload not confirmed, 64 a usage error.\n")
+		fmt.Fprintf(c.stderr, "\nRe-running: the same command run again over the same files stores nothing twice, within\n"+
+			"the service's IDEMPOTENCY_TTL (24h by default) and with the same token: each file's key is\n"+
+			"derived from its name as given and its content, so that an edited file, or the same bytes\n"+
+			"under another name, is a new drop. Standard input gets a new random key each time, and a file\n"+
+			"is stored again after the TTL or with a new token; -new-key sends the same files again.\n")
+		fmt.Fprintf(c.stderr, "\nExit status: 0 all stored, 1 a payload refused, 2 a payload not confirmed (or not sent: interrupted), 64 a usage error.\n")
 	}
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -146,8 +152,8 @@ func run(ctx context.Context, args []string, c command) int {
 		return usage("give the drop URL: -url or S3_DROPBOX_URL")
 	case *idemKey != "" && len(files) > 1:
 		return usage("-idempotency-key goes with one payload only")
-	case *idemKey != "" && *fromContent:
-		return usage("-idempotency-key and -key-from-content exclude each other")
+	case keyChoices(*idemKey != "", *fromContent, *newKey) > 1:
+		return usage("-idempotency-key, -key-from-content and -new-key exclude each other")
 	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *deadline <= 0:
 		return usage("-attempts, -parallel, -timeout and -deadline must be positive")
 	case *maxBytes < 1 || *maxBytes > client.MaxPayloadBytes:
@@ -223,7 +229,7 @@ func run(ctx context.Context, args []string, c command) int {
 	for range min(*parallel, len(files)) { // no more workers than payloads
 		wg.Go(func() {
 			for i := range next {
-				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, *idemKey, *fromContent)
+				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, keyOf(files[i], *idemKey, *fromContent, *newKey))
 				if *verbose {
 					logMu.Lock()
 					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", shown(results[i].File), results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
@@ -238,6 +244,33 @@ func run(ctx context.Context, args []string, c command) int {
 	close(next)
 	wg.Wait()
 	return report(c.stdout, results, *asJSON)
+}
+
+// keyChoices counts the key flags given.
+func keyChoices(given ...bool) int {
+	n := 0
+	for _, g := range given {
+		if g {
+			n++
+		}
+	}
+	return n
+}
+
+// keyOf returns the option that sets a payload's Idempotency-Key: the one given, the
+// content's, a new random one (-new-key, and standard input by default: its name says
+// nothing of what it holds), or by default the file's name as given and its content's.
+func keyOf(file, given string, fromContent, newKey bool) client.SendOption {
+	switch {
+	case given != "":
+		return client.WithIdempotencyKey(given)
+	case fromContent:
+		return client.WithKeyFromContent()
+	case newKey || file == "-":
+		return nil // a nil SendOption is none: Send makes a random key
+	default:
+		return client.WithKeyFromNameAndContent(file)
+	}
 }
 
 // namedTwice returns two of files that are the same file (by path, link or another path, or
@@ -388,8 +421,9 @@ func bare(line string) string {
 	return line
 }
 
-// send sends one file (standard input for "-"), read up to maxBytes, and returns its result.
-func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, maxBytes int, contentType, key string, fromContent bool) result {
+// send sends one file (standard input for "-"), read up to maxBytes, with its key option, and
+// returns its result.
+func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, maxBytes int, contentType string, key client.SendOption) result {
 	r := result{File: file}
 	data, err := interruptible(ctx, func() ([]byte, error) { return readPayload(file, stdin, maxBytes) })
 	if err != nil && err == ctx.Err() {
@@ -403,15 +437,9 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 	if contentType == "" {
 		contentType = mime.TypeByExtension(filepath.Ext(file))
 	}
-	var opts []client.SendOption
+	opts := []client.SendOption{key}
 	if contentType != "" {
 		opts = append(opts, client.WithContentType(contentType))
-	}
-	switch {
-	case key != "":
-		opts = append(opts, client.WithIdempotencyKey(key))
-	case fromContent:
-		opts = append(opts, client.WithKeyFromContent())
 	}
 	receipt, err := cl.Send(ctx, data, opts...)
 	if err == nil {
@@ -466,6 +494,10 @@ func report(w io.Writer, results []result, asJSON bool) int {
 			}
 			if r.NotStored {
 				fmt.Fprintf(w, "%s: not stored after %d attempt(s) (send it again later): %s\n", shown(r.File), r.Attempts, r.Error)
+				break
+			}
+			if r.Status == http.StatusInternalServerError {
+				fmt.Fprintf(w, "%s: the service failed (its misconfiguration or fault, for its operators to fix), may or may not be stored (once fixed, send it again with -idempotency-key %s): %s\n", shown(r.File), r.IdempotencyKey, r.Error)
 				break
 			}
 			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)

@@ -406,7 +406,7 @@ func pollUntil(t *testing.T, d time.Duration, cond func() bool) {
 // listener's mux refuses, whose body it reads before the answer, up to 256 KiB; an Expect it
 // does not know, answered 417 before the handler, the body read after), 4,000 bytes
 // declared, 3 sent, and then nothing: eight on the drop listener with MAX_CONNS=8, and eight on
-// the metrics listener (its cap), each read their whole answer within a second (401; 400 on
+// the metrics listener (its cap), each read their whole answer within a second (404, not the drop path; 400 on
 // the metrics listener, which reads no body; 417), and lock nobody out: a real drop is a 202, and a scrape a 200, within a second.
 func TestAttackBodiesReadOutsideTheHandler(t *testing.T) {
 	dir := t.TempDir()
@@ -416,7 +416,7 @@ func TestAttackBodiesReadOutsideTheHandler(t *testing.T) {
 		name, addr, head string
 		want             int
 	}{
-		{"OPTIONS * on the drop listener", addr, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 401},
+		{"OPTIONS * on the drop listener", addr, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 404},
 		{"POST /metrics", metrics, "POST /metrics HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 400},
 		{"OPTIONS * on the metrics listener", metrics, "OPTIONS * HTTP/1.1\r\nHost: x\r\nContent-Length: 4000\r\n\r\n", 400},
 		{"Expect: foo on the drop listener", addr, "POST /v1/drop HTTP/1.1\r\nHost: x\r\nExpect: foo\r\nContent-Length: 4000\r\n\r\n", 417},

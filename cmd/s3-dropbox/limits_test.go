@@ -188,8 +188,8 @@ func TestPrometheus(t *testing.T) {
 	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
 	resp, _ := client.Do(req)
 	resp.Body.Close()
-	if resp, err := client.Get(url + "/metrics"); err != nil || resp.StatusCode != 401 {
-		t.Errorf("/metrics on the drop listener: %v, %v; want 401 (a drop without tokens)", resp.StatusCode, err)
+	if resp, err := client.Get(url + "/metrics"); err != nil || resp.StatusCode != 404 {
+		t.Errorf("/metrics on the drop listener: %v, %v; want 404 (not the drop path)", resp.StatusCode, err)
 	}
 
 	resp, err := client.Get(metrics)

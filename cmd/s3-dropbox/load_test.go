@@ -21,8 +21,8 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
-// TestLoad drives the server binary with LOAD_DROPS drops (2,000 by default; the README's
-// figures are for 10,000) from LOAD_CLIENTS concurrent clients (64), into the filesystem store
+// TestLoad drives the server binary with LOAD_DROPS drops (2,000 by default; the figures
+// of docs/testing.md are for 10,000) from LOAD_CLIENTS concurrent clients (64), into the filesystem store
 // and into MinIO. Every 202 must be stored exactly once with its exact bytes, under a key of
 // its own; no request may fail. It reports requests/s, p50 and p99 latency and the server's
 // peak RSS; it asserts no timing.

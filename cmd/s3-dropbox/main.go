@@ -61,6 +61,9 @@ func run(ctx context.Context, args []string, out, stderr io.Writer) error {
 	} else {
 		cfg, err = wiring.LoadServer()
 	}
+	if err != nil && !*dev {
+		return fmt.Errorf("settings: %w (s3-dropbox -h lists them; s3-dropbox -dev runs a dropbox on this machine with none to set)", err)
+	}
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}

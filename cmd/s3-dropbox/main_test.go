@@ -49,7 +49,8 @@ func TestMain(m *testing.M) {
 type process struct {
 	cmd    *exec.Cmd
 	stdout *output
-	done   chan error // the exit, once all output is read
+	done   chan error    // the exit, once all output is read
+	exited chan struct{} // closed when the process has exited and been waited for
 }
 
 // output collects a process's stdout, safe to read meanwhile, and tells when the server
@@ -124,7 +125,7 @@ func startUnder(t *testing.T, wrapper []string, dir string, env []string, args .
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Dir = dir
 	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "DRAIN=0s"}, env...)
-	p := &process{cmd: cmd, stdout: &output{configured: make(chan struct{})}, done: make(chan error, 1)}
+	p := &process{cmd: cmd, stdout: &output{configured: make(chan struct{})}, done: make(chan error, 1), exited: make(chan struct{})}
 	cmd.Stdout = p.stdout
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
@@ -133,11 +134,24 @@ func startUnder(t *testing.T, wrapper []string, dir string, env []string, args .
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill() })
+	// The process is killed and waited for before the test's folders are removed: a write it
+	// had under way when killed must not race their removal.
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		select {
+		case <-p.exited:
+		case <-time.After(10 * time.Second):
+			t.Errorf("server not gone 10 s after SIGKILL")
+		}
+	})
 	errs := bufio.NewReader(stderr)
 	select {
 	case <-p.stdout.configured:
-		go func() { p.done <- cmd.Wait() }()
+		go func() {
+			err := cmd.Wait()
+			close(p.exited)
+			p.done <- err
+		}()
 		return p, errs
 	case <-time.After(20 * time.Second):
 		t.Fatalf("server not configured after 20 s:\n%s", p.stdout)
@@ -197,7 +211,7 @@ func files(t *testing.T, dir string) map[string]string {
 	return m
 }
 
-// TestDevMode: the README's first command, end to end: start, read the printed tokens, drop
+// TestDevMode: the front page's first command, end to end: start, read the printed tokens, drop
 // with a real client, find the file with the exact bytes; the printed tokens are required.
 func TestDevMode(t *testing.T) {
 	p, dir, url, auth, cdn := devServer(t)

@@ -11,29 +11,11 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
+	"github.com/s3-dropbox/s3-dropbox/internal/doctest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
-// readmeBlock returns the fenced block that follows marker in the README.
-func readmeBlock(t *testing.T, root, marker string) string {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(root, "README.md"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, after, ok := strings.Cut(string(b), marker)
-	if !ok {
-		t.Fatalf("README.md has no %s", marker)
-	}
-	_, after, _ = strings.Cut(after, "```sh\n")
-	block, _, ok := strings.Cut(after, "\n```")
-	if !ok {
-		t.Fatalf("README.md: no closed block after %s", marker)
-	}
-	return block
-}
-
-// TestS3HowTo: the README's "S3 mode on a local MinIO" block, run as printed with bash from
+// TestS3HowTo: the front page's "S3 on a local MinIO" block, run as printed with bash from
 // the project's folder (on a free port instead of 8080): it starts MinIO, makes the bucket,
 // serves, and the sender's payload is stored.
 func TestS3HowTo(t *testing.T) {
@@ -42,7 +24,7 @@ func TestS3HowTo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	block := readmeBlock(t, root, "<!-- s3-howto -->")
+	block := doctest.Block(t, "<!-- s3-howto -->")
 	if !strings.Contains(block, "127.0.0.1:8080") {
 		t.Fatalf("the block does not use 127.0.0.1:8080:\n%s", block)
 	}

@@ -14,7 +14,7 @@ type report struct {
 	err  error
 }
 
-// mb is a megabyte, as the README counts sizes.
+// mb is a megabyte, as the documentation counts sizes.
 const mb = 1e6
 
 func (p *report) printf(format string, a ...any) {

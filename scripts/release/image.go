@@ -17,15 +17,20 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
-// The server's image: the static binary alone on an empty base, run as a user without
-// privileges, listening on 8080. The binary carries its own CA roots (x509roots/fallback), so
-// that S3 over TLS works without /etc/ssl.
+// The server's image: the static binary on an empty base, with its storage folder, run as a
+// user without privileges, listening on 8080. The binary carries its own CA roots
+// (x509roots/fallback), so that S3 over TLS works without /etc/ssl.
 const (
 	ServerPackage = "./cmd/s3-dropbox"
 	ImageBinary   = "/s3-dropbox"
 	ImageUser     = "65532:65532" // nobody's usual id in distroless images; any non-root id works
-	ImagePort     = "8080/tcp"
-	ImageSource   = "https://github.com/s3-dropbox/s3-dropbox"
+	ImageUID      = 65532
+	// ImageDataDir is the storage folder for STORAGE_DIR, owned by ImageUser with mode 0700:
+	// an empty named volume mounted there is initialised from it (Docker copies the folder's
+	// owner and mode), so that the user can write to it.
+	ImageDataDir = "/data"
+	ImagePort    = "8080/tcp"
+	ImageSource  = "https://github.com/s3-dropbox/s3-dropbox"
 )
 
 // ImageArchs are the architectures images are built for.
@@ -48,23 +53,38 @@ func buildImage(arch, dist, version string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	layerTar, err := oneFileTar(strings.TrimPrefix(ImageBinary, "/"), data)
+	img, err := imageOf(data, arch, version)
 	if err != nil {
 		return "", err
 	}
+	tag, err := name.NewTag("s3-dropbox:"+version, name.WeakValidation)
+	if err != nil {
+		return "", fmt.Errorf("image tag: %w", err)
+	}
+	path := filepath.Join(dist, "s3-dropbox-image-"+arch+".tar")
+	return path, tarball.WriteToFile(path, tag, img)
+}
+
+// imageOf returns the server's image for arch around binary: one layer holding the storage
+// folder and the binary, the configuration, fixed times.
+func imageOf(binary []byte, arch, version string) (v1.Image, error) {
+	stream, err := layerTar(binary)
+	if err != nil {
+		return nil, err
+	}
 	layer, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) {
-		return io.NopCloser(bytes.NewReader(layerTar)), nil
+		return io.NopCloser(bytes.NewReader(stream)), nil
 	})
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	img, err := mutate.AppendLayers(empty.Image, layer)
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	cfg = cfg.DeepCopy()
 	cfg.OS, cfg.Architecture = "linux", arch
@@ -82,26 +102,23 @@ func buildImage(arch, dist, version string) (string, error) {
 	for i := range cfg.History {
 		cfg.History[i].Created = v1.Time{Time: modTime}
 	}
-	if img, err = mutate.ConfigFile(img, cfg); err != nil {
-		return "", err
-	}
-	tag, err := name.NewTag("s3-dropbox:"+version, name.WeakValidation)
-	if err != nil {
-		return "", fmt.Errorf("image tag: %w", err)
-	}
-	path := filepath.Join(dist, "s3-dropbox-image-"+arch+".tar")
-	return path, tarball.WriteToFile(path, tag, img)
+	return mutate.ConfigFile(img, cfg)
 }
 
-// oneFileTar returns a tar stream of one executable file, owned by root, with a fixed time.
-func oneFileTar(name string, data []byte) ([]byte, error) {
+// layerTar returns the image's layer as a tar stream with a fixed time: the storage folder,
+// owned by the image's user (mode 0700), and the executable binary, owned by root.
+func layerTar(binary []byte) ([]byte, error) {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
-	hdr := &tar.Header{Name: name, Mode: 0o755, Size: int64(len(data)), ModTime: modTime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
+	dir := &tar.Header{Name: strings.TrimPrefix(ImageDataDir, "/") + "/", Mode: 0o700, Uid: ImageUID, Gid: ImageUID, ModTime: modTime, Typeflag: tar.TypeDir, Format: tar.FormatPAX}
+	if err := tw.WriteHeader(dir); err != nil {
+		return nil, err
+	}
+	hdr := &tar.Header{Name: strings.TrimPrefix(ImageBinary, "/"), Mode: 0o755, Size: int64(len(binary)), ModTime: modTime, Typeflag: tar.TypeReg, Format: tar.FormatPAX}
 	if err := tw.WriteHeader(hdr); err != nil {
 		return nil, err
 	}
-	if _, err := tw.Write(data); err != nil {
+	if _, err := tw.Write(binary); err != nil {
 		return nil, err
 	}
 	if err := tw.Close(); err != nil {

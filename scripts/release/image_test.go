@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -24,7 +25,7 @@ import (
 )
 
 // TestImage builds the server's images twice: byte-identical archives, each one image of one
-// layer holding only the static binary (with its CA roots), run as a user without privileges,
+// layer holding only the storage folder and the static binary (with its CA roots), run as a user without privileges,
 // the server as entrypoint, port 8080, OCI labels; and the binary taken out of the image for
 // this machine serves a drop.
 func TestImage(t *testing.T) {
@@ -122,9 +123,10 @@ func checkImage(t *testing.T, path, arch string) string {
 			os.WriteFile(bin, b, 0o755)
 		}
 	}
-	if len(names) != 1 || "/"+names[0] != ImageBinary {
-		t.Fatalf("%s: layer holds %v, want only the server", arch, names)
+	if want := []string{strings.TrimPrefix(ImageDataDir, "/") + "/", strings.TrimPrefix(ImageBinary, "/")}; !slices.Equal(names, want) {
+		t.Fatalf("%s: layer holds %v, want only the storage folder and the server %v", arch, names, want)
 	}
+	checkDataDir(t, img)
 	f, err := elf.Open(bin)
 	if err != nil {
 		t.Fatal(err)

@@ -15,7 +15,7 @@ import (
 )
 
 // TestRelease builds the arm64 package twice: the zips are byte-identical and hold one file,
-// bootstrap, executable, a static linux/arm64 ELF; their sizes are in the README's ranges.
+// bootstrap, executable, a static linux/arm64 ELF; their sizes are in the ranges docs/lambda.md states.
 func TestRelease(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped in -short mode: builds the Lambda binary twice")

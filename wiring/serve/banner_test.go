@@ -27,7 +27,7 @@ func TestAttackBannerOfAnUnspecifiedAddress(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var b bytes.Buffer
-		serve.Banner(&b, wiring.DevTokens{Auth: "a", CDN: "c"}, &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 8080}, "/drops")
+		serve.Banner(&b, wiring.DevTokens{Auth: "a", CDN: "c"}, &net.TCPAddr{IP: net.ParseIP(tt.ip), Port: 8080}, "/v1/drop", "/drops")
 		if !strings.Contains(b.String(), "listening on "+tt.listening+",") {
 			t.Errorf("%s: %q does not say it listens on %s", tt.ip, b.String(), tt.listening)
 		}

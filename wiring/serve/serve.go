@@ -1,6 +1,6 @@
 // Package serve assembles the HTTP server from its settings: the store (S3 or a folder), the
-// core, the drop listener, the Prometheus listener and dev mode's banner. Only the server's
-// command imports it, so that the Lambda function links none of it.
+// core, the drop listener, the metrics listener (Prometheus and the probes) and dev mode's
+// banner. Only the server's command imports it, so that the Lambda function links none of it.
 package serve
 
 import (
@@ -41,27 +41,35 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	}
 	log := cfg.Logger(out)
 	rec := httpface.NewRecorder(log, cfg.MetricsNamespace)
-	metricsAddr := ""
+	var metricsLn net.Listener
+	var stats *promstats.Stats
 	if cfg.MetricsAddr != "" {
-		stats, addr, stop, err := serveMetrics(cfg.MetricsAddr, log)
-		if err != nil {
+		if metricsLn, err = net.Listen("tcp", cfg.MetricsAddr); err != nil {
 			ln.Close()
-			return err
+			return fmt.Errorf("metrics listener: %w", err)
 		}
-		defer stop()
-		rec.Stats, metricsAddr = stats, addr
+		stats = promstats.New()
+		rec.Stats = stats
 	}
 	memory := httpserver.LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
 		if err := checkAutoConns(int64(cfg.MaxInflightBytes)); err != nil {
 			ln.Close()
+			if metricsLn != nil {
+				metricsLn.Close()
+			}
 			return err
 		}
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
 	}
+	metricsAddr := ""
+	if metricsLn != nil {
+		metricsAddr = metricsLn.Addr().String()
+	}
 	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
 		slog.String("addr", ln.Addr().String()),
+		slog.String("drop_path", cfg.DropPath),
 		slog.String("metrics_addr", metricsAddr),
 		slog.String("storage", where),
 		slog.String("log_level", cfg.Level().String()),
@@ -72,10 +80,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
-	if dev != nil {
-		Banner(banner, *dev, ln.Addr(), where)
-	}
-	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithClients(len(cfg.AuthToken))}
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath), httpserver.WithClients(len(cfg.AuthToken))}
 	if len(cfg.ClientRates) > 0 {
 		rates := map[string]httpserver.Rate{}
 		for k, r := range cfg.ClientRates {
@@ -88,11 +93,16 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
 	srv := &httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}
-	if stats, ok := rec.Stats.(*promstats.Stats); ok {
+	if metricsLn != nil {
 		stats.Connections(func() (int, int, uint64, uint64) {
 			c := srv.ConnStats()
 			return c.Open, c.Max, c.Full, c.Waited
 		})
+		stop := serveMetrics(metricsLn, stats, h.Probes(), log)
+		defer stop()
+	}
+	if dev != nil {
+		Banner(banner, *dev, ln.Addr(), cfg.DropPath, where)
 	}
 	return srv.Serve(ctx, ln)
 }
@@ -110,20 +120,17 @@ func checkAutoConns(inflight int64) error {
 		conns, memory>>20, httpserver.MinAutoConns)
 }
 
-// serveMetrics serves the Prometheus metrics on a listener of their own at addr, with the drop
-// listener's timeouts and at most httpserver.MetricsMaxConns connections, and returns them,
-// the address listened on, and what stops the listener.
-func serveMetrics(addr string, log *slog.Logger) (*promstats.Stats, string, func() error, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", nil, fmt.Errorf("metrics listener: %w", err)
-	}
-	stats := promstats.New()
+// serveMetrics serves the Prometheus metrics and the probes on ln, a listener of their own,
+// with the drop listener's timeouts and at most httpserver.MetricsMaxConns connections, and
+// returns what stops it.
+func serveMetrics(ln net.Listener, stats *promstats.Stats, probes http.Handler, log *slog.Logger) func() error {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", stats.Handler())
+	mux.Handle("GET "+httpserver.HealthPath, probes)
+	mux.Handle("GET "+httpserver.ReadyPath, probes)
 	srv, limited := httpserver.NewLimitedServer(ln, mux, log, httpserver.MetricsMaxConns)
 	go srv.Serve(limited)
-	return stats, ln.Addr().String(), srv.Close, nil
+	return srv.Close
 }
 
 // newStore returns the configured store, a description of where it keeps drops, and what

@@ -13,6 +13,7 @@ import (
 	"net/url"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 
@@ -56,6 +57,37 @@ type FaultProxy struct {
 	mu     sync.Mutex
 	target *url.URL
 	counts map[Fault]int
+	rules  S3Rules
+}
+
+// S3Rules are rules of Amazon S3 that MinIO does not play, for a FaultProxy to play in front
+// of it (PlayS3). The zero value plays none.
+type S3Rules struct {
+	// CanList says whether the caller with accessKey holds s3:ListBucket on the bucket: a
+	// GetObject or HeadObject of a missing key by a caller without it is answered 403
+	// AccessDenied, as S3 answers it (MinIO answers 404 whoever asks). Nil: everyone can.
+	CanList func(accessKey string) bool
+	// Denies says whether a bucket policy's Deny refuses the request (such as a PutObject
+	// without If-None-Match): it is answered 403 AccessDenied, not forwarded. Nil: none.
+	Denies func(r *http.Request) bool
+}
+
+// PlayS3 plays rules from the next request on.
+func (p *FaultProxy) PlayS3(rules S3Rules) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.rules = rules
+}
+
+// AccessKey returns the access key that signed r (its Authorization header's Credential), or
+// "" when r is not signed with AWS Signature Version 4.
+func AccessKey(r *http.Request) string {
+	_, cred, ok := strings.Cut(r.Header.Get("Authorization"), "Credential=")
+	if !ok {
+		return ""
+	}
+	ak, _, _ := strings.Cut(cred, "/")
+	return ak
 }
 
 // NewFaultProxy starts a proxy to target (a base URL) that does choose(request) to each
@@ -104,6 +136,7 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	p.mu.Lock()
 	p.counts[fault]++
 	target := *p.target
+	rules := p.rules
 	p.mu.Unlock()
 
 	switch fault {
@@ -121,6 +154,11 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case Conflict:
 		s3script.WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
+		return
+	}
+
+	if rules.Denies != nil && rules.Denies(r) {
+		s3script.WriteError(w, http.StatusForbidden, "AccessDenied")
 		return
 	}
 
@@ -149,6 +187,13 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		s3script.HangUp(w, true)
 	case fault == Error500After:
 		s3script.WriteError(w, http.StatusInternalServerError, "InternalError")
+	case resp.StatusCode == http.StatusNotFound && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
+		rules.CanList != nil && !rules.CanList(AccessKey(r)) && (r.Method == http.MethodHead || bytes.Contains(answer, []byte("<Code>NoSuchKey</Code>"))):
+		if r.Method == http.MethodHead {
+			w.WriteHeader(http.StatusForbidden) // a HEAD's answer has no body
+			return
+		}
+		s3script.WriteError(w, http.StatusForbidden, "AccessDenied")
 	default:
 		for k, v := range resp.Header {
 			w.Header()[k] = v
