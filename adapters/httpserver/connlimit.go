@@ -194,7 +194,7 @@ type connLimit struct {
 	room    chan struct{} // a connection ended
 	clients int           // token entries: with more than one, a client over its share makes room
 	full    atomic.Uint64 // newcomers that found the cap reached
-	waited  atomic.Uint64 // newcomers that found the cap reached and nothing to close: they waited
+	waited  atomic.Uint64 // newcomers that found every connection serving a request: they waited
 
 	testHookEvicted func() // runs each time a connection is closed to make room
 }
@@ -244,7 +244,7 @@ func (l *connLimit) Accept() (net.Conn, error) {
 		victim := l.evictable(time.Now().UnixNano())
 		if victim != nil {
 			delete(l.conns, victim)
-		} else if !counted {
+		} else if !counted && l.allServing() {
 			l.waited.Add(1)
 		}
 		counted = true
@@ -268,8 +268,19 @@ func (l *connLimit) Accept() (net.Conn, error) {
 	}
 }
 
+// allServing reports whether every connection serves a request (authorized, its body
+// arriving, or in storage): nothing is new, idle or refused. The caller holds mu.
+func (l *connLimit) allServing() bool {
+	for c := range l.conns {
+		if p := c.phase.Load(); p != phaseWork && p != phaseBody {
+			return false
+		}
+	}
+	return true
+}
+
 // stats returns the connections open and the cap, and the newcomers that found the cap
-// reached, and those of them that waited (nothing could be closed).
+// reached, and those of them that found every connection serving a request.
 func (l *connLimit) stats() ConnStats {
 	l.mu.Lock()
 	open := len(l.conns)
