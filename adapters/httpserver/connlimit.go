@@ -360,8 +360,9 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 }
 
 // topHolder returns the client whose requests hold the most connections being served, if it
-// holds more than its share of the cap, max/(n+1) for n clients holding any: a newcomer, whose
-// client is not known before its head is read, may be another client's. The caller holds mu.
+// holds more than its share of the cap, max/(n+1) for n clients holding any (max/n once every
+// token entry holds some): a newcomer, whose client is not known before its head is read, may
+// be another client's. The caller holds mu.
 func (l *connLimit) topHolder() *client {
 	held := map[*client]int{}
 	var top *client
@@ -375,7 +376,7 @@ func (l *connLimit) topHolder() *client {
 			}
 		}
 	}
-	if top == nil || l.clients <= 1 || held[top] <= l.max/(len(held)+1) {
+	if top == nil || l.clients <= 1 || held[top] <= l.max/shareDivisor(len(held)-1, l.clients) {
 		return nil
 	}
 	return top
