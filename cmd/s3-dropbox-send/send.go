@@ -114,11 +114,11 @@ func run(ctx context.Context, args []string, c command) int {
 	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
 	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
 	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: derived from the file's name as given and its content; for standard input, a new random key; kept for all its attempts)")
-	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the service's IDEMPOTENCY_TTL)")
+	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the key's TTL on the service)")
 	newKey := flags.Bool("new-key", false, "a new random key for each payload: the same files sent again are stored again")
 	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
 	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
-	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
+	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the key's TTL on the server (IDEMPOTENCY_TTL, or DROP_EXPIRY if shorter)")
 	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
@@ -128,10 +128,11 @@ func run(ctx context.Context, args []string, c command) int {
 		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
 		flags.PrintDefaults()
 		fmt.Fprintf(c.stderr, "\nRe-running: the same command run again over the same files stores nothing twice, within\n"+
-			"the service's IDEMPOTENCY_TTL (24h by default) and with the same token: each file's key is\n"+
-			"derived from its name as given and its content, so that an edited file, or the same bytes\n"+
-			"under another name, is a new drop. Standard input gets a new random key each time, and a file\n"+
-			"is stored again after the TTL or with a new token; -new-key sends the same files again.\n")
+			"the key's TTL on the service (IDEMPOTENCY_TTL, 24h by default, or DROP_EXPIRY if shorter)\n"+
+			"and with the same token: each file's key is derived from its name as given and its content,\n"+
+			"so that an edited file, or the same bytes under another name, is a new drop. Standard input\n"+
+			"gets a new random key each time, and a file is stored again after the TTL or with a new\n"+
+			"token; -new-key sends the same files again.\n")
 		fmt.Fprintf(c.stderr, "\nExit status: 0 all stored, 1 a payload refused, 2 a payload not confirmed (or not sent: interrupted), 64 a usage error.\n")
 	}
 	if err := flags.Parse(args); err != nil {

@@ -80,6 +80,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Duration("drain", time.Duration(cfg.Drain)),
 		slog.Bool("dev", dev != nil),
 	)...)
+	cfg.WarnKeyTTL(ctx, log)
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath), httpserver.WithClients(len(cfg.AuthToken))}
 	if len(cfg.ClientRates) > 0 {
 		rates := map[string]httpserver.Rate{}
