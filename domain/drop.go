@@ -113,6 +113,13 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 	if req.Body == nil {
 		return res, Errorf(ENoBody, "There must be a request body")
 	}
+	if req.Admission != nil {
+		done, err := req.Admission.Admit(ctx, s.clientID(client))
+		if err != nil {
+			return res, err
+		}
+		defer done()
+	}
 	data, err := req.Body.Read(s.cfg.MaxBytes)
 	if err != nil {
 		if ErrorCode(err) == EInternal {
@@ -145,6 +152,20 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, storageError(err, idempotent, s.cfg.IdempotencyTTL)
 	}
 	return res, nil
+}
+
+// clientID returns the identity of an accepted token entry: its name, or for an unnamed one
+// DefaultClient and its position in the list ("default#2"), so that every entry is told apart.
+func (s *Service) clientID(c Credential) string {
+	if c.Name != DefaultClient {
+		return c.Name
+	}
+	for i, a := range s.cfg.AuthTokens {
+		if a.Digest == c.Digest {
+			return DefaultClient + "#" + strconv.Itoa(i+1)
+		}
+	}
+	return DefaultClient
 }
 
 // dropNew stores obj under a new key, and returns the key.

@@ -27,6 +27,9 @@ const (
 	EStorageUnknown    = "storage_unknown"     // the store's answer was lost: the payload may be stored; retry with the same Idempotency-Key
 	EStorageDenied     = "storage_denied"      // the store refused to read an idempotency record: the service lacks a permission; nothing stored by this request
 	EInternal          = "internal"            // anything else
+	// ETooMany: the client is over its share of the server, or its rate (the edge's
+	// Admission): nothing stored; retry after a while.
+	ETooMany = "too_many"
 )
 
 // Error is the one error type of the core. Code is for programs (and the status table at the

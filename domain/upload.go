@@ -109,8 +109,14 @@ func (u *Uploads) Upload(ctx context.Context, req ports.UploadRequest) (ports.Up
 		return res, err
 	}
 	res.Client = client.Name
+	admit := func() (func(), error) {
+		if req.Admission == nil {
+			return func() {}, nil
+		}
+		return req.Admission.Admit(ctx, u.svc.clientID(client))
+	}
 	if req.Method == "POST" && req.ID == "" {
-		return u.create(ctx, client.Name, req.Header, res)
+		return u.create(ctx, client.Name, req.Header, admit, res)
 	}
 	if req.ID == "" {
 		return res, Errorf(EMethod, "Only POST is supported on the uploads' URL: it creates an upload")
@@ -119,7 +125,7 @@ func (u *Uploads) Upload(ctx context.Context, req ports.UploadRequest) (ports.Up
 	case "HEAD":
 		return u.head(ctx, client.Name, req.ID, res)
 	case "PATCH":
-		return u.patch(ctx, client.Name, req, res)
+		return u.patch(ctx, client.Name, req, admit, res)
 	case "DELETE":
 		return u.terminate(ctx, client.Name, req.ID, res)
 	}
@@ -137,7 +143,7 @@ func (st *uploadState) result(id string, res ports.UploadResult) ports.UploadRes
 
 // create starts an upload: its length and metadata checked, its key fixed (the creation
 // time), its bytes' room made in the store, its state written create-only.
-func (u *Uploads) create(ctx context.Context, client string, h ports.Header, res ports.UploadResult) (ports.UploadResult, error) {
+func (u *Uploads) create(ctx context.Context, client string, h ports.Header, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
 	length, err := u.uploadLength(h)
 	if err != nil {
 		return res, err
@@ -150,6 +156,11 @@ func (u *Uploads) create(ctx context.Context, client string, h ports.Header, res
 	if err != nil {
 		return res, err
 	}
+	done, err := admit()
+	if err != nil {
+		return res, err
+	}
+	defer done()
 	key, now, err := u.svc.newKey()
 	if err != nil {
 		return res, err

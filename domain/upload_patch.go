@@ -32,7 +32,7 @@ const (
 // length, or whose Upload-Checksum does not match, keeps nothing; a body cut short keeps the
 // bytes that arrived whole (unless it carried an Upload-Checksum, which cannot be checked
 // then). The PATCH that makes the upload whole completes it.
-func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequest, res ports.UploadResult) (ports.UploadResult, error) {
+func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequest, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
 	h := req.Header
 	if ct, _ := h.Get("content-type"); !strings.EqualFold(strings.TrimSpace(ct), PatchContentType) {
 		return res, Errorf(EUploadMediaType, "The Content-Type of a PATCH must be %s", PatchContentType)
@@ -55,6 +55,11 @@ func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequ
 			return res, Errorf(EBadLength, "The content-length header must be a non-negative decimal integer")
 		}
 	}
+	done, err := admit()
+	if err != nil {
+		return res, err
+	}
+	defer done()
 	st, err := u.load(ctx, client, req.ID)
 	if err != nil {
 		return res, err

@@ -24,6 +24,10 @@ type UploadRequest struct {
 	ID     string    // the upload's id, from its URL; empty for creation
 	Header Header    // the request headers
 	Body   io.Reader // a PATCH's body, read as it arrives; nil for the other methods
+	// Admission, when set, holds a creation and a PATCH to their client's share of the
+	// adapter's scarce resources (see DropRequest), once the core has authorized them and
+	// checked their headers; nil: none. HEAD and DELETE are not held.
+	Admission Admission
 }
 
 // UploadResult describes an upload after one request.

@@ -2,17 +2,19 @@ package fsstore
 
 import (
 	"os"
+	"path/filepath"
 
 	"golang.org/x/sys/unix"
 )
 
-// renameNoReplace renames from to to, atomically, failing with fs.ErrExist if to exists.
-func renameNoReplace(from, to string) error {
-	if err := unix.RenameatxNp(unix.AT_FDCWD, from, unix.AT_FDCWD, to, unix.RENAME_EXCL); err != nil {
+// errNoAttr is getxattr's error for an attribute a file does not have.
+const errNoAttr = unix.ENOATTR
+
+// renameNoReplaceAt renames from to the name of to in the folder dirfd, never replacing a file
+// that holds that name (fs.ErrExist then).
+func renameNoReplaceAt(from string, dirfd int, to string) error {
+	if err := unix.RenameatxNp(unix.AT_FDCWD, from, dirfd, filepath.Base(to), unix.RENAME_EXCL); err != nil {
 		return &os.LinkError{Op: "rename", Old: from, New: to, Err: err}
 	}
 	return nil
 }
-
-// errNoAttr is getxattr's error for an attribute a file does not have.
-const errNoAttr = unix.ENOATTR

@@ -133,7 +133,7 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 		return err
 	}
 	if _, err := os.Lstat(path); err == nil {
-		return s.found(obj.Key, path)
+		return s.foundBeneath(obj.Key, path)
 	}
 	f, err := s.openStaged(p)
 	if err != nil {
@@ -168,10 +168,15 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	dirfd, err := s.openDir(dir)
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", obj.Key, err)
+	}
+	defer unix.Close(dirfd)
 	staged, _ := s.staging(p.Ref)
-	if err := renameNoReplace(staged, path); err != nil {
+	if err := renameNoReplaceAt(staged, dirfd, path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			return s.found(obj.Key, path)
+			return s.found(obj.Key, dirfd, path)
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, err)
 	}
@@ -249,4 +254,15 @@ func (s *Store) ReplaceETag(ctx context.Context, obj ports.Object, etag string) 
 		return "", err
 	}
 	return etagOf(obj.Data), nil
+}
+
+// foundBeneath is found for a key whose folder is not open yet: the folder opened beneath the
+// store's, following no symlink.
+func (s *Store) foundBeneath(key, path string) error {
+	dirfd, err := s.openDir(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("%s: %w", key, err)
+	}
+	defer unix.Close(dirfd)
+	return s.found(key, dirfd, path)
 }

@@ -59,17 +59,14 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, id string)
 	defer cancel()
 	req := ports.UploadRequest{Method: r.Method, ID: id, Header: header(r.Header)}
 	var sb *streamBody
-	if r.Method == http.MethodPatch {
+	switch r.Method {
+	case http.MethodPatch:
 		sb = newStreamBody(w, r, &h.inflight, ur.opts.PartSize)
 		defer sb.release()
-		if !sb.reserve() {
-			err := domain.Errorf(httpface.EBusy, "The server holds too many payloads at the moment: nothing of this PATCH was kept. Please retry later")
-			h.rec.Record(ctx, reqID, ports.DropResult{}, err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)), slog.String("method", r.Method))
-			writeReply(w, r, ur.opts.UploadReply(r.Method, r.URL.Path, ports.UploadResult{}, err))
-			sb.discard()
-			return
-		}
 		req.Body = sb
+		req.Admission = uploadAdmission{fair: &h.fair, body: sb.body, patch: sb}
+	case http.MethodPost:
+		req.Admission = uploadAdmission{fair: &h.fair, body: newBody(w, r, nil)}
 	}
 	res, err := ur.u.Upload(ctx, req)
 	h.rec.Record(ctx, reqID, httpface.UploadResult(res), err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)), slog.String("method", r.Method))
@@ -110,19 +107,24 @@ func newStreamBody(w http.ResponseWriter, r *http.Request, budget *bytesInFlight
 	return &streamBody{body: newBody(w, r, budget), part: int64(part)}
 }
 
-// reserve takes what a PATCH holds at most of the budget: the core's buffer of a part (less
-// for a shorter body) and the store's (the S3 store fills a part from the bytes that waited).
-func (s *streamBody) reserve() bool {
+// reserve takes what a PATCH holds at most of the budget, in its client's share: the core's
+// buffer of a part (less for a shorter body) and the store's (the S3 store fills a part from
+// the bytes that waited). Refused, nothing of the PATCH is kept: 503 when the budget is spent,
+// 429 when the client's share is.
+func (s *streamBody) reserve() error {
 	n := s.part
 	if cl := s.r.ContentLength; cl >= 0 && cl < n {
 		n = cl + 1
 	}
 	n += s.part
-	if !s.budget.reserve(n) {
-		return false
+	switch s.budget.reserve(s.client, n) {
+	case busy:
+		return domain.Errorf(httpface.EBusy, "The server holds too many payloads at the moment: nothing of this PATCH was kept. Please retry later")
+	case overShare:
+		return refuseTooMany(1, "This client's uploads and drops in flight hold its share of the server's memory: nothing of this PATCH was kept. Please retry after 1 s")
 	}
 	s.reserved = n
-	return true
+	return nil
 }
 
 func (s *streamBody) Read(p []byte) (int, error) {
