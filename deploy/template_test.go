@@ -195,7 +195,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/" + domain.RecordPrefix + "*"}) {
 						t.Errorf("s3:GetObject on %v; want the idempotency records only (the uploads' state among them)", st["Resource"])
 					}
-				case a == "s3:GetObjectTagging" || a == "s3:PutObjectTagging": // uploads: their SHA-256 tag
+				case a == "s3:GetObjectTagging" || a == "s3:PutObjectTagging" || a == "s3:AbortMultipartUpload": // uploads: their SHA-256 tag; a terminated upload's parts freed
 					if !reflect.DeepEqual(st["Resource"], object{"Fn::Sub": "${DropBucket.Arn}/*"}) {
 						t.Errorf("%s on %v; want ${DropBucket.Arn}/*", a, st["Resource"])
 					}
@@ -214,7 +214,7 @@ func TestRoleGrantsOnlyPutObject(t *testing.T) {
 		}
 	}
 	sort.Strings(actions)
-	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "s3:PutObject", "s3:PutObjectTagging"}; !slices.Equal(actions, want) {
+	if want := []string{"logs:CreateLogStream", "logs:PutLogEvents", "s3:AbortMultipartUpload", "s3:GetObject", "s3:GetObjectTagging", "s3:ListBucket", "s3:PutObject", "s3:PutObjectTagging"}; !slices.Equal(actions, want) {
 		t.Errorf("actions = %v, want %v", actions, want)
 	}
 }
@@ -281,12 +281,7 @@ func TestEnvironmentMatchesSettings(t *testing.T) {
 	}
 	// DROP_PATH stays unset, as in the original: CloudFront routes the one path (DropPath, a
 	// path pattern that may hold *) to the function, which takes any.
-	// The uploads' TTL, public URL and CORS keep their defaults: 24h, within the records'
-	// lifecycle rule (a day at least) that expires the uploads' state, kept among the records;
-	// a path, which clients resolve against CloudFront's name; none.
-	want = slices.DeleteFunc(want, func(v string) bool {
-		return v == "DROP_PATH" || v == "UPLOAD_TTL" || v == "UPLOAD_PUBLIC_URL" || v == "CORS_ALLOWED_ORIGINS"
-	})
+	want = slices.DeleteFunc(want, func(v string) bool { return v == "DROP_PATH" })
 	sort.Strings(got)
 	sort.Strings(want)
 	if !slices.Equal(got, want) {

@@ -12,8 +12,11 @@ import (
 // TestUploadsDeployed: with MaxUploadBytes (docs/uploads.md), CloudFront routes /v1/uploads*
 // to the function, every method and header, uncached; the function gets MAX_UPLOAD_BYTES; the
 // uploads' state lives among the idempotency records, whose lifecycle rule, conditional-write
-// policy, read grant and absence from the drop queue cover it; a lifecycle rule aborts
-// abandoned multipart uploads after a day, the uploads' TTL in the stack.
+// policy, read grant and absence from the drop queue cover it, and an upload lives as long as
+// those records (UPLOAD_TTL is IdempotencyTtlDays); a lifecycle rule aborts abandoned
+// multipart uploads once their upload has expired (IdempotencyTtlDays after they began); the
+// role may abort one (a terminated upload's parts freed at once); Location's URL and CORS are
+// the stack's parameters, off by default.
 func TestUploadsDeployed(t *testing.T) {
 	tmpl, _ := load(t)
 	if got := get(t, tmpl, "Parameters", "MaxUploadBytes", "Default"); got != "0" {
@@ -48,11 +51,37 @@ func TestUploadsDeployed(t *testing.T) {
 	abort := false
 	for _, r := range get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules").([]any) {
 		if o, ok := r.(object); ok && o["Prefix"] == nil && o["AbortIncompleteMultipartUpload"] != nil {
-			abort = get(t, o, "AbortIncompleteMultipartUpload", "DaysAfterInitiation") == 1.0
+			abort = reflect.DeepEqual(get(t, o, "AbortIncompleteMultipartUpload", "DaysAfterInitiation"), ref("IdempotencyTtlDays"))
 		}
 	}
 	if !abort {
-		t.Error("no lifecycle rule aborts the bucket's abandoned multipart uploads after a day (the uploads' TTL in the stack: 24h)")
+		t.Error("no lifecycle rule aborts the bucket's abandoned multipart uploads after IdempotencyTtlDays (the uploads' TTL in the stack)")
+	}
+	env := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables").(object)
+	for name, want := range map[string]any{
+		"UPLOAD_TTL":           object{"Fn::Sub": "${IdempotencyTtlDays}d"},
+		"UPLOAD_PUBLIC_URL":    ref("UploadPublicUrl"),
+		"CORS_ALLOWED_ORIGINS": ref("CorsAllowedOrigins"),
+	} {
+		if !reflect.DeepEqual(env[name], want) {
+			t.Errorf("%s = %v, want %v", name, env[name], want)
+		}
+	}
+	for _, p := range []string{"UploadPublicUrl", "CorsAllowedOrigins"} {
+		if got := get(t, tmpl, "Parameters", p, "Default"); got != "" {
+			t.Errorf("%s default %q, want empty (a path in Location; no CORS)", p, got)
+		}
+	}
+	granted := false
+	for _, p := range get(t, tmpl, "Resources", "FunctionRole", "Properties", "Policies").([]any) {
+		for _, s := range get(t, p, "PolicyDocument", "Statement").([]any) {
+			if slices.Contains(statementActions(s.(object)), "s3:AbortMultipartUpload") {
+				granted = true
+			}
+		}
+	}
+	if !granted {
+		t.Error("the role cannot abort a multipart upload: a terminated upload's parts would wait for the lifecycle rule")
 	}
 	keys := get(t, tmpl, "Resources", "DropRule", "Properties", "EventPattern", "detail", "object", "key")
 	for _, key := range []string{domain.UploadPrefix + "0f8fad5b-d9cb-469f-a165-70867728950e", domain.UploadPrefix + "pending/ab/0-10-cd"} {
