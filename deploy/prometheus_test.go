@@ -49,7 +49,7 @@ func liveMetrics(t *testing.T) exported {
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
 		"AUTH_TOKEN=" + domain.ServerToken(auth), "CDN_TOKEN=" + domain.ServerToken(cdn), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
-		"ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "DRAIN=0s",
+		"ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "DRAIN=0s", "MAX_UPLOAD_BYTES=1048576",
 	}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -102,6 +102,30 @@ func liveMetrics(t *testing.T) exported {
 		if want := map[bool]int{true: http.StatusAccepted, false: http.StatusUnauthorized}[token == auth]; resp.StatusCode != want {
 			t.Fatalf("drop: %d, want %d", resp.StatusCode, want)
 		}
+	}
+	// An upload of 5 bytes: its creation and its PATCH, counted as uploads.
+	location := ""
+	for _, method := range []string{http.MethodPost, http.MethodPatch} {
+		url, body := "http://"+at.Addr+"/v1/uploads", io.Reader(nil)
+		if method == http.MethodPatch {
+			url, body = "http://"+at.Addr+location, strings.NewReader("hello")
+		}
+		req, _ := http.NewRequest(method, url, body)
+		req.Header.Set("Authorization", "Bearer "+auth)
+		req.Header.Set("X-CDN-Authorization", "Bearer "+cdn)
+		req.Header.Set("Tus-Resumable", "1.0.0")
+		req.Header.Set("Upload-Length", "5")
+		req.Header.Set("Upload-Offset", "0")
+		req.Header.Set("Content-Type", "application/offset+octet-stream")
+		resp, err := client.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if want := map[string]int{http.MethodPost: http.StatusCreated, http.MethodPatch: http.StatusNoContent}[method]; resp.StatusCode != want {
+			t.Fatalf("upload %s: %d, want %d", method, resp.StatusCode, want)
+		}
+		location = resp.Header.Get("Location")
 	}
 	resp, err := client.Get("http://" + at.MetricsAddr + "/metrics")
 	if err != nil {
@@ -268,7 +292,8 @@ func scrapeJobs(t *testing.T) []string {
 // alert.
 func TestPrometheusNamesExported(t *testing.T) {
 	live := liveMetrics(t)
-	for _, want := range []string{"s3dropbox_drops_total", "s3dropbox_payload_bytes_bucket", "s3dropbox_storage_duration_seconds_bucket", "process_open_fds"} {
+	for _, want := range []string{"s3dropbox_drops_total", "s3dropbox_payload_bytes_bucket", "s3dropbox_storage_duration_seconds_bucket", "process_open_fds",
+		"s3dropbox_upload_requests_total", "s3dropbox_upload_bytes_total", "s3dropbox_upload_request_duration_seconds_bucket"} {
 		if !live.names[want] {
 			t.Fatalf("the live /metrics has no %s: %v", want, live.names)
 		}

@@ -188,6 +188,7 @@ func (u *Uploads) create(ctx context.Context, client string, h ports.Header, adm
 	}
 	res = st.result(id, res)
 	if length == 0 { // complete at once
+		res.Finishing = true
 		if st, err = u.load(ctx, client, id); err == nil {
 			err = u.finish(ctx, id, st)
 		}
@@ -282,6 +283,7 @@ func (u *Uploads) head(ctx context.Context, client, id string, res ports.UploadR
 		return res, err
 	}
 	if st.Offset == st.Length && !st.Done {
+		res.Finishing = true
 		if err := u.finish(ctx, id, st); err != nil {
 			return res, err
 		}

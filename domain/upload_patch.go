@@ -106,6 +106,7 @@ func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequ
 		return res, &Error{Code: EStorage, Err: appendErr,
 			Message: fmt.Sprintf("Storage is unavailable: the upload's offset is %d; resume from it later", st.Offset)}
 	case st.Offset == st.Length:
+		res.Finishing = true
 		if err := u.finish(ctx, req.ID, st); err != nil {
 			return res, err
 		}

@@ -14,6 +14,10 @@ type Stats interface {
 	// called) and the whole request's time. The payload is stored now only if outcome is
 	// "stored".
 	Request(outcome, reason string, res ports.DropResult, request time.Duration)
+	// Upload counts one upload request (RecordUpload): its operation, how it ended (outcome,
+	// reason: the line's fields), its client, the body bytes it read and the whole request's
+	// time.
+	Upload(operation, outcome, reason, client string, bytes int64, request time.Duration)
 	// InFlight adds delta to the requests being served.
 	InFlight(delta int)
 }

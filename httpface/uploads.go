@@ -136,8 +136,3 @@ func (f *UploadFace) UploadReply(method, path string, res ports.UploadResult, er
 	}
 	return r
 }
-
-// UploadResult returns what the request log records of an upload request.
-func UploadResult(res ports.UploadResult) ports.DropResult {
-	return ports.DropResult{Key: res.Key, Size: int(res.Read), Client: res.Client, StoreTried: res.Read > 0 || res.Done}
-}

@@ -41,6 +41,9 @@ type UploadResult struct {
 	Key      string    // the object's key, once the upload is complete
 	Done     bool      // the upload is complete: stored as one object
 	Read     int64     // the body bytes this request read
+	// Finishing: this request made the upload whole and tried to complete it (Done says
+	// whether it did); false when it found the upload complete already.
+	Finishing bool
 }
 
 // UploadProgress is where a store is in one upload's bytes: opaque to the core, which keeps it

@@ -49,7 +49,7 @@ func (h *Handler) handleUpload(ctx context.Context, req Request, id string, star
 		if lc, ok := lambdacontext.FromContext(ctx); ok {
 			requestID = lc.AwsRequestID
 		}
-		h.rec.Record(ctx, requestID, httpface.UploadResult(res), err, time.Since(start), slog.String("path", httpface.LogPath(req.RawPath)), slog.String("method", method))
+		h.rec.RecordUpload(ctx, requestID, method, res, err, time.Since(start), slog.String("path", httpface.LogPath(req.RawPath)), slog.String("method", method))
 		reply = h.uploads.face.UploadReply(method, req.RawPath, res, err)
 	}
 	for k, v := range common {

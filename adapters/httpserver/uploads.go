@@ -69,7 +69,7 @@ func (h *Handler) serveUpload(w http.ResponseWriter, r *http.Request, id string)
 		req.Admission = uploadAdmission{fair: &h.fair, body: newBody(w, r, nil)}
 	}
 	res, err := ur.u.Upload(ctx, req)
-	h.rec.Record(ctx, reqID, httpface.UploadResult(res), err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)), slog.String("method", r.Method))
+	h.rec.RecordUpload(ctx, reqID, r.Method, res, err, time.Since(start), slog.String("path", httpface.LogPath(r.URL.Path)), slog.String("method", r.Method))
 	writeReply(w, r, ur.opts.UploadReply(r.Method, r.URL.Path, res, err))
 	if sb == nil || !sb.started {
 		newBody(w, r, nil).discard()

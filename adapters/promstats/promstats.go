@@ -23,6 +23,9 @@ type Stats struct {
 	storage  *prometheus.HistogramVec
 	request  prometheus.Histogram
 	inflight prometheus.Gauge
+	uploads  *prometheus.CounterVec
+	upBytes  *prometheus.CounterVec
+	upTime   *prometheus.HistogramVec
 }
 
 var _ httpface.Stats = (*Stats)(nil)
@@ -58,7 +61,20 @@ func New() *Stats {
 			Help: "Drop requests being served.",
 		}),
 	}
-	s.reg.MustRegister(s.drops, s.payload, s.storage, s.request, s.inflight,
+	s.uploads = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "s3dropbox_upload_requests_total",
+		Help: "Upload requests (tus), by operation (create, patch, head, delete, complete), how they ended (outcome: stored, replayed, ok, rejected, failed; reason: the error code, empty when not refused) and client.",
+	}, []string{"operation", "outcome", "reason", "client"})
+	s.upBytes = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "s3dropbox_upload_bytes_total",
+		Help: "Body bytes the uploads' PATCH requests read, by client.",
+	}, []string{"client"})
+	s.upTime = prometheus.NewHistogramVec(prometheus.HistogramOpts{
+		Name:    "s3dropbox_upload_request_duration_seconds",
+		Help:    "How long an upload request took, from its headers to its answer, by operation.",
+		Buckets: seconds,
+	}, []string{"operation"})
+	s.reg.MustRegister(s.drops, s.payload, s.storage, s.request, s.inflight, s.uploads, s.upBytes, s.upTime,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return s
 }
@@ -91,6 +107,15 @@ func (s *Stats) Connections(f func() (open, max int, full, waited uint64)) {
 		counter("s3dropbox_connections_full_total", "New connections that found the cap reached (one that serves nobody was closed to make room, or they waited).", func() float64 { _, _, n, _ := f(); return float64(n) }),
 		counter("s3dropbox_connections_waited_total", "New connections that found the cap reached with every connection serving a request: they waited for room.", func() float64 { _, _, _, n := f(); return float64(n) }),
 	)
+}
+
+// Upload counts one upload request.
+func (s *Stats) Upload(operation, outcome, reason, client string, bytes int64, request time.Duration) {
+	s.uploads.WithLabelValues(operation, outcome, reason, client).Inc()
+	if bytes > 0 {
+		s.upBytes.WithLabelValues(client).Add(float64(bytes))
+	}
+	s.upTime.WithLabelValues(operation).Observe(request.Seconds())
 }
 
 // InFlight adds delta to the requests being served.
