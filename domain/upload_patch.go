@@ -83,7 +83,7 @@ func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequ
 		return res, stateError(err)
 	}
 	kept := *st
-	read, appendErr, bodyErr := u.appendBody(ctx, st, req.Body, sum)
+	read, appendErr, bodyErr := u.appendBody(ctx, st, req.Body, sum, declared)
 	res.Read = read
 	st.Lock, st.LockedUntil = "", time.Time{}
 	discard := errors.Is(bodyErr, errPastLength) || errors.Is(bodyErr, errChecksum) || bodyErr != nil && sum != nil
@@ -170,34 +170,69 @@ func parseUploadChecksum(h ports.Header) (*checksum, error) {
 }
 
 // appendBody reads body one part at a time and appends each to the store, from st's progress,
-// updating st (offset, progress, SHA-256 state) after each part the store kept. It returns the
+// updating st (offset, progress, SHA-256 state) after each part the store kept. A piece that
+// starts on a part boundary is appended while the next one is read (one append at a time, in
+// order): at most two pieces in memory, each no larger than a part or the declared body (and
+// a byte); a piece that does not (the first after a short PATCH, which the store fills up to a
+// part from the bytes that waited) is appended before anything more is read. It returns the
 // body bytes read, the store's error, and the body's (errPastLength, errChecksum, or the
 // reader's own).
-func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reader, sum *checksum) (read int64, storeErr, bodyErr error) {
+func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reader, sum *checksum, declared int64) (read int64, storeErr, bodyErr error) {
 	whole := sha256.New()
 	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.Hash); err != nil {
 		return 0, &Error{Code: EInternal, Message: "Internal error", Err: fmt.Errorf("hash state: %w", err)}, nil
 	}
+	_, storeHashes := u.store.(ports.UploadHasher) // then the store's SHA-256 is the object's
 	if body == nil {
 		body = strings.NewReader("")
 	}
-	part := u.store.UploadPartSize()
-	buf := make([]byte, min(int64(part), max(st.Length-st.Offset, 1)))
-	for {
+	part := int64(u.store.UploadPartSize())
+	size := min(part, max(st.Length-st.Offset, 1))
+	if declared >= 0 {
+		size = min(size, declared+1)
+	}
+	var bufs [2][]byte
+	// The append in flight, if any: its result arrives on inflight; settle waits for it and
+	// records what the store kept.
+	type appended struct {
+		p    ports.UploadProgress
+		n    int64
+		hash []byte
+		err  error
+	}
+	var inflight chan appended
+	settle := func() error {
+		if inflight == nil {
+			return nil
+		}
+		a := <-inflight
+		inflight = nil
+		if a.err != nil {
+			return a.err
+		}
+		st.Progress, st.Offset, st.Hash = a.p, st.Offset+a.n, a.hash
+		return nil
+	}
+	off := st.Offset // the reader's offset: st.Offset and the piece in flight
+	for k := 0; ; k ^= 1 {
+		if bufs[k] == nil {
+			bufs[k] = make([]byte, size)
+		}
+		buf := bufs[k]
 		// Pieces end on the store's part boundaries, so that after a cut PATCH only the first
 		// piece of the next one is short.
-		want := min(int64(part)-st.Offset%int64(part), int64(len(buf)), st.Length-st.Offset)
+		want := min(part-off%part, int64(len(buf)), st.Length-off)
 		n, err := io.ReadFull(body, buf[:want])
 		read += int64(n)
 		ended := err == io.EOF || err == io.ErrUnexpectedEOF
-		if err == nil && st.Offset+int64(n) == st.Length {
+		if err == nil && off+int64(n) == st.Length {
 			// The upload's last bytes: anything after them is past the length.
 			var one [1]byte
 			m, rerr := io.ReadFull(body, one[:])
 			read += int64(m)
 			switch {
 			case m > 0:
-				return read, nil, errPastLength
+				return read, settle(), errPastLength
 			case rerr != io.EOF && rerr != io.ErrUnexpectedEOF:
 				err = rerr // the body's end was not seen: it was cut
 			default:
@@ -205,34 +240,49 @@ func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reade
 			}
 		}
 		if err != nil && !ended && sum != nil {
-			return read, nil, err // a cut body's checksum cannot be checked: keep nothing
+			return read, settle(), err // a cut body's checksum cannot be checked: keep nothing
 		}
 		if n > 0 {
 			if sum != nil {
 				sum.h.Write(buf[:n])
 			}
 			if ended && sum != nil && !bytes.Equal(sum.h.Sum(nil), sum.want) {
-				return read, nil, errChecksum
+				return read, settle(), errChecksum
 			}
-			last := st.Offset+int64(n) == st.Length
-			p, aerr := u.store.AppendUpload(ctx, st.Progress, buf[:n], last)
-			if aerr != nil {
-				return read, aerr, nil
+			state := st.Hash
+			if !storeHashes {
+				whole.Write(buf[:n])
+				var merr error
+				if state, merr = whole.(encoding.BinaryMarshaler).MarshalBinary(); merr != nil {
+					return read, errors.Join(settle(), merr), nil
+				}
 			}
-			whole.Write(buf[:n])
-			state, merr := whole.(encoding.BinaryMarshaler).MarshalBinary()
-			if merr != nil {
-				return read, merr, nil
+			if serr := settle(); serr != nil {
+				return read, serr, nil
 			}
-			st.Progress, st.Offset, st.Hash = p, st.Offset+int64(n), state
+			last := off+int64(n) == st.Length
+			piece, progress := buf[:n], st.Progress
+			inflight = make(chan appended, 1)
+			go func(ch chan<- appended) {
+				p, aerr := u.store.AppendUpload(ctx, progress, piece, last)
+				ch <- appended{p: p, n: int64(len(piece)), hash: state, err: aerr}
+			}(inflight)
+			if off%part != 0 {
+				// The store fills this piece up to a part with the bytes that waited: a part
+				// of its own in memory, so nothing more is read meanwhile.
+				if serr := settle(); serr != nil {
+					return read, serr, nil
+				}
+			}
+			off += int64(n)
 		} else if ended && sum != nil && !bytes.Equal(sum.h.Sum(nil), sum.want) {
-			return read, nil, errChecksum
+			return read, settle(), errChecksum
 		}
 		switch {
 		case ended:
-			return read, nil, nil
+			return read, settle(), nil
 		case err != nil:
-			return read, nil, err // cut short: what arrived whole is kept
+			return read, settle(), err // cut short: what arrived whole is kept
 		}
 	}
 }
@@ -247,6 +297,13 @@ func (u *Uploads) finish(ctx context.Context, id string, st *uploadState) error 
 	}
 	obj := ports.UploadObject{Key: st.Key, ContentType: st.ContentType, Client: st.Client, Filename: st.Filename, Size: st.Length}
 	copy(obj.SHA256[:], whole.Sum(nil))
+	if hs, ok := u.store.(ports.UploadHasher); ok {
+		sum, err := hs.UploadSHA256(ctx, st.Progress)
+		if err != nil {
+			return &Error{Code: EStorage, Err: err, Message: fmt.Sprintf("Storage is unavailable: the upload (offset %d) is not complete yet; resume with HEAD later", st.Offset)}
+		}
+		obj.SHA256 = sum
+	}
 	var err error
 	maybe := false
 	for attempt := 0; attempt < maxAttempts; attempt++ {

@@ -96,6 +96,15 @@ type UploadStore interface {
 	AbortUpload(ctx context.Context, p UploadProgress) error
 }
 
+// UploadHasher is an UploadStore that hashes the bytes it appends as it sends them (the S3
+// store, for its own check at completion): the core takes that SHA-256 rather than hashing
+// every byte a second time. The store still refuses, at completion, an obj.SHA256 that is not
+// its bytes'.
+type UploadHasher interface {
+	// UploadSHA256 returns the SHA-256 of p's bytes so far.
+	UploadSHA256(ctx context.Context, p UploadProgress) ([32]byte, error)
+}
+
 // ErrUploadGone is a store's answer to a progress whose bytes are gone (aborted or expired).
 var ErrUploadGone = errors.New("the upload's bytes are gone")
 

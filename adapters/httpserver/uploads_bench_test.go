@@ -30,8 +30,9 @@ func benchUploadBytes(b *testing.B) int {
 	return n
 }
 
-// BenchmarkUploadThroughServer uploads the file with the client package (5 MiB chunks, one
-// at a time) to the server (tus), which stores it in MinIO by multipart upload (5 MiB parts).
+// BenchmarkUploadThroughServer uploads the file with the client package (chunks of a part,
+// 5 MiB, and of 20 parts, one chunk at a time) to the server (tus), which stores it in MinIO by
+// multipart upload (5 MiB parts).
 // Compare with BenchmarkUploadManager, the SDK's upload manager writing the same bytes to the
 // same MinIO with the same part size (docs/uploads.md has the figures).
 func BenchmarkUploadThroughServer(b *testing.B) {
@@ -49,12 +50,19 @@ func BenchmarkUploadThroughServer(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.SetBytes(int64(len(data)))
-	b.ResetTimer()
-	for b.Loop() {
-		if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(benchChunk(b))); err != nil {
-			b.Fatal(err)
-		}
+	chunks := []int{benchChunk(b)}
+	if os.Getenv("UPLOAD_BENCH_CHUNK") == "" {
+		chunks = append(chunks, 20*s3store.UploadPartSize) // the server reads a part while it sends the one before
+	}
+	for _, chunk := range chunks {
+		b.Run("chunk="+strconv.Itoa(chunk>>20)+"MiB", func(b *testing.B) {
+			b.SetBytes(int64(len(data)))
+			for b.Loop() {
+				if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(chunk)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

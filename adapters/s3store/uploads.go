@@ -6,11 +6,13 @@ import (
 	"crypto/sha256"
 	"encoding"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
+	"hash/crc32"
 	"io"
 	"net/url"
 
@@ -42,7 +44,7 @@ const (
 )
 
 // TagSHA256 is the object tag that keeps the SHA-256 of an upload's object (standard base64):
-// S3 keeps a multipart object's SHA-256 only as a checksum of its parts' checksums, and its
+// S3 keeps no whole SHA-256 of a multipart object (its parts carry CRC-32C checksums), and its
 // metadata is fixed when the upload begins, before the bytes are known.
 const TagSHA256 = "sha256"
 
@@ -82,7 +84,7 @@ func (m *multipart) hash() (hash.Hash, error) {
 type part struct {
 	N      int32  `json:"n"`
 	ETag   string `json:"etag"`
-	SHA256 string `json:"sha256"` // standard base64
+	CRC32C string `json:"crc32c"` // standard base64 of the big-endian CRC-32C
 }
 
 func decodeMultipart(p ports.UploadProgress) (multipart, error) {
@@ -97,12 +99,12 @@ func decodeMultipart(p ports.UploadProgress) (multipart, error) {
 }
 
 // BeginUpload starts a multipart upload of obj's key, with its content type and metadata
-// (client, file name) and SHA-256 part checksums, which S3 checks on each part.
+// (client, file name) and CRC-32C part checksums, which S3 checks on each part.
 func (s *Store) BeginUpload(ctx context.Context, obj ports.UploadObject) (ports.UploadProgress, error) {
 	in := &s3.CreateMultipartUploadInput{
 		Bucket:            aws.String(s.bucket),
 		Key:               aws.String(obj.Key),
-		ChecksumAlgorithm: types.ChecksumAlgorithmSha256,
+		ChecksumAlgorithm: types.ChecksumAlgorithmCrc32c,
 		Metadata:          map[string]string{},
 	}
 	if obj.ContentType != "" {
@@ -201,6 +203,29 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	return p, nil
 }
 
+// UploadSHA256 returns the SHA-256 of p's bytes so far: of its parts' and of the bytes that
+// wait (read back from their record, checked: they are at most a part).
+func (s *Store) UploadSHA256(ctx context.Context, p ports.UploadProgress) ([32]byte, error) {
+	m, err := decodeMultipart(p)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	h, err := m.hash()
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if m.Pending != "" {
+		waiting, err := s.pending(ctx, m)
+		if err != nil {
+			return [32]byte{}, err
+		}
+		h.Write(waiting)
+	}
+	return [32]byte(h.Sum(nil)), nil
+}
+
+var _ ports.UploadHasher = (*Store)(nil)
+
 // pending reads the bytes waiting for a part, checked against their SHA-256.
 func (s *Store) pending(ctx context.Context, m multipart) ([]byte, error) {
 	out, err := s.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(m.Pending)})
@@ -222,10 +247,10 @@ func (s *Store) pending(ctx context.Context, m multipart) ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// uploadPart uploads one part with its SHA-256.
+// uploadPart uploads one part with its CRC-32C, which S3 checks: the part arrived as sent.
+// (The bytes' SHA-256 is the store's running hash, once, and the object's tag.)
 func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32, data []byte) (part, error) {
-	sum := sha256.Sum256(data)
-	b64 := base64.StdEncoding.EncodeToString(sum[:])
+	b64 := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli)))
 	out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket:         aws.String(s.bucket),
 		Key:            aws.String(s.uploadKey(p)),
@@ -233,7 +258,7 @@ func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32,
 		PartNumber:     aws.Int32(n),
 		Body:           bytes.NewReader(data),
 		ContentLength:  aws.Int64(int64(len(data))),
-		ChecksumSHA256: aws.String(b64),
+		ChecksumCRC32C: aws.String(b64),
 	}, unsignedPayload)
 	if err != nil {
 		if code(err) == "NoSuchUpload" {
@@ -241,14 +266,17 @@ func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32,
 		}
 		return part{}, fmt.Errorf("upload part %d of %s: %w", n, p.Ref, err)
 	}
-	return part{N: n, ETag: aws.ToString(out.ETag), SHA256: b64}, nil
+	return part{N: n, ETag: aws.ToString(out.ETag), CRC32C: b64}, nil
 }
 
 // unsignedPayload signs a part's request without hashing its body for the signature: the
-// part's own SHA-256 checksum (x-amz-checksum-sha256), which S3 checks, covers the bytes, and
-// the body is not hashed twice.
+// part's own checksum (x-amz-checksum-crc32c), which S3 checks, covers the bytes' transfer,
+// and the body is not hashed for SHA-256 a second time.
+// The SDK adds no checksum of its own either (RequestChecksumCalculation when required): the
+// part's CRC-32C, given, is the one.
 func unsignedPayload(o *s3.Options) {
 	o.APIOptions = append(o.APIOptions, v4.SwapComputePayloadSHA256ForUnsignedPayloadMiddleware)
+	o.RequestChecksumCalculation = aws.RequestChecksumCalculationWhenRequired
 }
 
 // uploadKey returns the object key of p's multipart upload.
@@ -291,7 +319,7 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 	}
 	parts := make([]types.CompletedPart, len(m.Parts))
 	for i, pt := range m.Parts {
-		parts[i] = types.CompletedPart{PartNumber: aws.Int32(pt.N), ETag: aws.String(pt.ETag), ChecksumSHA256: aws.String(pt.SHA256)}
+		parts[i] = types.CompletedPart{PartNumber: aws.Int32(pt.N), ETag: aws.String(pt.ETag), ChecksumCRC32C: aws.String(pt.CRC32C)}
 	}
 	w := &watch{}
 	_, err = s.client.CompleteMultipartUpload(ctx, &s3.CompleteMultipartUploadInput{
@@ -405,3 +433,6 @@ func (s *Store) ReplaceETag(ctx context.Context, obj ports.Object, etag string) 
 	in.IfMatch = aws.String(etag)
 	return s.putETag(ctx, in, ports.ErrVersion)
 }
+
+// castagnoli is CRC-32C's table (computed with the CPU's instruction where there is one).
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
