@@ -77,6 +77,9 @@ func (s *ServerSettings) Validate() error {
 	if s.MaxInflightBytes <= s.MaxBodyBytes {
 		return errors.New("MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES: a drop holds its body and a byte, and a larger one could never be served")
 	}
+	if err := s.ClientRates.forEntries(s.AuthToken); err != nil {
+		return err
+	}
 	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
 }
 
