@@ -108,11 +108,15 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	return srv.Serve(ctx, ln)
 }
 
-// checkAutoConns refuses a budget of bodies in flight that leaves the default connection cap
-// under httpserver.MinAutoConns in the memory the server may use: it would shrink the cap
-// silently, and a few slow clients would hold every connection. An explicit MAX_CONNS is the
-// operator's choice.
+// checkAutoConns refuses a limit on open files, or a budget of bodies in flight, that leaves
+// the default connection cap under httpserver.MinAutoConns (half the descriptor limit, or what
+// the memory the server may use allows): it would shrink the cap silently, and a few slow
+// clients would hold every connection. An explicit MAX_CONNS is the operator's choice.
 func checkAutoConns(inflight int64) error {
+	if files, limit := httpserver.ConnsByFiles(); files < httpserver.MinAutoConns {
+		return fmt.Errorf("settings: the limit on open files (RLIMIT_NOFILE, %d) leaves room for %d connections, half of it, fewer than %d: raise it to at least %d (ulimit -n, systemd's LimitNOFILE, docker's --ulimit nofile), or set MAX_CONNS",
+			limit, files, httpserver.MinAutoConns, 2*httpserver.MinAutoConns)
+	}
 	conns, memory := httpserver.ConnsByMemory(inflight)
 	if conns >= httpserver.MinAutoConns {
 		return nil
