@@ -70,6 +70,15 @@ func (u *uploader) one() {
 	io.Copy(io.Discard, resp.Body)
 	resp.Body.Close()
 	u.count(http.MethodPost, resp.StatusCode)
+	if resp.StatusCode == http.StatusTooManyRequests {
+		// As a tus client does: it waits the Retry-After it was told (pacing, not a flood of
+		// new connections, which the connection cap meets on its own: TestFairShares).
+		select {
+		case <-u.stop:
+		case <-time.After(time.Second):
+		}
+		return
+	}
 	if resp.StatusCode != http.StatusCreated {
 		return
 	}
