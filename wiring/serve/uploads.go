@@ -14,11 +14,17 @@ import (
 
 // uploadOption serves uploads through u on the server; store keeps their bytes. A memory
 // budget (MAX_INFLIGHT_BYTES) that cannot hold one PATCH (two of the store's parts) is an
-// error: every PATCH would be refused.
+// error: every PATCH would be refused; and so, with more than one AUTH_TOKEN entry, is one
+// that cannot hold two of the largest reservations (a PATCH, or the largest drop's body): a
+// client may always take one, so one client's PATCH would turn the others away (503) while it
+// lasts.
 func uploadOption(cfg wiring.ServerSettings, u *domain.Uploads, store ports.ObjectStore) (httpserver.Option, error) {
 	part := store.(ports.UploadStore).UploadPartSize()
 	if int64(cfg.MaxInflightBytes) < 2*int64(part) {
 		return nil, fmt.Errorf("MAX_INFLIGHT_BYTES: must be at least %d with uploads on this store: a PATCH holds two parts of %d bytes", 2*part, part)
+	}
+	if largest := max(2*int64(part), int64(cfg.MaxBodyBytes)+1); len(cfg.AuthToken) > 1 && int64(cfg.MaxInflightBytes) < 2*largest {
+		return nil, fmt.Errorf("MAX_INFLIGHT_BYTES: must be at least %d with uploads on this store and more than one AUTH_TOKEN entry: two of the largest a client may hold at once (a PATCH holds two parts of %d bytes); below, one client's PATCH turns every other client away (503) while it lasts", 2*largest, part)
 	}
 	return httpserver.WithUploads(u, httpserver.UploadOptions{
 		UploadFace: cfg.UploadFace(u),

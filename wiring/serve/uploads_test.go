@@ -40,6 +40,14 @@ func TestRunServesUploads(t *testing.T) {
 	if err := serve.Run(context.Background(), small, io.Discard, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "MAX_INFLIGHT_BYTES") {
 		t.Errorf("a budget of 1 MiB for 1 MiB parts: %v, want MAX_INFLIGHT_BYTES refused", err)
 	}
+	two := small
+	two.StorageDir, two.MaxInflightBytes = filepath.Join(t.TempDir(), "two"), 3<<20 // a PATCH of 2 MiB, not two
+	if two.AuthToken, err = domain.ParseCredentials("alice:" + domain.ServerToken("alice-token-for-the-uploads-test") + ",bob:" + domain.ServerToken("bob-token-for-the-uploads-test")); err != nil {
+		t.Fatal(err)
+	}
+	if err := serve.Run(context.Background(), two, io.Discard, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "more than one AUTH_TOKEN entry") {
+		t.Errorf("a budget of 3 MiB for two clients' 2 MiB PATCHes: %v, want MAX_INFLIGHT_BYTES refused", err)
+	}
 	cfg.MaxInflightBytes = 32 << 20
 	ctx, cancel := context.WithCancel(context.Background())
 	configured := &signalWriter{word: `"configured"`, seen: make(chan struct{})}
