@@ -17,6 +17,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -238,7 +239,7 @@ func TestAttackNilOptions(t *testing.T) {
 func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 10240)
 	for range 5 {
-		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, client.MaxPayloadBytes))
+		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, contract.MaxPayloadBytes))
 		var e *client.Error
 		if !errors.As(err, &e) || !e.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
 			t.Errorf("%v: want refused, 413, after one attempt", err)

@@ -31,6 +31,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // Client sends payloads to one drop URL with one token. It is safe for concurrent use.
@@ -61,7 +63,7 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{url: dropURL, token: token, sleep: sleep, cfg: config{
 		httpClient: http.DefaultClient, attempts: DefaultAttempts, timeout: DefaultTimeout, deadline: DefaultDeadline,
-		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: MaxPayloadBytes,
+		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: contract.MaxPayloadBytes,
 	}}
 	for _, o := range opts {
 		if o == nil {

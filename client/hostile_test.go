@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -170,7 +171,7 @@ func TestOptionsChecked(t *testing.T) {
 		{client.WithBackoff(time.Second, 2*time.Minute), "at most 1m0s"},
 		{client.WithBackoff(0, time.Second), "backoff"},
 		{client.WithMaxBytes(0), "limit"},
-		{client.WithMaxBytes(client.MaxPayloadBytes + 1), "limit"},
+		{client.WithMaxBytes(contract.MaxPayloadBytes + 1), "limit"},
 		{client.WithHTTPClient(nil), "WithHTTPClient"},
 	}
 	for _, tt := range tests {

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // Defaults and bounds of a Client.
@@ -18,9 +20,6 @@ const (
 	DefaultMaxBackoff  = 20 * time.Second
 	MaxBackoffLimit    = time.Minute // the longest wait WithBackoff may set
 	DefaultContentType = "application/octet-stream"
-	// MaxPayloadBytes is the service's absolute maximum (MAX_BODY_BYTES can be at most this,
-	// the Function URL's own limit), and the client's default limit.
-	MaxPayloadBytes = 6 << 20
 )
 
 // config is what Options set: how a Client sends every payload.
@@ -121,11 +120,11 @@ func WithBackoff(base, max time.Duration) Option {
 }
 
 // WithMaxBytes refuses payloads over n bytes before sending them, such as the service's
-// MAX_BODY_BYTES; n is 1 to MaxPayloadBytes, the default.
+// MAX_BODY_BYTES; n is 1 to contract.MaxPayloadBytes, the default.
 func WithMaxBytes(n int) Option {
 	return func(o *config) error {
-		if n < 1 || n > MaxPayloadBytes {
-			return fmt.Errorf("client: the payload limit must be 1 to %d bytes", MaxPayloadBytes)
+		if n < 1 || n > contract.MaxPayloadBytes {
+			return fmt.Errorf("client: the payload limit must be 1 to %d bytes", contract.MaxPayloadBytes)
 		}
 		o.maxBytes = n
 		return nil

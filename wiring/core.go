@@ -7,7 +7,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
@@ -82,8 +82,8 @@ func (c *CoreSettings) Validate(needBucket bool) error {
 	if err := domain.CheckLayers(c.AuthToken, c.CDNToken); err != nil {
 		return fmt.Errorf("AUTH_TOKEN and CDN_TOKEN: %w", err)
 	}
-	if c.MaxBodyBytes < 1 || c.MaxBodyBytes > funcurl.MaxBodyLimit {
-		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", funcurl.MaxBodyLimit)
+	if c.MaxBodyBytes < 1 || c.MaxBodyBytes > contract.MaxPayloadBytes {
+		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", contract.MaxPayloadBytes)
 	}
 	if err := domain.CheckKeyPrefix(c.KeyPrefix); err != nil {
 		return fmt.Errorf("KEY_PREFIX: %w", err)

@@ -26,10 +26,6 @@ type Request struct {
 	Body *string `json:"body,omitempty"`
 }
 
-// MaxBodyLimit is the largest payload a Function URL carries: 6 MiB, its own request payload
-// limit. A payload limit above it could never be reached.
-const MaxBodyLimit = 6291456
-
 // DefaultReserve is how long before the invocation's deadline storage is given up, so that
 // the function still answers with a clear 503 instead of being stopped by Lambda.
 const DefaultReserve = 500 * time.Millisecond

@@ -17,6 +17,7 @@ import (
 	"unicode"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // Exit statuses.
@@ -119,7 +120,7 @@ func run(ctx context.Context, args []string, c command) int {
 	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
 	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
 	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
-	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
+	maxBytes := flags.Int("max-bytes", contract.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
 	parallel := flags.Int("parallel", 1, "how many payloads to send at once, each held whole in memory (up to this times -max-bytes)")
@@ -156,8 +157,8 @@ func run(ctx context.Context, args []string, c command) int {
 		return usage("-idempotency-key, -key-from-content and -new-key exclude each other")
 	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *deadline <= 0:
 		return usage("-attempts, -parallel, -timeout and -deadline must be positive")
-	case *maxBytes < 1 || *maxBytes > client.MaxPayloadBytes:
-		return usage("-max-bytes must be 1 to %d (the service's absolute maximum)", client.MaxPayloadBytes)
+	case *maxBytes < 1 || *maxBytes > contract.MaxPayloadBytes:
+		return usage("-max-bytes must be 1 to %d (the service's absolute maximum)", contract.MaxPayloadBytes)
 	case stdinUses(files) > 1:
 		return usage("standard input (-) can be read once")
 	}
