@@ -62,7 +62,7 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 		return nil, errors.New("client: the token must be one word of visible ASCII characters, without spaces or line breaks")
 	}
 	c := &Client{url: dropURL, token: token, sleep: sleep, cfg: config{
-		httpClient: http.DefaultClient, attempts: DefaultAttempts, timeout: DefaultTimeout, deadline: DefaultDeadline,
+		httpClient: http.DefaultClient, attempts: DefaultAttempts, timeout: DefaultTimeout, payloadTimeout: DefaultPayloadTimeout,
 		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: contract.MaxPayloadBytes,
 	}}
 	for _, o := range opts {
@@ -107,7 +107,7 @@ func loopback(host string) bool {
 }
 
 // Send delivers payload, retrying as the package doc says, until it is stored, refused, out
-// of attempts, past the deadline (WithDeadline), or ctx ends. opts describe this payload. A
+// of attempts, past the payload timeout (WithPayloadTimeout), or ctx ends. opts describe this payload. A
 // payload that holds the token is refused, not sent.
 func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (Receipt, error) {
 	p := payloadOptions(opts)
@@ -143,7 +143,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 		fail.Message = "the payload holds the client token: not sent (it would be stored, for whoever reads the bucket)"
 		return Receipt{}, fail
 	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.payloadTimeout)
 	defer cancel()
 	if err := ctx.Err(); err != nil { // ended before the first attempt: nothing leaves
 		fail.Message, fail.Err, fail.NotStored = "not sent: cancelled before the first attempt", err, true
@@ -278,7 +278,7 @@ func (c *Client) attempt(ctx context.Context, p payload, body []byte, digest, ke
 	return resp.StatusCode, resp.Header, answer, nil
 }
 
-// stopped says why Send stopped early: ctx's deadline (WithDeadline's or the caller's) or
+// stopped says why Send stopped early: ctx's deadline (WithPayloadTimeout's or the caller's) or
 // its cancellation.
 func stopped(ctx context.Context) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {

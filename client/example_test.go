@@ -65,7 +65,7 @@ func ExampleNew() {
 
 	c, err := client.New("http://127.0.0.1:8080/v1/drop", facetest.AuthToken,
 		client.WithHeader("x-cdn-authorization", "Bearer "+facetest.CDNToken),
-		client.WithAttempts(5), client.WithDeadline(time.Minute), client.WithMaxBytes(10240))
+		client.WithAttempts(5), client.WithPayloadTimeout(time.Minute), client.WithMaxBytes(10240))
 	fmt.Println(c != nil, err)
 	// Output:
 	// client: the URL is plain http:// to dropbox.example.org, not a loopback address: the token would cross the network in clear text

@@ -115,7 +115,7 @@ func TestRetryAfterCapped(t *testing.T) {
 func TestDeadline(t *testing.T) {
 	srv, seen := fake(t, [3]string{"503", "10", "not stored"})
 	waits := &noWait{}
-	_, err := newClient(t, srv.URL, waits, client.WithDeadline(time.Second)).Send(context.Background(), []byte("p"))
+	_, err := newClient(t, srv.URL, waits, client.WithPayloadTimeout(time.Second)).Send(context.Background(), []byte("p"))
 	var e *client.Error
 	if !errors.As(err, &e) || e.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
 		t.Errorf("%v: want unconfirmed after one attempt, saying the deadline", err)
@@ -167,7 +167,7 @@ func TestOptionsChecked(t *testing.T) {
 	}{
 		{client.WithAttempts(0), "attempts"},
 		{client.WithTimeout(0), "timeout"},
-		{client.WithDeadline(-time.Second), "deadline"},
+		{client.WithPayloadTimeout(-time.Second), "payload timeout"},
 		{client.WithBackoff(time.Second, 2*time.Minute), "at most 1m0s"},
 		{client.WithBackoff(0, time.Second), "backoff"},
 		{client.WithMaxBytes(0), "limit"},

@@ -13,26 +13,26 @@ import (
 
 // Defaults and bounds of a Client.
 const (
-	DefaultAttempts    = 8
-	DefaultTimeout     = 30 * time.Second // one attempt
-	DefaultDeadline    = 2 * time.Minute  // all the attempts of one payload, waits included
-	DefaultBackoff     = 200 * time.Millisecond
-	DefaultMaxBackoff  = 20 * time.Second
-	MaxBackoffLimit    = time.Minute // the longest wait WithBackoff may set
-	DefaultContentType = "application/octet-stream"
+	DefaultAttempts       = 8
+	DefaultTimeout        = 30 * time.Second // one attempt
+	DefaultPayloadTimeout = 2 * time.Minute  // all the attempts of one payload, waits included
+	DefaultBackoff        = 200 * time.Millisecond
+	DefaultMaxBackoff     = 20 * time.Second
+	MaxBackoffLimit       = time.Minute // the longest wait WithBackoff may set
+	DefaultContentType    = "application/octet-stream"
 )
 
 // config is what Options set: how a Client sends every payload.
 type config struct {
-	httpClient *http.Client
-	header     http.Header
-	attempts   int
-	timeout    time.Duration
-	deadline   time.Duration
-	backoff    time.Duration
-	maxBackoff time.Duration
-	maxBytes   int
-	plainHTTP  bool
+	httpClient     *http.Client
+	header         http.Header
+	attempts       int
+	timeout        time.Duration
+	payloadTimeout time.Duration
+	backoff        time.Duration
+	maxBackoff     time.Duration
+	maxBytes       int
+	plainHTTP      bool
 }
 
 // Option configures a Client: it is given to New and holds for every payload the client
@@ -92,15 +92,15 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithDeadline bounds all the attempts of one payload, the waits between them included
-// (DefaultDeadline): when the next attempt could only start after it, Send stops at once.
-// A deadline of the context given to Send holds as well.
-func WithDeadline(d time.Duration) Option {
+// WithPayloadTimeout bounds all the attempts of one payload, the waits between them included
+// (DefaultPayloadTimeout): when the next attempt could only start after it, Send stops at
+// once. A deadline of the context given to Send holds as well.
+func WithPayloadTimeout(d time.Duration) Option {
 	return func(o *config) error {
 		if d <= 0 {
-			return errors.New("client: the deadline must be positive")
+			return errors.New("client: the payload timeout must be positive")
 		}
-		o.deadline = d
+		o.payloadTimeout = d
 		return nil
 	}
 }

@@ -48,7 +48,7 @@ func liveMetrics(t *testing.T) exported {
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + domain.ServerToken(auth), "CDN_TOKEN=" + domain.ServerToken(cdn), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
+		"AUTH_TOKEN=" + domain.TokenDigest(auth), "CDN_TOKEN=" + domain.TokenDigest(cdn), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 		"ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "DRAIN=0s",
 	}
 	stdout, err := cmd.StdoutPipe()

@@ -16,8 +16,8 @@ import (
 // not here.
 type CoreSettings struct {
 	Bucket        string `envconfig:"BUCKET" desc:"required on Lambda and with STORAGE=s3: S3 bucket that receives the drops"`
-	AuthToken     Tokens `envconfig:"AUTH_TOKEN" desc:"required: server token(s) of the clients (base64 of the SHA-256 of the client token)"`
-	CDNToken      Tokens `envconfig:"CDN_TOKEN" desc:"required: server token(s) of the CDN header"`
+	AuthToken     Tokens `envconfig:"AUTH_TOKEN" desc:"required: token digest(s) of the clients (base64 of the SHA-256 of the client token)"`
+	CDNToken      Tokens `envconfig:"CDN_TOKEN" desc:"required: token digest(s) of the CDN header"`
 	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" desc:"required: name of the header the CDN adds (case-insensitive)"`
 	S3EndpointURL string `envconfig:"S3_ENDPOINT_URL" desc:"S3-compatible endpoint such as MinIO (path-style addressing); unset: AWS"`
 

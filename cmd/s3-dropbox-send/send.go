@@ -119,7 +119,7 @@ func run(ctx context.Context, args []string, c command) int {
 	newKey := flags.Bool("new-key", false, "a new random key for each payload: the same files sent again are stored again")
 	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
 	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
-	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
+	deadline := flags.Duration("deadline", client.DefaultPayloadTimeout, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
 	maxBytes := flags.Int("max-bytes", contract.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
@@ -204,7 +204,7 @@ func run(ctx context.Context, args []string, c command) int {
 	if warning != "" {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", warning)
 	}
-	opts := []client.Option{client.WithAttempts(*attempts), client.WithTimeout(*timeout), client.WithDeadline(*deadline), client.WithMaxBytes(*maxBytes)}
+	opts := []client.Option{client.WithAttempts(*attempts), client.WithTimeout(*timeout), client.WithPayloadTimeout(*deadline), client.WithMaxBytes(*maxBytes)}
 	if c.httpClient != nil {
 		opts = append(opts, client.WithHTTPClient(c.httpClient))
 	}

@@ -29,8 +29,8 @@ import (
 func fsEnv(dir string, extra ...string) []string {
 	return append([]string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 	}, extra...)
 }

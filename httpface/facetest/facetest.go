@@ -34,7 +34,7 @@ var KeyPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}
 
 // Credential returns the credential of a client token, as the settings make it.
 func Credential(clientToken string) domain.Credential {
-	d, err := domain.ParseServerToken(domain.ServerToken(clientToken))
+	d, err := domain.ParseTokenDigest(domain.TokenDigest(clientToken))
 	if err != nil {
 		panic(err)
 	}

@@ -164,8 +164,8 @@ func run() error {
 		return []string{
 			"PATH=" + os.Getenv("PATH"),
 			"BUCKET=" + bucket,
-			"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-			"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+			"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+			"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 			"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 			"S3_ENDPOINT_URL=" + endpoint,
 			"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,

@@ -70,7 +70,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
 		slog.Int("max_conns", maxConns),
 		slog.Int64("memory_limit", memory),
-		slog.Duration("drain", time.Duration(cfg.Drain)),
+		slog.Duration("drain", time.Duration(cfg.DrainPeriod)),
 		slog.Bool("dev", dev != nil),
 	)...)
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
@@ -85,7 +85,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	if dev != nil {
 		Banner(banner, *dev, ln.Addr(), cfg.DropPath, where)
 	}
-	return (&httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}).Serve(ctx, ln)
+	return (&httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}).Serve(ctx, ln)
 }
 
 // serveMetrics serves the Prometheus metrics and the probes on ln, a listener of their own,
