@@ -23,16 +23,16 @@ func TestExpiryKeepsRecords(t *testing.T) {
 		t.Errorf("the drops' lifecycle rule %v: want it scoped to Prefix: KeyPrefix", rule)
 	}
 	tests := []struct {
-		expire float64
+		expire string
 		prefix string
 		want   string // "" when accepted
 	}{
-		{0, "", ""},
-		{0, "drops/", ""},
-		{7, "drops/", ""},
-		{1, "a", ""},
-		{7, "", "Set a KeyPrefix"},
-		{365, "", "Set a KeyPrefix"},
+		{"0", "", ""},
+		{"0", "drops/", ""},
+		{"7", "drops/", ""},
+		{"1", "a", ""},
+		{"7", "", "Set a KeyPrefix"},
+		{"365", "", "Set a KeyPrefix"},
 	}
 	auth, cdn := domain.TokenDigest("a"), domain.TokenDigest("c")
 	for _, tt := range tests {

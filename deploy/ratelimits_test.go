@@ -27,7 +27,7 @@ func TestRateLimitRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := refused(t, tmpl, map[string]any{"AWS::Region": tt.region, "WafAllowedCidrs": tt.cidrs, "WafRateLimits": "true",
 				"WebAclArn": tt.arn, "AuthToken": domain.TokenDigest("a"), "CdnToken": domain.TokenDigest("c"), "AlarmEmail": "", "Monitoring": "true",
-				"ExpireAfterDays": 0.0, "KeyPrefix": ""})
+				"ExpireAfterDays": "0", "KeyPrefix": ""})
 			switch {
 			case tt.want == "" && len(got) != 0:
 				t.Errorf("refused: %q", got)

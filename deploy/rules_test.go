@@ -144,7 +144,7 @@ func TestRules(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			got := refused(t, tmpl, map[string]any{"AWS::Region": tt.region, "WafAllowedCidrs": tt.cidrs,
 				"WebAclArn": tt.arn, "AuthToken": tt.auth, "CdnToken": cdn, "AlarmEmail": tt.email, "Monitoring": tt.on,
-				"ExpireAfterDays": 0.0, "KeyPrefix": "", "WafRateLimits": "false"})
+				"ExpireAfterDays": "0", "KeyPrefix": "", "WafRateLimits": "false"})
 			switch {
 			case tt.want == "" && len(got) != 0:
 				t.Errorf("refused: %q", got)

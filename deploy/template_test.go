@@ -133,7 +133,7 @@ func TestBucketIsPrivateAndTLSOnly(t *testing.T) {
 	if got := get(t, tmpl, "Resources", "DropBucket", "UpdateReplacePolicy"); got != "Retain" {
 		t.Errorf("bucket UpdateReplacePolicy = %v, want Retain", got)
 	}
-	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != 0.0 {
+	if got := get(t, tmpl, "Parameters", "ExpireAfterDays", "Default"); got != "0" {
 		t.Errorf("ExpireAfterDays default = %v, want 0 (no expiry unless asked)", got)
 	}
 	rules := get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules")
@@ -467,7 +467,7 @@ func TestWAF(t *testing.T) {
 				case "rate-per-ip":
 					scope := get(t, rate, "ScopeDownStatement", "ByteMatchStatement").(object)
 					if rate["AggregateKeyType"] != "IP" || !reflect.DeepEqual(rate["Limit"], ref("WafRateLimitPerIp")) ||
-						scope["PositionalConstraint"] != "STARTS_WITH" || !reflect.DeepEqual(scope["FieldToMatch"], object{"UriPath": object{}}) ||
+						scope["PositionalConstraint"] != "CONTAINS" || !reflect.DeepEqual(scope["FieldToMatch"], object{"UriPath": object{}}) ||
 						!reflect.DeepEqual(scope["SearchString"], object{"Fn::Select": []any{0.0, object{"Fn::Split": []any{"*", ref("DropPath")}}}}) {
 						t.Errorf("rate-per-ip %v: want per IP, on the drop path", rate)
 					}

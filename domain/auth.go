@@ -11,9 +11,15 @@ import (
 // AuthHeader is the header that carries the client's own bearer token.
 const AuthHeader = "authorization"
 
+// tokenPadding is the whitespace a token may have around it: HTTP's own (spaces and tabs). No
+// other (a vertical tab, a no-break or ideographic space) passes, so that a token's accepted
+// header values stay those that the edge's per-client rate limit counts as one
+// (deploy/README.md, Limits at the edge).
+const tokenPadding = " \t"
+
 // bearer checks one authorization header against the accepted credentials: present,
 // starting with "Bearer ", and the SHA-256 of the token after the first space (surrounding
-// spaces trimmed) equal to an accepted digest. Every credential is compared, in
+// spaces and tabs trimmed, no other whitespace) equal to an accepted digest. Every credential is compared, in
 // constant time, whatever matches, so that timing tells nothing of the tokens.
 func bearer(h ports.Header, name, code string, creds []Credential) (Credential, error) {
 	v, ok := h.Get(name)
@@ -24,7 +30,7 @@ func bearer(h ports.Header, name, code string, creds []Credential) (Credential, 
 	if !strings.HasPrefix(v, scheme) {
 		return Credential{}, Errorf(code, "The %s header must start with %q", name, scheme)
 	}
-	token := strings.TrimSpace(v[len(scheme):])
+	token := strings.Trim(v[len(scheme):], tokenPadding)
 	var buf [128]byte // a client token is 86 characters: hash it from the stack, without allocating
 	sum := sha256.Sum256(append(buf[:0], token...))
 	found, match := 0, Credential{}

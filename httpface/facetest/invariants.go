@@ -13,10 +13,10 @@ import (
 type Values func(name string) []string
 
 // hasToken reports whether any value of the header is "Bearer " and then the token, with
-// spaces around it.
+// spaces and tabs around it.
 func hasToken(values []string, token string) bool {
 	for _, v := range values {
-		if rest, ok := strings.CutPrefix(v, "Bearer "); ok && strings.TrimSpace(rest) == token {
+		if rest, ok := strings.CutPrefix(v, "Bearer "); ok && strings.Trim(rest, " \t") == token {
 			return true
 		}
 	}
