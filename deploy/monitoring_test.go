@@ -77,7 +77,7 @@ var codes = func() []string {
 
 // TestCodesRead: the codes read from the source are the constants.
 func TestCodesRead(t *testing.T) {
-	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, httpface.EBusy, domain.EInternal} {
+	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, domain.EBusy, domain.EInternal} {
 		if !slices.Contains(codes, c) {
 			t.Errorf("codes %v: no %s", codes, c)
 		}
@@ -86,7 +86,7 @@ func TestCodesRead(t *testing.T) {
 
 // serverOnly are the codes only the HTTP server answers (its budget of bytes in flight);
 // the function never does.
-var serverOnly = []string{httpface.EBusy}
+var serverOnly = []string{domain.EBusy}
 
 // deployParams are the parameters the conditions read, as a stack deployed with the defaults
 // in eu-west-1 has them.

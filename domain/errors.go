@@ -5,8 +5,9 @@ import (
 	"fmt"
 )
 
-// Error codes. Each names one reason a drop did not succeed; the inbound adapters map them to
-// HTTP statuses in one table, and the request log reports them as the reason.
+// Error codes. Each names one reason a drop did not succeed, whoever gives it (the core, or an
+// inbound adapter before the core); httpface maps them to HTTP statuses in one table, and the
+// request log reports them as the reason.
 const (
 	EUnauthorizedCDN   = "unauthorized_cdn"    // the CDN header is missing, malformed or wrong
 	EUnauthorizedAuth  = "unauthorized_auth"   // the authorization header is missing, malformed or wrong
@@ -26,6 +27,8 @@ const (
 	EStorage           = "storage"             // the object store failed and nothing was stored; retry
 	EStorageUnknown    = "storage_unknown"     // the store's answer was lost: the payload may be stored; retry with the same Idempotency-Key
 	EStorageDenied     = "storage_denied"      // the store refused to read an idempotency record: the service lacks a permission; nothing stored by this request
+	EBusy              = "busy"                // the HTTP server holds too many payloads in flight: nothing stored; retry (the server alone gives it)
+	ENotFound          = "not_found"           // the path is not the drop path (DROP_PATH): nothing read, nothing stored (the adapters alone give it)
 	EInternal          = "internal"            // anything else
 )
 

@@ -27,25 +27,15 @@ var statuses = map[string]int{
 	domain.EStorage:           http.StatusServiceUnavailable,
 	domain.EStorageUnknown:    http.StatusGatewayTimeout,
 	domain.EStorageDenied:     http.StatusInternalServerError, // a misconfiguration, not a brief failure: not 503
-	EBusy:                     http.StatusServiceUnavailable,
-	ENotFound:                 http.StatusNotFound,
+	domain.EBusy:              http.StatusServiceUnavailable,
+	domain.ENotFound:          http.StatusNotFound,
 	domain.EInternal:          http.StatusInternalServerError,
 }
 
-// EBusy is the error code of a drop the HTTP server refused because it holds too many
-// payloads in flight: nothing stored; retry. Only the server gives it, and it is answered
-// like a storage failure (503).
-const EBusy = "busy"
-
-// ENotFound is the error code of a request to a path other than the drop path (DROP_PATH),
-// answered 404 before any header or body is read: nothing stored. The adapters give it; the
-// core never sees such a request.
-const ENotFound = "not_found"
-
-// NotFound returns the error of a request to a path other than dropPath: ENotFound, with a
+// NotFound returns the error of a request to a path other than dropPath: domain.ENotFound, with a
 // message that names the drop path.
 func NotFound(dropPath string) error {
-	return domain.Errorf(ENotFound, "Not found: drops are POSTed to %s (nothing was stored)", dropPath)
+	return domain.Errorf(domain.ENotFound, "Not found: drops are POSTed to %s (nothing was stored)", dropPath)
 }
 
 // StatusClientClosed is the status of a request whose client closed the connection before

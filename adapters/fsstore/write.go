@@ -68,7 +68,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	testHookStep("link")
+	s.hooks.at("link")
 	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			err := s.found(obj.Key, path)
@@ -81,7 +81,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, gone(err))
 	}
-	testHookStep("sync folder")
+	s.hooks.at("sync folder")
 	if err := s.syncDir(dir); err != nil {
 		// The name is published, and may not survive a crash. It stays: a retry with the same
 		// Idempotency-Key may have found it already (and made it durable, and answered 202),
@@ -96,7 +96,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 			return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 		}
 	}
-	testHookStep("remove temporary file")
+	s.hooks.at("remove temporary file")
 	return nil
 }
 
@@ -126,14 +126,6 @@ func (s *Store) found(key, path string) error {
 	}
 	return fmt.Errorf("%s: %w", key, ports.ErrExists)
 }
-
-// testHookStep runs between two steps of a write, with the name of the next one. Crash tests
-// set it to stop the process there; it does nothing otherwise.
-var testHookStep = func(next string) {}
-
-// testHookFsync, when tests set it, runs before each fsync: of a file ("file") or of a
-// folder ("folder"), with the path; an error it returns stands for the fsync's.
-var testHookFsync func(kind, path string) error
 
 // Replace writes obj over the object at its key if that object's ETag is etag: a synced
 // temporary file (with the attributes) is renamed over the old one, atomically, under the
@@ -199,12 +191,12 @@ type staged struct {
 // sweep after a crash, and fewer folder changes), else named in TempDir. dir "" asks for a
 // named file (a rename needs a name).
 func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
-	testHookStep("create temporary file")
+	s.hooks.at("create temporary file")
 	st, err := s.open(dir)
 	if err != nil {
 		return nil, err
 	}
-	if err := st.fill(obj); err != nil {
+	if err := st.fill(obj, s.hooks); err != nil {
 		st.discard()
 		return nil, err
 	}
@@ -231,17 +223,17 @@ func (s *Store) open(dir string) (*staged, error) {
 }
 
 // fill writes the data and the attributes, and syncs them.
-func (st *staged) fill(obj ports.Object) error {
-	testHookStep("write")
+func (st *staged) fill(obj ports.Object, h *hooks) error {
+	h.at("write")
 	if _, err := st.f.Write(obj.Data); err != nil {
 		return err
 	}
-	testHookStep("set attributes")
+	h.at("set attributes")
 	if err := setAttrs(st.f, obj); err != nil {
 		return err
 	}
-	testHookStep("sync file")
-	return syncFile(st.f)
+	h.at("sync file")
+	return h.syncFile(st.f)
 }
 
 // link gives the file the name path, atomically, failing if path exists.

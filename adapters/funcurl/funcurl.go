@@ -42,7 +42,7 @@ type Handler struct {
 type Option func(*Handler)
 
 // WithDropPath serves drops on path alone, matched exactly against the event's decoded path:
-// every other path is answered 404 (httpface.ENotFound) before any header or body is read.
+// every other path is answered 404 (domain.ENotFound) before any header or body is read.
 // Without it, every path is the drop path, as in the original (CloudFront routes one path).
 func WithDropPath(path string) Option { return func(h *Handler) { h.dropPath = path } }
 

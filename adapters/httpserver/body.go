@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface"
 )
 
 // The pace a body must keep once the headers are in: it may take BodyGrace for its first
@@ -92,7 +91,7 @@ func (b *body) Read(max int) ([]byte, error) {
 		size = int(cl) + 1 // room to see EOF without growing
 	}
 	if !b.budget.reserve(int64(size)) {
-		return nil, domain.Errorf(httpface.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
+		return nil, domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
 	}
 	b.reserved = int64(size)
 	b.started = true

@@ -1,13 +1,7 @@
 package httpserver
 
 import (
-	"math"
-	"os"
-	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
@@ -40,10 +34,10 @@ func (b *bytesInFlight) release(n int64) {
 	b.used -= n
 }
 
-// Memory assumed for the default connection cap, and what the cap leaves aside.
+// Memory the connection cap assumes, and what it leaves aside.
 const (
-	// DefaultMemory is the memory the server assumes it may use when neither GOMEMLIMIT nor
-	// a cgroup limit says: the 128 MiB container docs/server.md documents.
+	// DefaultMemory is the memory a Server assumes when neither its caller nor anything else
+	// says: the 128 MiB container docs/server.md documents.
 	DefaultMemory = 128 << 20
 	// baseMemory is the process's own: the runtime, the store's clients, the answers.
 	baseMemory = 24 << 20
@@ -52,52 +46,16 @@ const (
 	ConnMemory = 64 << 10
 )
 
-// MaxConns returns the default cap on open connections: what memory allows once the budget
-// of bodies in flight and the process's own are set aside (ConnMemory each, out of
-// GOMEMLIMIT, else the cgroup's limit, else DefaultMemory), and never more than half the
-// descriptor limit (the other half for the store's files and S3's connections); at least 16.
-func MaxConns(inflightBytes int64) int {
-	byMemory := (memoryLimit() - inflightBytes - baseMemory) / ConnMemory
+// MaxConns returns the default cap on open connections for a process that may use memory
+// bytes: what is left once the budget of bodies in flight and the process's own are set aside
+// (ConnMemory each), and never more than half the descriptor limit (the other half for the
+// store's files and S3's connections); at least 16.
+func MaxConns(inflightBytes, memory int64) int {
+	byMemory := (memory - inflightBytes - baseMemory) / ConnMemory
 	byFiles := int64(512)
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur > 0 {
 		byFiles = int64(min(rl.Cur/2, 1<<20))
 	}
 	return int(max(min(byMemory, byFiles), 16))
-}
-
-// LimitMemory makes the Go runtime keep the process within 7/8 of the memory the default cap
-// follows (GOMEMLIMIT, else the cgroup's limit, else DefaultMemory; the rest for what the
-// runtime does not count, and the soft limit's overshoot), and returns that limit: without
-// one, the collector lets the heap grow to twice what is live, and waves of connections, each
-// within the cap, took a 128 MiB server to 186 MiB of RSS. GOMEMLIMIT, when set, is kept.
-func LimitMemory() int64 {
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
-		return l
-	}
-	l := memoryLimit() / 8 * 7
-	gcLimit.Store(l)
-	debug.SetMemoryLimit(l)
-	return l
-}
-
-// gcLimit is the runtime's memory limit LimitMemory set; 0: none.
-var gcLimit atomic.Int64
-
-// memoryLimit returns the memory the process may use: GOMEMLIMIT, else the cgroup's limit
-// (v2, then v1), else DefaultMemory.
-func memoryLimit() int64 {
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 && l != gcLimit.Load() {
-		return l
-	}
-	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && n < 1<<50 {
-			return n
-		}
-	}
-	return DefaultMemory
 }

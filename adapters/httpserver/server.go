@@ -39,7 +39,7 @@ type Server struct {
 	Handler     *Handler
 	Log         *slog.Logger
 	DrainPeriod time.Duration // how long /readyz answers 503 before the listener closes
-	MaxConns    int           // connections open at once (see connLimit); 0: MaxConns of the handler's budget
+	MaxConns    int           // connections open at once (see connLimit); 0: MaxConns of the handler's budget and DefaultMemory
 
 	testHookDraining func() // runs once /readyz answers 503
 	testHookEvicted  func() // runs each time the cap closes a connection to make room
@@ -50,7 +50,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	h, log := s.Handler, s.Log
 	maxConns := s.MaxConns
 	if maxConns <= 0 {
-		maxConns = MaxConns(h.inflight.max)
+		maxConns = MaxConns(h.inflight.max, DefaultMemory)
 	}
 	srv := newServer(ln.Addr().String(), h, log)
 	limited := limit(srv, ln, maxConns)

@@ -26,12 +26,12 @@ import (
 // (httpserver.Server). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
 // to banner.
 func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, dev *wiring.DevTokens) error {
-	store, where, closeStore, err := newStore(ctx, cfg)
+	st, err := newStorage(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	core, err := wiring.Core(cfg.CoreSettings, store)
+	defer st.close()
+	core, err := wiring.Core(cfg.CoreSettings, st.store)
 	if err != nil {
 		return err
 	}
@@ -51,10 +51,10 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		stats = promstats.New()
 		rec.Stats = stats
 	}
-	memory := httpserver.LimitMemory()
+	memory := LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
-		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
+		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes), Memory())
 	}
 	metricsAddr := ""
 	if metricsLn != nil {
@@ -64,7 +64,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.String("addr", ln.Addr().String()),
 		slog.String("drop_path", cfg.DropPath),
 		slog.String("metrics_addr", metricsAddr),
-		slog.String("storage", where),
+		slog.String("storage", st.where),
 		slog.String("log_level", cfg.Level().String()),
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
@@ -74,8 +74,8 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Bool("dev", dev != nil),
 	)...)
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
-	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
-		opts = append(opts, httpserver.WithReadiness(r.Ready))
+	if st.ready != nil {
+		opts = append(opts, httpserver.WithReadiness(st.ready))
 	}
 	h := httpserver.NewHandler(core, rec, opts...)
 	if metricsLn != nil {
@@ -83,7 +83,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		defer stop()
 	}
 	if dev != nil {
-		Banner(banner, *dev, ln.Addr(), cfg.DropPath, where)
+		Banner(banner, *dev, ln.Addr(), cfg.DropPath, st.where)
 	}
 	return (&httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}).Serve(ctx, ln)
 }
@@ -101,26 +101,33 @@ func serveMetrics(ln net.Listener, stats *promstats.Stats, probes http.Handler, 
 	return srv.Close
 }
 
-// newStore returns the configured store, a description of where it keeps drops, and what
-// releases it.
-func newStore(ctx context.Context, cfg wiring.ServerSettings) (ports.ObjectStore, string, func() error, error) {
+// storage is the configured store and what the server needs around it.
+type storage struct {
+	store ports.ObjectStore
+	where string                          // where it keeps drops, for the log and the banner
+	ready func(ctx context.Context) error // the readiness probe's check; nil: none
+	close func() error                    // releases it
+}
+
+// newStorage returns the configured store: a folder, whose readiness /readyz checks, or S3.
+func newStorage(ctx context.Context, cfg wiring.ServerSettings) (storage, error) {
 	if cfg.Storage == wiring.StorageFilesystem {
 		s, err := fsstore.New(cfg.StorageDir)
 		if err != nil {
-			return nil, "", nil, err
+			return storage{}, err
 		}
-		return s, s.Dir(), s.Close, nil
+		return storage{store: s, where: s.Dir(), ready: s.Ready, close: s.Close}, nil
 	}
 	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
 	if err != nil {
-		return nil, "", nil, err
+		return storage{}, err
 	}
 	if client.Options().Region == "" { // else every drop would be a 503
-		return nil, "", nil, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
+		return storage{}, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
 	}
 	where := "s3://" + cfg.Bucket
 	if cfg.S3EndpointURL != "" {
 		where += " at " + cfg.Endpoint()
 	}
-	return s3store.New(client, cfg.Bucket), where, func() error { return nil }, nil
+	return storage{store: s3store.New(client, cfg.Bucket), where: where, close: func() error { return nil }}, nil
 }
