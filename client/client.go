@@ -122,31 +122,28 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	default:
 		key = randomKey()
 	}
-	fail := &Error{IdempotencyKey: key}
+	fail := &Error{IdempotencyKey: key, Outcome: contract.Refused}
 	if !visibleWord(key) || len(key) > 255 {
-		fail.Refused, fail.IdempotencyKey = true, ""
+		fail.IdempotencyKey = ""
 		fail.Message = "the Idempotency-Key must be 1 to 255 visible ASCII characters: not sent"
 		return Receipt{}, fail
 	}
 	if !headerValue(p.contentType) {
-		fail.Refused = true
 		fail.Message = "the content type holds a control character: not sent"
 		return Receipt{}, fail
 	}
 	if len(payload) > c.cfg.maxBytes {
-		fail.Refused = true
 		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
 		return Receipt{}, fail
 	}
 	if len(c.token) >= 8 && bytes.Contains(payload, []byte(c.token)) { // a shorter one could be any word
-		fail.Refused = true
 		fail.Message = "the payload holds the client token: not sent (it would be stored, for whoever reads the bucket)"
 		return Receipt{}, fail
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.payloadTimeout)
 	defer cancel()
 	if err := ctx.Err(); err != nil { // ended before the first attempt: nothing leaves
-		fail.Message, fail.Err, fail.NotStored = "not sent: cancelled before the first attempt", err, true
+		fail.Message, fail.Err, fail.Outcome = "not sent: cancelled before the first attempt", err, contract.NotStored
 		if errors.Is(err, context.DeadlineExceeded) {
 			fail.Message = "not sent: the deadline passed before the first attempt"
 		}
@@ -154,6 +151,7 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 	}
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
 	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
+	fail.Outcome = contract.Unknown
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		fail.Attempts = attempt
 		status, header, body, conns, err := c.post(ctx, p, payload, digest, key)
@@ -175,7 +173,8 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			return Receipt{}, fail
 		case errors.As(err, new(*tls.CertificateVerificationError)):
 			// nothing was sent: the handshake failed, and will fail again
-			fail.Status, fail.Message, fail.Refused, fail.Err = 0, "not sent: "+err.Error(), !maybe, err
+			fail.Status, fail.Message, fail.Err = 0, "not sent: "+err.Error(), err
+			fail.Outcome = refusedUnless(maybe)
 			return Receipt{}, fail
 		case err != nil:
 			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
@@ -187,7 +186,8 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			fail.Status, fail.Message, fail.Err = status, redirected(string(c.redact([]byte(header.Get("Location"))))), nil
 			return Receipt{}, fail
 		case status >= 400 && status < 500:
-			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(c.redact(body), status), !maybe, nil
+			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
+			fail.Outcome = refusedUnless(maybe)
 			return Receipt{}, fail
 		default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
 			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
@@ -210,8 +210,19 @@ func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (
 			break
 		}
 	}
-	fail.NotStored = !maybe
+	if !maybe {
+		fail.Outcome = contract.NotStored
+	}
 	return Receipt{}, fail
+}
+
+// refusedUnless returns the outcome of a refusal: Refused, or Unknown if an earlier attempt
+// may have stored the payload.
+func refusedUnless(maybe bool) contract.Outcome {
+	if maybe {
+		return contract.Unknown
+	}
+	return contract.Refused
 }
 
 // unreachable reports whether err is a connection (to the server or the proxy) that could

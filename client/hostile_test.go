@@ -58,7 +58,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 			c := newClient(t, srv.URL+"/v1/drop", nil, client.WithHTTPClient(srv.Client()))
 			_, err := c.Send(context.Background(), []byte("secret payload"))
 			var e *client.Error
-			if !errors.As(err, &e) || e.Refused || e.Status != status || e.Attempts != 1 || !strings.Contains(e.Message, target.URL+"/v1/drop") {
+			if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Status != status || e.Attempts != 1 || !strings.Contains(e.Message, target.URL+"/v1/drop") {
 				t.Errorf("%d (tls %v): %v; want an unconfirmed error after one attempt naming the Location", status, tls, err)
 			}
 			if asked.Load() != 1 || got.Load() != 0 {
@@ -117,7 +117,7 @@ func TestDeadline(t *testing.T) {
 	waits := &noWait{}
 	_, err := newClient(t, srv.URL, waits, client.WithPayloadTimeout(time.Second)).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
+	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
 		t.Errorf("%v: want unconfirmed after one attempt, saying the deadline", err)
 	}
 	if len(waits.waits) != 0 || len(*seen) != 1 {

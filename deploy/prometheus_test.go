@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -184,12 +185,17 @@ func checkNames(t *testing.T, where, expr string, live exported, names ...string
 
 // outcomes are the values of the outcome label, as httpface.Outcome names them.
 func outcomes() []string {
-	return []string{
+	var out []string
+	for _, o := range []contract.Outcome{
 		httpface.Outcome(ports.DropResult{}, nil),
 		httpface.Outcome(ports.DropResult{Replayed: true}, nil),
 		httpface.Outcome(ports.DropResult{}, &domain.Error{Code: domain.EUnauthorizedAuth}),
 		httpface.Outcome(ports.DropResult{}, &domain.Error{Code: domain.EStorage}),
+		httpface.Outcome(ports.DropResult{}, &domain.Error{Code: domain.EStorageUnknown}),
+	} {
+		out = append(out, string(o))
 	}
+	return out
 }
 
 // checkMatchers fails for a label matcher whose values the server never gives that label

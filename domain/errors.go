@@ -3,6 +3,8 @@ package domain
 import (
 	"errors"
 	"fmt"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // Error codes. Each names one reason a drop did not succeed, whoever gives it (the core, or an
@@ -31,6 +33,25 @@ const (
 	ENotFound          = "not_found"           // the path is not the drop path (DROP_PATH): nothing read, nothing stored (the adapters alone give it)
 	EInternal          = "internal"            // anything else
 )
+
+// Outcome returns how a drop that ended with err ended: stored (replayed, when an earlier
+// drop with its Idempotency-Key stored it), not stored (EStorage, EBusy: a retry may store
+// it), unknown (EStorageUnknown, and the codes of a fault in the service, EInternal and
+// EStorageDenied, after which a sender cannot tell that nothing is stored), else refused.
+func Outcome(err error, replayed bool) contract.Outcome {
+	switch ErrorCode(err) {
+	case "":
+		if replayed {
+			return contract.Replayed
+		}
+		return contract.Stored
+	case EStorage, EBusy:
+		return contract.NotStored
+	case EStorageUnknown, EInternal, EStorageDenied:
+		return contract.Unknown
+	}
+	return contract.Refused
+}
 
 // Error is the one error type of the core. Code is for programs (and the status table at the
 // edge); Message is for the client and never holds a secret or payload bytes. Err, when set, is

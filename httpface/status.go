@@ -3,6 +3,7 @@ package httpface
 import (
 	"net/http"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -89,17 +90,7 @@ func ReplyTo(res ports.DropResult, err error) Reply {
 	return r
 }
 
-// Outcome names how a drop ended, for logs and metrics: stored, replayed (an idempotent retry
-// of a drop already stored), rejected (4xx) or failed (5xx).
-func Outcome(res ports.DropResult, err error) string {
-	switch {
-	case err == nil && res.Replayed:
-		return "replayed"
-	case err == nil:
-		return "stored"
-	case Status(domain.ErrorCode(err)) >= 500:
-		return "failed"
-	default:
-		return "rejected"
-	}
+// Outcome returns how a drop ended, for logs and metrics (domain.Outcome).
+func Outcome(res ports.DropResult, err error) contract.Outcome {
+	return domain.Outcome(err, res.Replayed)
 }

@@ -164,7 +164,7 @@ func TestStorageUnavailable(t *testing.T) {
 			if took := time.Since(start); took > 3*time.Second {
 				t.Errorf("answered after %v, past the invocation's deadline", took)
 			}
-			if !strings.Contains(logs.String(), tt.logWant) || !strings.Contains(logs.String(), `"outcome":"failed"`) {
+			if !strings.Contains(logs.String(), tt.logWant) || !strings.Contains(logs.String(), `"outcome":"not_stored"`) {
 				t.Errorf("log %s does not report the failure (%s)", logs.String(), tt.logWant)
 			}
 		})

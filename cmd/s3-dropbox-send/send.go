@@ -20,13 +20,29 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
-// Exit statuses.
+// Exit statuses: one for each outcome (stored and replayed alike), and a usage error.
 const (
-	exitStored      = 0
-	exitRefused     = 1
-	exitUnconfirmed = 2
-	exitUsage       = 64 // EX_USAGE
+	exitStored    = 0
+	exitRefused   = 1
+	exitUnknown   = 2
+	exitNotStored = 3
+	exitUsage     = 64 // EX_USAGE
 )
+
+// exitCodes maps each outcome to its exit status.
+var exitCodes = map[contract.Outcome]int{
+	contract.Stored:    exitStored,
+	contract.Replayed:  exitStored,
+	contract.Refused:   exitRefused,
+	contract.NotStored: exitNotStored,
+	contract.Unknown:   exitUnknown,
+}
+
+// severity orders the outcomes for the exit status, which is the worst payload's: unknown
+// (may be stored: resend with the same key) over not stored over refused over stored.
+var severity = map[contract.Outcome]int{
+	contract.Stored: 0, contract.Replayed: 0, contract.Refused: 1, contract.NotStored: 2, contract.Unknown: 3,
+}
 
 // command is what run reads and writes, and what tests replace.
 type command struct {
@@ -95,14 +111,13 @@ func wellFormed(h string) bool {
 
 // result is one payload's line of -json output.
 type result struct {
-	File           string `json:"file"`
-	Outcome        string `json:"outcome"` // stored, replayed, refused, failed
-	Status         int    `json:"status"`
-	Attempts       int    `json:"attempts"`
-	RequestID      string `json:"request_id,omitempty"`
-	IdempotencyKey string `json:"idempotency_key"`
-	NotStored      bool   `json:"not_stored,omitempty"` // failed, yet no attempt may have stored it
-	Error          string `json:"error,omitempty"`
+	File           string           `json:"file"`
+	Outcome        contract.Outcome `json:"outcome"`
+	Status         int              `json:"status"`
+	Attempts       int              `json:"attempts"`
+	RequestID      string           `json:"request_id,omitempty"`
+	IdempotencyKey string           `json:"idempotency_key"`
+	Error          string           `json:"error,omitempty"`
 }
 
 // run sends the files that args name and returns the exit status.
@@ -133,7 +148,8 @@ func run(ctx context.Context, args []string, c command) int {
 			"derived from its name as given and its content, so that an edited file, or the same bytes\n"+
 			"under another name, is a new drop. Standard input gets a new random key each time, and a file\n"+
 			"is stored again after the TTL or with a new token; -new-key sends the same files again.\n")
-		fmt.Fprintf(c.stderr, "\nExit status: 0 all stored, 1 a payload refused, 2 a payload not confirmed (or not sent: interrupted), 64 a usage error.\n")
+		fmt.Fprintf(c.stderr, "\nExit status, the worst payload's: 0 all stored, 1 a payload refused, 3 a payload not stored (or\n"+
+			"not sent: interrupted), 2 a payload's outcome unknown (it may be stored), 64 a usage error.\n")
 	}
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -174,7 +190,7 @@ func run(ctx context.Context, args []string, c command) int {
 	})
 	if err != nil && err == ctx.Err() {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the headers: nothing sent\n")
-		return exitUnconfirmed
+		return exitNotStored
 	}
 	if err != nil {
 		return usage("%v", err)
@@ -195,7 +211,7 @@ func run(ctx context.Context, args []string, c command) int {
 	})
 	if err != nil && err == ctx.Err() {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the token: nothing sent\n")
-		return exitUnconfirmed
+		return exitNotStored
 	}
 	if err != nil {
 		return usage("%v", err)
@@ -428,11 +444,11 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 	r := result{File: file}
 	data, err := interruptible(ctx, func() ([]byte, error) { return readPayload(file, stdin, maxBytes) })
 	if err != nil && err == ctx.Err() {
-		r.Outcome, r.Error = "failed", "interrupted before it was read whole"
+		r.Outcome, r.Error = contract.NotStored, "not sent: interrupted before it was read whole"
 		return r
 	}
 	if err != nil {
-		r.Outcome, r.Error = "refused", err.Error()
+		r.Outcome, r.Error = contract.Refused, err.Error()
 		return r
 	}
 	if contentType == "" {
@@ -444,68 +460,62 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 	}
 	receipt, err := cl.Send(ctx, data, opts...)
 	if err == nil {
-		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = "stored", http.StatusAccepted, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
+		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = contract.Stored, http.StatusAccepted, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
 		if receipt.Replayed {
-			r.Outcome = "replayed"
+			r.Outcome = contract.Replayed
 		}
 		return r
 	}
 	var e *client.Error
 	if !errors.As(err, &e) {
-		r.Outcome, r.Error = "failed", err.Error()
+		r.Outcome, r.Error = contract.Unknown, err.Error()
 		return r
 	}
-	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = "failed", e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
-	r.NotStored = e.NotStored
-	if e.Refused {
-		r.Outcome = "refused"
-	}
+	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = e.Outcome, e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
 	return r
 }
 
 // report writes the results, one line each and a summary (or JSON lines), and returns the
 // exit status.
 func report(w io.Writer, results []result, asJSON bool) int {
-	code := exitStored
-	count := map[string]int{}
+	worst := contract.Stored
+	count := map[contract.Outcome]int{}
 	enc := json.NewEncoder(w)
 	for _, r := range results {
 		count[r.Outcome]++
-		switch r.Outcome {
-		case "refused":
-			code = max(code, exitRefused)
-		case "failed":
-			code = exitUnconfirmed
+		if severity[r.Outcome] > severity[worst] {
+			worst = r.Outcome
 		}
 		if asJSON {
 			enc.Encode(r)
 			continue
 		}
-		switch r.Outcome {
-		case "stored":
-			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", shown(r.File), r.Attempts)
-		case "replayed":
-			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", shown(r.File), r.Attempts)
-		case "refused":
-			fmt.Fprintf(w, "%s: refused, not stored: %s\n", shown(r.File), r.Error)
-		case "failed":
-			if r.Attempts == 0 {
-				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), strings.TrimPrefix(r.Error, "not sent: "))
-				break
-			}
-			if r.NotStored {
-				fmt.Fprintf(w, "%s: not stored after %d attempt(s) (send it again later): %s\n", shown(r.File), r.Attempts, r.Error)
-				break
-			}
-			if r.Status == http.StatusInternalServerError {
-				fmt.Fprintf(w, "%s: the service failed (its misconfiguration or fault, for its operators to fix), may or may not be stored (once fixed, send it again with -idempotency-key %s): %s\n", shown(r.File), r.IdempotencyKey, r.Error)
-				break
-			}
-			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
-		}
+		fmt.Fprintf(w, "%s: %s\n", shown(r.File), describe(r))
 	}
 	if !asJSON {
-		fmt.Fprintf(w, "%d stored, %d already stored, %d refused, %d not confirmed\n", count["stored"], count["replayed"], count["refused"], count["failed"])
+		fmt.Fprintf(w, "%d stored, %d already stored, %d refused, %d not stored, %d unknown\n",
+			count[contract.Stored], count[contract.Replayed], count[contract.Refused], count[contract.NotStored], count[contract.Unknown])
 	}
-	return code
+	return exitCodes[worst]
+}
+
+// describe says what became of one payload, for its line of the report.
+func describe(r result) string {
+	switch r.Outcome {
+	case contract.Stored:
+		return fmt.Sprintf("stored (%d attempt(s))", r.Attempts)
+	case contract.Replayed:
+		return fmt.Sprintf("already stored (%d attempt(s))", r.Attempts)
+	case contract.Refused:
+		return "refused, not stored: " + r.Error
+	case contract.NotStored:
+		if r.Attempts == 0 {
+			return "not sent: " + strings.TrimPrefix(r.Error, "not sent: ")
+		}
+		return fmt.Sprintf("not stored after %d attempt(s) (send it again later): %s", r.Attempts, r.Error)
+	}
+	if r.Status == http.StatusInternalServerError {
+		return fmt.Sprintf("the service failed (its misconfiguration or fault, for its operators to fix), may or may not be stored (once fixed, send it again with -idempotency-key %s): %s", r.IdempotencyKey, r.Error)
+	}
+	return fmt.Sprintf("unknown after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s", r.Attempts, r.IdempotencyKey, r.Error)
 }

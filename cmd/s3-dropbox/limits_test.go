@@ -201,7 +201,7 @@ func TestPrometheus(t *testing.T) {
 	text := string(body)
 	for _, want := range []string{
 		`s3dropbox_drops_total{client="` + domain.DefaultClient + `",outcome="stored",reason=""} 3`,
-		`s3dropbox_drops_total{client="",outcome="rejected",reason="unauthorized_auth"} 1`,
+		`s3dropbox_drops_total{client="",outcome="refused",reason="unauthorized_auth"} 1`,
 		`s3dropbox_payload_bytes_count 3`,
 		`s3dropbox_payload_bytes_sum 21`,
 		`s3dropbox_storage_duration_seconds_count{outcome="stored"} 3`,
