@@ -134,7 +134,8 @@ func (s *Service) dropOnce(ctx context.Context, obj ports.Object, cred Credentia
 const deniedMessage = "The payload was not stored by this request: the service may not read its idempotency records " +
 	"(storage denied the read), so it cannot tell whether an earlier attempt with this Idempotency-Key stored the payload. " +
 	"An earlier attempt may have. This is the service's misconfiguration, for its operators to fix: on S3 its role needs " +
-	"s3:GetObject on " + RecordPrefix + "* and s3:ListBucket on the bucket (without s3:ListBucket, S3 answers a missing record 403, not 404)"
+	"s3:GetObject on " + RecordPrefix + "* and s3:ListBucket on the bucket (without s3:ListBucket, S3 answers a missing record 403, not 404), " +
+	"and kms:Decrypt on the bucket's key if it encrypts with SSE-KMS (S3 answers a record it cannot decrypt 403 too)"
 
 // claim is a record and the object that stores it.
 type claim struct {

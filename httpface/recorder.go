@@ -116,7 +116,7 @@ func (r Recorder) deniedOnce(ctx context.Context, err error) {
 	}
 	r.Log.LogAttrs(ctx, slog.LevelError, "storage denies reading the idempotency records: keyed retries are answered 500 until the role is fixed",
 		slog.String("reason", domain.EStorageDenied),
-		slog.String("fix", "grant the service's role s3:GetObject on the bucket's .idempotency/* and s3:ListBucket on the bucket"),
+		slog.String("fix", "grant the service's role s3:GetObject on the bucket's .idempotency/* and s3:ListBucket on the bucket, and kms:Decrypt on the bucket's key if it encrypts with SSE-KMS"),
 		slog.String("error", err.Error()))
 }
 

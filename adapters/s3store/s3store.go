@@ -171,10 +171,11 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 }
 
 // readGrant names what a role needs to read key exactly: s3:GetObject on the keys beside it,
-// and s3:ListBucket on the bucket.
+// s3:ListBucket on the bucket, and kms:Decrypt on the bucket's key under SSE-KMS (S3 answers a
+// GetObject it cannot decrypt 403 AccessDenied too).
 func (s *Store) readGrant(key string) string {
 	dir := key[:strings.LastIndex(key, "/")+1]
-	return fmt.Sprintf("grant s3:GetObject on arn:aws:s3:::%s/%s* and s3:ListBucket on arn:aws:s3:::%s; without s3:ListBucket, S3 answers a missing key 403, not 404", s.bucket, dir, s.bucket)
+	return fmt.Sprintf("grant s3:GetObject on arn:aws:s3:::%s/%s* and s3:ListBucket on arn:aws:s3:::%s; without s3:ListBucket, S3 answers a missing key 403, not 404; and kms:Decrypt on the bucket's key if it encrypts with SSE-KMS", s.bucket, dir, s.bucket)
 }
 
 // MetadataClient is the user metadata key (x-amz-meta-client) of the client's name.
