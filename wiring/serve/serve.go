@@ -56,23 +56,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	if maxConns == 0 {
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes), Memory())
 	}
-	metricsAddr := ""
-	if metricsLn != nil {
-		metricsAddr = metricsLn.Addr().String()
-	}
-	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
-		slog.String("addr", ln.Addr().String()),
-		slog.String("drop_path", cfg.DropPath),
-		slog.String("metrics_addr", metricsAddr),
-		slog.String("storage", st.where),
-		slog.String("log_level", cfg.Level().String()),
-		slog.String("metrics_namespace", cfg.MetricsNamespace),
-		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
-		slog.Int("max_conns", maxConns),
-		slog.Int64("memory_limit", memory),
-		slog.Duration("drain", time.Duration(cfg.DrainPeriod)),
-		slog.Bool("dev", dev != nil),
-	)...)
+	logConfigured(ctx, log, cfg, ln, metricsLn, st.where, maxConns, memory, dev != nil)
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
 	if st.ready != nil {
 		opts = append(opts, httpserver.WithReadiness(st.ready))
@@ -86,6 +70,27 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		Banner(banner, *dev, ln.Addr(), cfg.DropPath, st.where)
 	}
 	return (&httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}).Serve(ctx, ln)
+}
+
+// logConfigured writes the start-up line: the settings (never a token) and what they came to.
+func logConfigured(ctx context.Context, log *slog.Logger, cfg wiring.ServerSettings, ln, metricsLn net.Listener, where string, maxConns int, memory int64, dev bool) {
+	metricsAddr := ""
+	if metricsLn != nil {
+		metricsAddr = metricsLn.Addr().String()
+	}
+	log.LogAttrs(ctx, slog.LevelInfo, "configured", append(cfg.LogAttrs(),
+		slog.String("addr", ln.Addr().String()),
+		slog.String("drop_path", cfg.DropPath),
+		slog.String("metrics_addr", metricsAddr),
+		slog.String("storage", where),
+		slog.String("log_level", cfg.Level().String()),
+		slog.String("metrics_namespace", cfg.MetricsNamespace),
+		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
+		slog.Int("max_conns", maxConns),
+		slog.Int64("memory_limit", memory),
+		slog.Duration("drain", time.Duration(cfg.DrainPeriod)),
+		slog.Bool("dev", dev),
+	)...)
 }
 
 // serveMetrics serves the Prometheus metrics and the probes on ln, a listener of their own,
