@@ -162,14 +162,14 @@ func WithContentType(t string) SendOption { return func(p *payload) { p.contentT
 func WithIdempotencyKey(k string) SendOption { return func(p *payload) { p.idempotencyKey = k } }
 
 // WithKeyFromContent derives the Idempotency-Key from the payload's SHA-256, so that sending
-// the same bytes again (a re-run after a crash) stores them once, within the service's
-// IDEMPOTENCY_TTL. Two different sends of the same bytes are then one drop.
+// the same bytes again (a re-run after a crash) stores them once, within the key's TTL on the
+// service (IDEMPOTENCY_TTL, or DROP_EXPIRY if shorter). Two different sends of the same bytes are then one drop.
 func WithKeyFromContent() SendOption { return func(p *payload) { p.keyFromContent = true } }
 
 // WithKeyFromNameAndContent derives the Idempotency-Key from name (such as a file's name) and
 // the payload's SHA-256 (NameContentKey), so that sending the same named payload again (a
-// re-run of a job over the same files) stores it once, within the service's IDEMPOTENCY_TTL
-// and with the same token; an edited payload, or the same bytes under another name, is a new
+// re-run of a job over the same files) stores it once, within the key's TTL on the service
+// (IDEMPOTENCY_TTL, or DROP_EXPIRY if shorter) and with the same token; an edited payload, or the same bytes under another name, is a new
 // drop. WithIdempotencyKey wins over it, and it over WithKeyFromContent.
 func WithKeyFromNameAndContent(name string) SendOption {
 	return func(p *payload) { p.keyName = &name }

@@ -247,11 +247,21 @@ func TestEnvironmentMatchesSettings(t *testing.T) {
 	tmpl, _ := load(t)
 	vars := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables").(object)
 	var got []string
+	fromParameter := func(v any) bool {
+		o, _ := v.(object)
+		_, isRef := o["Ref"]
+		_, isSub := o["Fn::Sub"]
+		return isRef || isSub
+	}
 	for k, v := range vars {
 		got = append(got, k)
-		_, isRef := v.(object)["Ref"]
-		_, isSub := v.(object)["Fn::Sub"]
-		if !isRef && !isSub {
+		// or, by a condition, from one or empty (unset, to the function)
+		if arg, ok := v.(object)["Fn::If"].([]any); ok && len(arg) == 3 {
+			if (fromParameter(arg[1]) || arg[1] == "") && (fromParameter(arg[2]) || arg[2] == "") {
+				continue
+			}
+		}
+		if !fromParameter(v) {
 			t.Errorf("%s = %v, want it from a parameter or resource", k, v)
 		}
 	}

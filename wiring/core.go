@@ -1,6 +1,7 @@
 package wiring
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -25,7 +26,30 @@ type CoreSettings struct {
 	KeyPrefix        string  `envconfig:"KEY_PREFIX" desc:"put before every object key, such as drops/ (no leading /, no empty or hidden segment)"`
 	KeyDatePartition bool    `envconfig:"KEY_DATE_PARTITION" default:"false" desc:"put dt=YYYY-MM-DD/ (UTC) between the prefix and the key"`
 
-	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d; 5m to 365d"`
+	IdempotencyTTL Duration `envconfig:"IDEMPOTENCY_TTL" default:"24h" desc:"how long an Idempotency-Key holds: a duration such as 36h, or days such as 2d; 5m to 365d (no longer than DROP_EXPIRY, if set)"`
+	DropExpiry     Expiry   `envconfig:"DROP_EXPIRY" desc:"how long the drops are kept, when something removes them (an S3 lifecycle rule): a duration such as 36h, or days such as 7d; 5m to 99999d. An Idempotency-Key then holds no longer, so that a retry never finds its key held and its drop gone. Unset or empty: kept"`
+}
+
+// KeyTTL returns how long an Idempotency-Key holds: IDEMPOTENCY_TTL, or DROP_EXPIRY when it
+// is shorter, and whether DROP_EXPIRY shortened it.
+func (c *CoreSettings) KeyTTL() (ttl time.Duration, shortened bool) {
+	ttl, expiry := time.Duration(c.IdempotencyTTL), time.Duration(c.DropExpiry)
+	if expiry > 0 && expiry < ttl {
+		return expiry, true
+	}
+	return ttl, false
+}
+
+// WarnKeyTTL logs, at warn, that DROP_EXPIRY shortens IDEMPOTENCY_TTL, if it does.
+func (c *CoreSettings) WarnKeyTTL(ctx context.Context, log *slog.Logger) {
+	ttl, shortened := c.KeyTTL()
+	if !shortened {
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, "IDEMPOTENCY_TTL is longer than DROP_EXPIRY: an Idempotency-Key holds only as long as the drops are kept",
+		slog.String("idempotency_ttl", time.Duration(c.IdempotencyTTL).String()),
+		slog.String("drop_expiry", time.Duration(c.DropExpiry).String()),
+		slog.String("key_ttl", ttl.String()))
 }
 
 // LogAttrs describes the settings for the start-up log line: never a token, only how many
@@ -39,9 +63,18 @@ func (c *CoreSettings) LogAttrs() []slog.Attr {
 		slog.String("key_prefix", c.KeyPrefix),
 		slog.Bool("key_date_partition", c.KeyDatePartition),
 		slog.String("idempotency_ttl", time.Duration(c.IdempotencyTTL).String()),
+		slog.String("drop_expiry", dropExpiry(c.DropExpiry)),
 		slog.Int("auth_tokens", len(c.AuthToken)),
 		slog.Int("cdn_tokens", len(c.CDNToken)),
 	}
+}
+
+// dropExpiry returns e for printing: "" when the drops are kept for good.
+func dropExpiry(e Expiry) string {
+	if e == 0 {
+		return ""
+	}
+	return time.Duration(e).String()
 }
 
 // Endpoint returns S3_ENDPOINT_URL for printing: any user information in it (user:password@)

@@ -5,6 +5,7 @@ package wiring
 
 import (
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -50,32 +51,71 @@ const MinIdempotencyTTL = 5 * time.Minute
 // counts them.
 type Duration time.Duration
 
-// Decode parses a Go duration or a number of days; it must be positive and at most 365 days.
+// Decode parses a Go duration or a number of days; it must be at least MinIdempotencyTTL and
+// at most 365 days.
 func (d *Duration) Decode(value string) error {
-	var v time.Duration
-	if days, ok := strings.CutSuffix(value, "d"); ok {
-		n, ok := decimal(days)
-		if !ok {
-			return errors.New("must be a duration such as 36h, or days such as 2d (a whole number in decimal, without a leading zero)")
-		}
-		if n <= 0 || n > 365 { // before multiplying, which could overflow
-			return errors.New("must be more than 0 and at most 365d")
-		}
-		v = time.Duration(n) * 24 * time.Hour
-	} else {
-		var err error
-		if v, err = time.ParseDuration(value); err != nil {
-			return errors.New("must be a duration such as 36h, or days such as 2d")
-		}
-	}
-	if v <= 0 || v > 365*24*time.Hour {
-		return errors.New("must be more than 0 and at most 365d")
+	v, err := days(value, 365)
+	if err != nil {
+		return err
 	}
 	if v < MinIdempotencyTTL {
 		return errors.New("must be at least 5m: a key must outlast a sender's retries")
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// MaxDropExpiryDays is the longest DROP_EXPIRY, in days: the most the stack's ExpireAfterDays
+// takes.
+const MaxDropExpiryDays = 99999
+
+// Expiry is how long the drops are kept, a Duration up to MaxDropExpiryDays; 0 when they are
+// kept for good.
+type Expiry time.Duration
+
+// Decode parses "" (kept for good), or a Go duration or a number of days, at least
+// MinIdempotencyTTL (an Idempotency-Key holds no longer than the drops, and must outlast a
+// sender's retries) and at most MaxDropExpiryDays.
+func (e *Expiry) Decode(value string) error {
+	if value == "" {
+		*e = 0
+		return nil
+	}
+	v, err := days(value, MaxDropExpiryDays)
+	if err != nil {
+		return err
+	}
+	if v < MinIdempotencyTTL {
+		return errors.New("must be at least 5m, or empty: an Idempotency-Key holds no longer than the drops, and must outlast a sender's retries")
+	}
+	*e = Expiry(v)
+	return nil
+}
+
+// days parses a Go duration or a whole number of days ("2d"); it must be more than 0 and at
+// most maxDays days.
+func days(value string, maxDays int) (time.Duration, error) {
+	tooLong := fmt.Errorf("must be more than 0 and at most %dd", maxDays)
+	var v time.Duration
+	if n, ok := strings.CutSuffix(value, "d"); ok {
+		n, ok := decimal(n)
+		if !ok {
+			return 0, errors.New("must be a duration such as 36h, or days such as 2d (a whole number in decimal, without a leading zero)")
+		}
+		if n <= 0 || n > maxDays { // before multiplying, which could overflow
+			return 0, tooLong
+		}
+		v = time.Duration(n) * 24 * time.Hour
+	} else {
+		var err error
+		if v, err = time.ParseDuration(value); err != nil {
+			return 0, errors.New("must be a duration such as 36h, or days such as 2d")
+		}
+	}
+	if v <= 0 || v > time.Duration(maxDays)*24*time.Hour {
+		return 0, tooLong
+	}
+	return v, nil
 }
 
 // Period is a duration setting from 0 to 10 minutes, such as 5s.

@@ -79,7 +79,7 @@ func TestUsageListsEverySetting(t *testing.T) {
 	for _, s := range settings(reflectType(&Lambda{})) {
 		keys = append(keys, s.key)
 	}
-	want := "BUCKET AUTH_TOKEN CDN_TOKEN CDN_TOKEN_HTTP_HEADER_NAME S3_ENDPOINT_URL MAX_BODY_BYTES KEY_PREFIX KEY_DATE_PARTITION IDEMPOTENCY_TTL LOG_LEVEL METRICS_NAMESPACE DROP_PATH"
+	want := "BUCKET AUTH_TOKEN CDN_TOKEN CDN_TOKEN_HTTP_HEADER_NAME S3_ENDPOINT_URL MAX_BODY_BYTES KEY_PREFIX KEY_DATE_PARTITION IDEMPOTENCY_TTL DROP_EXPIRY LOG_LEVEL METRICS_NAMESPACE DROP_PATH"
 	if got := strings.Join(keys, " "); got != want {
 		t.Errorf("settings of Lambda: %s, want %s", got, want)
 	}

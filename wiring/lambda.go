@@ -55,6 +55,7 @@ func LambdaHandler(ctx context.Context, out io.Writer) (*funcurl.Handler, error)
 		slog.String("metrics_namespace", cfg.MetricsNamespace),
 		slog.String("drop_path", cfg.DropPath),
 	)...)
+	cfg.WarnKeyTTL(ctx, log)
 	var opts []funcurl.Option
 	if cfg.DropPath != "" {
 		opts = append(opts, funcurl.WithDropPath(cfg.DropPath))

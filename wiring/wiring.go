@@ -5,8 +5,6 @@
 package wiring
 
 import (
-	"time"
-
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -15,13 +13,19 @@ import (
 // Core returns the drop use-case over store, as c configures it, with the system's clock and
 // random UUIDs.
 func Core(c CoreSettings, store ports.ObjectStore) (*domain.Service, error) {
-	return domain.New(domain.Config{
+	return domain.New(CoreConfig(c), store, system.Clock{}, system.UUIDs{})
+}
+
+// CoreConfig returns the core's configuration from c: an Idempotency-Key holds c.KeyTTL().
+func CoreConfig(c CoreSettings) domain.Config {
+	ttl, _ := c.KeyTTL()
+	return domain.Config{
 		CDNHeader:      c.CDNHeaderName,
 		CDNTokens:      c.CDNToken,
 		AuthTokens:     c.AuthToken,
 		MaxBytes:       int(c.MaxBodyBytes),
 		KeyPrefix:      c.KeyPrefix,
 		DatePartition:  c.KeyDatePartition,
-		IdempotencyTTL: time.Duration(c.IdempotencyTTL),
-	}, store, system.Clock{}, system.UUIDs{})
+		IdempotencyTTL: ttl,
+	}
 }

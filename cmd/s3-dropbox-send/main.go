@@ -2,8 +2,8 @@
 // payload carries its SHA-256 and an Idempotency-Key kept for all its attempts, and attempts
 // that may succeed later are retried with backoff (package client), within -deadline. A
 // file's key is derived from its name as given and its content, so that the same command run
-// again stores nothing twice (within the service's IDEMPOTENCY_TTL, with the same token);
-// standard input gets a new random key.
+// again stores nothing twice (within the key's TTL on the service, IDEMPOTENCY_TTL or
+// DROP_EXPIRY if shorter, with the same token); standard input gets a new random key.
 //
 //	s3-dropbox-send [flags] FILE...        ("-" reads standard input)
 //

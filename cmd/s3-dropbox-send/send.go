@@ -173,11 +173,11 @@ func defineFlags(flags *flag.FlagSet, env func(string) string) *options {
 	flags.Var(&o.headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
 	flags.StringVar(&o.contentType, "content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
 	flags.StringVar(&o.idemKey, "idempotency-key", "", "the Idempotency-Key, with one payload only (default: derived from the file's name as given and its content; for standard input, a new random key; kept for all its attempts)")
-	flags.BoolVar(&o.fromContent, "key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the service's IDEMPOTENCY_TTL)")
+	flags.BoolVar(&o.fromContent, "key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the key's TTL on the service)")
 	flags.BoolVar(&o.newKey, "new-key", false, "a new random key for each payload: the same files sent again are stored again")
 	flags.IntVar(&o.attempts, "attempts", client.DefaultAttempts, "attempts per payload")
 	flags.DurationVar(&o.timeout, "timeout", client.DefaultTimeout, "timeout of each attempt")
-	flags.DurationVar(&o.deadline, "deadline", client.DefaultPayloadTimeout, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the server's IDEMPOTENCY_TTL")
+	flags.DurationVar(&o.deadline, "deadline", client.DefaultPayloadTimeout, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the key's TTL on the server (IDEMPOTENCY_TTL, or DROP_EXPIRY if shorter)")
 	flags.IntVar(&o.maxBytes, "max-bytes", contract.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
 	flags.BoolVar(&o.plainHTTP, "allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
 	flags.BoolVar(&o.asJSON, "json", false, "one JSON object per payload on stdout")
@@ -191,10 +191,11 @@ func printUsage(w io.Writer, flags *flag.FlagSet) {
 	fmt.Fprintf(w, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
 	flags.PrintDefaults()
 	fmt.Fprintf(w, "\nRe-running: the same command run again over the same files stores nothing twice, within\n"+
-		"the service's IDEMPOTENCY_TTL (24h by default) and with the same token: each file's key is\n"+
-		"derived from its name as given and its content, so that an edited file, or the same bytes\n"+
-		"under another name, is a new drop. Standard input gets a new random key each time, and a file\n"+
-		"is stored again after the TTL or with a new token; -new-key sends the same files again.\n")
+		"the key's TTL on the service (IDEMPOTENCY_TTL, 24h by default, or DROP_EXPIRY if shorter)\n"+
+		"and with the same token: each file's key is derived from its name as given and its content,\n"+
+		"so that an edited file, or the same bytes under another name, is a new drop. Standard input\n"+
+		"gets a new random key each time, and a file is stored again after the TTL or with a new\n"+
+		"token; -new-key sends the same files again.\n")
 	fmt.Fprintf(w, "\nExit status, the worst payload's: 0 all stored, 1 a payload refused, 3 a payload not stored (or\n"+
 		"not sent: interrupted), 2 a payload's outcome unknown (it may be stored), 64 a usage error.\n")
 }

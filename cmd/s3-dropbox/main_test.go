@@ -383,6 +383,7 @@ func TestFailsClosed(t *testing.T) {
 		{"S3 without a region", "BUCKET", "bucket-without-region", "AWS_REGION: required with STORAGE=s3", map[string]string{"STORAGE": "s3", "AWS_CONFIG_FILE": "/nonexistent", "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}},
 		{"TTL of a nanosecond", "IDEMPOTENCY_TTL", "1ns", "IDEMPOTENCY_TTL: must be at least 5m", nil},
 		{"TTL under the minimum", "IDEMPOTENCY_TTL", "299s", "IDEMPOTENCY_TTL: must be at least 5m", nil},
+		{"drop expiry under the minimum TTL", "DROP_EXPIRY", "299s", "DROP_EXPIRY: must be at least 5m", nil},
 		{"signed port", "PORT", "+80", "PORT: must be a port number in decimal", map[string]string{"ADDR": ""}},
 		{"port with a leading zero", "PORT", "080", "PORT: must be a port number in decimal", map[string]string{"ADDR": ""}},
 		{"signed port in ADDR", "ADDR", "127.0.0.1:+80", "ADDR: must be host:port with the port in decimal", nil},

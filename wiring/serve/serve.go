@@ -57,6 +57,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes), Memory())
 	}
 	logConfigured(ctx, log, cfg, ln, metricsLn, st.where, maxConns, memory, dev != nil)
+	cfg.WarnKeyTTL(ctx, log)
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
 	if st.ready != nil {
 		opts = append(opts, httpserver.WithReadiness(st.ready))
