@@ -18,16 +18,12 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// Create writes obj so that no reader ever sees part of it and no existing object is replaced.
-// The bytes and the attributes go to a new file not yet under the key (see stage), which is
-// synced; then it is linked under the key (link fails if the key exists, atomically): the one
-// step that publishes the object, with its attributes. The folder is then synced so that the
-// name survives a crash (one fsync for all the writers of the folder at that moment: group
-// commit); if that fails, the name stays and the outcome is unknown (ErrUnknown). A key found
-// taken is ErrExists only once its name is durable (see found). A crash at any point leaves no
-// object or a whole one with its attributes; what it leaves in TempDir is removed at the next
-// start. A folder of the key's path that was removed under the store is made again, and the
-// write tried once more.
+// Create writes obj so that no reader sees part of it and no object is replaced: a synced new
+// file (stage) is linked under the key, failing if it is taken, then the folder is synced
+// (one fsync for the folder's writers of the moment). A failed folder sync leaves the name:
+// ErrUnknown. A key found taken is ErrExists once its name is durable (found). A folder of
+// the key's path removed under the store is made again, and the write tried once more.
+// docs/promises.md, "What the filesystem store proves", says what a crash leaves.
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	path, err := s.prepare(obj)
 	if err != nil {
