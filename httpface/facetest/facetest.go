@@ -147,6 +147,13 @@ func Check(t *testing.T, c Case, got Response, store *memstore.Store) {
 			t.Errorf("body echoes a token")
 		}
 	}
+	checkStored(t, c, store)
+}
+
+// checkStored fails the test unless store holds what c stores, under a key of the layout, with
+// its attributes, or nothing when c stores nothing.
+func checkStored(t *testing.T, c Case, store *memstore.Store) {
+	t.Helper()
 	keys := store.Keys()
 	if c.Stored == nil {
 		if len(keys) != 0 {
