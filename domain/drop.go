@@ -113,15 +113,16 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 	if req.Body == nil {
 		return res, Errorf(ENoBody, "There must be a request body")
 	}
-	data, err := req.Body.Read(s.cfg.MaxBytes)
-	if err != nil {
-		if ErrorCode(err) == EInternal {
-			err = &Error{Code: EBadBody, Message: "The request body could not be read", Err: err}
+	if req.Admission != nil {
+		done, err := req.Admission.Admit(ctx, s.clientID(client))
+		if err != nil {
+			return res, err
 		}
-		return res, err
+		defer done()
 	}
-	if len(data) > s.cfg.MaxBytes {
-		return res, s.tooLarge()
+	data, err := s.readBody(req.Body)
+	if err != nil {
+		return res, err
 	}
 	res.Size = len(data)
 	sum := sha256.Sum256(data)
@@ -145,6 +146,36 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, storageError(err, idempotent, s.cfg.IdempotencyTTL)
 	}
 	return res, nil
+}
+
+// readBody reads the payload, decoded, up to the limit: a body over it is ETooLarge, one
+// that cannot be read EBadBody (unless its adapter said why).
+func (s *Service) readBody(body ports.Body) ([]byte, error) {
+	data, err := body.Read(s.cfg.MaxBytes)
+	if err != nil {
+		if ErrorCode(err) == EInternal {
+			err = &Error{Code: EBadBody, Message: "The request body could not be read", Err: err}
+		}
+		return nil, err
+	}
+	if len(data) > s.cfg.MaxBytes {
+		return nil, s.tooLarge()
+	}
+	return data, nil
+}
+
+// clientID returns the identity of an accepted token entry: its name, or for an unnamed one
+// DefaultClient and its position in the list ("default#2"), so that every entry is told apart.
+func (s *Service) clientID(c Credential) string {
+	if c.Name != DefaultClient {
+		return c.Name
+	}
+	for i, a := range s.cfg.AuthTokens {
+		if a.Digest == c.Digest {
+			return DefaultClient + "#" + strconv.Itoa(i+1)
+		}
+	}
+	return DefaultClient
 }
 
 // dropNew stores obj under a new key, and returns the key.

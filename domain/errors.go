@@ -31,12 +31,13 @@ const (
 	EStorageDenied     = "storage_denied"      // the store refused to read an idempotency record: the service lacks a permission; nothing stored by this request
 	EBusy              = "busy"                // the HTTP server holds too many payloads in flight: nothing stored; retry (the server alone gives it)
 	ENotFound          = "not_found"           // the path is not the drop path (DROP_PATH): nothing read, nothing stored (the adapters alone give it)
+	ETooMany           = "too_many"            // the client is over its share of the server, or its rate (the edge's Admission): nothing stored; retry after a while
 	EInternal          = "internal"            // anything else
 )
 
 // Outcome returns how a drop that ended with err ended: stored (replayed, when an earlier
-// drop with its Idempotency-Key stored it), not stored (EStorage, EBusy: a retry may store
-// it), unknown (EStorageUnknown, and the codes of a fault in the service, EInternal and
+// drop with its Idempotency-Key stored it), not stored (EStorage, EBusy, ETooMany: a later
+// retry may store it), unknown (EStorageUnknown, and the codes of a fault in the service, EInternal and
 // EStorageDenied, after which a sender cannot tell that nothing is stored), else refused.
 func Outcome(err error, replayed bool) contract.Outcome {
 	switch ErrorCode(err) {
@@ -45,7 +46,7 @@ func Outcome(err error, replayed bool) contract.Outcome {
 			return contract.Replayed
 		}
 		return contract.Stored
-	case EStorage, EBusy:
+	case EStorage, EBusy, ETooMany:
 		return contract.NotStored
 	case EStorageUnknown, EInternal, EStorageDenied:
 		return contract.Unknown

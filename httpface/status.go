@@ -1,7 +1,9 @@
 package httpface
 
 import (
+	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -29,6 +31,7 @@ var statuses = map[string]int{
 	domain.EStorageUnknown:    http.StatusGatewayTimeout,
 	domain.EStorageDenied:     http.StatusInternalServerError, // a misconfiguration, not a brief failure: not 503
 	domain.EBusy:              http.StatusServiceUnavailable,
+	domain.ETooMany:           http.StatusTooManyRequests,
 	domain.ENotFound:          http.StatusNotFound,
 	domain.EInternal:          http.StatusInternalServerError,
 }
@@ -55,6 +58,20 @@ func Status(code string) int {
 // RetryAfter is the Retry-After of a 503 or 504, in seconds: storage failures are mostly
 // brief, and a client backs off further on its own.
 const RetryAfter = "1"
+
+// RetryAfterError is an error that says when to retry, in whole seconds (at least 1).
+type RetryAfterError interface {
+	RetryAfter() int
+}
+
+// retryAfter returns the Retry-After of a 429: the error's own, else RetryAfter.
+func retryAfter(err error) string {
+	var ra RetryAfterError
+	if errors.As(err, &ra) {
+		return strconv.Itoa(max(ra.RetryAfter(), 1))
+	}
+	return RetryAfter
+}
 
 // Reply is the answer to one drop, whatever carries it.
 type Reply struct {
@@ -86,6 +103,8 @@ func ReplyTo(res ports.DropResult, err error) Reply {
 		r.Header["Allow"] = "POST"
 	case http.StatusServiceUnavailable, http.StatusGatewayTimeout:
 		r.Header["Retry-After"] = RetryAfter
+	case http.StatusTooManyRequests:
+		r.Header["Retry-After"] = retryAfter(err)
 	}
 	return r
 }

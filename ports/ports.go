@@ -26,6 +26,19 @@ type DropRequest struct {
 	Method string // the HTTP method as sent
 	Header Header // the request headers
 	Body   Body   // the payload, or nil when the request carries no body at all
+	// Admission, when set, holds the request to its client's share of the adapter's scarce
+	// resources once the core knows the client; nil: none.
+	Admission Admission
+}
+
+// Admission is an inbound adapter's gate between authorization and the body: the core calls
+// Admit once it has authorized the request and checked its headers, before it reads the body,
+// with the client's identity: its token entry's name, or for an unnamed entry the name and
+// the entry's position (such as "default#2"), so that every entry is told apart. An error
+// refuses the request (the core returns it as it is: a *domain.Error whose code says why, such
+// as too_many); else done is called once the drop is over, stored or not.
+type Admission interface {
+	Admit(ctx context.Context, client string) (done func(), err error)
 }
 
 // Header looks up request headers.

@@ -5,9 +5,10 @@ package fsstore
 import (
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
+
+	"golang.org/x/sys/unix"
 )
 
 // settle makes dir's path durable after folders were made again under a write: the store's
@@ -65,17 +66,33 @@ func (s *Store) makeDirs(dir string, trust bool) error {
 	if err := s.makeDirs(filepath.Dir(dir), trust); err != nil {
 		return err
 	}
-	if err := os.Mkdir(dir, 0o700); errors.Is(err, fs.ErrExist) {
-		if info, err := os.Lstat(dir); err != nil || !info.IsDir() {
-			return fmt.Errorf("%s is not a folder (a symlink or a file): the store writes only below its folder", dir)
-		}
-	} else if err != nil {
+	if err := s.mkdirBeneath(dir); err != nil {
 		return err
 	}
 	if err := s.syncDir(filepath.Dir(dir)); err != nil {
 		return err
 	}
 	s.durable.Store(dir, true)
+	return nil
+}
+
+// mkdirBeneath makes dir (0700) in its parent, opened below the store's folder without
+// following a symlink (see openDir); a folder there already is kept, anything else refused.
+func (s *Store) mkdirBeneath(dir string) error {
+	pfd, err := s.openDir(filepath.Dir(dir))
+	if err != nil {
+		return err
+	}
+	defer unix.Close(pfd)
+	name := filepath.Base(dir)
+	if err := unix.Mkdirat(pfd, name, 0o700); errors.Is(err, unix.EEXIST) {
+		var st unix.Stat_t
+		if err := unix.Fstatat(pfd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil || st.Mode&unix.S_IFMT != unix.S_IFDIR {
+			return fmt.Errorf("%s is not a folder (a symlink or a file): the store writes only below its folder", dir)
+		}
+	} else if err != nil {
+		return &os.PathError{Op: "mkdir", Path: dir, Err: err}
+	}
 	return nil
 }
 

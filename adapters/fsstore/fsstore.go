@@ -72,6 +72,9 @@ func newStore(dir string, h *hooks) (*Store, error) {
 	if err := makeRoot(abs, h); err != nil {
 		return nil, err
 	}
+	if err := checkOwner(abs); err != nil {
+		return nil, err
+	}
 	tmp, err := openTemp(abs)
 	if err != nil {
 		return nil, err
@@ -133,19 +136,19 @@ func (s *Store) start() error {
 	if err := unix.Fsetxattr(int(st.f.Fd()), AttrClient, []byte("probe"), 0); err != nil {
 		return fmt.Errorf("the storage folder's filesystem must keep extended attributes (user.*), as ext4, xfs, btrfs, tmpfs and APFS do: %w", err)
 	}
-	s.unnamed = unnamedWorks(tmp.Name())
+	s.unnamed = unnamedWorks(tmp)
 	return nil
 }
 
 // unnamedWorks reports whether files can be made unnamed in dir and linked later.
-func unnamedWorks(dir string) bool {
-	f, err := openUnnamed(dir)
+func unnamedWorks(dir *os.File) bool {
+	f, err := openUnnamed(int(dir.Fd()))
 	if err != nil {
 		return false
 	}
 	defer f.Close()
-	probe := filepath.Join(dir, tempName())
-	if err := linkUnnamed(f, probe); err != nil {
+	probe := filepath.Join(dir.Name(), tempName())
+	if err := linkUnnamed(f, int(dir.Fd()), probe); err != nil {
 		return false
 	}
 	os.Remove(probe)

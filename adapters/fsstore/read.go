@@ -28,7 +28,7 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	if err != nil {
 		return ports.Object{}, err
 	}
-	f, err := openFile(path)
+	f, err := s.openFileBeneath(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return ports.Object{}, fmt.Errorf("%s: %w", key, ports.ErrNotFound)
 	}
@@ -52,9 +52,10 @@ func (s *Store) Get(ctx context.Context, key string) (ports.Object, error) {
 	return o, nil
 }
 
-// openFile opens the regular file at path for reading, without following a symlink there.
-func openFile(path string) (*os.File, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
+// openFileAt opens the regular file at path, in the folder dirfd, for reading, without
+// following a symlink there.
+func openFileAt(dirfd int, path string) (*os.File, error) {
+	fd, err := unix.Openat(dirfd, filepath.Base(path), unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, &os.PathError{Op: "open", Path: path, Err: err}
 	}
@@ -80,9 +81,10 @@ func read(f *os.File) ([]byte, error) {
 	return b, nil
 }
 
-// readFile returns the content of the regular file at path (see openFile).
-func readFile(path string) ([]byte, error) {
-	f, err := openFile(path)
+// readFile returns the content of the regular file at path, below the store's folder (see
+// openFileBeneath).
+func (s *Store) readFile(path string) ([]byte, error) {
+	f, err := s.openFileBeneath(path)
 	if err != nil {
 		return nil, err
 	}

@@ -100,7 +100,7 @@ func (s *Store) createTemp() (*staged, error) {
 		if err != nil {
 			return nil, &os.PathError{Op: "create", Path: filepath.Join(tmp.Name(), name), Err: err}
 		}
-		return &staged{f: os.NewFile(uintptr(fd), filepath.Join(tmp.Name(), name)), tmp: tmp, name: name}, nil
+		return &staged{f: os.NewFile(uintptr(fd), filepath.Join(tmp.Name(), name)), tmp: tmp, name: name, dir: -1}, nil
 	}
 }
 

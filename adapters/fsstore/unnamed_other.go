@@ -8,6 +8,6 @@ import (
 )
 
 // openUnnamed is not available: the store writes named temporary files in TempDir.
-func openUnnamed(dir string) (*os.File, error) { return nil, errors.ErrUnsupported }
+func openUnnamed(dirfd int) (*os.File, error) { return nil, errors.ErrUnsupported }
 
-func linkUnnamed(f *os.File, path string) error { return errors.ErrUnsupported }
+func linkUnnamed(f *os.File, dirfd int, path string) error { return errors.ErrUnsupported }

@@ -67,7 +67,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 	s.hooks.at("link")
 	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
-			err := s.found(obj.Key, path)
+			err := s.found(obj.Key, st.dir, path)
 			if errors.Is(err, ports.ErrExists) && s.remade.Load() != remade {
 				if serr := s.settle(dir); serr != nil { // see below
 					return fmt.Errorf("%s: an object holds the key, but its folder may not be durable: %w", obj.Key, serr)
@@ -109,9 +109,9 @@ func gone(err error) error {
 // yet synced), so that nobody answers "stored" for a name a crash can still take. If the sync
 // fails, or path is not a file the store could have made (a folder, a symlink), a definite
 // error: this call stored nothing.
-func (s *Store) found(key, path string) error {
+func (s *Store) found(key string, dirfd int, path string) error {
 	var st unix.Stat_t
-	if err := unix.Lstat(path, &st); err != nil {
+	if err := unix.Fstatat(dirfd, filepath.Base(path), &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
 		return fmt.Errorf("%s: %w", key, err)
 	}
 	if st.Mode&unix.S_IFMT != unix.S_IFREG {
@@ -136,7 +136,7 @@ func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) erro
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	old, err := readFile(path)
+	old, err := s.readFile(path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("%s: %w", obj.Key, ports.ErrNotFound)
@@ -153,7 +153,12 @@ func (s *Store) Replace(ctx context.Context, obj ports.Object, etag string) erro
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if err := unix.Renameat(int(st.tmp.Fd()), st.name, unix.AT_FDCWD, path); err != nil {
+	dfd, err := s.openDir(filepath.Dir(path))
+	if err != nil {
+		return fmt.Errorf("publish %s: %w", obj.Key, err)
+	}
+	defer unix.Close(dfd)
+	if err := unix.Renameat(int(st.tmp.Fd()), st.name, dfd, filepath.Base(path)); err != nil {
 		return fmt.Errorf("publish %s: %w", obj.Key, &os.LinkError{Op: "rename", Old: st.name, New: path, Err: err})
 	}
 	st.name = "" // renamed: nothing left to remove
@@ -181,6 +186,7 @@ type staged struct {
 	f    *os.File // open until discard; nil once closed
 	tmp  *os.File // the TempDir that holds name
 	name string   // the temporary name in tmp, "" for an unnamed file
+	dir  int      // the descriptor of the folder it is to be linked into (see openDir); -1: none
 }
 
 // stage writes obj to a new file: in dir and unnamed where the system allows it (nothing to
@@ -188,10 +194,21 @@ type staged struct {
 // named file (a rename needs a name).
 func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
 	s.hooks.at("create temporary file")
-	st, err := s.open(dir)
+	dirfd := -1
+	if dir != "" {
+		var err error
+		if dirfd, err = s.openDir(dir); err != nil {
+			return nil, err
+		}
+	}
+	st, err := s.open(dirfd)
 	if err != nil {
+		if dirfd >= 0 {
+			unix.Close(dirfd)
+		}
 		return nil, err
 	}
+	st.dir = dirfd
 	if err := st.fill(obj, s.hooks); err != nil {
 		st.discard()
 		return nil, err
@@ -199,14 +216,15 @@ func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
 	return st, nil
 }
 
-// open makes the new file that stage fills.
-func (s *Store) open(dir string) (*staged, error) {
-	if s.unnamed && dir != "" {
-		f, err := openUnnamed(dir)
+// open makes the new file that stage fills: unnamed in the folder dirfd, if it is one (not
+// -1) and the system allows it.
+func (s *Store) open(dirfd int) (*staged, error) {
+	if s.unnamed && dirfd >= 0 {
+		f, err := openUnnamed(dirfd)
 		if err != nil {
 			return nil, err
 		}
-		return &staged{f: f}, nil
+		return &staged{f: f, dir: -1}, nil
 	}
 	st, err := s.createTemp()
 	if errors.Is(err, fs.ErrNotExist) { // TempDir removed under the store
@@ -232,12 +250,13 @@ func (st *staged) fill(obj ports.Object, h *hooks) error {
 	return h.syncFile(st.f)
 }
 
-// link gives the file the name path, atomically, failing if path exists.
+// link gives the file the name path (in its folder, opened by stage), atomically, failing if
+// path exists.
 func (st *staged) link(path string) error {
 	if st.name == "" {
-		return linkUnnamed(st.f, path)
+		return linkUnnamed(st.f, st.dir, path)
 	}
-	if err := unix.Linkat(int(st.tmp.Fd()), st.name, unix.AT_FDCWD, path, 0); err != nil {
+	if err := unix.Linkat(int(st.tmp.Fd()), st.name, st.dir, filepath.Base(path), 0); err != nil {
 		return &os.LinkError{Op: "link", Old: st.name, New: path, Err: err}
 	}
 	return nil
@@ -252,6 +271,10 @@ func (st *staged) discard() {
 	if st.name != "" {
 		unix.Unlinkat(int(st.tmp.Fd()), st.name, 0)
 		st.name = ""
+	}
+	if st.dir >= 0 {
+		unix.Close(st.dir)
+		st.dir = -1
 	}
 }
 

@@ -70,6 +70,7 @@ type body struct {
 	rc       *http.ResponseController
 	conn     *trackedConn // nil without the connection cap
 	budget   *bytesInFlight
+	client   *client   // set once admitted; nil: none
 	start    time.Time // the request's
 	reserved int64
 	started  bool // reading began
@@ -85,8 +86,11 @@ func (b *body) Read(max int) ([]byte, error) {
 	if cl := b.r.ContentLength; cl >= 0 && cl < int64(max) {
 		size = int(cl) + 1 // room to see EOF without growing
 	}
-	if !b.budget.reserve(int64(size)) {
+	switch b.budget.reserve(b.client, int64(size)) {
+	case busy:
 		return nil, domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
+	case overShare:
+		return nil, refuseTooMany(1, "This client's payloads in flight hold its share of the server's memory: the payload was not stored. Please retry after 1 s")
 	}
 	b.reserved = int64(size)
 	b.started = true
@@ -123,6 +127,9 @@ var slowBodyMessage = fmt.Sprintf("The request body arrived too slowly: after it
 // readError says why a body could not be read: too slow (past its deadline, or closed by the
 // cap while stalled), or cut short by the client.
 func (b *body) readError(err error) error {
+	if b.conn != nil && b.conn.evicted.Load() && b.conn.phase.Load() == phaseBody && b.lastReadRecent() {
+		return refuseTooMany(1, "This client's requests held more connections than its share, and this one was closed to make room for another client: the payload was not stored. Please retry after 1 s")
+	}
 	if errors.Is(err, os.ErrDeadlineExceeded) || b.conn != nil && b.conn.evicted.Load() {
 		return &domain.Error{Code: domain.ESlowBody, Err: err, Message: slowBodyMessage}
 	}
@@ -130,10 +137,16 @@ func (b *body) readError(err error) error {
 		Message: "The request body ended before its content-length: the client closed the connection"}
 }
 
+// lastReadRecent reports whether the connection delivered bytes within evictAfter: closed by
+// the cap, it was not stalled.
+func (b *body) lastReadRecent() bool {
+	return time.Since(time.Unix(0, b.conn.lastRead.Load())) < evictAfter
+}
+
 // release gives the reserved bytes back.
 func (b *body) release() {
 	if b.reserved > 0 {
-		b.budget.release(b.reserved)
+		b.budget.release(b.client, b.reserved)
 		b.reserved = 0
 	}
 }

@@ -1,7 +1,10 @@
 package httpserver
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"sync"
@@ -33,13 +36,15 @@ const (
 type trackedConn struct {
 	net.Conn
 	phase    atomic.Int32
-	since    atomic.Int64 // unix nanoseconds: the start of the phase
-	lastRead atomic.Int64 // unix nanoseconds: the last read that returned bytes
-	writing  atomic.Int64 // unix nanoseconds: the start of a write not returned yet; 0: none
-	evicted  atomic.Bool  // closed by the cap
-	idled    atomic.Bool  // idle or new since the last read: its heads are counted again
-	awaiting atomic.Bool  // active, its request not at the handler yet
-	heads    headLines    // the lines of its request heads; only Read uses it
+	since    atomic.Int64           // unix nanoseconds: the start of the phase
+	lastRead atomic.Int64           // unix nanoseconds: the last read that returned bytes
+	writing  atomic.Int64           // unix nanoseconds: the start of a write not returned yet; 0: none
+	evicted  atomic.Bool            // closed by the cap
+	awaiting atomic.Bool            // active, its request not at the handler yet
+	client   atomic.Pointer[client] // whose request it carried last, once admitted
+	heads    headLines              // the framing of its requests; only Read uses it
+	readErr  error                  // the bytes broke a bound of the framing: every read from now on fails
+	rest     []byte                 // the bytes of the read that broke it, from the line at fault
 }
 
 func (c *trackedConn) Write(b []byte) (int, error) {
@@ -48,20 +53,92 @@ func (c *trackedConn) Write(b []byte) (int, error) {
 	return c.Conn.Write(b)
 }
 
-// Read reads from the connection; a head of more than MaxHeadLines lines, read while no
-// body is (new, idle, or serving a request), fails the read.
+// Read reads from the connection; bytes that break the bounds of a head (more than
+// MaxHeadLines lines, a folded field) or of a chunked body's trailer fail the read, whatever
+// the request's phase.
+// A head refused so is answered by the connection itself (see refuseHead), while Go's server
+// reads a head and nothing else writes; what came before the line at fault is served first (a
+// drop whose body it follows, say).
 func (c *trackedConn) Read(b []byte) (int, error) {
+	if c.readErr != nil {
+		return 0, c.refuse()
+	}
 	n, err := c.Conn.Read(b)
 	if n > 0 {
 		c.lastRead.Store(time.Now().UnixNano())
-		if c.idled.Swap(false) {
-			c.heads.resume()
-		}
-		if p := c.phase.Load(); (p == phaseNew || p == phaseIdle || p == phaseWork) && !c.heads.scan(b[:n]) {
-			return 0, errHeadLines
+		if k, serr := c.heads.scan(b[:n]); serr != nil {
+			c.readErr, c.rest = serr, bytes.Clone(b[k:n])
+			if k == 0 {
+				return 0, c.refuse()
+			}
+			return k, nil
 		}
 	}
 	return n, err
+}
+
+// refuse returns the read error of a connection whose bytes broke a bound: a head read
+// between requests is answered here (refuseHead); else the error, for Go's server to close
+// the connection (a body's read fails, and its answer closes it).
+func (c *trackedConn) refuse() error {
+	if p := c.phase.Load(); p != phaseNew && p != phaseIdle || c.rest == nil {
+		return c.readErr
+	}
+	c.refuseHead()
+	c.rest = nil
+	return io.EOF // Go's server closes the connection without a word
+}
+
+// headRefusals are the answers to heads refused by their framing.
+var headRefusals = map[error]struct {
+	status int
+	msg    string
+}{
+	errHeadBytes: {http.StatusRequestHeaderFieldsTooLarge, fmt.Sprintf("The request's head is too large: at most %d bytes, with the request line\n", maxHeadBytes)},
+	errHeadLines: {http.StatusBadRequest, fmt.Sprintf("The request's head has too many lines: at most %d, with the request line\n", MaxHeadLines)},
+	errObsFold:   {http.StatusBadRequest, "A header field is folded over lines (a line starts with a space or a tab): send each field on one line\n"},
+}
+
+// refuseHead answers a head refused by its framing, then reads and throws away the rest of
+// the head and of the body it declares (up to DiscardLimit in all, each read within BodyGrace,
+// all within ReadTimeout), as a refused drop's body is: a client that writes its whole request
+// before it reads then reads its answer, rather than a reset. Meanwhile the connection is
+// refused, for the cap (see evictable).
+func (c *trackedConn) refuseHead() {
+	r, ok := headRefusals[c.readErr]
+	if !ok {
+		return
+	}
+	c.enter(phaseRefused)
+	c.Conn.SetWriteDeadline(time.Now().Add(WriteTimeout))
+	fmt.Fprintf(c.Conn, "HTTP/1.1 %d %s\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s",
+		r.status, http.StatusText(r.status), len(r.msg), r.msg)
+	h := &c.heads
+	h.lenient = true
+	ends := h.ends
+	h.scan(c.rest)
+	start, total := time.Now(), len(c.rest)
+	buf := make([]byte, 4<<10)
+	for h.ends == ends && total <= DiscardLimit && !(h.part == inBody && h.left > DiscardLimit) {
+		now := time.Now()
+		deadline := now.Add(BodyGrace)
+		if end := start.Add(ReadTimeout); end.Before(deadline) {
+			deadline = end
+		}
+		c.Conn.SetReadDeadline(deadline)
+		n, err := c.Conn.Read(buf)
+		if n > 0 {
+			c.lastRead.Store(now.UnixNano())
+			total += n
+			h.scan(buf[:n])
+		}
+		if err != nil {
+			return
+		}
+	}
+	if cw, ok := c.Conn.(interface{ CloseWrite() error }); ok {
+		cw.CloseWrite()
+	}
 }
 
 // CloseWrite half-closes a TCP connection, so that net/http can close gracefully: the client
@@ -79,9 +156,6 @@ func (c *trackedConn) enter(phase int32) {
 	if phase == phaseBody || phase == phaseRefused {
 		c.lastRead.Store(now) // the body's clock starts now
 	}
-	if phase == phaseNew || phase == phaseIdle {
-		c.idled.Store(true)
-	}
 	if phase == phaseWork && c.phase.Load() != phaseBody {
 		c.awaiting.Store(true) // a new request, before the handler
 	}
@@ -97,16 +171,21 @@ func connOf(r *http.Request) *trackedConn {
 }
 
 // connLimit is a listener that holds at most max connections. At the cap, a newcomer makes it
-// close one that serves nobody, in the order of evictable's ranks; only when every connection
-// serves a request (authorized, its body arriving, or in storage) does the newcomer wait.
-// docs/server.md, "Limits of the server", says why the order is what it is.
+// close one that serves nobody, in the order of evictable's ranks, or last the body begun last
+// of a client over its share of the connections (topHolder); only when every connection
+// serves a request (authorized, its body arriving, or in storage) and no client holds more
+// than its share does the newcomer wait. docs/server.md, "Limits of the server", says why the
+// order is what it is.
 type connLimit struct {
 	net.Listener
-	closed atomic.Bool
-	max    int
-	mu     sync.Mutex
-	conns  map[*trackedConn]struct{}
-	room   chan struct{} // a connection ended
+	closed  atomic.Bool
+	max     int
+	mu      sync.Mutex
+	conns   map[*trackedConn]struct{}
+	room    chan struct{} // a connection ended
+	clients int           // token entries: with more than one, a client over its share makes room
+	full    atomic.Uint64 // newcomers that found the cap reached
+	waited  atomic.Uint64 // newcomers that found every connection serving a request: they waited
 
 	testHookEvicted func() // runs each time a connection is closed to make room
 }
@@ -140,6 +219,7 @@ func (l *connLimit) Accept() (net.Conn, error) {
 	if err != nil {
 		return nil, err
 	}
+	counted := false // in full (and waited)
 	for {
 		l.mu.Lock()
 		if len(l.conns) < l.max {
@@ -149,10 +229,16 @@ func (l *connLimit) Accept() (net.Conn, error) {
 			l.mu.Unlock()
 			return tc, nil
 		}
+		if !counted {
+			l.full.Add(1)
+		}
 		victim := l.evictable(time.Now().UnixNano())
 		if victim != nil {
 			delete(l.conns, victim)
+		} else if !counted && l.allServing() {
+			l.waited.Add(1)
 		}
+		counted = true
 		l.mu.Unlock()
 		if victim != nil {
 			victim.evicted.Store(true)
@@ -173,6 +259,32 @@ func (l *connLimit) Accept() (net.Conn, error) {
 	}
 }
 
+// allServing reports whether every connection serves a request (authorized, its body
+// arriving, or in storage): nothing is new, idle or refused. The caller holds mu.
+func (l *connLimit) allServing() bool {
+	for c := range l.conns {
+		if p := c.phase.Load(); p != phaseWork && p != phaseBody {
+			return false
+		}
+	}
+	return true
+}
+
+// stats returns the connections open and the cap, and the newcomers that found the cap
+// reached, and those of them that found every connection serving a request.
+func (l *connLimit) stats() ConnStats {
+	l.mu.Lock()
+	open := len(l.conns)
+	l.mu.Unlock()
+	return ConnStats{Open: open, Max: l.max, Full: l.full.Load(), Waited: l.waited.Load()}
+}
+
+// ConnStats are the connection cap's figures (Server.ConnStats).
+type ConnStats struct {
+	Open, Max    int
+	Full, Waited uint64 // newcomers that found the cap reached; of those, that waited for room
+}
+
 // Close closes the listener; a newcomer waiting for room is closed too.
 func (l *connLimit) Close() error {
 	l.closed.Store(true)
@@ -189,8 +301,10 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		pausing           // refused, its discarded body quiet for freshGrace
 		fresh             // its headers not all in after freshGrace
 		discarding        // refused, its body still arriving: the one refused last first
+		hog               // its body arriving, for the client that holds the most connections, over its share
 		none
 	)
+	top := l.topHolder()
 	best, bestRank, bestSince := (*trackedConn)(nil), none, int64(0)
 	for c := range l.conns {
 		rank, since := none, c.since.Load()
@@ -220,6 +334,8 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		case phaseBody:
 			if last := c.lastRead.Load(); now-last >= int64(evictAfter) {
 				rank, since = stalled, last
+			} else if top != nil && c.client.Load() == top {
+				rank, since = hog, -since // the body begun last: the least read is lost
 			}
 		}
 		if w := c.writing.Load(); w != 0 && now-w >= int64(evictAfter) && rank > stalled {
@@ -230,6 +346,29 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		}
 	}
 	return best
+}
+
+// topHolder returns the client whose requests hold the most connections being served, if it
+// holds more than its share of the cap, max/(n+1) for n clients holding any (max/n once every
+// token entry holds some): a newcomer, whose client is not known before its head is read, may
+// be another client's. The caller holds mu.
+func (l *connLimit) topHolder() *client {
+	held := map[*client]int{}
+	var top *client
+	for c := range l.conns {
+		if p := c.phase.Load(); p != phaseBody && p != phaseWork {
+			continue
+		}
+		if cl := c.client.Load(); cl != nil {
+			if held[cl]++; top == nil || held[cl] > held[top] {
+				top = cl
+			}
+		}
+	}
+	if top == nil || l.clients <= 1 || held[top] <= l.max/shareDivisor(len(held)-1, l.clients) {
+		return nil
+	}
+	return top
 }
 
 // track follows the connections' states (http.Server.ConnState).

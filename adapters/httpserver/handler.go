@@ -25,6 +25,7 @@ type Handler struct {
 	dropPath string // "": every path
 	rec      httpface.Recorder
 	inflight bytesInFlight
+	fair     fairShares
 	ready    func(context.Context) error // the store's own check; nil: none
 	draining atomic.Bool
 	probes   *http.ServeMux // the probes' patterns
@@ -41,6 +42,21 @@ type Option func(*Handler)
 // (DefaultMaxInflightBytes): a drop that would go over is answered 503, and nothing is stored.
 func WithMaxInflightBytes(n int64) Option { return func(h *Handler) { h.inflight.max = n } }
 
+// WithClients says how many token entries (clients) there can be: with more than one, each
+// client's share of the drops in progress, of the budget of bytes and of the connections
+// leaves room for another (see fairShares).
+func WithClients(n int) Option {
+	return func(h *Handler) { h.fair.entries, h.inflight.entries = n, n }
+}
+
+// WithClientRates limits the drops of clients: by identity (a token entry's name, or
+// "default#2" for the second entry, unnamed), by name ("default": each unnamed entry), or "*"
+// for every client without a rate of its own. Over its rate, a drop is answered 429 with
+// Retry-After, and nothing is stored.
+func WithClientRates(rates map[string]Rate) Option {
+	return func(h *Handler) { h.fair.rates = rates }
+}
+
 // WithReadiness adds check to /readyz: the store's own test that it can write.
 func WithReadiness(check func(context.Context) error) Option {
 	return func(h *Handler) { h.ready = check }
@@ -56,6 +72,8 @@ func WithDropPath(path string) Option { return func(h *Handler) { h.dropPath = p
 func NewHandler(d ports.Dropper, rec httpface.Recorder, opts ...Option) *Handler {
 	h := &Handler{dropper: d, rec: rec}
 	h.inflight.max = DefaultMaxInflightBytes
+	h.fair.now = time.Now
+	h.fair.entries, h.inflight.entries = 1, 1
 	for _, o := range opts {
 		o(h)
 	}
@@ -99,9 +117,10 @@ func (h *Handler) drop(w http.ResponseWriter, r *http.Request) *body {
 		err = httpface.NotFound(h.dropPath)
 	} else {
 		res, err = h.dropper.Drop(ctx, ports.DropRequest{
-			Method: r.Method,
-			Header: header(r.Header),
-			Body:   b,
+			Method:    r.Method,
+			Header:    header(r.Header),
+			Body:      b,
+			Admission: admission{fair: &h.fair, body: b},
 		})
 	}
 	h.observe(res, err)

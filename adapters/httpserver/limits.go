@@ -10,28 +10,57 @@ import (
 const DefaultMaxInflightBytes = 32 << 20
 
 // bytesInFlight is a budget of body bytes: a request reserves its body's size before reading
-// it, or is turned away.
+// it, or is turned away. Each client's share is max/(n+1), n the clients holding bytes, itself
+// included, so that a client that holds its whole share always leaves room for another (max/n
+// once every token entry holds some); a client holding nothing may always take one body, if
+// the bytes are free.
 type bytesInFlight struct {
-	mu   sync.Mutex
-	max  int64
-	used int64
+	mu      sync.Mutex
+	max     int64
+	used    int64
+	holders int // clients holding bytes
+	entries int // token entries: the clients there can be (1 when unknown)
 }
 
-// reserve takes n bytes of the budget, if they are free.
-func (b *bytesInFlight) reserve(n int64) bool {
+// Outcomes of a reservation.
+const (
+	reserved  = iota
+	busy      // the budget is spent: 503
+	overShare // the client's share is spent: 429
+)
+
+// reserve takes n bytes of the budget for c (nil: no client), if they are free and within c's
+// share.
+func (b *bytesInFlight) reserve(c *client, n int64) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.used+n > b.max {
-		return false
+		return busy
+	}
+	if c != nil && c.bytes > 0 {
+		if share := b.max / int64(shareDivisor(b.holders-1, b.entries)); c.bytes+n > share {
+			return overShare
+		}
 	}
 	b.used += n
-	return true
+	if c != nil {
+		if c.bytes == 0 {
+			b.holders++
+		}
+		c.bytes += n
+	}
+	return reserved
 }
 
-func (b *bytesInFlight) release(n int64) {
+func (b *bytesInFlight) release(c *client, n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.used -= n
+	if c != nil {
+		if c.bytes -= n; c.bytes == 0 {
+			b.holders--
+		}
+	}
 }
 
 // Memory the connection cap assumes, and what it leaves aside.
@@ -46,12 +75,24 @@ const (
 	ConnMemory = 64 << 10
 )
 
+// MinAutoConns is the smallest default cap the server starts with (see ConnsByMemory): new
+// connections whose head is not in after freshGrace are the ones closed to make room during a
+// flood, so that a cap of n lets a client whose head takes a round trip in while a flood opens
+// fewer than n/freshGrace connections a second (2,560 at 256), and holds a quarter of the
+// default's 1,152 for drops in flight.
+const MinAutoConns = 256
+
+// ConnsByMemory returns the connections that memory bytes allow once the budget of bodies in
+// flight and the process's own are set aside (ConnMemory each).
+func ConnsByMemory(inflightBytes, memory int64) int64 {
+	return max((memory-inflightBytes-baseMemory)/ConnMemory, 0)
+}
+
 // MaxConns returns the default cap on open connections for a process that may use memory
-// bytes: what is left once the budget of bodies in flight and the process's own are set aside
-// (ConnMemory each), and never more than half the descriptor limit (the other half for the
+// bytes: ConnsByMemory, and never more than half the descriptor limit (the other half for the
 // store's files and S3's connections); at least 16.
 func MaxConns(inflightBytes, memory int64) int {
-	byMemory := (memory - inflightBytes - baseMemory) / ConnMemory
+	byMemory := ConnsByMemory(inflightBytes, memory)
 	byFiles := int64(512)
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur > 0 {

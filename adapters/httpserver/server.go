@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 )
 
@@ -41,6 +42,8 @@ type Server struct {
 	DrainPeriod time.Duration // how long /readyz answers 503 before the listener closes
 	MaxConns    int           // connections open at once (see connLimit); 0: MaxConns of the handler's budget and DefaultMemory
 
+	limited atomic.Pointer[connLimit] // once serving
+
 	testHookDraining func() // runs once /readyz answers 503
 	testHookEvicted  func() // runs each time the cap closes a connection to make room
 }
@@ -52,8 +55,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if maxConns <= 0 {
 		maxConns = MaxConns(h.inflight.max, DefaultMemory)
 	}
+	h.fair.mu.Lock()
+	h.fair.slots = maxConns
+	h.fair.mu.Unlock()
 	srv := newServer(ln.Addr().String(), h, log)
 	limited := limit(srv, ln, maxConns)
+	limited.clients = h.fair.entries
+	s.limited.Store(limited)
 	limited.testHookEvicted = s.testHookEvicted
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Serve(limited) }()
@@ -83,6 +91,14 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// ConnStats returns the connection cap's figures; zero before Serve.
+func (s *Server) ConnStats() ConnStats {
+	if l := s.limited.Load(); l != nil {
+		return l.stats()
+	}
+	return ConnStats{}
 }
 
 // newServer returns an http.Server for h with the timeouts above. Serve it, and Shutdown it to

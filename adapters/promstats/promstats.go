@@ -76,6 +76,24 @@ func (s *Stats) Request(outcome contract.Outcome, reason string, res ports.DropR
 	s.request.Observe(request.Seconds())
 }
 
+// Connections exports the drop listener's connections: open, the cap, the newcomers that found
+// the cap reached, and those that waited for room (every connection serving a request), as
+// read from f at each scrape.
+func (s *Stats) Connections(f func() (open, max int, full, waited uint64)) {
+	gauge := func(name, help string, v func() float64) prometheus.Collector {
+		return prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: name, Help: help}, v)
+	}
+	counter := func(name, help string, v func() float64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, v)
+	}
+	s.reg.MustRegister(
+		gauge("s3dropbox_connections_open", "Connections open on the drop listener.", func() float64 { o, _, _, _ := f(); return float64(o) }),
+		gauge("s3dropbox_connections_max", "The cap on the drop listener's connections (MAX_CONNS, or what memory allows).", func() float64 { _, m, _, _ := f(); return float64(m) }),
+		counter("s3dropbox_connections_full_total", "New connections that found the cap reached (one that serves nobody was closed to make room, or they waited).", func() float64 { _, _, n, _ := f(); return float64(n) }),
+		counter("s3dropbox_connections_waited_total", "New connections that found the cap reached with every connection serving a request: they waited for room.", func() float64 { _, _, _, n := f(); return float64(n) }),
+	)
+}
+
 // InFlight adds delta to the requests being served.
 func (s *Stats) InFlight(delta int) { s.inflight.Add(float64(delta)) }
 

@@ -54,23 +54,48 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	memory := LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
+		if err := checkAutoConns(int64(cfg.MaxInflightBytes)); err != nil {
+			ln.Close()
+			if metricsLn != nil {
+				metricsLn.Close()
+			}
+			return err
+		}
 		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes), Memory())
 	}
 	logConfigured(ctx, log, cfg, ln, metricsLn, st.where, maxConns, memory, dev != nil)
 	cfg.WarnKeyTTL(ctx, log)
-	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath)}
-	if st.ready != nil {
-		opts = append(opts, httpserver.WithReadiness(st.ready))
-	}
-	h := httpserver.NewHandler(core, rec, opts...)
+	h := httpserver.NewHandler(core, rec, handlerOptions(cfg, st)...)
+	srv := &httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}
 	if metricsLn != nil {
+		stats.Connections(func() (int, int, uint64, uint64) {
+			c := srv.ConnStats()
+			return c.Open, c.Max, c.Full, c.Waited
+		})
 		stop := serveMetrics(metricsLn, stats, h.Probes(), log)
 		defer stop()
 	}
 	if dev != nil {
 		Banner(banner, *dev, ln.Addr(), cfg.DropPath, st.where)
 	}
-	return (&httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}).Serve(ctx, ln)
+	return srv.Serve(ctx, ln)
+}
+
+// handlerOptions returns the drop handler's options: the budget, the drop path, the clients'
+// shares and rates, and the store's readiness.
+func handlerOptions(cfg wiring.ServerSettings, st storage) []httpserver.Option {
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath), httpserver.WithClients(len(cfg.AuthToken))}
+	if len(cfg.ClientRates) > 0 {
+		rates := map[string]httpserver.Rate{}
+		for k, r := range cfg.ClientRates {
+			rates[k] = httpserver.Rate{PerSecond: r.PerSecond, Burst: r.Burst}
+		}
+		opts = append(opts, httpserver.WithClientRates(rates))
+	}
+	if st.ready != nil {
+		opts = append(opts, httpserver.WithReadiness(st.ready))
+	}
+	return opts
 }
 
 // logConfigured writes the start-up line: the settings (never a token) and what they came to.
@@ -92,6 +117,20 @@ func logConfigured(ctx context.Context, log *slog.Logger, cfg wiring.ServerSetti
 		slog.Duration("drain", time.Duration(cfg.DrainPeriod)),
 		slog.Bool("dev", dev),
 	)...)
+}
+
+// checkAutoConns refuses a budget of bodies in flight that leaves the default connection cap
+// under httpserver.MinAutoConns in the memory the server may use: it would shrink the cap
+// silently, and a few slow clients would hold every connection. An explicit MAX_CONNS is the
+// operator's choice.
+func checkAutoConns(inflight int64) error {
+	memory := Memory()
+	conns := httpserver.ConnsByMemory(inflight, memory)
+	if conns >= httpserver.MinAutoConns {
+		return nil
+	}
+	return fmt.Errorf("settings: MAX_INFLIGHT_BYTES: leaves room for %d connections in the %d MiB the server may use (GOMEMLIMIT, else the container's memory limit, else 128 MiB), fewer than %d: lower it, give the server more memory, or set MAX_CONNS",
+		conns, memory>>20, httpserver.MinAutoConns)
 }
 
 // serveMetrics serves the Prometheus metrics and the probes on ln, a listener of their own,

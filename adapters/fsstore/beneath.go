@@ -1,0 +1,84 @@
+//go:build linux || darwin
+
+package fsstore
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// openDir opens dir, the store's folder or a folder below it, by a walk from the store's
+// folder that follows no symlink: one folder at a time, each opened O_NOFOLLOW below the one
+// before (keys have no "." or ".." segment), so that a symlink swapped in for a key's folder is
+// refused, never followed out of the store. The caller closes the descriptor.
+func (s *Store) openDir(dir string) (int, error) {
+	fd, err := unix.Open(s.dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: s.dir, Err: err}
+	}
+	rel, err := filepath.Rel(s.dir, dir)
+	if err != nil || rel == "." {
+		return fd, err
+	}
+	at := s.dir
+	for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
+		at = filepath.Join(at, seg)
+		next, err := unix.Openat(fd, seg, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+		unix.Close(fd)
+		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
+			return -1, fmt.Errorf("%s is not a folder (a symlink or a file): the store writes only below its folder", at)
+		}
+		if err != nil {
+			return -1, &os.PathError{Op: "open", Path: at, Err: err}
+		}
+		fd = next
+	}
+	return fd, nil
+}
+
+// openFileBeneath opens the regular file at path, below the store's folder, for reading,
+// following no symlink on the way (see openDir).
+func (s *Store) openFileBeneath(path string) (*os.File, error) {
+	dfd, err := s.openDir(filepath.Dir(path))
+	if err != nil {
+		return nil, err
+	}
+	defer unix.Close(dfd)
+	return openFileAt(dfd, path)
+}
+
+// checkOwner refuses a storage folder that a user other than the service's own and root could
+// write: world-writable, owned by another user but root, or group-writable by a group the
+// service is not in. A folder of root's, group-writable by the service's group and setgid (a
+// Kubernetes volume with fsGroup) is the service's.
+func checkOwner(dir string) error {
+	var st unix.Stat_t
+	if err := unix.Stat(dir, &st); err != nil {
+		return fmt.Errorf("storage folder %s: %w", dir, err)
+	}
+	uid := uint32(os.Getuid())
+	switch {
+	case st.Mode&0o002 != 0:
+		return fmt.Errorf("storage folder %s: any user can write it (mode %o): make it the service's own (chmod o-w), so that nobody else can rename or replace a drop", dir, st.Mode&0o7777)
+	case st.Uid != uid && st.Uid != 0:
+		return fmt.Errorf("storage folder %s: owned by another user (uid %d; the service runs as uid %d): make it the service's (chown), so that nobody else can rename or replace a drop", dir, st.Uid, uid)
+	case st.Mode&0o020 != 0 && !inGroup(st.Gid):
+		return fmt.Errorf("storage folder %s: group %d, which the service is not in, can write it (mode %o): chmod g-w, or make it the service's group", dir, st.Gid, st.Mode&0o7777)
+	}
+	return nil
+}
+
+// inGroup reports whether the process is in group gid (its own or a supplementary one).
+func inGroup(gid uint32) bool {
+	if uint32(os.Getegid()) == gid {
+		return true
+	}
+	groups, err := os.Getgroups()
+	return err == nil && slices.Contains(groups, int(gid))
+}
