@@ -75,6 +75,9 @@ func newStore(dir string, h *hooks) (*Store, error) {
 	if err := checkOwner(abs); err != nil {
 		return nil, err
 	}
+	if err := checkPath(abs); err != nil {
+		return nil, err
+	}
 	tmp, err := openTemp(abs)
 	if err != nil {
 		return nil, err

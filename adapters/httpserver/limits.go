@@ -89,14 +89,18 @@ func ConnsByMemory(inflightBytes, memory int64) int64 {
 }
 
 // MaxConns returns the default cap on open connections for a process that may use memory
-// bytes: ConnsByMemory, and never more than half the descriptor limit (the other half for the
-// store's files and S3's connections); at least 16.
+// bytes: ConnsByMemory, and never more than ConnsByFiles; at least 16.
 func MaxConns(inflightBytes, memory int64) int {
-	byMemory := ConnsByMemory(inflightBytes, memory)
-	byFiles := int64(512)
+	byFiles, _ := ConnsByFiles()
+	return int(max(min(ConnsByMemory(inflightBytes, memory), byFiles), 16))
+}
+
+// ConnsByFiles returns the connections the descriptor limit allows, half of it (the other half
+// for the store's files and S3's connections), and that limit (0: unknown, 512 assumed).
+func ConnsByFiles() (conns, limit int64) {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur > 0 {
-		byFiles = int64(min(rl.Cur/2, 1<<20))
+		return int64(min(rl.Cur/2, 1<<20)), int64(min(rl.Cur, 1<<40))
 	}
-	return int(max(min(byMemory, byFiles), 16))
+	return 512, 0
 }

@@ -65,6 +65,9 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 	}
 	logConfigured(ctx, log, cfg, ln, metricsLn, st.where, maxConns, memory, dev != nil)
 	cfg.WarnKeyTTL(ctx, log)
+	if cfg.MaxConns == 0 {
+		warnFileLimit(ctx, log)
+	}
 	h := httpserver.NewHandler(core, rec, handlerOptions(cfg, st)...)
 	srv := &httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}
 	if metricsLn != nil {
@@ -175,4 +178,17 @@ func newStorage(ctx context.Context, cfg wiring.ServerSettings) (storage, error)
 		where += " at " + cfg.Endpoint()
 	}
 	return storage{store: s3store.New(client, cfg.Bucket), where: where, close: func() error { return nil }}, nil
+}
+
+// warnFileLimit logs, at warn, that the limit on open files sets the default connection cap
+// under httpserver.MinAutoConns (half of it is the cap), if it does: the server runs (a small
+// limit is the host's, as in a test), but its defences against floods of connections are
+// those of a smaller cap, which the operator should know.
+func warnFileLimit(ctx context.Context, log *slog.Logger) {
+	files, limit := httpserver.ConnsByFiles()
+	if files >= httpserver.MinAutoConns {
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, "the limit on open files leaves the connection cap under its floor: raise it (ulimit -n, systemd's LimitNOFILE, docker's --ulimit nofile), or set MAX_CONNS",
+		slog.Int64("rlimit_nofile", limit), slog.Int64("max_conns", files), slog.Int("floor", httpserver.MinAutoConns), slog.Int("rlimit_nofile_wanted", 2*httpserver.MinAutoConns))
 }
