@@ -17,6 +17,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -79,7 +80,7 @@ func TestAttackBadPayloadOptionsNotSent(t *testing.T) {
 		n.Store(0)
 		_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"), opt)
 		var e *client.Error
-		if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || n.Load() != 0 {
+		if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Attempts != 0 || n.Load() != 0 {
 			t.Errorf("%s: %v (%d request(s)); want refused before any attempt", name, err, n.Load())
 		}
 	}
@@ -212,8 +213,8 @@ func TestAttackUntrustedCertificate(t *testing.T) {
 	waits := &noWait{}
 	_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || !e.Refused || e.Attempts != 1 || len(waits.waits) != 0 || n.Load() != 0 || !strings.Contains(e.Message, "certificate") {
-		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Refused, len(waits.waits), n.Load())
+	if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Attempts != 1 || len(waits.waits) != 0 || n.Load() != 0 || !strings.Contains(e.Message, "certificate") {
+		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Outcome == contract.Refused, len(waits.waits), n.Load())
 	}
 }
 
@@ -238,9 +239,9 @@ func TestAttackNilOptions(t *testing.T) {
 func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 10240)
 	for range 5 {
-		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, client.MaxPayloadBytes))
+		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, contract.MaxPayloadBytes))
 		var e *client.Error
-		if !errors.As(err, &e) || !e.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
+		if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
 			t.Errorf("%v: want refused, 413, after one attempt", err)
 		}
 	}

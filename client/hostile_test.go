@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -57,7 +58,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 			c := newClient(t, srv.URL+"/v1/drop", nil, client.WithHTTPClient(srv.Client()))
 			_, err := c.Send(context.Background(), []byte("secret payload"))
 			var e *client.Error
-			if !errors.As(err, &e) || e.Refused || e.Status != status || e.Attempts != 1 || !strings.Contains(e.Message, target.URL+"/v1/drop") {
+			if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Status != status || e.Attempts != 1 || !strings.Contains(e.Message, target.URL+"/v1/drop") {
 				t.Errorf("%d (tls %v): %v; want an unconfirmed error after one attempt naming the Location", status, tls, err)
 			}
 			if asked.Load() != 1 || got.Load() != 0 {
@@ -114,9 +115,9 @@ func TestRetryAfterCapped(t *testing.T) {
 func TestDeadline(t *testing.T) {
 	srv, seen := fake(t, [3]string{"503", "10", "not stored"})
 	waits := &noWait{}
-	_, err := newClient(t, srv.URL, waits, client.WithDeadline(time.Second)).Send(context.Background(), []byte("p"))
+	_, err := newClient(t, srv.URL, waits, client.WithPayloadTimeout(time.Second)).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
+	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
 		t.Errorf("%v: want unconfirmed after one attempt, saying the deadline", err)
 	}
 	if len(waits.waits) != 0 || len(*seen) != 1 {
@@ -166,11 +167,11 @@ func TestOptionsChecked(t *testing.T) {
 	}{
 		{client.WithAttempts(0), "attempts"},
 		{client.WithTimeout(0), "timeout"},
-		{client.WithDeadline(-time.Second), "deadline"},
+		{client.WithPayloadTimeout(-time.Second), "payload timeout"},
 		{client.WithBackoff(time.Second, 2*time.Minute), "at most 1m0s"},
 		{client.WithBackoff(0, time.Second), "backoff"},
 		{client.WithMaxBytes(0), "limit"},
-		{client.WithMaxBytes(client.MaxPayloadBytes + 1), "limit"},
+		{client.WithMaxBytes(contract.MaxPayloadBytes + 1), "limit"},
 		{client.WithHTTPClient(nil), "WithHTTPClient"},
 	}
 	for _, tt := range tests {

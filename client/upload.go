@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"io"
 	"net/http"
 	"net/url"
@@ -150,19 +151,19 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 	}
 	var rec UploadReceipt
 	fail := func(status int, format string, a ...any) error {
-		return &Error{Status: status, Message: fmt.Sprintf(format, a...), Attempts: rec.Requests}
+		return &Error{Outcome: contract.Unknown, Status: status, Message: fmt.Sprintf(format, a...), Attempts: rec.Requests}
 	}
 	if size > offer.MaxBytes {
-		return rec, &Error{Refused: true, Message: fmt.Sprintf("the file is %d bytes, over the service's upload limit of %d: not sent", size, offer.MaxBytes)}
+		return rec, &Error{Outcome: contract.Refused, Message: fmt.Sprintf("the file is %d bytes, over the service's upload limit of %d: not sent", size, offer.MaxBytes)}
 	}
 	if o.chunkSize < 1 {
-		return rec, &Error{Refused: true, Message: "the chunk size must be above 0"}
+		return rec, &Error{Outcome: contract.Refused, Message: "the chunk size must be above 0"}
 	}
 	st := uploadState{Size: size}
 	if o.statePath != "" { // the file's SHA-256 names its state: read it once more
 		h := sha256.New()
 		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
-			return rec, &Error{Refused: true, Message: "the file could not be read: " + err.Error()}
+			return rec, &Error{Outcome: contract.Refused, Message: "the file could not be read: " + err.Error()}
 		}
 		sum := hex.EncodeToString(h.Sum(nil))
 		st.SHA256 = sum
@@ -206,7 +207,7 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 	for offset < size || size == 0 {
 		n := min(int64(len(buf)), size-offset)
 		if _, err := r.ReadAt(buf[:n], offset); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
-			return rec, &Error{Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
+			return rec, &Error{Outcome: contract.Unknown, Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
 		}
 		next, status, err := c.patch(ctx, st.URL, offset, buf[:n])
 		rec.Requests++
@@ -250,14 +251,14 @@ func saveState(path string, st uploadState) error {
 	}
 	b, _ := json.Marshal(st)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return &Error{Message: "the state file: " + err.Error()}
+		return &Error{Outcome: contract.Unknown, Message: "the state file: " + err.Error()}
 	}
 	tmp := path + ".tmp"
 	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return &Error{Message: "the state file: " + err.Error()}
+		return &Error{Outcome: contract.Unknown, Message: "the state file: " + err.Error()}
 	}
 	if err := os.Rename(tmp, path); err != nil {
-		return &Error{Message: "the state file: " + err.Error()}
+		return &Error{Outcome: contract.Unknown, Message: "the state file: " + err.Error()}
 	}
 	return nil
 }
@@ -282,7 +283,7 @@ func (c *Client) request(ctx context.Context, method, u string, hdr map[string]s
 	}
 	resp, err := c.do(req)
 	if err != nil {
-		return 0, nil, "", &Error{Message: "no answer: " + c.scrub(err).Error(), Err: c.scrub(err)}
+		return 0, nil, "", &Error{Outcome: contract.Unknown, Message: "no answer: " + c.scrub(err).Error(), Err: c.scrub(err)}
 	}
 	defer resp.Body.Close()
 	msg, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
@@ -325,20 +326,20 @@ func (c *Client) create(ctx context.Context, uploadsURL string, size int64, o up
 		case err == nil && status == http.StatusCreated:
 			u, rerr := resolve(uploadsURL, h.Get("Location"))
 			if rerr != nil {
-				return "", &Error{Status: status, Message: rerr.Error(), Attempts: attempt}
+				return "", &Error{Outcome: contract.Unknown, Status: status, Message: rerr.Error(), Attempts: attempt}
 			}
 			return u, nil
 		case err == nil && !retryable(status):
-			return "", &Error{Status: status, Message: msg, Refused: status/100 == 4, Attempts: attempt}
+			return "", &Error{Status: status, Message: msg, Outcome: refusedOr(status/100 == 4, contract.Unknown), Attempts: attempt}
 		}
 		if attempt >= c.cfg.attempts {
 			if err != nil {
 				return "", err
 			}
-			return "", &Error{Status: status, Message: msg, Attempts: attempt, NotStored: true}
+			return "", &Error{Status: status, Message: msg, Attempts: attempt, Outcome: contract.NotStored}
 		}
 		if werr := c.sleep(ctx, c.wait(attempt, h)); werr != nil {
-			return "", &Error{Message: "interrupted before the upload was created: nothing stored", NotStored: true, Attempts: attempt}
+			return "", &Error{Message: "interrupted before the upload was created: nothing stored", Outcome: contract.NotStored, Attempts: attempt}
 		}
 	}
 }
@@ -350,11 +351,11 @@ func (c *Client) head(ctx context.Context, u string) (int64, int, error) {
 		return 0, 0, err
 	}
 	if status != http.StatusOK {
-		return 0, status, &Error{Status: status, Message: msg}
+		return 0, status, &Error{Outcome: contract.Unknown, Status: status, Message: msg}
 	}
 	off, perr := strconv.ParseInt(h.Get("Upload-Offset"), 10, 64)
 	if perr != nil {
-		return 0, status, &Error{Status: status, Message: "the service's HEAD gave no Upload-Offset"}
+		return 0, status, &Error{Outcome: contract.Unknown, Status: status, Message: "the service's HEAD gave no Upload-Offset"}
 	}
 	return off, status, nil
 }
@@ -371,11 +372,19 @@ func (c *Client) patch(ctx context.Context, u string, offset int64, chunk []byte
 		return 0, 0, err
 	}
 	if status != http.StatusNoContent {
-		return 0, status, &Error{Status: status, Message: msg, Refused: status/100 == 4 && status != http.StatusConflict && status != http.StatusLocked}
+		return 0, status, &Error{Status: status, Message: msg, Outcome: refusedOr(status/100 == 4 && status != http.StatusConflict && status != http.StatusLocked, contract.Unknown)}
 	}
 	off, perr := strconv.ParseInt(h.Get("Upload-Offset"), 10, 64)
 	if perr != nil || off <= offset && len(chunk) > 0 {
-		return 0, status, &Error{Status: status, Message: "the service's PATCH answer gave no new Upload-Offset"}
+		return 0, status, &Error{Outcome: contract.Unknown, Status: status, Message: "the service's PATCH answer gave no new Upload-Offset"}
 	}
 	return off, status, nil
+}
+
+// refusedOr returns contract.Refused if refused, else otherwise.
+func refusedOr(refused bool, otherwise contract.Outcome) contract.Outcome {
+	if refused {
+		return contract.Refused
+	}
+	return otherwise
 }

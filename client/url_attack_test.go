@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
@@ -85,7 +86,7 @@ func TestAttackEndedContextSendsNothing(t *testing.T) {
 		cancel()
 		_, err := newClient(t, srv.URL, nil).Send(ctx, []byte("p"))
 		var e *client.Error
-		if !errors.As(err, &e) || e.Attempts != 0 || e.Refused || !strings.HasPrefix(e.Message, "not sent") || !errors.Is(err, ctx.Err()) {
+		if !errors.As(err, &e) || e.Attempts != 0 || e.Outcome == contract.Refused || !strings.HasPrefix(e.Message, "not sent") || !errors.Is(err, ctx.Err()) {
 			t.Errorf("%#v: want not sent, no attempt, not refused, wrapping %v", err, ctx.Err())
 		}
 	}
@@ -101,7 +102,7 @@ func TestAttackPayloadHoldingToken(t *testing.T) {
 	srv, seen := fake(t, [3]string{"202", "", ""})
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("token = "+facetest.AuthToken+"\n"))
 	var e *client.Error
-	if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || len(*seen) != 0 {
+	if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Attempts != 0 || len(*seen) != 0 {
 		t.Errorf("%v after %d request(s); want refused, not sent", err, len(*seen))
 	}
 }

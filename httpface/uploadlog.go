@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -45,20 +46,22 @@ func UploadOperation(method string, res ports.UploadResult) string {
 	return "other"
 }
 
-// UploadOutcome returns how an upload request ended, in the drops' words: stored (it completed
-// the upload: the object is stored, once), replayed (a PATCH or HEAD that found it complete
-// already: stored by an earlier request), ok (a step that stores no object: created, bytes
-// appended, offset answered, terminated), rejected (4xx) or failed (5xx).
-func UploadOutcome(res ports.UploadResult, err error) string {
+// UploadOutcome returns how an upload request left its upload, in the drops' words
+// (docs/api.md#outcomes): stored (it completed the upload: the object is stored, once),
+// replayed (it found the upload complete already, stored by an earlier request), not_stored
+// (no object is stored yet: a step that completes nothing, answered 2xx — created, bytes
+// kept, offset answered, terminated — or a 503 or 429), refused (a 4xx) or unknown (a 504 or
+// 500).
+func UploadOutcome(res ports.UploadResult, err error) contract.Outcome {
 	switch {
 	case err != nil:
 		return Outcome(ports.DropResult{}, err)
 	case res.Finishing && res.Done:
-		return "stored"
+		return contract.Stored
 	case res.Done:
-		return "replayed"
+		return contract.Replayed
 	}
-	return "ok"
+	return contract.NotStored
 }
 
 // RecordUpload writes the line of one upload request, as Record does a drop's, with the
@@ -86,7 +89,7 @@ func (r Recorder) RecordUpload(ctx context.Context, requestID, method string, re
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
 		slog.String("operation", op),
-		slog.String("outcome", outcome),
+		slog.String("outcome", string(outcome)),
 		slog.Int("status", status),
 	)
 	level := slog.LevelInfo

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"log/slog"
 	"strings"
 	"testing"
@@ -19,11 +20,11 @@ import (
 // uploadStats records what the recorder counts.
 type uploadStats struct{ uploads, drops []string }
 
-func (s *uploadStats) Request(outcome, reason string, res ports.DropResult, _ time.Duration) {
-	s.drops = append(s.drops, outcome)
+func (s *uploadStats) Request(outcome contract.Outcome, reason string, res ports.DropResult, _ time.Duration) {
+	s.drops = append(s.drops, string(outcome))
 }
-func (s *uploadStats) Upload(op, outcome, reason, client string, n int64, _ time.Duration) {
-	s.uploads = append(s.uploads, strings.Join([]string{op, outcome, reason, client}, " ")+" "+itoa(n))
+func (s *uploadStats) Upload(op string, outcome contract.Outcome, reason, client string, n int64, _ time.Duration) {
+	s.uploads = append(s.uploads, strings.Join([]string{op, string(outcome), reason, client}, " ")+" "+itoa(n))
 }
 func (s *uploadStats) InFlight(int) {}
 
@@ -32,7 +33,7 @@ func itoa(n int64) string { b, _ := json.Marshal(n); return string(b) }
 // TestRecordUpload: an upload request's line is its own ("upload", never a drop's): the
 // operation (the request that completes an upload is "complete", whatever its method), the
 // outcome in the drops' words (stored only when it completed the upload, replayed when it found
-// it complete, ok for a step that stores no object), the upload's id, offset and length, a
+// it complete, not_stored for a 2xx step that completes nothing, refused for a 4xx), the upload's id, offset and length, a
 // PATCH's bytes, the key once complete; its metrics are UploadRequests by operation and outcome
 // (and reason), UploadBytes for a PATCH, never Drops; the metadata and tokens never appear.
 func TestRecordUpload(t *testing.T) {
@@ -56,19 +57,19 @@ func TestRecordUpload(t *testing.T) {
 		dims         int
 	}{
 		{"create", "POST", ports.UploadResult{ID: id, Client: "alice", Length: 100, Metadata: up.Metadata}, nil, "INFO",
-			map[string]any{"operation": "create", "outcome": "ok", "status": 201.0, "upload": id, "offset": 0.0, "length": 100.0, "UploadRequests": 1.0}, "create ok  alice 0", 1},
+			map[string]any{"operation": "create", "outcome": "not_stored", "status": 201.0, "upload": id, "offset": 0.0, "length": 100.0, "UploadRequests": 1.0}, "create not_stored  alice 0", 1},
 		{"patch", "PATCH", read, nil, "INFO",
-			map[string]any{"operation": "patch", "outcome": "ok", "status": 204.0, "offset": 40.0, "bytes": 40.0, "UploadBytes": 40.0}, "patch ok  alice 40", 1},
+			map[string]any{"operation": "patch", "outcome": "not_stored", "status": 204.0, "offset": 40.0, "bytes": 40.0, "UploadBytes": 40.0}, "patch not_stored  alice 40", 1},
 		{"complete", "PATCH", finishing, nil, "INFO",
 			map[string]any{"operation": "complete", "outcome": "stored", "status": 204.0, "key": "k1", "bytes": 60.0, "offset": 100.0}, "complete stored  alice 60", 1},
 		{"head after a lost answer", "HEAD", done, nil, "INFO",
 			map[string]any{"operation": "head", "outcome": "replayed", "status": 200.0, "key": "k1"}, "head replayed  alice 0", 1},
 		{"wrong offset", "PATCH", up, domain.Errorf(domain.EUploadOffset, "m"), "WARN",
-			map[string]any{"operation": "patch", "outcome": "rejected", "status": 409.0, "reason": "upload_offset", "bytes": 0.0}, "patch rejected upload_offset alice 0", 2},
+			map[string]any{"operation": "patch", "outcome": "refused", "status": 409.0, "reason": "upload_offset", "bytes": 0.0}, "patch refused upload_offset alice 0", 2},
 		{"completion unknown", "PATCH", unknown, &domain.Error{Code: domain.EStorageUnknown, Message: "m", Err: errors.New("timeout")}, "ERROR",
-			map[string]any{"operation": "complete", "outcome": "failed", "status": 504.0, "reason": "storage_unknown"}, "complete failed storage_unknown alice 60", 2},
+			map[string]any{"operation": "complete", "outcome": "unknown", "status": 504.0, "reason": "storage_unknown"}, "complete unknown storage_unknown alice 60", 2},
 		{"delete", "DELETE", up, nil, "INFO",
-			map[string]any{"operation": "delete", "outcome": "ok", "status": 204.0}, "delete ok  alice 0", 1},
+			map[string]any{"operation": "delete", "outcome": "not_stored", "status": 204.0}, "delete not_stored  alice 0", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -113,7 +113,7 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	if _, err := f.WriteAt(data, p.Size); err != nil {
 		return p, fmt.Errorf("upload %s: %w", p.Ref, err)
 	}
-	if err := syncFile(f); err != nil {
+	if err := s.hooks.syncFile(f); err != nil {
 		return p, fmt.Errorf("upload %s: %w", p.Ref, err)
 	}
 	p.Size += int64(len(data))
@@ -158,7 +158,7 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 			return fmt.Errorf("set %s: %w", AttrFilename, err)
 		}
 	}
-	if err := syncFile(f); err != nil {
+	if err := s.hooks.syncFile(f); err != nil {
 		return err
 	}
 	dir := filepath.Dir(path)

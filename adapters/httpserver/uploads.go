@@ -119,7 +119,7 @@ func (s *streamBody) reserve() error {
 	n += s.part
 	switch s.budget.reserve(s.client, n) {
 	case busy:
-		return domain.Errorf(httpface.EBusy, "The server holds too many payloads at the moment: nothing of this PATCH was kept. Please retry later")
+		return domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: nothing of this PATCH was kept. Please retry later")
 	case overShare:
 		return refuseTooMany(1, "This client's uploads and drops in flight hold its share of the server's memory: nothing of this PATCH was kept. Please retry after 1 s")
 	}

@@ -76,7 +76,7 @@ func TestUploadLogLines(t *testing.T) {
 	want := []struct {
 		operation, outcome string
 		offset             float64
-	}{{"create", "ok", 0}, {"patch", "ok", 100}, {"patch", "rejected", 100}, {"complete", "stored", 200}, {"head", "replayed", 200}}
+	}{{"create", "not_stored", 0}, {"patch", "not_stored", 100}, {"patch", "refused", 100}, {"complete", "stored", 200}, {"head", "replayed", 200}}
 	lines := logs.lines(t)
 	if len(lines) != len(want) {
 		t.Fatalf("%d lines, want %d: %v", len(lines), len(want), lines)

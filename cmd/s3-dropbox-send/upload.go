@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"io"
 	"mime"
 	"net/http"
@@ -72,7 +73,7 @@ func (u *uploader) try(ctx context.Context, file, contentType string, maxBytes i
 	}
 	r := result{File: file}
 	if u.err != nil {
-		r.Outcome, r.Error = "failed", "the service's uploads could not be asked for: "+u.err.Error()
+		r.Outcome, r.Error = contract.NotStored, "the service's uploads could not be asked for: "+u.err.Error()
 		return r, true
 	}
 	if contentType == "" {
@@ -97,21 +98,21 @@ func (u *uploader) try(ctx context.Context, file, contentType string, maxBytes i
 	}
 	r.Attempts = rec.Requests
 	if err == nil {
-		r.Outcome, r.Status = "stored", http.StatusNoContent
+		r.Outcome, r.Status = contract.Stored, http.StatusNoContent
 		if rec.Replayed {
-			r.Outcome = "replayed"
+			r.Outcome = contract.Replayed
 		}
 		return r, true
 	}
 	var e *client.Error
-	r.Outcome, r.Error = "failed", err.Error()
+	r.Outcome, r.Error = contract.Unknown, err.Error()
 	if errors.As(err, &e) {
-		r.Status, r.Error, r.NotStored = e.Status, e.Message, e.NotStored
-		if e.Refused {
-			r.Outcome = "refused"
+		r.Status, r.Error = e.Status, e.Message
+		if e.Outcome != "" {
+			r.Outcome = e.Outcome
 		}
 	}
-	if r.Outcome == "failed" {
+	if r.Outcome != contract.Refused {
 		r.Error += " (run the same command again: it resumes the upload)"
 	}
 	return r, true

@@ -32,19 +32,35 @@ func uploadOption(cfg wiring.ServerSettings, u *domain.Uploads, store ports.Obje
 	}), nil
 }
 
+// uploadOptions returns the handler's options for uploads when cfg turns them on (nil when
+// off), or why the settings cannot serve them.
+func uploadOptions(cfg wiring.ServerSettings, core *domain.Service, store ports.ObjectStore) ([]httpserver.Option, error) {
+	u, err := wiring.Uploads(cfg.UploadSettings, core, store)
+	if err != nil || u == nil {
+		return nil, err
+	}
+	o, err := uploadOption(cfg, u, store)
+	if err != nil {
+		return nil, err
+	}
+	return []httpserver.Option{o}, nil
+}
+
 // SweepEvery is how often the folder store's abandoned uploads are swept.
 const SweepEvery = time.Hour
 
-// sweepUploads removes, now and every SweepEvery until ctx ends, what abandoned uploads left in
-// a store that does not expire it itself (the folder store: S3's lifecycle rules do it there):
-// staged bytes and state records last written more than ttl (and a lease) ago.
-func sweepUploads(ctx context.Context, store ports.ObjectStore, ttl time.Duration, log *slog.Logger) {
+// sweepUploads removes, with uploads on (cfg), now and every SweepEvery until ctx ends, what
+// abandoned uploads left in a store that does not expire it itself (the folder store: S3's
+// lifecycle rules do it there): staged bytes and state records last written more than
+// UPLOAD_TTL (and a lease) ago.
+func sweepUploads(ctx context.Context, cfg wiring.ServerSettings, store ports.ObjectStore, log *slog.Logger) {
 	sw, ok := store.(interface {
 		SweepUploads(statePrefix string, cutoff time.Time) (int, error)
 	})
-	if !ok {
+	if !ok || cfg.MaxUploadBytes == 0 {
 		return
 	}
+	ttl := time.Duration(cfg.UploadTTL)
 	sweep := func() {
 		n, err := sw.SweepUploads(domain.UploadPrefix, time.Now().Add(-ttl-domain.DefaultUploadLease))
 		if err != nil {

@@ -20,11 +20,11 @@ import (
 // folder, offers uploads (OPTIONS /v1/uploads, without a token); with a memory budget that
 // cannot hold one PATCH it does not start.
 func TestRunServesUploads(t *testing.T) {
-	auth, err := domain.ParseCredentials(domain.ServerToken("client-token-for-the-uploads-test"))
+	auth, err := domain.ParseCredentials(domain.TokenDigest("client-token-for-the-uploads-test"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	cdn, err := domain.ParseCredentials(domain.ServerToken("cdn-token-for-the-uploads-test"))
+	cdn, err := domain.ParseCredentials(domain.TokenDigest("cdn-token-for-the-uploads-test"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestRunServesUploads(t *testing.T) {
 	}
 	two := small
 	two.StorageDir, two.MaxInflightBytes = filepath.Join(t.TempDir(), "two"), 3<<20 // a PATCH of 2 MiB, not two
-	if two.AuthToken, err = domain.ParseCredentials("alice:" + domain.ServerToken("alice-token-for-the-uploads-test") + ",bob:" + domain.ServerToken("bob-token-for-the-uploads-test")); err != nil {
+	if two.AuthToken, err = domain.ParseCredentials("alice:" + domain.TokenDigest("alice-token-for-the-uploads-test") + ",bob:" + domain.TokenDigest("bob-token-for-the-uploads-test")); err != nil {
 		t.Fatal(err)
 	}
 	if err := serve.Run(context.Background(), two, io.Discard, io.Discard, nil); err == nil || !strings.Contains(err.Error(), "more than one AUTH_TOKEN entry") {
