@@ -27,7 +27,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
-// TestAuditChaosMinIO sends AUDIT_DROPS drops without an Idempotency-Key and as many with one
+// TestDropsThroughFaultsMinIO sends AUDIT_DROPS drops without an Idempotency-Key and as many with one
 // (500 each by default), 16 at a time, through the Function URL handler, the core, s3store and
 // the real SDK, to MinIO through a fault proxy that meets 35% of the requests with a fault:
 // answers lost (the connection closed or reset) before or after MinIO acted, 500 before or
@@ -37,7 +37,7 @@ import (
 // answers: every 202 stored exactly once, every 503 absent, every 504 at most once. Then the
 // drops with a key that were not answered 202 (and a tenth of those that were) are sent again
 // without faults: a 202, a replay exactly when it was stored, and stored exactly once in all.
-func TestAuditChaosMinIO(t *testing.T) {
+func TestDropsThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
 	t.Logf("AUDIT_SEED=%d repeats this run", seed)

@@ -13,10 +13,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
-// TestAttackCredentialsInURL: a URL that carries a credential of its own (userinfo, which the
+// TestCredentialsInURL: a URL that carries a credential of its own (userinfo, which the
 // client never sends as the Authorization header is its own, or the token itself in the
 // query, which process lists and shell histories show) is refused by New; nothing is sent.
-func TestAttackCredentialsInURL(t *testing.T) {
+func TestCredentialsInURL(t *testing.T) {
 	addr := porttest.FreeAddr(t)
 	for _, u := range []string{
 		"http://user:secretpassword@" + addr + "/",
@@ -37,9 +37,9 @@ func TestAttackCredentialsInURL(t *testing.T) {
 	}
 }
 
-// TestAttackURLNotInError: the URL's query (which may hold a signature of a CDN's own) is
+// TestURLNotInError: the URL's query (which may hold a signature of a CDN's own) is
 // not repeated in an error: Go's transport errors name the URL whole ("Post \"…\": …").
-func TestAttackURLNotInError(t *testing.T) {
+func TestURLNotInError(t *testing.T) {
 	u := "http://" + porttest.FreeAddr(t) + "/drop?sig=querysecret42"
 	_, err := newClient(t, u, nil, client.WithAttempts(2)).Send(context.Background(), []byte("p"))
 	var e *client.Error
@@ -51,9 +51,9 @@ func TestAttackURLNotInError(t *testing.T) {
 	}
 }
 
-// TestAttackHugeRequestID: a server's X-Request-Id of 64 KiB (Go takes answer heads up to
+// TestHugeRequestID: a server's X-Request-Id of 64 KiB (Go takes answer heads up to
 // 10 MB) is not carried whole into the receipt or the error, which a command prints.
-func TestAttackHugeRequestID(t *testing.T) {
+func TestHugeRequestID(t *testing.T) {
 	for _, status := range []int{http.StatusAccepted, http.StatusBadRequest} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Request-Id", strings.Repeat("r", 64<<10))
@@ -72,10 +72,10 @@ func TestAttackHugeRequestID(t *testing.T) {
 	}
 }
 
-// TestAttackEndedContextSendsNothing: Send with a context that has ended already (a Ctrl-C
+// TestEndedContextSendsNothing: Send with a context that has ended already (a Ctrl-C
 // between two payloads) sends nothing and says so, with no attempt counted; it said "no
 // answer … may or may not be stored" after one attempt that never left.
-func TestAttackEndedContextSendsNothing(t *testing.T) {
+func TestEndedContextSendsNothing(t *testing.T) {
 	srv, seen := fake(t, [3]string{"202", "", ""})
 	for _, end := range []func() (context.Context, context.CancelFunc){
 		func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) },
@@ -94,10 +94,10 @@ func TestAttackEndedContextSendsNothing(t *testing.T) {
 	}
 }
 
-// TestAttackPayloadHoldingToken: a payload that holds the client token (a copy of the token
+// TestPayloadHoldingToken: a payload that holds the client token (a copy of the token
 // file, a configuration dumped whole) is refused without being sent: it would be stored,
 // where whoever reads the bucket reads it.
-func TestAttackPayloadHoldingToken(t *testing.T) {
+func TestPayloadHoldingToken(t *testing.T) {
 	srv, seen := fake(t, [3]string{"202", "", ""})
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("token = "+facetest.AuthToken+"\n"))
 	var e *client.Error

@@ -21,7 +21,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
-// TestAuditSenderMinIO: s3-dropbox-send (the binary) sends 120 files, 8 at a time, to the
+// TestSenderThroughFaultsMinIO: s3-dropbox-send (the binary) sends 120 files, 8 at a time, to the
 // server binary (STORAGE=s3) through a fault proxy, and the server writes to MinIO through
 // another: 25% of the drops are lost or reset before or after the server got them, or
 // answered 503 without reaching it; 30% of the S3 requests meet the chaos audit's faults
@@ -29,7 +29,7 @@ import (
 // and started again (the proxy answers 502 meanwhile). Every payload the sender reports
 // stored is in the bucket exactly once; none is there twice; none is refused. The faults are
 // drawn from AUDIT_SEED (printed; random when unset), in the order the requests come.
-func TestAuditSenderMinIO(t *testing.T) {
+func TestSenderThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
 	t.Logf("AUDIT_SEED=%d repeats this run's faults", seed)

@@ -43,11 +43,11 @@ func dialSmallWindow(t *testing.T, addr string) net.Conn {
 	return c
 }
 
-// TestAttackUnreadAnswers: with MAX_CONNS=8, eight unauthenticated connections that pipeline
+// TestConnCapUnreadAnswers: with MAX_CONNS=8, eight unauthenticated connections that pipeline
 // 100,000 probes each and never read their answers (the server's writes block on a full
 // window, each an active request for up to WriteTimeout, 30 s) lock nobody out: a real drop
 // is answered 202 within 2 s.
-func TestAttackUnreadAnswers(t *testing.T) {
+func TestConnCapUnreadAnswers(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
 	addr := logged(t, p, "addr")
@@ -121,12 +121,12 @@ func chunkedHead(authorized bool, extra ...string) string {
 	return strings.Replace(h, "Content-Length: 0\r\n", "", 1)
 }
 
-// TestAttackNaiveChunkedAndExpect: naive clients (the whole request written before the answer
+// TestNaiveChunkedAndExpect: naive clients (the whole request written before the answer
 // is read) with a 6 MiB chunked body (refused: no token, or no length), or with
 // Expect: 100-continue and their body sent at once anyway, read their answer; a client that
 // waits for its 100 Continue reads its 401 at once, is never told to continue, and its
 // connection ends within BodyGrace and a little.
-func TestAttackNaiveChunkedAndExpect(t *testing.T) {
+func TestNaiveChunkedAndExpect(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
 	addr := logged(t, p, "addr")
@@ -158,11 +158,11 @@ func TestAttackNaiveChunkedAndExpect(t *testing.T) {
 	}
 }
 
-// TestAttackStallNearTheEnd: five authorized 6 MiB bodies sent fast but for their last byte,
+// TestBodyBudgetStallNearTheEnd: five authorized 6 MiB bodies sent fast but for their last byte,
 // then stalled (the pace they earned would let them wait to ReadTimeout, 30 s, holding the
 // whole 32 MiB budget), are each answered 408 within 2 s of their pause and a little; a real
 // 4 MiB drop then is 202, not 503 busy.
-func TestAttackStallNearTheEnd(t *testing.T) {
+func TestBodyBudgetStallNearTheEnd(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
 	addr := logged(t, p, "addr")
@@ -186,11 +186,11 @@ func TestAttackStallNearTheEnd(t *testing.T) {
 	}
 }
 
-// TestAttackSettingsThatCannotWork: settings that could never serve are refused at start,
+// TestSettingsThatCannotWork: settings that could never serve are refused at start,
 // naming the variable and never the value: a connection cap that queues every client behind
 // one drop, and a metrics listener on the drop listener's own address (which failed, but
 // naming the address, not the variable).
-func TestAttackSettingsThatCannotWork(t *testing.T) {
+func TestSettingsThatCannotWork(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -225,12 +225,12 @@ func TestAttackSettingsThatCannotWork(t *testing.T) {
 	}
 }
 
-// TestAttackRefusedOnSlowLink: under MAX_CONNS=8, four clients that write their whole 1 MiB
+// TestRefusalReadOnSlowLink: under MAX_CONNS=8, four clients that write their whole 1 MiB
 // body before reading, refused (no token), in 32 KiB bursts 150 ms apart as a window-limited
 // sender on a long link does (200 KiB/s, far above the pace), read their 401, while real
 // drops from new connections make the cap close others: the refused are not closed before
 // the idle keep-alive connections for a pause of 150 ms.
-func TestAttackRefusedOnSlowLink(t *testing.T) {
+func TestRefusalReadOnSlowLink(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
 	addr := logged(t, p, "addr")
@@ -270,12 +270,12 @@ func TestAttackRefusedOnSlowLink(t *testing.T) {
 	wg.Wait()
 }
 
-// TestAttackRefusedCrowd: under MAX_CONNS=8, a client refused (no token) that writes its whole
+// TestRefusalReadInACrowd: under MAX_CONNS=8, a client refused (no token) that writes its whole
 // 1 MiB body at 320 KiB/s is never closed while refused connections that keep sending a byte
 // every 50 ms arrive, one every 200 ms, and take every other slot: the cap closes the one
 // refused last, not the client nearest its body's end, which reads the server's close, not a
 // reset. (Its 401 is read first, so that it is refused before the others.)
-func TestAttackRefusedCrowd(t *testing.T) {
+func TestRefusalReadInACrowd(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
 	addr := logged(t, p, "addr")
@@ -346,11 +346,11 @@ func TestAttackRefusedCrowd(t *testing.T) {
 	}
 }
 
-// TestAttackBudgetAtTheMinimumPace: five authorized 6 MiB bodies sent at 16 KiB a second (above
+// TestBodyBudgetAtTheMinimumPace: five authorized 6 MiB bodies sent at 16 KiB a second (above
 // the minimum pace, 8 KiB/s, but far too slow to arrive within 30 s) are each answered 408
 // once they fall behind the pace their length needs, within 5 s, rather than holding the whole
 // 32 MiB budget (every other large drop 503) until ReadTimeout; a real 4 MiB drop then is 202.
-func TestAttackBudgetAtTheMinimumPace(t *testing.T) {
+func TestBodyBudgetAtTheMinimumPace(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=6291456"))
 	addr := logged(t, p, "addr")
@@ -401,14 +401,14 @@ func pollUntil(t *testing.T, d time.Duration, cond func() bool) {
 	}
 }
 
-// TestAttackBodiesReadOutsideTheHandler: requests whose body net/http itself would read, as an
+// TestBodiesReadOutsideTheHandler: requests whose body net/http itself would read, as an
 // active request the cap cannot close (OPTIONS *, answered by net/http; a request the metrics
 // listener's mux refuses, whose body it reads before the answer, up to 256 KiB; an Expect it
 // does not know, answered 417 before the handler, the body read after), 4,000 bytes
 // declared, 3 sent, and then nothing: eight on the drop listener with MAX_CONNS=8, and eight on
 // the metrics listener (its cap), each read their whole answer within a second (404, not the drop path; 400 on
 // the metrics listener, which reads no body; 417), and lock nobody out: a real drop is a 202, and a scrape a 200, within a second.
-func TestAttackBodiesReadOutsideTheHandler(t *testing.T) {
+func TestBodiesReadOutsideTheHandler(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8", "METRICS_ADDR=127.0.0.1:0"))
 	addr, metrics := logged(t, p, "addr"), logged(t, p, "metrics_addr")
@@ -484,14 +484,14 @@ func heads(t *testing.T, addr, head string, conns int) map[int]int {
 	return got
 }
 
-// TestAttackManyHeaderLines: with the default settings, as many connections as the cap holds,
+// TestConnCapManyHeaderLines: with the default settings, as many connections as the cap holds,
 // each sending a head of 12 KiB (what Go's server reads at most) in some 3,000 lines of four
 // bytes, no token and a 10 MB body declared, took the server's peak RSS to 353 and 383 MiB in
 // two runs: parsed, such a head takes some 300 KiB, not the 64 KiB a connection is counted for. Each is now
 // answered 400 (more than MaxHeadLines lines), the peak RSS stays under 96 MiB and a real drop
 // is 202 within a second. An authorized drop with 90 header lines and a body of 5,000 short
 // lines, sent in one write, is a 202; so are 50 probes pipelined on one connection.
-func TestAttackManyHeaderLines(t *testing.T) {
+func TestConnCapManyHeaderLines(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir))
 	addr := logged(t, p, "addr")
@@ -543,14 +543,14 @@ func TestAttackManyHeaderLines(t *testing.T) {
 	}
 }
 
-// TestAttackConnectionWaves: with the default settings, four waves of as many connections as
+// TestConnCapWaves: with the default settings, four waves of as many connections as
 // the cap holds, each with an unauthorized head of 12 KiB in 98 lines (within every bound) and
 // a 10 MB body declared, each wave closing the one before to make room, took the server's peak
 // RSS to 186 MiB (the collector let the heap grow to twice what is live): over the 128 MiB the
 // defaults are for. With the runtime's memory limit set from the memory the cap follows, the
 // peak stays under MemoryBound, every head reads its 401, and a real drop is then 202 within a
 // second.
-func TestAttackConnectionWaves(t *testing.T) {
+func TestConnCapWaves(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir))
 	addr := logged(t, p, "addr")

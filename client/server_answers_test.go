@@ -33,9 +33,9 @@ func echoing(t *testing.T, status int) *httptest.Server {
 	return srv
 }
 
-// TestAttackEchoedTokenNotInError: a server that echoes the token (or the CDN header's) in its
+// TestEchoedTokenNotInError: a server that echoes the token (or the CDN header's) in its
 // message or in a redirect's Location does not get it into the client's error.
-func TestAttackEchoedTokenNotInError(t *testing.T) {
+func TestEchoedTokenNotInError(t *testing.T) {
 	for _, status := range []int{http.StatusBadRequest, http.StatusServiceUnavailable, http.StatusInternalServerError, http.StatusTemporaryRedirect} {
 		srv := echoing(t, status)
 		_, err := newClient(t, srv.URL, nil, client.WithAttempts(2)).Send(context.Background(), []byte("p"))
@@ -49,9 +49,9 @@ func TestAttackEchoedTokenNotInError(t *testing.T) {
 	}
 }
 
-// TestAttackBidiInMessage: a server's message cannot reorder what the terminal shows
+// TestBidiInMessage: a server's message cannot reorder what the terminal shows
 // (Unicode bidirectional controls) any more than it can send escapes.
-func TestAttackBidiInMessage(t *testing.T) {
+func TestBidiInMessage(t *testing.T) {
 	srv, _ := fake(t, [3]string{"400", "", "bad \u202edeirots\u202c \u2066x\u2069 \u200b"})
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
 	var e *client.Error
@@ -60,10 +60,10 @@ func TestAttackBidiInMessage(t *testing.T) {
 	}
 }
 
-// TestAttackBadPayloadOptionsNotSent: an Idempotency-Key or a content type that cannot be a
+// TestBadPayloadOptionsNotSent: an Idempotency-Key or a content type that cannot be a
 // header value (a line break) or that the service refuses (a key over 255 characters) is
 // refused before anything is sent, not retried as a network fault.
-func TestAttackBadPayloadOptionsNotSent(t *testing.T) {
+func TestBadPayloadOptionsNotSent(t *testing.T) {
 	var n atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
@@ -85,9 +85,9 @@ func TestAttackBadPayloadOptionsNotSent(t *testing.T) {
 	}
 }
 
-// TestAttackBadHeaderRefusedByNew: a header that cannot be sent (a name with a space, a value
+// TestBadHeaderRefusedByNew: a header that cannot be sent (a name with a space, a value
 // with a line break) is New's error, not a network fault of every payload.
-func TestAttackBadHeaderRefusedByNew(t *testing.T) {
+func TestBadHeaderRefusedByNew(t *testing.T) {
 	for _, h := range [][2]string{{"X Y", "v"}, {"X:", "v"}, {"", "v"}, {"X", "a\r\nEvil: 1"}, {"X", "a\x00"}} {
 		if _, err := client.New("http://127.0.0.1:9", facetest.AuthToken, client.WithHeader(h[0], h[1])); err == nil {
 			t.Errorf("WithHeader(%q, %q): New took it", h[0], h[1])
@@ -98,9 +98,9 @@ func TestAttackBadHeaderRefusedByNew(t *testing.T) {
 	}
 }
 
-// TestAttackTokenCutAtTheBodyLimit: a server that places the token where the client stops
+// TestTokenCutAtTheBodyLimit: a server that places the token where the client stops
 // reading its message (4096 bytes) does not get the token's start into the error either.
-func TestAttackTokenCutAtTheBodyLimit(t *testing.T) {
+func TestTokenCutAtTheBodyLimit(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusBadRequest)
 		w.Write([]byte(strings.Repeat("x", 4096-30) + r.Header.Get("Authorization")[len("Bearer "):]))
@@ -112,9 +112,9 @@ func TestAttackTokenCutAtTheBodyLimit(t *testing.T) {
 	}
 }
 
-// TestAttackParallelSends: one client shared by 32 goroutines (run with -race), every
+// TestParallelSends: one client shared by 32 goroutines (run with -race), every
 // answer of a first attempt lost: each payload is stored once with its bytes.
-func TestAttackParallelSends(t *testing.T) {
+func TestParallelSends(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 0)
 	c := newClient(t, url, &noWait{}, client.WithHTTPClient(&http.Client{Transport: &clienttest.LosingTransport{Lose: 1}}))
 	var want []string
@@ -135,10 +135,10 @@ func TestAttackParallelSends(t *testing.T) {
 	}
 }
 
-// TestAttackAcceptedThenCut: a server that answers 202 and closes the connection in the middle
+// TestAcceptedThenCut: a server that answers 202 and closes the connection in the middle
 // of its body is not a confirmation: the attempt is retried with the same key, and a later
 // 202 counts.
-func TestAttackAcceptedThenCut(t *testing.T) {
+func TestAcceptedThenCut(t *testing.T) {
 	var n atomic.Int32
 	keys := make(chan string, 2)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -159,10 +159,10 @@ func TestAttackAcceptedThenCut(t *testing.T) {
 	}
 }
 
-// TestAttackRetryAfterForms: every form of Retry-After a server may send waits at most the
+// TestRetryAfterForms: every form of Retry-After a server may send waits at most the
 // longest wait (20 s by default); a date in the past or 0 waits nothing; a negative, a
 // fraction or garbage falls back to the backoff; of two headers, the first counts.
-func TestAttackRetryAfterForms(t *testing.T) {
+func TestRetryAfterForms(t *testing.T) {
 	tests := []struct {
 		values   []string
 		min, max time.Duration
@@ -198,10 +198,10 @@ func TestAttackRetryAfterForms(t *testing.T) {
 	}
 }
 
-// TestAttackUntrustedCertificate: an https server whose certificate is not trusted (a
+// TestUntrustedCertificate: an https server whose certificate is not trusted (a
 // man in the middle, or a self-signed test server) gets no request, and the payload is given
 // up at once as not stored, not retried for minutes as a network fault.
-func TestAttackUntrustedCertificate(t *testing.T) {
+func TestUntrustedCertificate(t *testing.T) {
 	var n atomic.Int32
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		n.Add(1)
@@ -217,9 +217,9 @@ func TestAttackUntrustedCertificate(t *testing.T) {
 	}
 }
 
-// TestAttackNilOptions: a nil Option or SendOption (an option chosen conditionally and left
+// TestNilOptions: a nil Option or SendOption (an option chosen conditionally and left
 // unset) is ignored, not a panic.
-func TestAttackNilOptions(t *testing.T) {
+func TestNilOptions(t *testing.T) {
 	srv, _ := counting(t)
 	var o client.Option
 	var so client.SendOption
@@ -232,10 +232,10 @@ func TestAttackNilOptions(t *testing.T) {
 	}
 }
 
-// TestAttackLargePayloadOverTheServiceLimit: a payload of 6 MiB to a dropbox whose limit is
+// TestLargePayloadOverTheServiceLimit: a payload of 6 MiB to a dropbox whose limit is
 // 10 KiB (dev mode's default) is refused at the first attempt (413, exit 1 in the sender),
 // even though the server answers before it has read the body and closes the connection.
-func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
+func TestLargePayloadOverTheServiceLimit(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 10240)
 	for range 5 {
 		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, client.MaxPayloadBytes))
@@ -249,9 +249,9 @@ func TestAttackLargePayloadOverTheServiceLimit(t *testing.T) {
 	}
 }
 
-// TestAttackTokenInRequestID: a server that puts the token in X-Request-Id (which the sender
+// TestTokenInRequestID: a server that puts the token in X-Request-Id (which the sender
 // prints with -json) does not get it into the receipt or the error.
-func TestAttackTokenInRequestID(t *testing.T) {
+func TestTokenInRequestID(t *testing.T) {
 	for _, status := range []int{http.StatusAccepted, http.StatusBadRequest} {
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("X-Request-Id", "id-"+r.Header.Get("Authorization"))
@@ -269,10 +269,10 @@ func TestAttackTokenInRequestID(t *testing.T) {
 	}
 }
 
-// TestAttackPlainHTTPHosts: what looks like loopback and is not (0.0.0.0, ::, a name that
+// TestPlainHTTPHosts: what looks like loopback and is not (0.0.0.0, ::, a name that
 // starts with localhost, shortened or numeric forms a resolver may take for anything) is
 // refused over plain http; the IPv4-mapped loopback and LOCALHOST are taken.
-func TestAttackPlainHTTPHosts(t *testing.T) {
+func TestPlainHTTPHosts(t *testing.T) {
 	tests := []struct {
 		url string
 		ok  bool

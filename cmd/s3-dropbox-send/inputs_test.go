@@ -50,10 +50,10 @@ func (s *silent) Read([]byte) (int, error) {
 	return 0, io.EOF
 }
 
-// TestAttackInterruptWhileReadingStdin: `s3-dropbox-send -` typed at a terminal waits for
+// TestInterruptWhileReadingStdin: `s3-dropbox-send -` typed at a terminal waits for
 // standard input; Ctrl-C (the context cancelled) ends it at once, nothing sent, exit 2, and
 // the line says it was not sent.
-func TestAttackInterruptWhileReadingStdin(t *testing.T) {
+func TestInterruptWhileReadingStdin(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	token := filepath.Join(t.TempDir(), "token")
 	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)
@@ -64,9 +64,9 @@ func TestAttackInterruptWhileReadingStdin(t *testing.T) {
 	}
 }
 
-// TestAttackTokenFileFIFO: a token file that is a FIFO nobody writes to blocks its opening;
+// TestTokenFileFIFO: a token file that is a FIFO nobody writes to blocks its opening;
 // Ctrl-C ends the command at once, with exit 2 and nothing sent.
-func TestAttackTokenFileFIFO(t *testing.T) {
+func TestTokenFileFIFO(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	fifo := filepath.Join(t.TempDir(), "token")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -80,9 +80,9 @@ func TestAttackTokenFileFIFO(t *testing.T) {
 	}
 }
 
-// TestAttackTokenLineTooLong: a token file whose first line is longer than what is read of it
+// TestTokenLineTooLong: a token file whose first line is longer than what is read of it
 // (4096 bytes) is a usage error that says so, not a token silently cut into a 401.
-func TestAttackTokenLineTooLong(t *testing.T) {
+func TestTokenLineTooLong(t *testing.T) {
 	token := filepath.Join(t.TempDir(), "token")
 	os.WriteFile(token, []byte(strings.Repeat("t", 5000)+"\n"), 0o600)
 	var stdout, stderr bytes.Buffer
@@ -93,9 +93,9 @@ func TestAttackTokenLineTooLong(t *testing.T) {
 	}
 }
 
-// TestAttackBadHeaderFlag: -H with a value that holds a control character is a usage error,
+// TestBadHeaderFlag: -H with a value that holds a control character is a usage error,
 // not eight network faults and "may or may not be stored".
-func TestAttackBadHeaderFlag(t *testing.T) {
+func TestBadHeaderFlag(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	o := sendCmd(t, nil, "p", "-url", srv.URL, "-H", "X-Cdn-Authorization: a\x01b", "-")
 	if o.code != exitUsage || n.Load() != 0 {
@@ -103,10 +103,10 @@ func TestAttackBadHeaderFlag(t *testing.T) {
 	}
 }
 
-// TestAttackBuiltBinariesIgnored: every `go build -o NAME` of the documentation that writes
+// TestBuiltBinariesIgnored: every `go build -o NAME` of the documentation that writes
 // into the project's folder writes a file git ignores, so that following it and then
 // `git add .` does not commit a binary.
-func TestAttackBuiltBinariesIgnored(t *testing.T) {
+func TestBuiltBinariesIgnored(t *testing.T) {
 	ignore, err := os.ReadFile("../../.gitignore")
 	if err != nil {
 		t.Fatal(err)
@@ -123,10 +123,10 @@ func TestAttackBuiltBinariesIgnored(t *testing.T) {
 	}
 }
 
-// TestAttackTokenAndPayloadOnStdin: `(cat token; cat payload) | s3-dropbox-send -token-file
+// TestTokenAndPayloadOnStdin: `(cat token; cat payload) | s3-dropbox-send -token-file
 // /dev/stdin -`, the built command: the token is the first line, and the payload stored is
 // everything after it, whole (reading the token must not swallow the payload's start).
-func TestAttackTokenAndPayloadOnStdin(t *testing.T) {
+func TestTokenAndPayloadOnStdin(t *testing.T) {
 	bin := buildCommand(t)
 	url, store := clienttest.Dropbox(t, 0)
 	payload := "first payload line\n" + strings.Repeat("0123456789", 1000)
@@ -150,10 +150,10 @@ func lengths(ss []string) []int {
 	return n
 }
 
-// TestAttackHugeParallel: -parallel far beyond the number of files starts no more workers
+// TestHugeParallel: -parallel far beyond the number of files starts no more workers
 // than there are payloads (it started one goroutine per unit of -parallel: 1<<40 of them
 // exhaust memory, so this test was not run before the fix).
-func TestAttackHugeParallel(t *testing.T) {
+func TestHugeParallel(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	o := sendCmd(t, nil, "p", "-url", srv.URL, "-parallel", "1099511627776", "-")
 	if o.code != exitStored || n.Load() != 1 {
@@ -161,9 +161,9 @@ func TestAttackHugeParallel(t *testing.T) {
 	}
 }
 
-// TestAttackHeaderFileFIFO: a -H @FILE that is a FIFO nobody writes to blocks its opening;
+// TestHeaderFileFIFO: a -H @FILE that is a FIFO nobody writes to blocks its opening;
 // Ctrl-C ends the command at once, with exit 2 and nothing sent.
-func TestAttackHeaderFileFIFO(t *testing.T) {
+func TestHeaderFileFIFO(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	dir := t.TempDir()
 	fifo := filepath.Join(dir, "headers")

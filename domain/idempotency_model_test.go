@@ -175,7 +175,7 @@ func (m *modelStore) Get(ctx context.Context, key string) (ports.Object, error) 
 	return o.obj, nil
 }
 
-// TestAttackModelChaos: many requests at once against a model of S3 whose every attempt may be
+// TestIdempotencyOverAModelOfS3: many requests at once against a model of S3 whose every attempt may be
 // answered at random (lost before or after acting, 500 before or after, SlowDown, 409, a
 // refusal) and whose writes may land after their answers were lost, even after the request
 // ended; groups of requests share an Idempotency-Key, some with another payload. Once every
@@ -187,7 +187,7 @@ func (m *modelStore) Get(ctx context.Context, key string) (ports.Object, error) 
 // while retries are in flight: a retry after the TTL is a new drop (docs/promises.md, its limits), so
 // a payload may then be stored more than once, but never by a request that answers 503, a
 // replay or a 422, and a 202 is never said of a payload not stored.
-func TestAttackModelChaos(t *testing.T) {
+func TestIdempotencyOverAModelOfS3(t *testing.T) {
 	t.Run("fixed clock", func(t *testing.T) { modelChaos(t, false) })
 	t.Run("expiring", func(t *testing.T) { modelChaos(t, true) })
 }

@@ -21,17 +21,17 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
-// TestAttackStaleFolderCache: a folder removed under the store and made again by one write is
+// TestStaleFolderCache: a folder removed under the store and made again by one write is
 // not durable until its parent is synced. A second write that remembered the folder as
 // durable (from before the removal) and links into the new folder while that parent sync is
 // pending must not answer "stored": if the parent sync then fails, a crash takes the folder,
 // and the object with it.
-func TestAttackStaleFolderCache(t *testing.T) {
+func TestStaleFolderCache(t *testing.T) {
 	t.Run("B links", func(t *testing.T) { staleFolderCache(t, false) })
 	t.Run("B finds its key taken", func(t *testing.T) { staleFolderCache(t, true) })
 }
 
-// staleFolderCache is TestAttackStaleFolderCache; with taken, the key B writes is taken (by a
+// staleFolderCache is TestStaleFolderCache; with taken, the key B writes is taken (by a
 // write into the folder made again) when B links, and B must not answer ErrExists (a replay).
 func staleFolderCache(t *testing.T, taken bool) {
 	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
@@ -67,11 +67,11 @@ func staleFolderCache(t *testing.T, taken bool) {
 	}
 }
 
-// TestAttackRemadeRootParentSyncFails: the store's folder, removed under the store, is made
+// TestRemadeRootParentSyncFails: the store's folder, removed under the store, is made
 // again; the sync of its name into its parent fails. A later write must not answer "stored"
 // while no sync of that parent has succeeded since: a crash takes the folder, and every
 // object in it.
-func TestAttackRemadeRootParentSyncFails(t *testing.T) {
+func TestRemadeRootParentSyncFails(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "drops")
 	s := openStore(t, dir)
 	ctx := context.Background()
@@ -92,11 +92,11 @@ func TestAttackRemadeRootParentSyncFails(t *testing.T) {
 	}
 }
 
-// TestAttackSameKeyUnderFsyncFaults: many requests with one Idempotency-Key at once, and
+// TestSameKeyUnderFsyncFaults: many requests with one Idempotency-Key at once, and
 // sequential retries, through the core, while a share of the fsyncs (of files and folders)
 // fail at random: never a 422, never a second payload; a 202 only for a payload stored once;
 // "not stored" by every request only when nothing is stored.
-func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
+func TestSameKeyUnderFsyncFaults(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	t.Logf("seed %d", seed)
 	rng := rand.New(rand.NewPCG(seed, 2))
@@ -177,10 +177,10 @@ func TestAttackSameKeyUnderFsyncFaults(t *testing.T) {
 	}
 }
 
-// TestAttackRootRemadeUnderWrite: a write that passed the store's checks before the store's
+// TestRootRemadeUnderWrite: a write that passed the store's checks before the store's
 // folder was removed links its object into the folder another write has just made again, whose
 // sync into its parent failed: it must not answer "stored" until that sync has succeeded.
-func TestAttackRootRemadeUnderWrite(t *testing.T) {
+func TestRootRemadeUnderWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "drops")
 	s := openStore(t, dir)
 	ctx := context.Background()
@@ -261,10 +261,10 @@ func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
 	return &synced
 }
 
-// TestAttackNewFolderNeverSynced: New makes the store's folder (and the folders above it that
+// TestNewFolderNeverSynced: New makes the store's folder (and the folders above it that
 // are missing). Until each of them is synced into its parent, a crash can take the folder and
 // every object in it: no write may answer "stored" before those syncs have succeeded.
-func TestAttackNewFolderNeverSynced(t *testing.T) {
+func TestNewFolderNeverSynced(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "a", "b", "drops")
 	synced := recordFolderSyncs(t)
@@ -279,9 +279,9 @@ func TestAttackNewFolderNeverSynced(t *testing.T) {
 	}
 }
 
-// TestAttackNewFolderSyncFails: when New cannot make the folder it made durable in its
+// TestNewFolderSyncFails: when New cannot make the folder it made durable in its
 // parent, it fails, rather than serve writes that a crash can take.
-func TestAttackNewFolderSyncFails(t *testing.T) {
+func TestNewFolderSyncFails(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "drops")
 	failFirstFolderSync(t, base)
@@ -292,10 +292,10 @@ func TestAttackNewFolderSyncFails(t *testing.T) {
 	}
 }
 
-// TestAttackExistingFolderSynced: a store's folder that exists at start (a run may have made
+// TestExistingFolderSynced: a store's folder that exists at start (a run may have made
 // it and been killed before syncing it into its parent) is synced into its parent before New
 // returns; a failure of that sync fails New.
-func TestAttackExistingFolderSynced(t *testing.T) {
+func TestExistingFolderSynced(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "drops")
 	if err := os.Mkdir(dir, 0o700); err != nil {
@@ -333,14 +333,14 @@ func (a *attributed) Create(ctx context.Context, obj ports.Object) error {
 	return err
 }
 
-// TestAttackFsyncFaultsAttributed: groups of requests share an Idempotency-Key, one of each
+// TestFsyncFaultsAttributed: groups of requests share an Idempotency-Key, one of each
 // third group with another payload, while a quarter of the fsyncs fail, and the clock moves on
 // by a third of the TTL now and then (so that records expire while retries are in flight; after
 // the TTL a retry is a new drop). Each answer is checked against the request's own writes: a
 // 503 ("not stored by this request"), a replay or a 422 is never said by a request that linked
 // its payload; a 202 never of a payload not stored. With the clock still, one payload a key,
 // stored at most once.
-func TestAttackFsyncFaultsAttributed(t *testing.T) {
+func TestFsyncFaultsAttributed(t *testing.T) {
 	for _, expiring := range []bool{false, true} {
 		t.Run(fmt.Sprintf("expiring=%v", expiring), func(t *testing.T) { fsyncFaultsAttributed(t, expiring) })
 	}
@@ -450,10 +450,10 @@ func fsyncFaultsAttributed(t *testing.T, expiring bool) {
 	t.Logf("answers: %v", tally)
 }
 
-// TestAttackRemadeAncestorNeverSynced: a folder above the store's folder is removed while the
+// TestRemadeAncestorNeverSynced: a folder above the store's folder is removed while the
 // store runs; the store makes the whole path again. Every folder it made must be synced into
 // its parent before a write answers "stored": else a crash takes the path, and the object.
-func TestAttackRemadeAncestorNeverSynced(t *testing.T) {
+func TestRemadeAncestorNeverSynced(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "a", "drops")
 	s := openStore(t, dir)

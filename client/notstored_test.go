@@ -16,10 +16,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
-// TestAttackNotStoredSaid: a payload no attempt may have stored (the server could not be
+// TestNotStoredSaid: a payload no attempt may have stored (the server could not be
 // reached, or answered 503 each time) is said to be not stored, not "may or may not be
 // stored"; one that an attempt may have stored (a 504 among them) is not.
-func TestAttackNotStoredSaid(t *testing.T) {
+func TestNotStoredSaid(t *testing.T) {
 	unreachable := "http://" + porttest.FreeAddr(t)
 	unavailable, _ := fake(t, [3]string{"503", "0", ""})
 	unknown, _ := fake(t, [3]string{"503", "0", ""}, [3]string{"504", "0", ""}, [3]string{"503", "0", ""})
@@ -40,11 +40,11 @@ func TestAttackNotStoredSaid(t *testing.T) {
 	}
 }
 
-// TestAttackKeptConnectionLostThenUnreachable: the second payload goes on the connection the
+// TestKeptConnectionLostThenUnreachable: the second payload goes on the connection the
 // first was answered on; the server reads it whole (it may store it), then stops listening
 // and closes the connection unanswered. Go's transport sends it again on a new connection,
 // which cannot be made: the error is one of connecting, yet the payload may be stored.
-func TestAttackKeptConnectionLostThenUnreachable(t *testing.T) {
+func TestKeptConnectionLostThenUnreachable(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -86,11 +86,11 @@ func TestAttackKeptConnectionLostThenUnreachable(t *testing.T) {
 	}
 }
 
-// TestAttackKeptConnectionLostThen503: as above, but the new connection is made, and the
+// TestKeptConnectionLostThen503: as above, but the new connection is made, and the
 // request sent on it is answered 503 (that request stored nothing) or 413: the one sent on
 // the lost connection may be stored all the same, so the payload is neither "not stored" nor
 // "refused".
-func TestAttackKeptConnectionLostThen503(t *testing.T) {
+func TestKeptConnectionLostThen503(t *testing.T) {
 	for _, answer := range []string{"503 Service Unavailable", "413 Content Too Large"} {
 		keptConnectionLostThen(t, answer)
 	}

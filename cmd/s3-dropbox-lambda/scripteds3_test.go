@@ -45,7 +45,7 @@ var scenarios = []scenario{
 	{name: "replace, expired record", key: true, records: true, expired: true},
 }
 
-// TestAuditScripted runs every sequence of two and three answers of S3 (and of the network:
+// TestScriptedS3Answers runs every sequence of two and three answers of S3 (and of the network:
 // lost answers, before and after S3 acted) on the payload's write without and with an
 // Idempotency-Key, and on the record's writes (its claim, and its replacement after the TTL),
 // through the Function URL handler, the core, s3store and the real SDK, against the scripted
@@ -56,7 +56,7 @@ var scenarios = []scenario{
 // table gives (expectedStatus). With a key, a retry under honest answers is a 202, a replay
 // exactly when the payload was stored, and the payload is stored exactly once in all. A
 // sequence that a run made already stands for (runs) is not run again.
-func TestAuditScripted(t *testing.T) {
+func TestScriptedS3Answers(t *testing.T) {
 	srv := s3script.New(t, domain.RecordPrefix, foreignClaim)
 	client := miniotest.Server{Endpoint: srv.URL, AccessKey: "AKIDSCRIPT", SecretKey: "script-secret", Region: "us-east-1"}.QuickClient(t)
 	var seqs [][]s3script.Answer

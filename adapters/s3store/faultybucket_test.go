@@ -252,13 +252,13 @@ func chaosDrop(core *domain.Service, payload, idemKey string, deadline time.Dura
 	return chaosAnswer{domain.ErrorCode(err), res.Replayed, res.Key}
 }
 
-// TestAttackChaosBucket drops payloads through the core, the real s3store and the SDK into a
+// TestChaosBucket drops payloads through the core, the real s3store and the SDK into a
 // bucket that answers PUTs and GETs with random faults (committed or not, lost, 500, 503
 // SlowDown or ServiceUnavailable, 409, writes still in flight), with and without
 // Idempotency-Keys, several requests sharing a key at once; then reconciles the bucket with
 // the answers: a 202 is its payload stored once; "not stored" is said only of what no request
 // stored; a 504 is at most once; a replay is never the only claim on a payload stored.
-func TestAttackChaosBucket(t *testing.T) {
+func TestChaosBucket(t *testing.T) {
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("CHAOS_SEED"); v != "" {
 		fmt.Sscan(v, &seed)

@@ -198,9 +198,9 @@ func TestPerPayloadOptionsAreNotClientOptions(t *testing.T) {
 	}
 }
 
-// TestHostileMessage: a server's message cannot put terminal escapes or line breaks into the
+// TestServerMessageSanitized: a server's message cannot put terminal escapes or line breaks into the
 // error; a redirect without a Location says so.
-func TestHostileMessage(t *testing.T) {
+func TestServerMessageSanitized(t *testing.T) {
 	srv, _ := fake(t, [3]string{"400", "", "bad\x1b]0;owned\x07\r\nline two\x9b"})
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
 	var e *client.Error

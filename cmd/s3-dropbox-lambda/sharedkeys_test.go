@@ -13,13 +13,13 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 )
 
-// TestAttackSharedKeysMinIO: groups of requests share one Idempotency-Key and are sent all at
+// TestSharedKeysMinIO: groups of requests share one Idempotency-Key and are sent all at
 // once (one of each third group with another payload), through the Function URL handler, the
 // core, s3store and the real SDK, to MinIO through the chaos audit's fault proxy. Whatever the
 // faults: every 202 is its payload stored exactly once; no payload is stored twice, and no
 // key has two payloads stored; a key whose every answer is 503 has nothing stored; a 422 is
 // given only to the payload that is not the key's.
-func TestAttackSharedKeysMinIO(t *testing.T) {
+func TestSharedKeysMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
 	t.Logf("AUDIT_SEED=%d repeats this run", seed)

@@ -9,12 +9,12 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
-// TestAttackConflictOnSharedKey: the payload's key of an idempotent drop is shared by every
+// TestConflictOnSharedKey: the payload's key of an idempotent drop is shared by every
 // request with the same Idempotency-Key. A 409 that comes without any attempt of this request
 // that may have written (another request's write of the key in flight, here landing) proves
 // that this request did not write: the 412 that follows is the other's payload, so the drop is
 // a replay, and a refusal that follows says nothing was stored by this request.
-func TestAttackConflictOnSharedKey(t *testing.T) {
+func TestConflictOnSharedKey(t *testing.T) {
 	t.Run("412 after", func(t *testing.T) {
 		store, mem := faultyStore(fault{op: opPayload, after: true, err: errConflict, times: 1})
 		res, err := idemService(t, store, porttest.NewClock(time.Now())).Drop(context.Background(), idemRequest("hello"))

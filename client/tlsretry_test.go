@@ -36,11 +36,11 @@ func selfSigned(t *testing.T) tls.Certificate {
 	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: priv}
 }
 
-// TestAttackKeptConnectionLostThenUntrusted: the second payload goes on the kept TLS
+// TestKeptConnectionLostThenUntrusted: the second payload goes on the kept TLS
 // connection; the server reads it whole (it may store it) and closes the connection
 // unanswered, and the new connection Go's transport makes to send it again meets a
 // certificate that is not trusted. The payload may be stored: it is not "refused".
-func TestAttackKeptConnectionLostThenUntrusted(t *testing.T) {
+func TestKeptConnectionLostThenUntrusted(t *testing.T) {
 	var requests, swapped atomic.Int32
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.Copy(io.Discard, r.Body)

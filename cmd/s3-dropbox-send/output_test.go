@@ -12,10 +12,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
-// TestAttackMalformedHeaderNotEchoed: a -H mistyped ("=" for ":", or no separator) is a usage
+// TestMalformedHeaderNotEchoed: a -H mistyped ("=" for ":", or no separator) is a usage
 // error that does not print the value, which is a credential (the CDN's token): the flag
 // package's message quoted it whole, into a terminal's scrollback or a CI log.
-func TestAttackMalformedHeaderNotEchoed(t *testing.T) {
+func TestMalformedHeaderNotEchoed(t *testing.T) {
 	const secret = "cdnsecret0123456789"
 	for _, h := range []string{"X-Cdn-Authorization=Bearer " + secret, "X-Cdn-Authorization Bearer " + secret, ": Bearer " + secret} {
 		srv, n := answering(t, [2]string{"202", ""})
@@ -29,11 +29,11 @@ func TestAttackMalformedHeaderNotEchoed(t *testing.T) {
 	}
 }
 
-// TestAttackFileNameForgesALine: a file name is printed so that it cannot forge a line of the
+// TestFileNameCannotForgeALine: a file name is printed so that it cannot forge a line of the
 // report or send terminal escapes: a local user who names a file in a folder someone sends
 // with a glob ("x\nimportant.csv: stored (1 attempt(s))") made a refused payload read as a
 // stored one, and so did a folder's name in the error of its reading.
-func TestAttackFileNameForgesALine(t *testing.T) {
+func TestFileNameCannotForgeALine(t *testing.T) {
 	srv, _ := answering(t, [2]string{"400", ""})
 	dir := t.TempDir()
 	name := filepath.Join(dir, "x\nimportant.csv: stored (1 attempt(s))\x1b[2K")
@@ -55,10 +55,10 @@ func TestAttackFileNameForgesALine(t *testing.T) {
 	}
 }
 
-// TestAttackSameFileTwice: a file named twice (as such, or by another path to it) is a
+// TestSameFileTwice: a file named twice (as such, or by another path to it) is a
 // usage error: each naming got its own random Idempotency-Key, so the payload was stored
 // twice and reported "2 stored".
-func TestAttackSameFileTwice(t *testing.T) {
+func TestSameFileTwice(t *testing.T) {
 	dir := t.TempDir()
 	a := filepath.Join(dir, "a.csv")
 	os.WriteFile(a, []byte("p"), 0o600)
@@ -75,10 +75,10 @@ func TestAttackSameFileTwice(t *testing.T) {
 	}
 }
 
-// TestAttackTokenFileAsPayload: the token file among the files to send (`-token-file token *`
+// TestTokenFileAsPayload: the token file among the files to send (`-token-file token *`
 // in the folder that holds it) is a usage error, and nothing is sent: it was stored, the
 // token with it, where whoever reads the bucket reads it; so is a -H @FILE among them.
-func TestAttackTokenFileAsPayload(t *testing.T) {
+func TestTokenFileAsPayload(t *testing.T) {
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")
 	os.WriteFile(token, []byte(facetest.AuthToken+"\n"), 0o600)
@@ -103,9 +103,9 @@ func TestAttackTokenFileAsPayload(t *testing.T) {
 	}
 }
 
-// TestAttackMayBeStoredLine: a payload an attempt may have stored (a 504) is still said to be
+// TestMayBeStoredLine: a payload an attempt may have stored (a 504) is still said to be
 // "may or may not be stored", with the key to send it again with, not "not stored".
-func TestAttackMayBeStoredLine(t *testing.T) {
+func TestMayBeStoredLine(t *testing.T) {
 	srv, _ := answering(t, [2]string{"504", "0"}, [2]string{"503", "0"})
 	o := sendCmd(t, nil, "p", "-url", srv.URL, "-attempts", "2", "-")
 	if o.code != exitUnconfirmed || !strings.Contains(o.stdout, "-: not confirmed after 2 attempt(s), may or may not be stored (send it again with -idempotency-key ") {
@@ -113,10 +113,10 @@ func TestAttackMayBeStoredLine(t *testing.T) {
 	}
 }
 
-// TestAttackStdinIsANamedFile: standard input redirected from a file that is named too
+// TestStdinIsANamedFile: standard input redirected from a file that is named too
 // (`s3-dropbox-send - data.csv < data.csv`) is that file named twice: a usage error, nothing
 // sent (it was stored twice).
-func TestAttackStdinIsANamedFile(t *testing.T) {
+func TestStdinIsANamedFile(t *testing.T) {
 	data := filepath.Join(t.TempDir(), "data.csv")
 	os.WriteFile(data, []byte("a,b\n"), 0o600)
 	stdin, err := os.Open(data)
@@ -131,11 +131,11 @@ func TestAttackStdinIsANamedFile(t *testing.T) {
 	}
 }
 
-// TestAttackHeaderFromFile: the CDN's credential given with -H sits in the command line,
+// TestHeaderFromFile: the CDN's credential given with -H sits in the command line,
 // which every local user's process list shows; -H @FILE takes it from a file instead. A
 // malformed line is named by its number, never its content; a file others can read gets a
 // warning.
-func TestAttackHeaderFromFile(t *testing.T) {
+func TestHeaderFromFile(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 0)
 	dir := t.TempDir()
 	good := filepath.Join(dir, "headers")

@@ -15,11 +15,11 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
-// TestAttackSignalMidSend: the built command, SIGINT or SIGTERM while the server holds its
+// TestSignalMidSend: the built command, SIGINT or SIGTERM while the server holds its
 // request unanswered (read whole: it may be stored): exit 2, the line says it may or may not
 // be stored and names the key the request carried, so that sending it again with that key is
 // safe; nothing holds the token.
-func TestAttackSignalMidSend(t *testing.T) {
+func TestSignalMidSend(t *testing.T) {
 	bin := buildCommand(t)
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")

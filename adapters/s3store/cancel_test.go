@@ -17,7 +17,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// cancelPoint is where the endpoint of TestAttackCancelAtEveryPoint holds a PUT until its
+// cancelPoint is where the endpoint of TestCancelAtEveryPoint holds a PUT until its
 // client gives up, and what it does with the write.
 type cancelPoint int
 
@@ -29,11 +29,11 @@ const (
 	nCancelPoints
 )
 
-// TestAttackCancelAtEveryPoint: the request's context ends at every point of a write (before
+// TestCancelAtEveryPoint: the request's context ends at every point of a write (before
 // it is sent, while it is sent, after S3 committed it, and while S3 still holds a body it
 // commits after the client has gone), through the real SDK and s3store. Whenever the object is
 // committed, Create must answer nil or ErrUnknown: never an error that says nothing was written.
-func TestAttackCancelAtEveryPoint(t *testing.T) {
+func TestCancelAtEveryPoint(t *testing.T) {
 	var mu sync.Mutex
 	committed := map[string]bool{}
 	held := map[string]chan struct{}{} // closed when the endpoint holds the key's PUT

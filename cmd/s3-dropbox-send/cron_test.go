@@ -16,11 +16,11 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/internal/doctest"
 )
 
-// TestAttackCronLineLosesNoFile: the documentation's crontab line (docs/sending.md), run as printed with sh (the
+// TestCronLineLosesNoFile: the documentation's crontab line (docs/sending.md), run as printed with sh (the
 // folders and the command's path replaced by the test's), against a server during whose
 // first drop a new report lands in the spool folder: that report is not removed unsent (the
 // line's `rm -f *.json`, expanded after the send, removed it).
-func TestAttackCronLineLosesNoFile(t *testing.T) {
+func TestCronLineLosesNoFile(t *testing.T) {
 	if testing.Short() {
 		t.Skip("skipped: builds the command (-short)")
 	}
