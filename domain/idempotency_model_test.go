@@ -13,6 +13,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
+	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
 // modelAnswer is how the model of S3 answers one attempt of a write (one HTTP request of the
@@ -58,10 +59,6 @@ type modelStore struct {
 	clock   *porttest.Clock // advanced now and then, when set, so that records expire mid-drop
 }
 
-type writerKey struct{}
-
-func writerOf(ctx context.Context) int { w, _ := ctx.Value(writerKey{}).(int); return w }
-
 // apply acts on w, if its condition holds, and says which outcome error it met (nil: done).
 // The caller holds mu.
 func (m *modelStore) apply(w modelWrite) error {
@@ -84,7 +81,7 @@ func (m *modelStore) apply(w modelWrite) error {
 // land acts on some of the writes in flight. The caller holds mu.
 func (m *modelStore) land(all bool) {
 	if m.clock != nil && m.rng.IntN(20) == 0 {
-		m.clock.Advance(20 * time.Minute) // a third of idemService's TTL
+		m.clock.Advance(20 * time.Minute) // a third of the core's TTL
 	}
 	kept := m.late[:0]
 	for _, w := range m.late {
@@ -101,7 +98,7 @@ func (m *modelStore) write(ctx context.Context, obj ports.Object, etag string) e
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.land(false)
-	w := modelWrite{obj: obj, etag: etag, writer: writerOf(ctx)}
+	w := modelWrite{obj: obj, etag: etag, writer: storetest.Writer(ctx)}
 	lost := false
 	var last error
 	for range 3 {
@@ -175,18 +172,17 @@ func (m *modelStore) Get(ctx context.Context, key string) (ports.Object, error) 
 	return o.obj, nil
 }
 
-// TestIdempotencyOverAModelOfS3: many requests at once against a model of S3 whose every attempt may be
-// answered at random (lost before or after acting, 500 before or after, SlowDown, 409, a
-// refusal) and whose writes may land after their answers were lost, even after the request
-// ended; groups of requests share an Idempotency-Key, some with another payload. Once every
-// write in flight has landed, every answer must be true: a 202 is its payload stored exactly
-// once; a 503 is said by a request that stored no payload; a replay or a 422 by a request
-// that did not store the payload; one payload at most for one key.
+// TestIdempotencyOverAModelOfS3: the shared-keys scenario (storetest.SharedKeys: groups of
+// requests sharing an Idempotency-Key, a foreign payload in every third, every fifth without a
+// key) against a model of S3 whose every attempt may be answered at random (lost before or
+// after acting, 500 before or after, SlowDown, 409, a refusal) and whose writes may land after
+// their answers were lost, even after the request ended; reconciled once every write in flight
+// has landed, each answer with the request's own writes.
 //
 // With expiring, the clock moves on by a third of the TTL now and then, so that records expire
-// while retries are in flight: a retry after the TTL is a new drop (docs/promises.md, its limits), so
-// a payload may then be stored more than once, but never by a request that answers 503, a
-// replay or a 422, and a 202 is never said of a payload not stored.
+// while retries are in flight: a retry after the TTL is a new drop (docs/promises.md, its
+// limits), so a payload may then be stored more than once, but never by a request that answers
+// 503, a replay or a 422, and a 202 is never said of a payload not stored.
 func TestIdempotencyOverAModelOfS3(t *testing.T) {
 	t.Run("fixed clock", func(t *testing.T) { modelChaos(t, false) })
 	t.Run("expiring", func(t *testing.T) { modelChaos(t, true) })
@@ -200,93 +196,21 @@ func modelChaos(t *testing.T, expiring bool) {
 	if expiring {
 		m.clock = clock
 	}
-	svc := idemService(t, m, clock)
-
-	const keys, sharing = 150, 4
-	type answer struct {
-		payload string
-		code    string
-		res     ports.DropResult
-	}
-	answers := make([][]answer, keys)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 64)
-	for k := range keys {
-		answers[k] = make([]answer, sharing)
-		for j := range sharing {
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				payload := fmt.Sprintf("p%03d-", k) // five bytes, as idemRequest says
-				if j == sharing-1 && k%3 == 0 {
-					payload = fmt.Sprintf("q%03d-", k)
-				}
-				req := idemRequest(payload)
-				h := req.Header.(porttest.Header)
-				h["idempotency-key"] = fmt.Sprintf("key-%d", k)
-				if k%5 == 0 { // no key: every request its own drop
-					delete(h, "idempotency-key")
-					payload = fmt.Sprintf("%c%03d%d", 'a'+j, k, j)[:5]
-					req.Body = body(payload)
-				}
-				ctx := context.WithValue(context.Background(), writerKey{}, k*sharing+j+1)
-				res, err := svc.Drop(ctx, req)
-				answers[k][j] = answer{payload, domain.ErrorCode(err), res}
-			})
-		}
-	}
-	wg.Wait()
-	m.mu.Lock()
-	m.land(true)
-	copies := map[string][]int{} // payload → the writers of its copies
-	for key, o := range m.objects {
-		if !strings.HasPrefix(key, domain.RecordPrefix) {
-			copies[string(o.obj.Data)] = append(copies[string(o.obj.Data)], o.writer)
-		}
-	}
-	m.mu.Unlock()
-
-	tally := map[string]int{}
-	for k := range keys {
-		stored := 0
-		for j, a := range answers[k] {
-			id := k*sharing + j + 1
-			tally[a.code]++
-			c := copies[a.payload]
-			wrote := false
-			for _, w := range c {
-				wrote = wrote || w == id
-			}
-			switch {
-			case a.code == "" && len(c) == 0:
-				t.Errorf("key %d request %d: 202 (replayed %v), but %q is not stored", k, j, a.res.Replayed, a.payload)
-			case a.code == "" && len(c) != 1 && !expiring:
-				t.Errorf("key %d request %d: 202 (replayed %v), but %q is stored %d times", k, j, a.res.Replayed, a.payload, len(c))
-			case a.code == "" && a.res.Replayed && wrote:
-				t.Errorf("key %d request %d: Idempotent-Replayed, but this request stored %q", k, j, a.payload)
-			case a.code == domain.EStorage && wrote:
-				t.Errorf("key %d request %d: 503 not stored, but this request stored %q", k, j, a.payload)
-			case a.code == domain.EIdempotencyReused && wrote:
-				t.Errorf("key %d request %d: 422, but this request stored %q", k, j, a.payload)
-			case a.code == domain.EStorageUnknown && len(c) > 1 && !expiring:
-				t.Errorf("key %d request %d: 504, and %q is stored %d times", k, j, a.payload, len(c))
-			case a.code != "" && a.code != domain.EStorage && a.code != domain.EStorageUnknown && a.code != domain.EIdempotencyReused:
-				t.Errorf("key %d request %d: answer %q", k, j, a.code)
-			}
-		}
-		if k%5 != 0 && !expiring {
-			for _, p := range []string{fmt.Sprintf("p%03d-", k), fmt.Sprintf("q%03d-", k)} {
-				if len(copies[p]) > 0 {
-					stored++
-				}
-				if len(copies[p]) > 1 {
-					t.Errorf("key %d: %q stored %d times", k, p, len(copies[p]))
+	storetest.SharedKeys{
+		Groups: 150, Sharing: 4, Parallel: 64, UnkeyedEvery: 5,
+		Expiring: expiring, Attributed: true,
+		Drop: storetest.CoreDrop(storetest.NewCore(t, m, clock)),
+		Stored: func(t *testing.T, _ []string) []storetest.Object {
+			m.mu.Lock()
+			defer m.mu.Unlock()
+			m.land(true)
+			var got []storetest.Object
+			for key, o := range m.objects {
+				if !strings.HasPrefix(key, domain.RecordPrefix) {
+					got = append(got, storetest.Object{Key: key, Payload: string(o.obj.Data), Writers: []int{o.writer}})
 				}
 			}
-			if stored > 1 {
-				t.Errorf("key %d: two payloads for one Idempotency-Key", k)
-			}
-		}
-	}
-	t.Logf("answers: %v", tally)
+			return got
+		},
+	}.Run(t)
 }

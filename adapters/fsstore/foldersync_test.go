@@ -5,20 +5,14 @@ package fsstore
 import (
 	"context"
 	"errors"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
-	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // TestStaleFolderCache: a folder removed under the store and made again by one write is
@@ -89,91 +83,6 @@ func TestRemadeRootParentSyncFails(t *testing.T) {
 	}
 	if err := s.Ready(ctx); err != nil {
 		t.Errorf("Ready once the parent syncs again: %v", err)
-	}
-}
-
-// TestSameKeyUnderFsyncFaults: many requests with one Idempotency-Key at once, and
-// sequential retries, through the core, while a share of the fsyncs (of files and folders)
-// fail at random: never a 422, never a second payload; a 202 only for a payload stored once;
-// "not stored" by every request only when nothing is stored.
-func TestSameKeyUnderFsyncFaults(t *testing.T) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 2))
-	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
-	core := facetest.Core(t, s)
-	const keys, sharing = 40, 4
-	var rmu sync.Mutex
-	testHookFsync = func(kind, path string) error {
-		rmu.Lock()
-		defer rmu.Unlock()
-		if rng.IntN(100) < 25 {
-			return syscall.EIO
-		}
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
-	codes := make([][]string, keys)
-	var wg sync.WaitGroup
-	for k := range keys {
-		codes[k] = make([]string, sharing)
-		for j := range sharing {
-			wg.Go(func() {
-				payload := fmt.Sprintf("payload-%d", k)
-				h := porttest.Header{
-					facetest.CDNHeader:       "Bearer " + facetest.CDNToken,
-					"authorization":          "Bearer " + facetest.AuthToken,
-					"content-length":         fmt.Sprint(len(payload)),
-					domain.IdempotencyHeader: fmt.Sprintf("key-%d", k),
-				}
-				_, err := core.Drop(context.Background(), ports.DropRequest{Method: "POST", Header: h, Body: porttest.Body(payload)})
-				codes[k][j] = domain.ErrorCode(err)
-			})
-		}
-	}
-	wg.Wait()
-	testHookFsync = nil
-	count := map[string]int{}
-	all, err := s.Keys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, key := range all {
-		b, err := os.ReadFile(filepath.Join(s.Dir(), key))
-		if err != nil {
-			t.Fatal(err)
-		}
-		count[string(b)]++
-	}
-	tally := map[string]int{}
-	for k := range keys {
-		for _, c := range codes[k] {
-			tally[c]++
-		}
-	}
-	t.Logf("answers: %v", tally)
-	for k := range keys {
-		n := count[fmt.Sprintf("payload-%d", k)]
-		var ok, notStored int
-		for _, c := range codes[k] {
-			switch c {
-			case "":
-				ok++
-			case domain.EStorage:
-				notStored++
-			case domain.EStorageUnknown:
-			default:
-				t.Errorf("key %d: answer %q", k, c)
-			}
-		}
-		switch {
-		case n > 1:
-			t.Errorf("key %d: payload stored %d times; answers %q", k, n, codes[k])
-		case ok > 0 && n != 1:
-			t.Errorf("key %d: 202 but payload stored %d times; answers %q", k, n, codes[k])
-		case notStored == sharing && n != 0:
-			t.Errorf("key %d: every answer not stored, payload stored; answers %q", k, codes[k])
-		}
 	}
 }
 
@@ -311,143 +220,6 @@ func TestExistingFolderSynced(t *testing.T) {
 		s.Close()
 		t.Error("New succeeded, but the store's folder could not be synced into its parent")
 	}
-}
-
-// attributed is a store that notes which request (writerKey in the context) linked each key:
-// the filesystem store's Create links exactly when it answers nil or ErrUnknown.
-type attributed struct {
-	*Store
-	mu     sync.Mutex
-	linked map[string][]int
-}
-
-type writerKey struct{}
-
-func (a *attributed) Create(ctx context.Context, obj ports.Object) error {
-	err := a.Store.Create(ctx, obj)
-	if err == nil || errors.Is(err, ports.ErrUnknown) && !errors.Is(err, ports.ErrExists) {
-		a.mu.Lock()
-		a.linked[obj.Key] = append(a.linked[obj.Key], ctx.Value(writerKey{}).(int))
-		a.mu.Unlock()
-	}
-	return err
-}
-
-// TestFsyncFaultsAttributed: groups of requests share an Idempotency-Key, one of each
-// third group with another payload, while a quarter of the fsyncs fail, and the clock moves on
-// by a third of the TTL now and then (so that records expire while retries are in flight; after
-// the TTL a retry is a new drop). Each answer is checked against the request's own writes: a
-// 503 ("not stored by this request"), a replay or a 422 is never said by a request that linked
-// its payload; a 202 never of a payload not stored. With the clock still, one payload a key,
-// stored at most once.
-func TestFsyncFaultsAttributed(t *testing.T) {
-	for _, expiring := range []bool{false, true} {
-		t.Run(fmt.Sprintf("expiring=%v", expiring), func(t *testing.T) { fsyncFaultsAttributed(t, expiring) })
-	}
-}
-
-func fsyncFaultsAttributed(t *testing.T, expiring bool) {
-	seed := uint64(time.Now().UnixNano())
-	t.Logf("seed %d", seed)
-	rng := rand.New(rand.NewPCG(seed, 3))
-	s := &attributed{Store: openStore(t, filepath.Join(t.TempDir(), "drops")), linked: map[string][]int{}}
-	clock := porttest.NewClock(time.Now())
-	cfg := facetest.Config(facetest.CDNHeader)
-	cfg.IdempotencyTTL = time.Hour
-	core, err := domain.New(cfg, s, clock, &porttest.IDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rmu sync.Mutex
-	testHookFsync = func(kind, path string) error {
-		rmu.Lock()
-		defer rmu.Unlock()
-		if expiring && rng.IntN(10) == 0 {
-			clock.Advance(20 * time.Minute)
-		}
-		if rng.IntN(100) < 25 {
-			return syscall.EIO
-		}
-		return nil
-	}
-	t.Cleanup(func() { testHookFsync = nil })
-	const keys, sharing = 40, 4
-	type answer struct {
-		payload string
-		code    string
-		res     ports.DropResult
-	}
-	answers := make([][]answer, keys)
-	var wg sync.WaitGroup
-	for k := range keys {
-		answers[k] = make([]answer, sharing)
-		for j := range sharing {
-			wg.Go(func() {
-				payload := fmt.Sprintf("payload-%d", k)
-				if k%3 == 0 && j == sharing-1 {
-					payload = fmt.Sprintf("other-%d", k)
-				}
-				h := porttest.Header{
-					facetest.CDNHeader:       "Bearer " + facetest.CDNToken,
-					"authorization":          "Bearer " + facetest.AuthToken,
-					"content-length":         fmt.Sprint(len(payload)),
-					domain.IdempotencyHeader: fmt.Sprintf("key-%d", k),
-				}
-				ctx := context.WithValue(context.Background(), writerKey{}, k*sharing+j)
-				res, err := core.Drop(ctx, ports.DropRequest{Method: "POST", Header: h, Body: porttest.Body(payload)})
-				answers[k][j] = answer{payload, domain.ErrorCode(err), res}
-			})
-		}
-	}
-	wg.Wait()
-	testHookFsync = nil
-	all, err := s.Keys()
-	if err != nil {
-		t.Fatal(err)
-	}
-	copies := map[string][]string{} // payload → its keys
-	for _, key := range all {
-		b, err := os.ReadFile(filepath.Join(s.Dir(), key))
-		if err != nil {
-			t.Fatal(err)
-		}
-		copies[string(b)] = append(copies[string(b)], key)
-	}
-	tally := map[string]int{}
-	for k := range keys {
-		for j, a := range answers[k] {
-			tally[a.code]++
-			id := k*sharing + j
-			wrote := false
-			for _, key := range copies[a.payload] {
-				for _, w := range s.linked[key] {
-					wrote = wrote || w == id
-				}
-			}
-			n := len(copies[a.payload])
-			switch {
-			case a.code == "" && n == 0:
-				t.Errorf("key %d request %d: 202, %q not stored", k, j, a.payload)
-			case a.code == "" && n != 1 && !expiring:
-				t.Errorf("key %d request %d: 202, %q stored %d times", k, j, a.payload, n)
-			case a.code == "" && a.res.Replayed && wrote:
-				t.Errorf("key %d request %d: Idempotent-Replayed, but this request linked %q", k, j, a.payload)
-			case a.code == domain.EStorage && wrote:
-				t.Errorf("key %d request %d: 503 not stored, but this request linked %q", k, j, a.payload)
-			case a.code == domain.EIdempotencyReused && wrote:
-				t.Errorf("key %d request %d: 422, but this request linked %q", k, j, a.payload)
-			case a.code != "" && a.code != domain.EStorage && a.code != domain.EStorageUnknown && a.code != domain.EIdempotencyReused:
-				t.Errorf("key %d request %d: answer %q", k, j, a.code)
-			}
-		}
-		if !expiring {
-			mine, other := len(copies[fmt.Sprintf("payload-%d", k)]), len(copies[fmt.Sprintf("other-%d", k)])
-			if mine > 1 || other > 1 || mine > 0 && other > 0 {
-				t.Errorf("key %d: payload stored %d times, the other %d", k, mine, other)
-			}
-		}
-	}
-	t.Logf("answers: %v", tally)
 }
 
 // TestRemadeAncestorNeverSynced: a folder above the store's folder is removed while the

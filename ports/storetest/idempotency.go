@@ -29,16 +29,7 @@ func credential(name, token string) domain.Credential {
 // test moves.
 func core(t *testing.T, h Harness, clock *porttest.Clock) *domain.Service {
 	t.Helper()
-	s, err := domain.New(domain.Config{
-		CDNHeader:      "x-cdn",
-		CDNTokens:      []domain.Credential{credential("cdn", cdnToken)},
-		AuthTokens:     []domain.Credential{credential("alice", aliceToken), credential("bob", bobToken)},
-		IdempotencyTTL: time.Hour,
-	}, h.Store, clock, &porttest.IDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return NewCore(t, h.Store, clock)
 }
 
 // drop sends payload as token's client with an Idempotency-Key.
@@ -118,6 +109,7 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 		}
 		wantObjects(t, h, "the one payload")
 	})
+	t.Run("SharedKeys", func(t *testing.T) { testSharedKeys(t, newHarness(t)) })
 	t.Run("Expiry", func(t *testing.T) {
 		h := newHarness(t)
 		clock := porttest.NewClock(time.Now())
