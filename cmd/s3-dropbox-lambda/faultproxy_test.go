@@ -25,6 +25,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/domain"
+	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
 // TestDropsThroughFaultsMinIO sends AUDIT_DROPS drops without an Idempotency-Key and as many with one
@@ -159,16 +160,26 @@ func untrueAnswer(status int, replayed bool, body string, n int, storedBefore bo
 }
 
 // payloadCounts returns how many times the bucket holds each of the payloads, the records
-// aside, telling them by their MD5 (the ETag of an object written by one PutObject); it fails
-// the test for an object that is none of them, whole.
+// aside; an object that is none of them whole is an error.
 func payloadCounts(t *testing.T, client *s3.Client, bucket string, payloads []string) map[string]int {
+	t.Helper()
+	counts := map[string]int{}
+	for _, o := range storedPayloads(t, client, bucket, payloads) {
+		counts[o.Payload]++
+	}
+	return counts
+}
+
+// storedPayloads returns the objects of the bucket, the records aside, each found among the
+// payloads by its ETag (MD5); an object that is none of them whole is an error.
+func storedPayloads(t *testing.T, client *s3.Client, bucket string, payloads []string) []storetest.Object {
 	t.Helper()
 	byMD5 := make(map[string]string, len(payloads))
 	for _, p := range payloads {
 		sum := md5.Sum([]byte(p))
 		byMD5[hex.EncodeToString(sum[:])] = p
 	}
-	counts := map[string]int{}
+	var got []storetest.Object
 	for k, tag := range miniotest.ETags(t, client, bucket) {
 		p, ok := byMD5[tag]
 		switch {
@@ -176,10 +187,10 @@ func payloadCounts(t *testing.T, client *s3.Client, bucket string, payloads []st
 		case !ok:
 			t.Errorf("object %s (ETag %s) is not a payload sent, whole", k, tag)
 		default:
-			counts[p]++
+			got = append(got, storetest.Object{Key: k, Payload: p})
 		}
 	}
-	return counts
+	return got
 }
 
 // chaosRig is the chaos audit's bench: the Function URL handler over the core and s3store,
