@@ -27,9 +27,9 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/s3script"
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
+	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
 // chaosFault is how the chaos bucket answers one PUT.
@@ -204,11 +204,17 @@ func slow(r *http.Request) {
 	}
 }
 
-// chaosCore returns the core over the real s3store and SDK against a chaos bucket.
-func chaosCore(t *testing.T, b *chaosBucket) *domain.Service {
+// chaosStore returns the real s3store and SDK against a chaos bucket, and settle, which
+// closes the bucket's server once its requests have ended and waits for the writes still to
+// commit.
+func chaosStore(t *testing.T, b *chaosBucket) (store ports.ObjectStore, settle func()) {
 	t.Helper()
 	ts := httptest.NewServer(b)
 	t.Cleanup(ts.Close)
+	settle = func() {
+		ts.Close() // no request starts after: the bucket's later counts no more
+		b.later.Wait()
+	}
 	cfg, err := config.LoadDefaultConfig(context.Background(),
 		config.WithRegion("us-east-1"),
 		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("AKIDFAKE", "fake-secret", "")),
@@ -223,137 +229,119 @@ func chaosCore(t *testing.T, b *chaosBucket) *domain.Service {
 		o.UsePathStyle = true
 		o.Logger = logging.Nop{} // the checksum middleware's notes on error answers
 	})
-	core := facetest.Core(t, s3store.New(client, "bucket"))
-	return core
+	return s3store.New(client, "bucket"), settle
 }
 
-type chaosAnswer struct {
-	code     string
-	replayed bool
-	key      string
-}
-
-func chaosDrop(core *domain.Service, payload, idemKey string, deadline time.Duration) chaosAnswer {
-	h := porttest.Header{
-		facetest.CDNHeader: "Bearer " + facetest.CDNToken,
-		"authorization":    "Bearer " + facetest.AuthToken,
-		"content-length":   fmt.Sprint(len(payload)),
-	}
-	if idemKey != "" {
-		h[domain.IdempotencyHeader] = idemKey
-	}
-	ctx := context.Background()
-	if deadline > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, deadline)
-		defer cancel()
-	}
-	res, err := core.Drop(ctx, ports.DropRequest{Method: "POST", Header: h, Body: porttest.Body(payload)})
-	return chaosAnswer{domain.ErrorCode(err), res.Replayed, res.Key}
-}
-
-// TestChaosBucket drops payloads through the core, the real s3store and the SDK into a
-// bucket that answers PUTs and GETs with random faults (committed or not, lost, 500, 503
-// SlowDown or ServiceUnavailable, 409, writes still in flight), with and without
-// Idempotency-Keys, several requests sharing a key at once; then reconciles the bucket with
-// the answers: a 202 is its payload stored once; "not stored" is said only of what no request
-// stored; a 504 is at most once; a replay is never the only claim on a payload stored.
-func TestChaosBucket(t *testing.T) {
+// newChaosBucket returns a chaos bucket whose faults follow from a seed (CHAOS_SEED, printed;
+// random when unset) and salt.
+func newChaosBucket(t *testing.T, salt uint64) *chaosBucket {
+	t.Helper()
 	seed := uint64(time.Now().UnixNano())
 	if v := os.Getenv("CHAOS_SEED"); v != "" {
 		fmt.Sscan(v, &seed)
 	}
-	t.Logf("seed %d", seed)
-	b := &chaosBucket{objects: map[string][]byte{}, inflight: map[string]int{}, rng: rand.New(rand.NewPCG(seed, 1)), faultPct: chaosFaultPct}
-	core := chaosCore(t, b)
+	t.Logf("CHAOS_SEED=%d repeats this run", seed)
+	return &chaosBucket{objects: map[string][]byte{}, inflight: map[string]int{}, rng: rand.New(rand.NewPCG(seed, salt)), faultPct: chaosFaultPct}
+}
 
-	const plain, keyed, sharing = 200, 100, 3
-	deadlines := []time.Duration{0, 5 * time.Millisecond, 15 * time.Millisecond, 0}
-	type drop struct {
-		payload string
-		answers []chaosAnswer
-	}
-	drops := make([]drop, plain+keyed)
+// deadlines are the requests' deadlines in turn (0: none), so that some give up mid-write.
+var deadlines = []time.Duration{0, 5 * time.Millisecond, 15 * time.Millisecond, 0}
+
+// TestSharedKeysInAChaosBucket: the shared-keys scenario (storetest.SharedKeys, every other
+// group without a key) through the core, the real s3store and the SDK into a bucket that
+// answers PUTs and GETs with random faults (committed or not, lost, 500, 503 SlowDown or
+// ServiceUnavailable, 409, writes still in flight), some requests giving up mid-write.
+func TestSharedKeysInAChaosBucket(t *testing.T) {
+	b := newChaosBucket(t, 1)
+	store, settle := chaosStore(t, b)
+	drop := storetest.CoreDrop(storetest.NewCore(t, store, porttest.NewClock(time.Now())))
+	storetest.SharedKeys{
+		Groups: 150, Sharing: 3, Parallel: 8, UnkeyedEvery: 2,
+		Drop: func(ctx context.Context, idemKey, payload string) storetest.Answer {
+			if d := deadlines[storetest.Writer(ctx)%len(deadlines)]; d > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, d)
+				defer cancel()
+			}
+			return drop(ctx, idemKey, payload)
+		},
+		Stored: func(t *testing.T, _ []string) []storetest.Object {
+			settle()
+			var got []storetest.Object
+			for k, v := range b.objects {
+				if !strings.HasPrefix(k, domain.RecordPrefix) {
+					got = append(got, storetest.Object{Key: k, Payload: string(v)})
+				}
+			}
+			return got
+		},
+	}.Run(t)
+}
+
+// TestRetriesInAChaosBucket: clients each retrying one payload with one Idempotency-Key after
+// each failure, in turn, until a 202 (three attempts at most), through the core, the real
+// s3store and the SDK into the chaos bucket: a 202 is its payload stored once, at the key it
+// said; a payload stored was told its client stored or unknown (504) by some attempt; a
+// payload never stored twice.
+func TestRetriesInAChaosBucket(t *testing.T) {
+	b := newChaosBucket(t, 2)
+	store, settle := chaosStore(t, b)
+	drop := storetest.CoreDrop(storetest.NewCore(t, store, porttest.NewClock(time.Now())))
+	const clients, attempts = 50, 3
+	answers := make([][]storetest.Answer, clients)
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 8)
-	for i := range drops {
-		d := &drops[i]
-		d.payload = fmt.Sprintf("payload-%d-%d", seed, i)
-		n, idem := 1, ""
-		if i >= plain {
-			n, idem = sharing, fmt.Sprintf("idem-%d-%d", seed, i)
-		}
-		d.answers = make([]chaosAnswer, n)
-		if i >= plain+keyed/2 { // one client, retrying after each failure with the same key
-			d.answers = d.answers[:0]
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				for j := range sharing {
-					a := chaosDrop(core, d.payload, idem, deadlines[(i+j)%len(deadlines)])
-					d.answers = append(d.answers, a)
-					if a.code == "" {
-						break
-					}
+	for i := range clients {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			for j := range attempts {
+				ctx := context.Background()
+				if d := deadlines[(i+j)%len(deadlines)]; d > 0 {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, d)
+					defer cancel()
 				}
-			})
-			continue
-		}
-		for j := range n {
-			wg.Go(func() {
-				sem <- struct{}{}
-				defer func() { <-sem }()
-				d.answers[j] = chaosDrop(core, d.payload, idem, deadlines[(i+j)%len(deadlines)])
-			})
-		}
+				a := drop(ctx, fmt.Sprintf("idem-%d", i), fmt.Sprintf("payload-%d", i))
+				answers[i] = append(answers[i], a)
+				if a.Code == "" {
+					break
+				}
+			}
+		})
 	}
 	wg.Wait()
-	b.later.Wait()
-
-	count := map[string]int{}
-	where := map[string]string{}
+	settle()
+	count, where := map[string]int{}, map[string]string{}
 	for k, v := range b.objects {
 		if !strings.HasPrefix(k, domain.RecordPrefix) {
 			count[string(v)]++
 			where[string(v)] = k
 		}
 	}
-	tally := map[string]int{}
-	for i, d := range drops {
-		n := count[d.payload]
-		var stored, replays, unknown, notStored int
-		for _, a := range d.answers {
-			tally[a.code]++
-			switch a.code {
+	for i, as := range answers {
+		p := fmt.Sprintf("payload-%d", i)
+		n := count[p]
+		claimed := false
+		for _, a := range as {
+			switch a.Code {
 			case "":
-				if a.replayed {
-					replays++
-				} else {
-					stored++
-				}
-				if a.key != where[d.payload] {
-					t.Errorf("drop %d: 202 with key %q, the payload is at %q", i, a.key, where[d.payload])
+				claimed = claimed || !a.Replayed
+				if n != 1 || a.Key != where[p] {
+					t.Errorf("client %d: 202 with key %q; the payload is stored %d times, at %q; answers %+v", i, a.Key, n, where[p], as)
 				}
 			case domain.EStorageUnknown:
-				unknown++
+				claimed = true
 			case domain.EStorage:
-				notStored++
 			default:
-				t.Errorf("drop %d: answer %q", i, a.code)
+				t.Errorf("client %d: answer %q", i, a.Code)
 			}
 		}
 		switch {
 		case n > 1:
-			t.Errorf("drop %d: payload stored %d times; answers %+v", i, n, d.answers)
-		case stored+replays > 0 && n != 1:
-			t.Errorf("drop %d: 202 but the payload is stored %d times; answers %+v", i, n, d.answers)
-		case n == 1 && notStored == len(d.answers):
-			t.Errorf("drop %d: every answer says not stored, the payload is stored; answers %+v", i, d.answers)
-		case n == 1 && stored == 0 && unknown == 0 && i >= plain+keyed/2:
-			t.Errorf("drop %d: the payload is stored, but its one client was told replayed or not stored by every attempt, in turn; answers %+v", i, d.answers)
-		case n == 1 && stored == 0 && unknown == 0:
-			t.Errorf("drop %d: the payload is stored, but every answer is a replay or not stored; answers %+v", i, d.answers)
+			t.Errorf("client %d: payload stored %d times; answers %+v", i, n, as)
+		case n == 1 && !claimed:
+			t.Errorf("client %d: the payload is stored, but its one client was told replayed or not stored by every attempt, in turn; answers %+v", i, as)
 		}
 	}
-	t.Logf("answers: %v", tally)
 }
