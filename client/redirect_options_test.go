@@ -81,34 +81,6 @@ func TestRedirectNotFollowedWhateverTheHTTPClient(t *testing.T) {
 	}
 }
 
-// TestRetryAfterCapped: a Retry-After of a day, or of a date in 2100, is waited for the
-// maximum backoff, not longer; a date in the past is no wait.
-func TestRetryAfterCapped(t *testing.T) {
-	tests := []struct {
-		retryAfter string
-		opts       []client.Option
-		want       time.Duration
-	}{
-		{"86400", nil, client.DefaultMaxBackoff},
-		{"Fri, 01 Jan 2100 00:00:00 GMT", nil, client.DefaultMaxBackoff},
-		{"99999999999999999999999", nil, client.DefaultMaxBackoff},
-		{"86400", []client.Option{client.WithBackoff(time.Second, 5*time.Second)}, 5 * time.Second},
-		{"86400", []client.Option{client.WithBackoff(time.Second, client.MaxBackoffLimit)}, client.MaxBackoffLimit},
-		{"Mon, 01 Jan 2001 00:00:00 GMT", nil, 0},
-		{"3", nil, 3 * time.Second},
-	}
-	for _, tt := range tests {
-		srv, _ := fake(t, [3]string{"503", tt.retryAfter, "not stored"}, [3]string{"202", "", ""})
-		waits := &noWait{}
-		if _, err := newClient(t, srv.URL, waits, tt.opts...).Send(context.Background(), []byte("p")); err != nil {
-			t.Fatalf("Retry-After %s: %v", tt.retryAfter, err)
-		}
-		if len(waits.waits) != 1 || waits.waits[0] != tt.want {
-			t.Errorf("Retry-After %s: waited %v, want [%v]", tt.retryAfter, waits.waits, tt.want)
-		}
-	}
-}
-
 // TestDeadline: when the next attempt could only start after the payload's deadline, Send
 // stops at once and says so; it does not wait.
 func TestDeadline(t *testing.T) {

@@ -13,7 +13,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
@@ -156,45 +155,6 @@ func TestAcceptedThenCut(t *testing.T) {
 	first, second := <-keys, <-keys
 	if err != nil || r.Attempts != 2 || first != second {
 		t.Errorf("%+v, %v: want stored at the second attempt, with the first's key", r, err)
-	}
-}
-
-// TestRetryAfterForms: every form of Retry-After a server may send waits at most the
-// longest wait (20 s by default); a date in the past or 0 waits nothing; a negative, a
-// fraction or garbage falls back to the backoff; of two headers, the first counts.
-func TestRetryAfterForms(t *testing.T) {
-	tests := []struct {
-		values   []string
-		min, max time.Duration
-	}{
-		{[]string{"86400"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
-		{[]string{"99999999999999999999999"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
-		{[]string{"Fri, 01 Jan 2100 00:00:00 GMT"}, client.DefaultMaxBackoff, client.DefaultMaxBackoff},
-		{[]string{"Sat, 01 Jan 2000 00:00:00 GMT"}, 0, 0},
-		{[]string{"0"}, 0, 0},
-		{[]string{"-5"}, 0, client.DefaultBackoff},
-		{[]string{"1.5"}, 0, client.DefaultBackoff},
-		{[]string{"soon"}, 0, client.DefaultBackoff},
-		{[]string{"3", "86400"}, 3 * time.Second, 3 * time.Second},
-	}
-	for _, tt := range tests {
-		var n atomic.Int32
-		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if n.Add(1) == 1 {
-				for _, v := range tt.values {
-					w.Header().Add("Retry-After", v)
-				}
-				w.WriteHeader(http.StatusServiceUnavailable)
-				return
-			}
-			w.WriteHeader(http.StatusAccepted)
-		}))
-		waits := &noWait{}
-		_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
-		srv.Close()
-		if err != nil || len(waits.waits) != 1 || waits.waits[0] < tt.min || waits.waits[0] > tt.max {
-			t.Errorf("Retry-After %q: %v, waited %v; want one wait in [%v, %v]", tt.values, err, waits.waits, tt.min, tt.max)
-		}
 	}
 }
 
