@@ -37,20 +37,6 @@ func TestCredentialsInURL(t *testing.T) {
 	}
 }
 
-// TestURLNotInError: the URL's query (which may hold a signature of a CDN's own) is
-// not repeated in an error: Go's transport errors name the URL whole ("Post \"…\": …").
-func TestURLNotInError(t *testing.T) {
-	u := "http://" + porttest.FreeAddr(t) + "/drop?sig=querysecret42"
-	_, err := newClient(t, u, nil, client.WithAttempts(2)).Send(context.Background(), []byte("p"))
-	var e *client.Error
-	if !errors.As(err, &e) || e.Status != 0 {
-		t.Fatalf("%v; want a client.Error without a status", err)
-	}
-	if strings.Contains(err.Error(), "querysecret42") {
-		t.Errorf("the error holds the URL's query: %v", err)
-	}
-}
-
 // TestHugeRequestID: a server's X-Request-Id of 64 KiB (Go takes answer heads up to
 // 10 MB) is not carried whole into the receipt or the error, which a command prints.
 func TestHugeRequestID(t *testing.T) {
