@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"crypto/md5"
@@ -161,7 +161,7 @@ func TestSenderThroughFaultsMinIO(t *testing.T) {
 func buildSender(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, "../s3-dropbox-send").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/s3-dropbox-send").CombinedOutput(); err != nil {
 		t.Fatalf("build the sender: %v\n%s", err, out)
 	}
 	return bin

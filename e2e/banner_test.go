@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"os"
@@ -36,7 +36,7 @@ func TestBannerSenderCommand(t *testing.T) {
 			t.Fatalf("no sender command in the banner: %v", err)
 		}
 	}
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -20,7 +20,7 @@ import (
 // serves, and the sender's payload is stored.
 func TestS3HowTo(t *testing.T) {
 	miniotest.Require(t) // MinIO is installed: the block starts one of its own
-	root, err := filepath.Abs(filepath.Join("..", ".."))
+	root, err := filepath.Abs("..")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,5 @@
+// Package e2e holds the whole-stack tests: the server binary (cmd/s3-dropbox, built once by
+// TestMain) run as a process and met over TCP by raw and naive clients, the sender
+// (cmd/s3-dropbox-send), MinIO and the fault proxy (adapters/s3store/miniotest). It has no
+// code of its own; the commands' own tests stay with them.
+package e2e
