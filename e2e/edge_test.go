@@ -544,27 +544,14 @@ func realDrops(url, tag string, end time.Time) ([]time.Duration, []string) {
 			client := fresh()
 			for i := 0; time.Now().Before(end); i++ {
 				payload := fmt.Sprintf("%s %d %05d %s", tag, c, i, strings.Repeat("r", 1000))
-				req, _ := http.NewRequest(http.MethodPost, url+"/v1/drop", strings.NewReader(payload))
-				req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
-				req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
-				req.Header.Set("Idempotency-Key", fmt.Sprintf("%s-%d-%d", tag, c, i))
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				took := time.Since(t0)
+				took, failure := timedDrop(client, url+"/v1/drop", payload, fmt.Sprintf("%s-%d-%d", tag, c, i))
 				mu.Lock()
-				switch {
-				case err != nil:
-					failures = append(failures, err.Error())
-				case resp.StatusCode != 202:
-					failures = append(failures, resp.Status)
-				default:
+				if failure != "" {
+					failures = append(failures, failure)
+				} else {
 					latencies = append(latencies, took)
 				}
 				mu.Unlock()
-				if resp != nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
 			}
 		})
 	}

@@ -97,26 +97,15 @@ func load(t *testing.T, p *process, n, c int) map[string]bool {
 				pad := make([]byte, 50+i%1000)
 				rand.Read(pad)
 				payload := fmt.Sprintf("load %06d %s", i, hex.EncodeToString(pad))
-				req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
-				req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
-				req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
-				t0 := time.Now()
-				resp, err := client.Do(req)
-				took := time.Since(t0)
+				took, failure := timedDrop(client, url, payload, "")
 				mu.Lock()
-				switch {
-				case err != nil:
-					failures = append(failures, err.Error())
-				case resp.StatusCode != 202:
-					failures = append(failures, resp.Status)
-				default:
+				if failure != "" {
+					failures = append(failures, failure)
+				} else {
 					sent[payload] = true
 					latencies = append(latencies, took)
 				}
 				mu.Unlock()
-				if resp != nil {
-					resp.Body.Close()
-				}
 			}
 		})
 	}

@@ -190,6 +190,29 @@ func drop(t *testing.T, url, auth, cdn, payload string) *http.Response {
 	return resp
 }
 
+// timedDrop posts payload to url with the test's tokens and idemKey ("": none) and reads the
+// answer; it returns how long the answer took, and "" if it was a 202, else what it was.
+func timedDrop(client *http.Client, url, payload, idemKey string) (took time.Duration, failure string) {
+	req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(payload))
+	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
+	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
+	if idemKey != "" {
+		req.Header.Set("Idempotency-Key", idemKey)
+	}
+	t0 := time.Now()
+	resp, err := client.Do(req)
+	took = time.Since(t0)
+	if err != nil {
+		return took, err.Error()
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusAccepted {
+		return took, resp.Status
+	}
+	return took, ""
+}
+
 // files returns the objects under dir/drops, by name (not the hidden attribute files).
 func files(t *testing.T, dir string) map[string]string {
 	t.Helper()
