@@ -7,7 +7,6 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -192,16 +191,8 @@ func serveFromImage(t *testing.T, bin string) {
 		t.Fatal("the image's server did not start")
 	}
 	go io.Copy(io.Discard, out)
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/drop", strings.NewReader("from the image"))
-	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
-	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 202 {
-		t.Errorf("drop through the image's server: %d, want 202", resp.StatusCode)
+	if status := facetest.Post(t, "http://"+addr+"/v1/drop", facetest.CDNHeader, "from the image").StatusCode; status != 202 {
+		t.Errorf("drop through the image's server: %d, want 202", status)
 	}
 	entries, _ := os.ReadDir(dir)
 	n := 0
