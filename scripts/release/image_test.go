@@ -102,17 +102,9 @@ func checkImage(t *testing.T, path, arch string) string {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tr := tar.NewReader(r)
 	var names []string
 	bin := filepath.Join(t.TempDir(), "s3-dropbox")
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachTarEntry(t, r, func(h *tar.Header, tr *tar.Reader) {
 		names = append(names, h.Name)
 		if "/"+h.Name == ImageBinary {
 			if h.Mode&0o111 == 0 || h.Uid != 0 {
@@ -121,7 +113,7 @@ func checkImage(t *testing.T, path, arch string) string {
 			b, _ := io.ReadAll(tr)
 			os.WriteFile(bin, b, 0o755)
 		}
-	}
+	})
 	if want := []string{strings.TrimPrefix(ImageDataDir, "/") + "/", strings.TrimPrefix(ImageBinary, "/")}; !slices.Equal(names, want) {
 		t.Fatalf("%s: layer holds %v, want only the storage folder and the server %v", arch, names, want)
 	}
