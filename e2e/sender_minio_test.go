@@ -32,7 +32,6 @@ import (
 func TestSenderThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
-	t.Logf("AUDIT_SEED=%d repeats this run's faults", seed)
 	sender := buildSender(t)
 	plain := srv.Client(t)
 	bucket := srv.NewBucket(t, plain)

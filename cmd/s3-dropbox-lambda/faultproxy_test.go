@@ -41,7 +41,6 @@ import (
 func TestDropsThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
-	t.Logf("AUDIT_SEED=%d repeats this run", seed)
 	n := 500
 	if v := os.Getenv("AUDIT_DROPS"); v != "" {
 		var err error

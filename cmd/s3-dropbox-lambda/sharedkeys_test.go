@@ -22,7 +22,6 @@ import (
 func TestSharedKeysMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
-	t.Logf("AUDIT_SEED=%d repeats this run", seed)
 	rig := newChaosRig(t, srv, seed)
 	storetest.SharedKeys{
 		Groups: 60, Sharing: 6, Parallel: 16, Prefix: fmt.Sprintf("shared-%d-", seed),
