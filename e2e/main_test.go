@@ -25,6 +25,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
+	"github.com/s3-dropbox/s3-dropbox/internal/buildtest"
 )
 
 var binary string // the server, built once for the tests that run it as a process
@@ -34,10 +35,8 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	binary = filepath.Join(dir, "s3-dropbox")
-	out, err := exec.Command("go", "build", "-o", binary, "../cmd/s3-dropbox").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+	if binary, err = buildtest.Build(dir, buildtest.Module+"/cmd/s3-dropbox"); err != nil {
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	code := m.Run()

@@ -19,6 +19,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
+	"github.com/s3-dropbox/s3-dropbox/internal/buildtest"
 )
 
 // TestSenderThroughFaultsMinIO: s3-dropbox-send (the binary) sends 120 files, 8 at a time, to the
@@ -32,7 +33,7 @@ import (
 func TestSenderThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	seed := miniotest.AuditSeed(t)
-	sender := buildSender(t)
+	sender := buildtest.Command(t, buildtest.Module+"/cmd/s3-dropbox-send")
 	plain := srv.Client(t)
 	bucket := srv.NewBucket(t, plain)
 
@@ -154,16 +155,6 @@ func TestSenderThroughFaultsMinIO(t *testing.T) {
 	if n := outcomes["stored"] + outcomes["replayed"]; n < files/2 {
 		t.Errorf("%d of %d files reported stored: the audit tests too little\n%s", n, files, stderr.String())
 	}
-}
-
-// buildSender builds s3-dropbox-send into the test's temporary folder.
-func buildSender(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, "../cmd/s3-dropbox-send").CombinedOutput(); err != nil {
-		t.Fatalf("build the sender: %v\n%s", err, out)
-	}
-	return bin
 }
 
 // drawFaults returns a source of faults, safe for concurrent use: one of faults for a share
