@@ -2,8 +2,11 @@ package wiring
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
 // ClientRate is a client's allowance of drops: PerSecond on average, Burst at once.
@@ -65,4 +68,39 @@ func clientKey(k string) bool {
 		return false
 	}
 	return true
+}
+
+// forEntries refuses a rate whose client is none of the token entries: a name no entry has,
+// "default" while every entry is named, "default#N" where the N-th entry is named or missing.
+// Such a rate would limit nobody, and a misspelt name would leave its client unlimited.
+func (r ClientRates) forEntries(tokens Tokens) error {
+	keys := make([]string, 0, len(r))
+	for k := range r {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if k == "*" {
+			continue
+		}
+		name, n, numbered := strings.Cut(k, "#")
+		found := false
+		for i, c := range tokens {
+			if c.Name == name && (!numbered || n == strconv.Itoa(i+1)) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			what := "no AUTH_TOKEN entry is named " + k
+			if name == domain.DefaultClient {
+				what = "no AUTH_TOKEN entry is unnamed"
+				if numbered {
+					what = "AUTH_TOKEN's entry " + n + " is missing or named"
+				}
+			}
+			return fmt.Errorf("CLIENT_RATES: %s: %s, so that rate would limit nobody (CLIENT is a token entry's name, default#N for the N-th entry if unnamed, or *)", k, what)
+		}
+	}
+	return nil
 }

@@ -77,6 +77,12 @@ func (s *ServerSettings) Validate() error {
 	if s.MaxInflightBytes <= s.MaxBodyBytes {
 		return errors.New("MAX_INFLIGHT_BYTES: must be more than MAX_BODY_BYTES: a drop holds its body and a byte, and a larger one could never be served")
 	}
+	if len(s.AuthToken) > 1 && s.MaxInflightBytes < 2*(s.MaxBodyBytes+1) {
+		return fmt.Errorf("MAX_INFLIGHT_BYTES: must hold two of the largest bodies, at least %d (2 × (MAX_BODY_BYTES + 1)), with more than one AUTH_TOKEN entry: below, one client's body takes more than its half, and every other client's largest drops are turned away (503) while it arrives", 2*(s.MaxBodyBytes+1))
+	}
+	if err := s.ClientRates.forEntries(s.AuthToken); err != nil {
+		return err
+	}
 	return errors.Join(s.CoreSettings.Validate(s.Storage == StorageS3), s.Logging.Validate(), validateNamespace(s.MetricsNamespace))
 }
 

@@ -74,6 +74,45 @@ func checkOwner(dir string) error {
 	return nil
 }
 
+// checkPath refuses a storage folder that a user other than the service's own and root could
+// move away or replace, through a folder above it (or above where its symlinks lead): one
+// owned by another user but root, or that others can write (world-writable, or group-writable
+// by a group the service is not in) without the sticky bit that keeps them from renaming what
+// is not theirs. The store opens its folder by its path (it makes it again if it is removed),
+// so such a user could swap in a folder or a symlink of theirs and receive the drops.
+func checkPath(dir string) error {
+	dirs := ancestors(dir)
+	if real, err := filepath.EvalSymlinks(dir); err == nil && real != dir {
+		dirs = append(dirs, ancestors(real)...)
+	}
+	uid := uint32(os.Getuid())
+	for _, d := range dirs {
+		var st unix.Stat_t
+		if err := unix.Stat(d, &st); err != nil {
+			return fmt.Errorf("storage folder %s: %w", dir, err)
+		}
+		others := st.Mode&0o002 != 0 || st.Mode&0o020 != 0 && !inGroup(st.Gid)
+		switch {
+		case st.Uid != uid && st.Uid != 0:
+			return fmt.Errorf("storage folder %s: the folder above it %s is owned by another user (uid %d; the service runs as uid %d), who could move the storage folder away and put another in its place: put the storage folder in a folder of the service's or root's", dir, d, st.Uid, uid)
+		case others && st.Mode&unix.S_ISVTX == 0:
+			return fmt.Errorf("storage folder %s: the folder above it %s can be written by other users (mode %o), who could move the storage folder away and put another in its place: chmod o-w,g-w (or +t) %s, or put the storage folder elsewhere", dir, d, st.Mode&0o7777, d)
+		}
+	}
+	return nil
+}
+
+// ancestors returns the folders above dir, an absolute path, nearest first.
+func ancestors(dir string) []string {
+	var up []string
+	for d := filepath.Dir(dir); ; d = filepath.Dir(d) {
+		up = append(up, d)
+		if d == filepath.Dir(d) {
+			return up
+		}
+	}
+}
+
 // inGroup reports whether the process is in group gid (its own or a supplementary one).
 func inGroup(gid uint32) bool {
 	if uint32(os.Getegid()) == gid {

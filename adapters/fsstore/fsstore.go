@@ -70,6 +70,9 @@ func New(dir string) (*Store, error) {
 	if err := checkOwner(abs); err != nil {
 		return nil, err
 	}
+	if err := checkPath(abs); err != nil {
+		return nil, err
+	}
 	tmp, err := openTemp(abs)
 	if err != nil {
 		return nil, err

@@ -46,6 +46,10 @@ type fairShares struct {
 	now     func() time.Time
 }
 
+// maxRetryAfter bounds the seconds a client over its rate is told to wait (some 68 years): a
+// rate slow enough would overflow them.
+const maxRetryAfter = 1<<31 - 1
+
 // tooMany is the refusal of a client over its share or rate.
 type tooMany struct{ after int }
 
@@ -88,7 +92,7 @@ func (f *fairShares) admit(id string) (c *client, done func(), err error) {
 		c.tokens = min(float64(c.rate.Burst), c.tokens+now.Sub(c.last).Seconds()*c.rate.PerSecond)
 		c.last = now
 		if c.tokens < 1 {
-			after := int(math.Ceil((1 - c.tokens) / c.rate.PerSecond))
+			after := int(min(math.Ceil((1-c.tokens)/c.rate.PerSecond), maxRetryAfter))
 			return nil, nil, refuseTooMany(after, "This client sends more drops than its rate, %g a second (bursts of %d): the payload was not stored. Please retry after %d s", c.rate.PerSecond, c.rate.Burst, after)
 		}
 	}

@@ -247,6 +247,8 @@ func (h *headLines) lineByte(c byte) error {
 		}
 	case h.gap || h.valN == len(h.value):
 		h.bad = true
+	case h.valN == 1 && h.value[0] == '0' && '0' <= c && c <= '9' && h.isField("content-length"):
+		h.value[0] = c // a leading zero, which Go's server reads past as strconv.ParseUint does
 	default:
 		h.value[h.valN] = c
 		h.valN++
@@ -264,6 +266,11 @@ func (h *headLines) lineBound(c byte) error {
 		return errHeadBytes // Go's server, at its bound, would not read the end
 	}
 	return nil
+}
+
+// isField reports whether the current line's field name is name (lower-case).
+func (h *headLines) isField(name string) bool {
+	return h.colon && h.nameN == len(name) && string(h.name[:h.nameN]) == name
 }
 
 // versionHTTP10 is "HTTP/1.0" as the last eight bytes of a line (headLines.tail).
@@ -287,7 +294,7 @@ func (h *headLines) field() {
 		h.te++
 		h.chunked = !h.bad && bytes.EqualFold(value, []byte("chunked"))
 	case "content-length":
-		n, ok := uint64(0), !h.bad && len(value) > 0 && len(value) <= 18
+		n, ok := uint64(0), !h.bad && len(value) > 0 && len(value) <= 19
 		for _, c := range value {
 			if c < '0' || c > '9' {
 				ok = false
@@ -295,6 +302,7 @@ func (h *headLines) field() {
 			}
 			n = n*10 + uint64(c-'0')
 		}
+		ok = ok && n < 1<<63 // strconv.ParseUint(value, 10, 63), as Go's server reads it
 		switch {
 		case !ok || h.clSet && n != h.cl:
 			h.clBad = true

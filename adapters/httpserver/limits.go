@@ -102,12 +102,18 @@ func ConnsByMemory(inflightBytes int64) (conns, memory int64) {
 // descriptor limit (the other half for the store's files and S3's connections); at least 16.
 func MaxConns(inflightBytes int64) int {
 	byMemory, _ := ConnsByMemory(inflightBytes)
-	byFiles := int64(512)
+	byFiles, _ := ConnsByFiles()
+	return int(max(min(byMemory, byFiles), 16))
+}
+
+// ConnsByFiles returns the connections the descriptor limit allows, half of it (the other half
+// for the store's files and S3's connections), and that limit (0: unknown, 512 assumed).
+func ConnsByFiles() (conns, limit int64) {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err == nil && rl.Cur > 0 {
-		byFiles = int64(min(rl.Cur/2, 1<<20))
+		return int64(min(rl.Cur/2, 1<<20)), int64(min(rl.Cur, 1<<40))
 	}
-	return int(max(min(byMemory, byFiles), 16))
+	return 512, 0
 }
 
 // LimitMemory makes the Go runtime keep the process within 7/8 of the memory the default cap

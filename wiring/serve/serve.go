@@ -81,6 +81,9 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Bool("dev", dev != nil),
 	)...)
 	cfg.WarnKeyTTL(ctx, log)
+	if cfg.MaxConns == 0 {
+		warnFileLimit(ctx, log)
+	}
 	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath), httpserver.WithClients(len(cfg.AuthToken))}
 	if len(cfg.ClientRates) > 0 {
 		rates := map[string]httpserver.Rate{}
@@ -156,4 +159,17 @@ func newStore(ctx context.Context, cfg wiring.ServerSettings) (ports.ObjectStore
 		where += " at " + cfg.Endpoint()
 	}
 	return s3store.New(client, cfg.Bucket), where, func() error { return nil }, nil
+}
+
+// warnFileLimit logs, at warn, that the limit on open files sets the default connection cap
+// under httpserver.MinAutoConns (half of it is the cap), if it does: the server runs (a small
+// limit is the host's, as in a test), but its defences against floods of connections are
+// those of a smaller cap, which the operator should know.
+func warnFileLimit(ctx context.Context, log *slog.Logger) {
+	files, limit := httpserver.ConnsByFiles()
+	if files >= httpserver.MinAutoConns {
+		return
+	}
+	log.LogAttrs(ctx, slog.LevelWarn, "the limit on open files leaves the connection cap under its floor: raise it (ulimit -n, systemd's LimitNOFILE, docker's --ulimit nofile), or set MAX_CONNS",
+		slog.Int64("rlimit_nofile", limit), slog.Int64("max_conns", files), slog.Int("floor", httpserver.MinAutoConns), slog.Int("rlimit_nofile_wanted", 2*httpserver.MinAutoConns))
 }
