@@ -31,15 +31,7 @@ func TestAutoConnCapFloorByFiles(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command("prlimit", "--nofile="+tt.nofile+":"+tt.nofile, binary)
-			cmd.Env = append(fsEnv(dir, tt.env...), "HOME="+dir, "DRAIN=0s")
-			out := &output{configured: make(chan struct{})}
-			cmd.Stdout, cmd.Stderr = out, out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			cmd, out, exited := launch(t, dir, tt.env, "prlimit", "--nofile="+tt.nofile+":"+tt.nofile, binary)
 			select {
 			case err := <-exited:
 				t.Errorf("nofile %s, %v: exit %v, %s; want it to start", tt.nofile, tt.env, err, out)

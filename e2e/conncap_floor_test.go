@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -27,15 +26,7 @@ func TestAutoConnCapFloor(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
-			cmd := exec.Command(binary)
-			cmd.Env = append(fsEnv(dir, tt.env...), "HOME="+dir, "DRAIN=0s")
-			out := &output{configured: make(chan struct{})}
-			cmd.Stdout, cmd.Stderr = out, out
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			exited := make(chan error, 1)
-			go func() { exited <- cmd.Wait() }()
+			cmd, out, exited := launch(t, dir, tt.env, binary)
 			select {
 			case err := <-exited:
 				switch {

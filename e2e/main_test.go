@@ -158,6 +158,23 @@ func startUnder(t *testing.T, wrapper []string, dir string, env []string, args .
 	return nil, nil
 }
 
+// launch runs argv (the server, or a wrapper that runs it) with the filesystem store in dir
+// and env (fsEnv), HOME=dir and DRAIN=0s, its stdout and stderr both into out, and does not
+// wait: exited receives its exit.
+func launch(t *testing.T, dir string, env []string, argv ...string) (cmd *exec.Cmd, out *output, exited <-chan error) {
+	t.Helper()
+	cmd = exec.Command(argv[0], argv[1:]...)
+	cmd.Env = append(fsEnv(dir, env...), "HOME="+dir, "DRAIN=0s")
+	out = &output{configured: make(chan struct{})}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, out, done
+}
+
 var curlLine = regexp.MustCompile(`curl -i (\S+) -H 'authorization: Bearer (\S+)' -H 'x-cdn-authorization: Bearer (\S+)'`)
 
 // devServer starts the server in dev mode on a free port, with env added, and reads its banner.
