@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"errors"
 	"io"
 	"sync"
 	"testing"
@@ -119,5 +120,33 @@ func TestBodiesReadOutsideTheHandler(t *testing.T) {
 		if err == nil {
 			resp.Body.Close()
 		}
+	}
+}
+
+// TestSlowBody: an authorized body that stalls after three bytes is answered 408 once its
+// grace is over (BodyGrace, 2 s), and its connection closed; the log says slow_body, and the
+// server stays ready.
+func TestSlowBody(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir))
+	addr := logged(t, p, "addr")
+	c := dial(t, addr)
+	begin := time.Now()
+	io.WriteString(c, dropHead(10000, true)+"abc")
+	status, body, err := readStatus(c, 10*time.Second)
+	took := time.Since(begin)
+	if status != 408 || took < 1500*time.Millisecond || took > 4*time.Second {
+		t.Errorf("stalled body: %d %q, %v after %v; want 408 after 2 s", status, body, err, took)
+	}
+	c.SetReadDeadline(time.Now().Add(2 * time.Second))
+	if n, err := c.Read(make([]byte, 1)); n != 0 || !errors.Is(err, io.EOF) {
+		t.Errorf("after the 408: read %d, %v; want the connection closed (EOF)", n, err)
+	}
+	waitFor(t, p.stdout.logged(`"reason":"slow_body"`), "a slow_body line")
+	if s, _ := getStatus(t, "http://"+addr+"/readyz"); s != 200 {
+		t.Errorf("/readyz after a slow body: %d, want 200", s)
+	}
+	if n := len(files(t, dir)); n != 0 {
+		t.Errorf("%d files, want none", n)
 	}
 }

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -137,5 +139,85 @@ func TestConnCapWaves(t *testing.T) {
 	begin := time.Now()
 	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 || time.Since(begin) > time.Second {
 		t.Errorf("real drop after the waves: %d, %v after %v; want 202 within a second", status, err, time.Since(begin))
+	}
+}
+
+// TestIdleFlood: with default settings, 10,000 connection attempts held idle (keep-alive,
+// after one request) keep the server's peak RSS under 96 MiB and its sockets under the cap
+// (which follows memory), and a new client is served within a second.
+func TestIdleFlood(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir))
+	addr := logged(t, p, "addr")
+	const attempts = 10000
+	conns := make(chan net.Conn, attempts)
+	var wg sync.WaitGroup
+	jobs := make(chan struct{})
+	for range 32 {
+		wg.Go(func() {
+			for range jobs {
+				c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+				if err != nil {
+					continue
+				}
+				conns <- c // a keep-alive connection, idle after one request
+				io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+				readStatus(c, 3*time.Second)
+			}
+		})
+	}
+	for range attempts {
+		jobs <- struct{}{}
+	}
+	close(jobs)
+	wg.Wait()
+	close(conns)
+	held := 0
+	defer func() {
+		for c := range conns {
+			c.Close()
+		}
+	}()
+	held = len(conns)
+	begin := time.Now()
+	status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("new client"))
+	took := time.Since(begin)
+	peak := peakRSS(t, p.cmd.Process.Pid)
+	t.Logf("%d attempts, %d connected; max_conns %s; new client %v; peak RSS %.1f MiB", attempts, held, maxConnsLogged(p), took.Round(time.Millisecond), float64(peak)/(1<<20))
+	if status != 202 || took > time.Second {
+		t.Errorf("new client: %d, %v after %v; want 202 within a second", status, err, took)
+	}
+	if peak > 96<<20 {
+		t.Errorf("peak RSS %.1f MiB, want under 96", float64(peak)/(1<<20))
+	}
+	if n, limit := sockets(t, p.cmd.Process.Pid), atoi(t, maxConnsLogged(p)); n > limit+2 {
+		t.Errorf("the server holds %d sockets, over its cap of %d and its listener", n, limit)
+	}
+}
+
+// TestMetricsListenerLimits: the metrics listener holds at most 8 connections: with 40 silent
+// ones held against it, the server holds few sockets and a scrape is served within a second;
+// a connection that sends half its headers is closed after ReadHeaderTimeout (5 s).
+func TestMetricsListenerLimits(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "METRICS_ADDR=127.0.0.1:0"))
+	metrics := logged(t, p, "metrics_addr")
+	for range 40 {
+		dial(t, metrics)
+	}
+	begin := time.Now()
+	if s, _ := getStatus(t, "http://"+metrics+"/metrics"); s != 200 || time.Since(begin) > time.Second {
+		t.Errorf("scrape beside 40 silent connections: %d after %v; want 200 within a second", s, time.Since(begin))
+	}
+	if n := sockets(t, p.cmd.Process.Pid); n > 2+8+2 {
+		t.Errorf("the server holds %d sockets; want at most the 2 listeners, 8 metrics connections and 2 more", n)
+	}
+	c := dial(t, metrics)
+	io.WriteString(c, "GET /metrics HTTP/1.1\r\nHost: x\r\n")
+	begin = time.Now()
+	c.SetReadDeadline(time.Now().Add(10 * time.Second))
+	_, err := c.Read(make([]byte, 512))
+	if took := time.Since(begin); err == nil || took > 7*time.Second {
+		t.Errorf("half-sent headers: %v after %v; want the connection closed within ReadHeaderTimeout", err, took)
 	}
 }

@@ -169,3 +169,46 @@ func TestRefusalReadInACrowd(t *testing.T) {
 		t.Errorf("naive client among trickling refused ones, after its body: read %q, %v; want the server's close", rest, err)
 	}
 }
+
+// TestRefusedAtOnce: with MAX_CONNS=8, eight connections that send an unauthorized drop's
+// headers, three bytes of a 10,000-byte body and then nothing each read their 401 at once,
+// and lock nobody out: a real drop is answered 202 within a second while they are held; so do
+// eight probes with slow bodies. Eight authorized drops that stall are closed to make room: a
+// real drop still gets in.
+func TestRefusedAtOnce(t *testing.T) {
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_CONNS=8"))
+	addr := logged(t, p, "addr")
+	for i := range 8 {
+		c := dial(t, addr)
+		io.WriteString(c, dropHead(10000, false)+"abc")
+		status, _, err := readStatus(c, time.Second)
+		if status != 401 {
+			t.Fatalf("unauthorized slow body %d: %d, %v; want 401 within a second", i, status, err)
+		}
+	}
+	begin := time.Now()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 || time.Since(begin) > time.Second {
+		t.Errorf("real drop beside 8 refused slow bodies: %d, %v after %v; want 202 within a second", status, err, time.Since(begin))
+	}
+
+	for i := range 8 { // a probe with a slow body is no drop, and holds nothing either
+		c := dial(t, addr)
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 10000\r\n\r\nabc")
+		if status, _, err := readStatus(c, time.Second); status != 200 {
+			t.Fatalf("probe with a slow body %d: %d, %v; want 200 within a second", i, status, err)
+		}
+	}
+	begin = time.Now()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 || time.Since(begin) > time.Second {
+		t.Errorf("real drop beside 8 probes with slow bodies: %d, %v after %v; want 202 within a second", status, err, time.Since(begin))
+	}
+
+	for range 8 {
+		io.WriteString(dial(t, addr), dropHead(10000, true)+"abc")
+	}
+	begin = time.Now()
+	if status, err := postDrop(fresh(), "http://"+addr+"/v1/drop", []byte("real")); status != 202 || time.Since(begin) > 2*time.Second {
+		t.Errorf("real drop beside 8 stalled authorized bodies: %d, %v after %v; want 202 within 2 s (stalled for 1 s: evictable)", status, err, time.Since(begin))
+	}
+}

@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -237,4 +240,174 @@ func TestKilledMidLoad(t *testing.T) {
 	if left, err := os.ReadDir(filepath.Join(dir, "drops", ".tmp")); err != nil || len(left) != 0 {
 		t.Errorf("after the restart: temporary files %v, %v; want none", left, err)
 	}
+}
+
+// TestLoadFromManyClients: for HOSTILE_SECONDS (5 by default), with default settings but a 1 MiB
+// limit, attackers and naive clients at once: 3,000 silent connections and 300 idle
+// keep-alive ones held from the start; slow bodies (unauthorized and authorized, 10,000 bytes
+// declared, 3 sent) and slow headers opened without pause; clients that write 256 KiB bodies
+// whole before reading (authorized, without a token, declared over the limit, with 16 KiB of
+// headers). Meanwhile 8
+// real clients drop 1 KiB payloads with an Idempotency-Key, as the sender does (and first for
+// 2 s alone: the floor the figures are compared with). Every real drop is a 202 and stored,
+// their p99 under a second; every naive client reads its answer; the server's peak RSS stays
+// under MemoryBound, what the default cap and budget are set for.
+func TestLoadFromManyClients(t *testing.T) {
+	seconds := envInt(t, "HOSTILE_SECONDS", 5)
+	dir := t.TempDir()
+	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=1048576"))
+	addr := logged(t, p, "addr")
+	url := "http://" + addr
+
+	var mu sync.Mutex
+	var held []net.Conn
+	hold := func(c net.Conn) {
+		mu.Lock()
+		held = append(held, c)
+		mu.Unlock()
+	}
+	defer func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range held {
+			c.Close()
+		}
+	}()
+	alone, failures := realDrops(url, "alone", time.Now().Add(2*time.Second)) // the floor
+	if len(failures) > 0 {
+		t.Fatalf("without attackers, %d real drops failed, first: %s", len(failures), failures[0])
+	}
+	for range 3000 { // silent
+		if c, err := net.DialTimeout("tcp", addr, 3*time.Second); err == nil {
+			hold(c)
+		}
+	}
+	for range 300 { // idle keep-alive
+		c, err := net.DialTimeout("tcp", addr, 3*time.Second)
+		if err != nil {
+			continue
+		}
+		hold(c)
+		io.WriteString(c, "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+		readStatus(c, 3*time.Second)
+	}
+
+	end := time.Now().Add(time.Duration(seconds) * time.Second)
+	var wg sync.WaitGroup
+	var attacks, naiveCount, naiveBad int
+	var naiveFirst string
+	for w := range 6 { // slow bodies and slow headers, without pause
+		wg.Go(func() {
+			for i := 0; time.Now().Before(end); i++ {
+				c, err := net.DialTimeout("tcp", addr, time.Second)
+				if err != nil {
+					continue
+				}
+				hold(c)
+				switch w % 3 {
+				case 0:
+					io.WriteString(c, dropHead(10000, false)+"abc")
+				case 1:
+					io.WriteString(c, dropHead(10000, true)+"abc")
+				case 2:
+					io.WriteString(c, "POST /v1/drop HTTP/1.1\r\nHost: x\r\nContent-Le")
+				}
+				mu.Lock()
+				attacks++
+				mu.Unlock()
+				time.Sleep(5 * time.Millisecond) // a pace, not a synchronisation
+			}
+		})
+	}
+	body := bytes.Repeat([]byte("w"), 256<<10)
+	over := make([]byte, 1<<20+1)
+	naives := []struct {
+		head string
+		body []byte
+		want []int
+	}{
+		{dropHead(int64(len(body)), true), body, []int{202, 503}},
+		{dropHead(int64(len(body)), false), body, []int{401}},
+		{dropHead(int64(len(over)), true), over, []int{413}},
+		{dropHead(int64(len(body)), true, "X-Pad: "+strings.Repeat("p", 16<<10)), body, []int{431}},
+	}
+	var stored int
+	for w := range 4 {
+		wg.Go(func() {
+			for i := 0; time.Now().Before(end); i++ {
+				n := naives[(w+i)%len(naives)]
+				status, err := naive(addr, n.head, n.body)
+				mu.Lock()
+				naiveCount++
+				if status == 202 {
+					stored++
+				}
+				if !slices.Contains(n.want, status) {
+					naiveBad++
+					if naiveFirst == "" {
+						naiveFirst = fmt.Sprintf("%d, %v; want one of %v", status, err, n.want)
+					}
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	var latencies []time.Duration
+	wg.Go(func() { latencies, failures = realDrops(url, "attacked", end) })
+	wg.Wait()
+	peak := peakRSS(t, p.cmd.Process.Pid)
+
+	if len(latencies) == 0 || len(alone) == 0 {
+		t.Fatalf("no real drop stored; failures: %v", failures[:min(len(failures), 3)])
+	}
+	stored += len(latencies) + len(alone)
+	p50, p99 := latencies[len(latencies)/2], latencies[len(latencies)*99/100]
+	a50, a99 := alone[len(alone)/2], alone[len(alone)*99/100]
+	ms := func(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+	t.Logf("alone, 2 s: %d real drops/s, p50 %s, p99 %s; under attack, %d s: %d real drops/s, p50 %s, p99 %s (p50 ×%.1f, p99 ×%.1f); %d naive clients, %d slow bodies and headers opened, 3,300 idle held; max_conns %s; peak RSS %.1f MiB",
+		len(alone)/2, ms(a50), ms(a99), seconds, len(latencies)/seconds, ms(p50), ms(p99), float64(p50)/float64(a50), float64(p99)/float64(a99),
+		naiveCount, attacks, maxConnsLogged(p), float64(peak)/(1<<20))
+	if len(failures) > 0 {
+		t.Errorf("%d real drops failed, first: %s", len(failures), failures[0])
+	}
+	if p99 > time.Second {
+		t.Errorf("real drops' p99 %v, want under a second", p99)
+	}
+	if naiveBad > 0 {
+		t.Errorf("%d of %d naive clients read no right answer, first: %s", naiveBad, naiveCount, naiveFirst)
+	}
+	if peak > MemoryBound {
+		t.Errorf("peak RSS %.1f MiB, over the documented %d MiB", float64(peak)/(1<<20), MemoryBound>>20)
+	}
+	if got := len(files(t, dir)); got != stored {
+		t.Errorf("%d files, want the %d drops answered 202", got, stored)
+	}
+}
+
+// realDrops has 8 clients drop 1 KiB payloads with an Idempotency-Key each, as the sender
+// does, until end; it returns the latencies of the 202s, sorted, and the other outcomes.
+func realDrops(url, tag string, end time.Time) ([]time.Duration, []string) {
+	var mu sync.Mutex
+	var latencies []time.Duration
+	var failures []string
+	var wg sync.WaitGroup
+	for c := range 8 {
+		wg.Go(func() {
+			client := fresh()
+			for i := 0; time.Now().Before(end); i++ {
+				payload := fmt.Sprintf("%s %d %05d %s", tag, c, i, strings.Repeat("r", 1000))
+				took, failure := timedDrop(client, url+"/v1/drop", payload, fmt.Sprintf("%s-%d-%d", tag, c, i))
+				mu.Lock()
+				if failure != "" {
+					failures = append(failures, failure)
+				} else {
+					latencies = append(latencies, took)
+				}
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	slices.Sort(latencies)
+	return latencies, failures
 }

@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
 // The server's edge attacked over real HTTP: each test is one way a client could take the
@@ -132,4 +134,134 @@ func heads(t *testing.T, addr, head string, conns int) map[int]int {
 		got[s]++
 	}
 	return got
+}
+
+// dropHead returns the head of a drop request declaring length bytes: with the test tokens
+// when authorized, else with none; extra are more header lines.
+func dropHead(length int64, authorized bool, extra ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "POST /v1/drop HTTP/1.1\r\nHost: dropbox\r\nContent-Length: %d\r\n", length)
+	if authorized {
+		fmt.Fprintf(&b, "Authorization: Bearer %s\r\n%s: Bearer %s\r\n", facetest.AuthToken, facetest.CDNHeader, facetest.CDNToken)
+	}
+	for _, e := range extra {
+		b.WriteString(e + "\r\n")
+	}
+	b.WriteString("\r\n")
+	return b.String()
+}
+
+// dial opens a connection to addr, closed when the test ends.
+func dial(t *testing.T, addr string) net.Conn {
+	t.Helper()
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// readStatus reads one response from c within d, and returns its status and body.
+func readStatus(c net.Conn, d time.Duration) (int, string, error) {
+	c.SetReadDeadline(time.Now().Add(d))
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), nil
+}
+
+// naive is a client that writes its whole request, body included, before it reads: it
+// returns the status it reads, or the error that kept it from one.
+func naive(addr, head string, body []byte) (int, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return 0, err
+	}
+	defer c.Close()
+	c.SetWriteDeadline(time.Now().Add(20 * time.Second))
+	if _, err := io.WriteString(c, head); err != nil {
+		return 0, fmt.Errorf("writing the head: %w", err)
+	}
+	if _, err := c.Write(body); err != nil {
+		return 0, fmt.Errorf("writing the body: %w", err)
+	}
+	status, _, err := readStatus(c, 20*time.Second)
+	return status, err
+}
+
+// fresh returns a client with a connection pool of its own.
+func fresh() *http.Client {
+	return &http.Client{Transport: &http.Transport{}, Timeout: 5 * time.Second}
+}
+
+func getStatus(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := (&http.Client{Timeout: 5 * time.Second}).Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func atoi(t *testing.T, s string) int {
+	t.Helper()
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		t.Fatalf("%q: %v", s, err)
+	}
+	return n
+}
+
+func maxConnsLogged(p *process) string {
+	out := p.stdout.String()
+	i := strings.Index(out, `"max_conns":`)
+	if i < 0 {
+		return "?"
+	}
+	rest := out[i+len(`"max_conns":`):]
+	return rest[:strings.IndexAny(rest, ",}")]
+}
+
+// rawDrop sends one request and reads its answer.
+func rawDrop(addr, head, body string) (int, string, error) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return 0, "", err
+	}
+	defer c.Close()
+	io.WriteString(c, head+body)
+	return readStatus(c, 5*time.Second)
+}
+
+// waitFor waits until done is closed (the server's output said what), failing the test when
+// the server says nothing of it for 5 s: a bound on a real process, not a synchronisation.
+func waitFor(t *testing.T, done <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("no %s after 5 s", what)
+	}
+}
+
+// sockets counts the open sockets of a process.
+func sockets(t *testing.T, pid int) int {
+	t.Helper()
+	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	if err != nil {
+		t.Skipf("skipped: no /proc: %v", err)
+	}
+	n := 0
+	for _, fd := range fds {
+		if l, err := os.Readlink(fmt.Sprintf("/proc/%d/fd/%s", pid, fd.Name())); err == nil && strings.HasPrefix(l, "socket:") {
+			n++
+		}
+	}
+	return n
 }
