@@ -192,7 +192,7 @@ func storedPayloads(t *testing.T, client *s3.Client, bucket string, payloads []s
 	return got
 }
 
-// chaosRig is the chaos audit's bench: the Function URL handler over the core and s3store,
+// chaosRig is the bench of the fault proxy tests: the Function URL handler over the core and s3store,
 // writing to a new bucket through a fault proxy whose faults (35% of the requests, drawn from
 // the seed; faults.off turns them off) proxy counts, and a client that reaches the bucket
 // without faults.
@@ -212,7 +212,7 @@ func newChaosRig(t *testing.T, srv miniotest.Server, seed uint64) chaosRig {
 	r.proxy = miniotest.NewFaultProxy(t, srv.Endpoint, r.faults.choose)
 	client := miniotest.Server{Endpoint: r.proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region}.QuickClient(t)
 	var err error
-	if r.h, err = auditHandler(s3store.New(client, r.bucket), system.Clock{}); err != nil {
+	if r.h, err = quietHandler(s3store.New(client, r.bucket), system.Clock{}); err != nil {
 		t.Fatal(err)
 	}
 	return r

@@ -27,10 +27,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// auditPayload is the payload of every scripted drop (the "plain" event's body).
-const auditPayload = "hello, dropbox"
+// scriptedPayload is the payload of every scripted drop (the "plain" event's body).
+const scriptedPayload = "hello, dropbox"
 
-// scenario is where an audit's script applies, and what the bucket holds before the drop.
+// scenario is where a script applies, and what the bucket holds before the drop.
 type scenario struct {
 	name    string
 	key     bool // the drop carries an Idempotency-Key
@@ -88,7 +88,7 @@ func TestScriptedS3Answers(t *testing.T) {
 						if sc.expired {
 							b = srv.CopyBucket(expired)
 						}
-						asked, lie, msg := auditCase(t, b, client, sc, seqs[i])
+						asked, lie, msg := scriptedCase(t, b, client, sc, seqs[i])
 						done.add(seqs[i], asked)
 						if msg == "" {
 							continue
@@ -118,7 +118,7 @@ func TestScriptedS3Answers(t *testing.T) {
 			untrue += lies
 		})
 	}
-	t.Logf("scripted audit: %d drops, %d untrue answers", total, untrue)
+	t.Logf("scripted S3 answers: %d drops, %d untrue answers", total, untrue)
 }
 
 // runs are the runs made of the sequences of a scenario, and which sequences they stand for.
@@ -174,7 +174,7 @@ func expiredDrop(t *testing.T, client *s3.Client, b *s3script.Bucket) string {
 	old.Headers["idempotency-key"] = "audit-key-1"
 	body := "an old drop"
 	old.Body, old.Headers["content-length"] = &body, fmt.Sprint(len(body))
-	h, err := auditHandler(s3store.New(client, b.Name), pastClock{2 * domain.DefaultIdempotencyTTL})
+	h, err := quietHandler(s3store.New(client, b.Name), pastClock{2 * domain.DefaultIdempotencyTTL})
 	if err != nil {
 		return err.Error()
 	}
@@ -185,10 +185,10 @@ func expiredDrop(t *testing.T, client *s3.Client, b *s3script.Bucket) string {
 	return ""
 }
 
-// auditCase runs one drop against b with the script seq, and returns how many answers of
+// scriptedCase runs one drop against b with the script seq, and returns how many answers of
 // the script it asked for, what was wrong with its answers ("" if nothing), and whether that
 // was an untrue answer rather than a true one other than the outcome table's.
-func auditCase(t *testing.T, b *s3script.Bucket, client *s3.Client, sc scenario, seq []s3script.Answer) (asked int, lie bool, msg string) {
+func scriptedCase(t *testing.T, b *s3script.Bucket, client *s3.Client, sc scenario, seq []s3script.Answer) (asked int, lie bool, msg string) {
 	ev := funcurltest.Event(t, "plain")
 	if sc.key {
 		ev.Headers["idempotency-key"] = "audit-key-1"
@@ -198,7 +198,7 @@ func auditCase(t *testing.T, b *s3script.Bucket, client *s3.Client, sc scenario,
 	} else {
 		b.Script(seq, nil)
 	}
-	h, err := auditHandler(s3store.New(client, b.Name), system.Clock{})
+	h, err := quietHandler(s3store.New(client, b.Name), system.Clock{})
 	if err != nil {
 		return 0, true, err.Error()
 	}
@@ -252,7 +252,7 @@ func stored(b *s3script.Bucket) (int, string) {
 	for k, o := range b.Objects() {
 		switch {
 		case strings.HasPrefix(k, domain.RecordPrefix), string(o.Data) == "an old drop":
-		case string(o.Data) != auditPayload:
+		case string(o.Data) != scriptedPayload:
 			return n, fmt.Sprintf("object %s holds %q, not the payload", k, o.Data)
 		default:
 			n++
@@ -347,8 +347,8 @@ func foreignClaim(claim []byte) ([]byte, error) {
 	return json.Marshal(rec)
 }
 
-// auditHandler is the Function URL handler over the core and store, logging nowhere.
-func auditHandler(store ports.ObjectStore, clock ports.Clock) (*funcurl.Handler, error) {
+// quietHandler is the Function URL handler over the core and store, logging nowhere.
+func quietHandler(store ports.ObjectStore, clock ports.Clock) (*funcurl.Handler, error) {
 	core, err := domain.New(facetest.Config("X-CDN-Authorization"), store, clock, system.UUIDs{})
 	if err != nil {
 		return nil, err
