@@ -31,6 +31,8 @@ import (
 	"sync/atomic"
 	"time"
 	"unicode"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // Client sends payloads to one drop URL with one token. It is safe for concurrent use.
@@ -60,8 +62,8 @@ func New(dropURL, token string, opts ...Option) (*Client, error) {
 		return nil, errors.New("client: the token must be one word of visible ASCII characters, without spaces or line breaks")
 	}
 	c := &Client{url: dropURL, token: token, sleep: sleep, cfg: config{
-		httpClient: http.DefaultClient, attempts: DefaultAttempts, timeout: DefaultTimeout, deadline: DefaultDeadline,
-		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: MaxPayloadBytes,
+		httpClient: http.DefaultClient, attempts: DefaultAttempts, timeout: DefaultTimeout, payloadTimeout: DefaultPayloadTimeout,
+		backoff: DefaultBackoff, maxBackoff: DefaultMaxBackoff, maxBytes: contract.MaxPayloadBytes,
 	}}
 	for _, o := range opts {
 		if o == nil {
@@ -105,111 +107,175 @@ func loopback(host string) bool {
 }
 
 // Send delivers payload, retrying as the package doc says, until it is stored, refused, out
-// of attempts, past the deadline (WithDeadline), or ctx ends. opts describe this payload. A
-// payload that holds the token is refused, not sent.
+// of attempts, past the payload timeout (WithPayloadTimeout), or ctx ends. opts describe this
+// payload. A payload that holds the token is refused, not sent.
 func (c *Client) Send(ctx context.Context, payload []byte, opts ...SendOption) (Receipt, error) {
 	p := payloadOptions(opts)
 	sum := sha256.Sum256(payload)
-	key := p.idempotencyKey
-	switch {
-	case key != "":
-	case p.keyName != nil:
-		key = NameContentKey(*p.keyName, sum)
-	case p.keyFromContent:
-		key = "sha256-" + hex.EncodeToString(sum[:])
-	default:
-		key = randomKey()
+	key := p.key(sum)
+	if err := c.unsendable(payload, p, key); err != nil {
+		return Receipt{}, err
 	}
-	fail := &Error{IdempotencyKey: key}
-	if !visibleWord(key) || len(key) > 255 {
-		fail.Refused, fail.IdempotencyKey = true, ""
-		fail.Message = "the Idempotency-Key must be 1 to 255 visible ASCII characters: not sent"
-		return Receipt{}, fail
-	}
-	if !headerValue(p.contentType) {
-		fail.Refused = true
-		fail.Message = "the content type holds a control character: not sent"
-		return Receipt{}, fail
-	}
-	if len(payload) > c.cfg.maxBytes {
-		fail.Refused = true
-		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
-		return Receipt{}, fail
-	}
-	if len(c.token) >= 8 && bytes.Contains(payload, []byte(c.token)) { // a shorter one could be any word
-		fail.Refused = true
-		fail.Message = "the payload holds the client token: not sent (it would be stored, for whoever reads the bucket)"
-		return Receipt{}, fail
-	}
-	ctx, cancel := context.WithTimeout(ctx, c.cfg.deadline)
+	ctx, cancel := context.WithTimeout(ctx, c.cfg.payloadTimeout)
 	defer cancel()
 	if err := ctx.Err(); err != nil { // ended before the first attempt: nothing leaves
-		fail.Message, fail.Err, fail.NotStored = "not sent: cancelled before the first attempt", err, true
+		fail := &Error{Outcome: contract.NotStored, IdempotencyKey: key, Err: err, Message: "not sent: cancelled before the first attempt"}
 		if errors.Is(err, context.DeadlineExceeded) {
 			fail.Message = "not sent: the deadline passed before the first attempt"
 		}
 		return Receipt{}, fail
 	}
 	digest := "sha-256=:" + base64.StdEncoding.EncodeToString(sum[:]) + ":"
+	return c.deliver(ctx, p, payload, digest, key)
+}
+
+// key returns the payload's Idempotency-Key: the one given, else derived from a name and the
+// content, else from the content, else a new random one.
+func (p payload) key(sum [sha256.Size]byte) string {
+	switch {
+	case p.idempotencyKey != "":
+		return p.idempotencyKey
+	case p.keyName != nil:
+		return NameContentKey(*p.keyName, sum)
+	case p.keyFromContent:
+		return "sha256-" + hex.EncodeToString(sum[:])
+	}
+	return randomKey()
+}
+
+// unsendable returns why payload cannot be sent with p and key (a refusal: nothing is sent),
+// or nil.
+func (c *Client) unsendable(payload []byte, p payload, key string) error {
+	fail := &Error{Outcome: contract.Refused, IdempotencyKey: key}
+	switch {
+	case !visibleWord(key) || len(key) > 255:
+		fail.IdempotencyKey = ""
+		fail.Message = "the Idempotency-Key must be 1 to 255 visible ASCII characters: not sent"
+	case !headerValue(p.contentType):
+		fail.Message = "the content type holds a control character: not sent"
+	case len(payload) > c.cfg.maxBytes:
+		fail.Message = fmt.Sprintf("the payload is %d bytes, over the limit of %d: not sent", len(payload), c.cfg.maxBytes)
+	case len(c.token) >= 8 && bytes.Contains(payload, []byte(c.token)): // a shorter one could be any word
+		fail.Message = "the payload holds the client token: not sent (it would be stored, for whoever reads the bucket)"
+	default:
+		return nil
+	}
+	return fail
+}
+
+// deliver makes the attempts, and returns the receipt of the one answered 202, or the
+// payload's outcome.
+func (c *Client) deliver(ctx context.Context, p payload, payload []byte, digest, key string) (Receipt, error) {
+	fail := &Error{Outcome: contract.Unknown, IdempotencyKey: key}
 	maybe := false // an attempt may have stored the payload: a refusal after it is no proof of "not stored"
 	for attempt := 1; attempt <= c.cfg.attempts; attempt++ {
 		fail.Attempts = attempt
-		status, header, body, conns, err := c.post(ctx, p, payload, digest, key)
-		connected := conns > 0
-		// a second connection is the transport's own retry after losing the request on a kept
-		// one: that request may be stored, whatever this one's answer says
-		maybe = maybe || conns > 1
-		if rid := header.Get("X-Request-Id"); rid != "" {
+		a := c.post(ctx, p, payload, digest, key)
+		if rid := a.header.Get("X-Request-Id"); rid != "" {
 			fail.RequestID = requestID(c.redact([]byte(rid)))
 		}
-		switch {
-		case err == nil && status == http.StatusAccepted:
-			return Receipt{Replayed: header.Get("Idempotent-Replayed") == "true",
+		v := c.classify(a, maybe)
+		if v.stored {
+			return Receipt{Replayed: a.header.Get("Idempotent-Replayed") == "true",
 				Attempts: attempt, RequestID: fail.RequestID, IdempotencyKey: key}, nil
-		case errors.As(err, new(*tls.CertificateVerificationError)) && connected:
-			// the handshake of the transport's own retry failed, after the request went on a
-			// kept connection that was lost: it may be stored, and the next attempt fails too
-			fail.Status, fail.Message, fail.Err = 0, "no answer, then: "+err.Error(), err
-			return Receipt{}, fail
-		case errors.As(err, new(*tls.CertificateVerificationError)):
-			// nothing was sent: the handshake failed, and will fail again
-			fail.Status, fail.Message, fail.Refused, fail.Err = 0, "not sent: "+err.Error(), !maybe, err
-			return Receipt{}, fail
-		case err != nil:
-			fail.Status, fail.Message, fail.Err = 0, "no answer: "+err.Error(), err
-			maybe = maybe || connected || !unreachable(err)
-		case retryable(status):
-			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
-			maybe = maybe || status == http.StatusBadGateway || status == http.StatusGatewayTimeout
-		case status >= 300 && status < 400:
-			fail.Status, fail.Message, fail.Err = status, redirected(string(c.redact([]byte(header.Get("Location"))))), nil
-			return Receipt{}, fail
-		case status >= 400 && status < 500:
-			fail.Status, fail.Message, fail.Refused, fail.Err = status, message(c.redact(body), status), !maybe, nil
-			return Receipt{}, fail
-		default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
-			fail.Status, fail.Message, fail.Err = status, message(c.redact(body), status), nil
+		}
+		maybe = v.maybe
+		fail.Status, fail.Message, fail.Err = a.status, v.message, a.err
+		if v.final {
+			fail.Outcome = v.outcome
 			return Receipt{}, fail
 		}
-		if attempt == c.cfg.attempts {
-			break
-		}
-		if ctx.Err() != nil {
-			fail.Message += stopped(ctx)
-			break
-		}
-		d := c.wait(attempt, header)
-		if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
-			fail.Message += fmt.Sprintf(" (the next attempt, due in %v, would start after the deadline)", d.Round(time.Millisecond))
-			break
-		}
-		if err := c.sleep(ctx, d); err != nil {
-			fail.Message += stopped(ctx)
+		if !c.pause(ctx, attempt, a.header, fail) {
 			break
 		}
 	}
-	fail.NotStored = !maybe
+	if !maybe {
+		fail.Outcome = contract.NotStored
+	}
 	return Receipt{}, fail
+}
+
+// answer is one attempt: the status, header and body of its answer, or its error (status 0),
+// and how many connections it got.
+type answer struct {
+	status int
+	header http.Header
+	body   []byte
+	conns  int32
+	err    error
+}
+
+// verdict is what one attempt says of the payload.
+type verdict struct {
+	stored  bool             // answered 202
+	final   bool             // not to be retried: outcome is the payload's
+	outcome contract.Outcome // when final
+	maybe   bool             // this attempt, or one before it, may have stored the payload
+	message string           // what the answer said, or what went wrong
+}
+
+// classify says what attempt a says, maybe telling whether an earlier one may have stored the
+// payload.
+func (c *Client) classify(a answer, maybe bool) verdict {
+	connected := a.conns > 0
+	// a second connection is the transport's own retry after losing the request on a kept
+	// one: that request may be stored, whatever this one's answer says
+	v := verdict{outcome: contract.Unknown, maybe: maybe || a.conns > 1}
+	untrusted := errors.As(a.err, new(*tls.CertificateVerificationError))
+	switch {
+	case a.err == nil && a.status == http.StatusAccepted:
+		v.stored = true
+	case untrusted && connected:
+		// the handshake of the transport's own retry failed, after the request went on a kept
+		// connection that was lost: it may be stored, and the next attempt fails too
+		v.final, v.message = true, "no answer, then: "+a.err.Error()
+	case untrusted: // nothing was sent: the handshake failed, and will fail again
+		v.final, v.message, v.outcome = true, "not sent: "+a.err.Error(), refusedUnless(v.maybe)
+	case a.err != nil:
+		v.message = "no answer: " + a.err.Error()
+		v.maybe = v.maybe || connected || !unreachable(a.err)
+	case retryable(a.status):
+		v.message = message(c.redact(a.body), a.status)
+		v.maybe = v.maybe || a.status == http.StatusBadGateway || a.status == http.StatusGatewayTimeout
+	case a.status >= 300 && a.status < 400:
+		v.final, v.message = true, redirected(string(c.redact([]byte(a.header.Get("Location")))))
+	case a.status >= 400 && a.status < 500:
+		v.final, v.message, v.outcome = true, message(c.redact(a.body), a.status), refusedUnless(v.maybe)
+	default: // a 500 (a bug of the service) or an unexpected answer: not worth retrying
+		v.final, v.message = true, message(c.redact(a.body), a.status)
+	}
+	return v
+}
+
+// refusedUnless returns the outcome of a refusal: Refused, or Unknown if an earlier attempt
+// may have stored the payload.
+func refusedUnless(maybe bool) contract.Outcome {
+	if maybe {
+		return contract.Unknown
+	}
+	return contract.Refused
+}
+
+// pause waits before the attempt after attempt, as the answer's header h and the backoff say,
+// and reports whether to make it; when not, fail's message says why (but after the last).
+func (c *Client) pause(ctx context.Context, attempt int, h http.Header, fail *Error) bool {
+	if attempt == c.cfg.attempts {
+		return false
+	}
+	if ctx.Err() != nil {
+		fail.Message += stopped(ctx)
+		return false
+	}
+	d := c.wait(attempt, h)
+	if deadline, ok := ctx.Deadline(); ok && time.Until(deadline) < d {
+		fail.Message += fmt.Sprintf(" (the next attempt, due in %v, would start after the deadline)", d.Round(time.Millisecond))
+		return false
+	}
+	if err := c.sleep(ctx, d); err != nil {
+		fail.Message += stopped(ctx)
+		return false
+	}
+	return true
 }
 
 // unreachable reports whether err is a connection (to the server or the proxy) that could
@@ -233,24 +299,25 @@ func payloadOptions(opts []SendOption) payload {
 	return p
 }
 
-// post sends one attempt, and returns how many connections it got: Go's transport may send
-// the request on a kept connection, lose it, and send it again on a new one (or fail to make
-// one), so an error of connecting proves nothing was sent only without any, and an answer
-// speaks for the whole attempt only with one.
-func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) (status int, header http.Header, answer []byte, conns int32, err error) {
+// post sends one attempt, counting its connections: Go's transport may send the request on a
+// kept connection, lose it, and send it again on a new one (or fail to make one), so an error
+// of connecting proves nothing was sent only without any, and an answer speaks for the whole
+// attempt only with one.
+func (c *Client) post(ctx context.Context, p payload, body []byte, digest, key string) answer {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
 	var got atomic.Int32
 	ctx = httptrace.WithClientTrace(ctx, &httptrace.ClientTrace{GotConn: func(httptrace.GotConnInfo) { got.Add(1) }})
-	status, header, answer, err = c.attempt(ctx, p, body, digest, key)
-	return status, header, answer, got.Load(), err
+	a := c.attempt(ctx, p, body, digest, key)
+	a.conns = got.Load()
+	return a
 }
 
 // attempt sends one request and reads its answer.
-func (c *Client) attempt(ctx context.Context, p payload, body []byte, digest, key string) (int, http.Header, []byte, error) {
+func (c *Client) attempt(ctx context.Context, p payload, body []byte, digest, key string) answer {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.url, bytes.NewReader(body))
 	if err != nil {
-		return 0, http.Header{}, nil, err
+		return answer{header: http.Header{}, err: err}
 	}
 	for name, values := range c.cfg.header {
 		for _, v := range values {
@@ -266,17 +333,17 @@ func (c *Client) attempt(ctx context.Context, p payload, body []byte, digest, ke
 		err = ue.Err // without the URL, whose query may hold a secret of its own
 	}
 	if err != nil {
-		return 0, http.Header{}, nil, c.scrub(err)
+		return answer{header: http.Header{}, err: c.scrub(err)}
 	}
 	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	body, err = io.ReadAll(io.LimitReader(resp.Body, 4096))
 	if err != nil {
-		return 0, resp.Header, nil, c.scrub(err)
+		return answer{header: resp.Header, err: c.scrub(err)}
 	}
-	return resp.StatusCode, resp.Header, answer, nil
+	return answer{status: resp.StatusCode, header: resp.Header, body: body}
 }
 
-// stopped says why Send stopped early: ctx's deadline (WithDeadline's or the caller's) or
+// stopped says why Send stopped early: ctx's deadline (WithPayloadTimeout's or the caller's) or
 // its cancellation.
 func stopped(ctx context.Context) string {
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {

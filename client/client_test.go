@@ -16,6 +16,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
@@ -156,7 +157,7 @@ func TestRefusedIsNotRetried(t *testing.T) {
 		srv, seen := fake(t, [3]string{status, "", "The request body must be at most 10240 bytes"})
 		_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"))
 		var e *client.Error
-		if !errors.As(err, &e) || !e.Refused || fmt.Sprint(e.Status) != status || e.Message != "The request body must be at most 10240 bytes" || e.Attempts != 1 {
+		if !errors.As(err, &e) || e.Outcome != contract.Refused || fmt.Sprint(e.Status) != status || e.Message != "The request body must be at most 10240 bytes" || e.Attempts != 1 {
 			t.Errorf("%s: %#v, want a refusal after one attempt with the message", status, err)
 		}
 		if len(*seen) != 1 {
@@ -171,7 +172,7 @@ func TestUnreachable(t *testing.T) {
 	waits := &noWait{}
 	_, err := newClient(t, url, waits, client.WithAttempts(4)).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Refused || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
+	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
 		t.Errorf("%#v after %d waits, want unconfirmed after 4 attempts", err, len(waits.waits))
 	}
 	if strings.Contains(err.Error(), facetest.AuthToken) {
@@ -212,7 +213,7 @@ func TestMaxBytes(t *testing.T) {
 	srv, seen := fake(t, [3]string{"202", "", ""})
 	_, err := newClient(t, srv.URL, nil, client.WithMaxBytes(4)).Send(context.Background(), []byte("12345"))
 	var e *client.Error
-	if !errors.As(err, &e) || !e.Refused || len(*seen) != 0 {
+	if !errors.As(err, &e) || e.Outcome != contract.Refused || len(*seen) != 0 {
 		t.Errorf("%v with %d requests, want a refusal and none", err, len(*seen))
 	}
 }

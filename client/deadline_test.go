@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // TestDeadline: when the next attempt could only start after the payload's deadline, Send
@@ -15,9 +16,9 @@ import (
 func TestDeadline(t *testing.T) {
 	srv, seen := fake(t, [3]string{"503", "10", "not stored"})
 	waits := &noWait{}
-	_, err := newClient(t, srv.URL, waits, client.WithDeadline(time.Second)).Send(context.Background(), []byte("p"))
+	_, err := newClient(t, srv.URL, waits, client.WithPayloadTimeout(time.Second)).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
+	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
 		t.Errorf("%v: want unconfirmed after one attempt, saying the deadline", err)
 	}
 	if len(waits.waits) != 0 || len(*seen) != 1 {
@@ -50,7 +51,7 @@ func TestEndedContextSendsNothing(t *testing.T) {
 		cancel()
 		_, err := newClient(t, srv.URL, nil).Send(ctx, []byte("p"))
 		var e *client.Error
-		if !errors.As(err, &e) || e.Attempts != 0 || e.Refused || !strings.HasPrefix(e.Message, "not sent") || !errors.Is(err, ctx.Err()) {
+		if !errors.As(err, &e) || e.Attempts != 0 || e.Outcome == contract.Refused || !strings.HasPrefix(e.Message, "not sent") || !errors.Is(err, ctx.Err()) {
 			t.Errorf("%#v: want not sent, no attempt, not refused, wrapping %v", err, ctx.Err())
 		}
 	}

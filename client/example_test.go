@@ -12,6 +12,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
 	"github.com/s3-dropbox/s3-dropbox/adapters/system"
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
@@ -41,10 +42,10 @@ func Example() {
 			client.WithContentType("application/json"), client.WithIdempotencyKey("invoice-2026-0042"))
 		var e *client.Error
 		switch {
-		case errors.As(err, &e) && e.Refused:
+		case errors.As(err, &e) && e.Outcome == contract.Refused:
 			fmt.Println("refused, fix it:", e.Message)
 		case err != nil:
-			fmt.Println("not confirmed, send it again later with the same key:", err)
+			fmt.Println("not stored, or may be: send it again later with the same key:", err)
 		case receipt.Replayed:
 			fmt.Println("already stored")
 		default:
@@ -65,7 +66,7 @@ func ExampleNew() {
 
 	c, err := client.New("http://127.0.0.1:8080/v1/drop", facetest.AuthToken,
 		client.WithHeader("x-cdn-authorization", "Bearer "+facetest.CDNToken),
-		client.WithAttempts(5), client.WithDeadline(time.Minute), client.WithMaxBytes(10240))
+		client.WithAttempts(5), client.WithPayloadTimeout(time.Minute), client.WithMaxBytes(10240))
 	fmt.Println(c != nil, err)
 	// Output:
 	// client: the URL is plain http:// to dropbox.example.org, not a loopback address: the token would cross the network in clear text
@@ -92,7 +93,7 @@ func ExampleError() {
 	c, _ := client.New("https://dropbox.example.org/v1/drop", facetest.AuthToken, client.WithMaxBytes(10))
 	_, err := c.Send(context.Background(), []byte("eleven byte"))
 	var e *client.Error
-	if errors.As(err, &e) && e.Refused {
+	if errors.As(err, &e) && e.Outcome == contract.Refused {
 		fmt.Println(e.Attempts, e.Message)
 	}
 	// Output:

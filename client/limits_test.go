@@ -10,6 +10,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/client"
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -41,7 +42,7 @@ func TestPayloadHoldingToken(t *testing.T) {
 	srv, seen := fake(t, [3]string{"202", "", ""})
 	_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("token = "+facetest.AuthToken+"\n"))
 	var e *client.Error
-	if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || len(*seen) != 0 {
+	if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Attempts != 0 || len(*seen) != 0 {
 		t.Errorf("%v after %d request(s); want refused, not sent", err, len(*seen))
 	}
 }
@@ -52,9 +53,9 @@ func TestPayloadHoldingToken(t *testing.T) {
 func TestLargePayloadOverTheServiceLimit(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 10240)
 	for range 5 {
-		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, client.MaxPayloadBytes))
+		_, err := newClient(t, url, nil).Send(context.Background(), make([]byte, contract.MaxPayloadBytes))
 		var e *client.Error
-		if !errors.As(err, &e) || !e.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
+		if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Status != http.StatusRequestEntityTooLarge || e.Attempts != 1 {
 			t.Errorf("%v: want refused, 413, after one attempt", err)
 		}
 	}

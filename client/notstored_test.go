@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
@@ -34,7 +35,7 @@ func TestNotStoredSaid(t *testing.T) {
 	for _, tt := range tests {
 		_, err := newClient(t, tt.url, nil, client.WithAttempts(3)).Send(context.Background(), []byte("p"))
 		var e *client.Error
-		if !errors.As(err, &e) || e.Refused || e.NotStored != tt.notStored || strings.HasPrefix(err.Error(), "not stored") != tt.notStored {
+		if !errors.As(err, &e) || e.Outcome == contract.Refused || (e.Outcome == contract.NotStored) != tt.notStored || strings.HasPrefix(err.Error(), "not stored") != tt.notStored {
 			t.Errorf("%s: %v (%+v); want NotStored %v", tt.url, err, e, tt.notStored)
 		}
 	}
@@ -78,7 +79,7 @@ func TestKeptConnectionLostThenUnreachable(t *testing.T) {
 	}
 	_, err = c.Send(context.Background(), []byte("second"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.NotStored || e.Refused {
+	if !errors.As(err, &e) || e.Outcome == contract.NotStored || e.Outcome == contract.Refused {
 		t.Errorf("%v (%+v); want unconfirmed: the server read the payload whole", err, e)
 	}
 	if len(read) != 2 {
@@ -141,7 +142,7 @@ func keptConnectionLostThen(t *testing.T, status string) {
 	}
 	_, err = c.Send(context.Background(), []byte("second"))
 	var e *client.Error
-	if !errors.As(err, &e) || !strings.HasPrefix(status, strconv.Itoa(e.Status)) || e.NotStored || e.Refused {
+	if !errors.As(err, &e) || !strings.HasPrefix(status, strconv.Itoa(e.Status)) || e.Outcome == contract.NotStored || e.Outcome == contract.Refused {
 		t.Errorf("%s: %v (%+v); want it unconfirmed: the lost connection's request was read whole", status, err, e)
 	}
 	if read.Load() != 3 {

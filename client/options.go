@@ -7,33 +7,32 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // Defaults and bounds of a Client.
 const (
-	DefaultAttempts    = 8
-	DefaultTimeout     = 30 * time.Second // one attempt
-	DefaultDeadline    = 2 * time.Minute  // all the attempts of one payload, waits included
-	DefaultBackoff     = 200 * time.Millisecond
-	DefaultMaxBackoff  = 20 * time.Second
-	MaxBackoffLimit    = time.Minute // the longest wait WithBackoff may set
-	DefaultContentType = "application/octet-stream"
-	// MaxPayloadBytes is the service's absolute maximum (MAX_BODY_BYTES can be at most this,
-	// the Function URL's own limit), and the client's default limit.
-	MaxPayloadBytes = 6 << 20
+	DefaultAttempts       = 8
+	DefaultTimeout        = 30 * time.Second // one attempt
+	DefaultPayloadTimeout = 2 * time.Minute  // all the attempts of one payload, waits included
+	DefaultBackoff        = 200 * time.Millisecond
+	DefaultMaxBackoff     = 20 * time.Second
+	MaxBackoffLimit       = time.Minute // the longest wait WithBackoff may set
+	DefaultContentType    = "application/octet-stream"
 )
 
 // config is what Options set: how a Client sends every payload.
 type config struct {
-	httpClient *http.Client
-	header     http.Header
-	attempts   int
-	timeout    time.Duration
-	deadline   time.Duration
-	backoff    time.Duration
-	maxBackoff time.Duration
-	maxBytes   int
-	plainHTTP  bool
+	httpClient     *http.Client
+	header         http.Header
+	attempts       int
+	timeout        time.Duration
+	payloadTimeout time.Duration
+	backoff        time.Duration
+	maxBackoff     time.Duration
+	maxBytes       int
+	plainHTTP      bool
 }
 
 // Option configures a Client: it is given to New and holds for every payload the client
@@ -93,15 +92,15 @@ func WithTimeout(d time.Duration) Option {
 	}
 }
 
-// WithDeadline bounds all the attempts of one payload, the waits between them included
-// (DefaultDeadline): when the next attempt could only start after it, Send stops at once.
-// A deadline of the context given to Send holds as well.
-func WithDeadline(d time.Duration) Option {
+// WithPayloadTimeout bounds all the attempts of one payload, the waits between them included
+// (DefaultPayloadTimeout): when the next attempt could only start after it, Send stops at
+// once. A deadline of the context given to Send holds as well.
+func WithPayloadTimeout(d time.Duration) Option {
 	return func(o *config) error {
 		if d <= 0 {
-			return errors.New("client: the deadline must be positive")
+			return errors.New("client: the payload timeout must be positive")
 		}
-		o.deadline = d
+		o.payloadTimeout = d
 		return nil
 	}
 }
@@ -121,11 +120,11 @@ func WithBackoff(base, max time.Duration) Option {
 }
 
 // WithMaxBytes refuses payloads over n bytes before sending them, such as the service's
-// MAX_BODY_BYTES; n is 1 to MaxPayloadBytes, the default.
+// MAX_BODY_BYTES; n is 1 to contract.MaxPayloadBytes, the default.
 func WithMaxBytes(n int) Option {
 	return func(o *config) error {
-		if n < 1 || n > MaxPayloadBytes {
-			return fmt.Errorf("client: the payload limit must be 1 to %d bytes", MaxPayloadBytes)
+		if n < 1 || n > contract.MaxPayloadBytes {
+			return fmt.Errorf("client: the payload limit must be 1 to %d bytes", contract.MaxPayloadBytes)
 		}
 		o.maxBytes = n
 		return nil

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 )
 
@@ -34,7 +35,7 @@ func TestBadPayloadOptionsNotSent(t *testing.T) {
 		n.Store(0)
 		_, err := newClient(t, srv.URL, nil).Send(context.Background(), []byte("p"), opt)
 		var e *client.Error
-		if !errors.As(err, &e) || !e.Refused || e.Attempts != 0 || n.Load() != 0 {
+		if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Attempts != 0 || n.Load() != 0 {
 			t.Errorf("%s: %v (%d request(s)); want refused before any attempt", name, err, n.Load())
 		}
 	}
@@ -76,11 +77,11 @@ func TestOptionsChecked(t *testing.T) {
 	}{
 		{client.WithAttempts(0), "attempts"},
 		{client.WithTimeout(0), "timeout"},
-		{client.WithDeadline(-time.Second), "deadline"},
+		{client.WithPayloadTimeout(-time.Second), "payload timeout"},
 		{client.WithBackoff(time.Second, 2*time.Minute), "at most 1m0s"},
 		{client.WithBackoff(0, time.Second), "backoff"},
 		{client.WithMaxBytes(0), "limit"},
-		{client.WithMaxBytes(client.MaxPayloadBytes + 1), "limit"},
+		{client.WithMaxBytes(contract.MaxPayloadBytes + 1), "limit"},
 		{client.WithHTTPClient(nil), "WithHTTPClient"},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,10 @@
 package client
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
+)
 
 // Receipt tells how a payload was stored (the service answered 202).
 type Receipt struct {
@@ -10,21 +14,20 @@ type Receipt struct {
 	IdempotencyKey string // the key all attempts carried
 }
 
-// Error is why a payload is not confirmed stored. Refused: the service refused it (a 4xx), or
-// it was not sent (over WithMaxBytes, an option that cannot be sent, a server certificate
-// that is not trusted), and no earlier attempt may have stored it (none went unanswered or
-// was answered 502 or 504): it is not stored, and sending it again as it is will not help.
-// Otherwise it is unconfirmed: every attempt failed, went unanswered or was redirected,
-// and the payload may or may not be stored; sending it again with the same IdempotencyKey is
-// safe. NotStored: unconfirmed, yet no attempt may have stored it (each could not connect,
-// or was answered 408, 429 or 503, which the service gives only when it stored nothing): it
-// is not stored, and sending it again later may store it. Attempts is 0 when the context
-// given to Send had ended before the first: nothing was sent.
+// Error is why a payload is not confirmed stored; its Outcome says what is known:
+//   - contract.Refused: the service refused it (a 4xx), or it was not sent (over WithMaxBytes,
+//     an option that cannot be sent, a server certificate that is not trusted), and no
+//     earlier attempt may have stored it: sending it again as it is will not help.
+//   - contract.NotStored: no attempt may have stored it (each could not connect, or was
+//     answered 408, 429 or 503), or none was made (Attempts 0: the context given to Send had
+//     ended): sending it again later may store it.
+//   - contract.Unknown: it may or may not be stored (an attempt went unanswered, or was
+//     answered 500, 502 or 504, or redirected): sending it again with the same IdempotencyKey
+//     is safe.
 type Error struct {
-	Status         int    // the last HTTP status, 0 when none came
-	Message        string // the service's message, or what went wrong
-	Refused        bool
-	NotStored      bool // not refused, yet no attempt may have stored it: see Error
+	Outcome        contract.Outcome // Refused, NotStored or Unknown
+	Status         int              // the last HTTP status, 0 when none came
+	Message        string           // the service's message, or what went wrong
 	Attempts       int
 	RequestID      string
 	IdempotencyKey string
@@ -32,11 +35,11 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
-	kind := "not confirmed stored"
-	switch {
-	case e.Refused:
+	kind := "may or may not be stored"
+	switch e.Outcome {
+	case contract.Refused:
 		kind = "refused"
-	case e.NotStored:
+	case contract.NotStored:
 		kind = "not stored"
 	}
 	if e.Status != 0 {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // counting returns a server on loopback that answers 202 and counts the requests it gets.
@@ -54,7 +55,7 @@ func TestRedirectNotFollowed(t *testing.T) {
 			c := newClient(t, srv.URL+"/v1/drop", nil, client.WithHTTPClient(srv.Client()))
 			_, err := c.Send(context.Background(), []byte("secret payload"))
 			var e *client.Error
-			if !errors.As(err, &e) || e.Refused || e.Status != status || e.Attempts != 1 || !strings.Contains(e.Message, target.URL+"/v1/drop") {
+			if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Status != status || e.Attempts != 1 || !strings.Contains(e.Message, target.URL+"/v1/drop") {
 				t.Errorf("%d (tls %v): %v; want an unconfirmed error after one attempt naming the Location", status, tls, err)
 			}
 			if asked.Load() != 1 || got.Load() != 0 {

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // TestRefusalAfterLostAnswer: an attempt that may have stored the payload (its answer
@@ -48,7 +49,7 @@ func TestRefusalAfterLostAnswer(t *testing.T) {
 			if !errors.As(err, &e) {
 				t.Fatalf("Send: %v, want a *client.Error", err)
 			}
-			if stored.Load() == 1 && e.Refused {
+			if stored.Load() == 1 && e.Outcome == contract.Refused {
 				t.Errorf("Send: %v: refused (not stored), but the first attempt stored the payload", err)
 			}
 		})

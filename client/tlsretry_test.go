@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // selfSigned returns a certificate for 127.0.0.1 that no one trusts.
@@ -73,7 +74,7 @@ func TestKeptConnectionLostThenUntrusted(t *testing.T) {
 	}
 	_, err := c.Send(context.Background(), []byte("second"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Refused || e.NotStored {
+	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Outcome == contract.NotStored {
 		t.Errorf("%v; want unconfirmed: the server read the payload whole", err)
 	}
 	if requests.Load() != 2 {

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
@@ -30,8 +31,8 @@ func TestUntrustedCertificate(t *testing.T) {
 	waits := &noWait{}
 	_, err := newClient(t, srv.URL, waits).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || !e.Refused || e.Attempts != 1 || len(waits.waits) != 0 || n.Load() != 0 || !strings.Contains(e.Message, "certificate") {
-		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Refused, len(waits.waits), n.Load())
+	if !errors.As(err, &e) || e.Outcome != contract.Refused || e.Attempts != 1 || len(waits.waits) != 0 || n.Load() != 0 || !strings.Contains(e.Message, "certificate") {
+		t.Errorf("%v (refused %v, %d wait(s), %d request(s)); want refused after one attempt naming the certificate, no request", err, e != nil && e.Outcome == contract.Refused, len(waits.waits), n.Load())
 	}
 }
 

@@ -14,7 +14,7 @@ import (
 )
 
 // stackParams are the parameters of a stack deployed with the defaults in eu-west-1 (the
-// tokens, which have none, are two server tokens), then set.
+// tokens, which have none, are two token digests), then set.
 func stackParams(t *testing.T, tmpl object, set map[string]any) map[string]any {
 	t.Helper()
 	p := deployParams(t, tmpl)
@@ -25,7 +25,7 @@ func stackParams(t *testing.T, tmpl object, set map[string]any) map[string]any {
 			}
 		}
 	}
-	p["AuthToken"], p["CdnToken"] = domain.ServerToken("a"), domain.ServerToken("c")
+	p["AuthToken"], p["CdnToken"] = domain.TokenDigest("a"), domain.TokenDigest("c")
 	maps.Copy(p, set)
 	return p
 }

@@ -34,7 +34,7 @@ func TestExpiryKeepsRecords(t *testing.T) {
 		{"7", "", "Set a KeyPrefix"},
 		{"365", "", "Set a KeyPrefix"},
 	}
-	auth, cdn := domain.ServerToken("a"), domain.ServerToken("c")
+	auth, cdn := domain.TokenDigest("a"), domain.TokenDigest("c")
 	for _, tt := range tests {
 		got := refused(t, tmpl, map[string]any{"AWS::Region": "eu-west-1", "WafAllowedCidrs": []any{""}, "WafRateLimits": "false",
 			"WebAclArn": "", "AuthToken": auth, "CdnToken": cdn, "AlarmEmail": "", "Monitoring": "true",

@@ -40,7 +40,7 @@ func TestExpiredDropStoredAgain(t *testing.T) {
 		}
 	}
 	params := stackParams(t, tmpl, map[string]any{"ExpireAfterDays": "1", "IdempotencyTtlDays": "7", "KeyPrefix": "drops/",
-		"CdnHeaderName": facetest.CDNHeader, "AuthToken": domain.ServerToken(facetest.AuthToken), "CdnToken": domain.ServerToken(facetest.CDNToken)})
+		"CdnHeaderName": facetest.CDNHeader, "AuthToken": domain.TokenDigest(facetest.AuthToken), "CdnToken": domain.TokenDigest(facetest.CDNToken)})
 	_, conds := madeWith(t, tmpl, params)
 	rule := resolveIf(t, get(t, tmpl, "Resources", "DropBucket", "Properties", "LifecycleConfiguration", "Rules", 1), conds).(object)
 	days, err := strconv.Atoi(evalRule(t, rule["ExpirationInDays"], params).(string))

@@ -261,8 +261,8 @@ func TestKubernetesManifests(t *testing.T) {
 			t.Errorf("replicas %d, strategy %q: the filesystem store takes one writer per folder (1, Recreate)", spec.Replicas, spec.Strategy.Type)
 		}
 	}
-	if grace := time.Duration(pod.TerminationGracePeriodSeconds) * time.Second; grace <= httpserver.DefaultDrain+httpserver.ShutdownTimeout {
-		t.Errorf("terminationGracePeriodSeconds %v, want more than DRAIN %v and the shutdown's %v", grace, httpserver.DefaultDrain, httpserver.ShutdownTimeout)
+	if grace := time.Duration(pod.TerminationGracePeriodSeconds) * time.Second; grace <= httpserver.DefaultDrainPeriod+httpserver.ShutdownTimeout {
+		t.Errorf("terminationGracePeriodSeconds %v, want more than DRAIN %v and the shutdown's %v", grace, httpserver.DefaultDrainPeriod, httpserver.ShutdownTimeout)
 	}
 	if !reflect.DeepEqual(spec.Selector.MatchLabels, spec.Template.Metadata.Labels) {
 		t.Errorf("selector %v, pod labels %v", spec.Selector.MatchLabels, spec.Template.Metadata.Labels)
@@ -291,7 +291,7 @@ func TestKubernetesProbesServed(t *testing.T) {
 	var spec k8sDeploymentSpec
 	decodeSpec(t, objects["Deployment/s3-dropbox"], &spec)
 	c := spec.Template.Spec.Containers[0]
-	tokens := map[string]string{"AUTH_TOKEN": domain.ServerToken(facetest.AuthToken), "CDN_TOKEN": domain.ServerToken(facetest.CDNToken)}
+	tokens := map[string]string{"AUTH_TOKEN": domain.TokenDigest(facetest.AuthToken), "CDN_TOKEN": domain.TokenDigest(facetest.CDNToken)}
 	for _, k := range []string{"ADDR", "PORT", "METRICS_ADDR", "STORAGE", "STORAGE_DIR", "BUCKET", "DROP_PATH", "DRAIN"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
@@ -324,7 +324,7 @@ func TestKubernetesProbesServed(t *testing.T) {
 		t.Errorf("the http port %d is not the drop listener's (%s)", ports["http"], cfg.ListenAddr())
 	}
 
-	cfg.Addr, cfg.MetricsAddr, cfg.Drain = "127.0.0.1:0", "127.0.0.1:0", 0
+	cfg.Addr, cfg.MetricsAddr, cfg.DrainPeriod = "127.0.0.1:0", "127.0.0.1:0", 0
 	if cfg.Storage == wiring.StorageFilesystem {
 		cfg.StorageDir = t.TempDir()
 	}

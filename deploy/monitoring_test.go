@@ -77,7 +77,7 @@ var codes = func() []string {
 
 // TestCodesRead: the codes read from the source are the constants.
 func TestCodesRead(t *testing.T) {
-	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, httpface.EBusy, domain.EInternal} {
+	for _, c := range []string{domain.EUnauthorizedCDN, domain.EStorage, domain.EStorageUnknown, domain.EBusy, domain.EInternal} {
 		if !slices.Contains(codes, c) {
 			t.Errorf("codes %v: no %s", codes, c)
 		}
@@ -86,7 +86,7 @@ func TestCodesRead(t *testing.T) {
 
 // serverOnly are the codes only the HTTP server answers (its budget of bytes in flight);
 // the function never does.
-var serverOnly = []string{httpface.EBusy}
+var serverOnly = []string{domain.EBusy}
 
 // deployParams are the parameters the conditions read, as a stack deployed with the defaults
 // in eu-west-1 has them.
@@ -376,7 +376,7 @@ func TestConsumerPolicy(t *testing.T) {
 
 // emfMetrics returns the metrics CloudWatch extracts from the function's request lines (the
 // Recorder's own output, for every kind of drop): namespace, name and dimensions, as
-// "S3Dropbox Drops outcome=failed reason=storage".
+// "S3Dropbox Drops outcome=not_stored reason=storage".
 func emfMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	var buf bytes.Buffer
@@ -500,8 +500,8 @@ func TestAlarms(t *testing.T) {
 		metrics          []string
 	}
 	want := map[string]shape{
-		"DropsNotStoredAlarm":    {"NotStoredThreshold", 1, 300, 6, 2, []string{"S3Dropbox Drops outcome=failed reason=storage"}},
-		"OutcomeUnknownAlarm":    {"UnknownOutcomeThreshold", 1, 300, 1, 1, []string{"S3Dropbox Drops outcome=failed reason=storage_unknown", "S3Dropbox Drops outcome=failed reason=internal", "S3Dropbox Drops outcome=failed reason=storage_denied"}},
+		"DropsNotStoredAlarm":    {"NotStoredThreshold", 1, 300, 6, 2, []string{"S3Dropbox Drops outcome=not_stored reason=storage"}},
+		"OutcomeUnknownAlarm":    {"UnknownOutcomeThreshold", 1, 300, 1, 1, []string{"S3Dropbox Drops outcome=unknown reason=storage_unknown", "S3Dropbox Drops outcome=unknown reason=internal", "S3Dropbox Drops outcome=unknown reason=storage_denied"}},
 		"FunctionErrorsAlarm":    {"FunctionErrorsThreshold", 1, 300, 1, 1, []string{"AWS/Lambda Errors FunctionName=map[Ref:Function]"}},
 		"FunctionThrottlesAlarm": {"ThrottlesThreshold", 1, 300, 6, 2, []string{"AWS/Lambda Throttles FunctionName=map[Ref:Function]"}},
 		"Cdn5xxAlarm":            {"Cdn5xxRatePercent", 1, 300, 2, 2, []string{"AWS/CloudFront 5xxErrorRate DistributionId=map[Ref:Distribution] Region=Global", "AWS/CloudFront 4xxErrorRate DistributionId=map[Ref:Distribution] Region=Global"}},

@@ -16,6 +16,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/internal/buildtest"
@@ -46,7 +47,7 @@ func liveMetrics(t *testing.T) exported {
 	cmd := exec.Command(bin)
 	cmd.Env = []string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + domain.ServerToken(auth), "CDN_TOKEN=" + domain.ServerToken(cdn), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
+		"AUTH_TOKEN=" + domain.TokenDigest(auth), "CDN_TOKEN=" + domain.TokenDigest(cdn), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 		"ADDR=127.0.0.1:0", "METRICS_ADDR=127.0.0.1:0", "DRAIN=0s",
 	}
 	stdout, err := cmd.StdoutPipe()
@@ -182,12 +183,17 @@ func checkNames(t *testing.T, where, expr string, live exported, names ...string
 
 // outcomes are the values of the outcome label, as httpface.Outcome names them.
 func outcomes() []string {
-	return []string{
+	var out []string
+	for _, o := range []contract.Outcome{
 		httpface.Outcome(ports.DropResult{}, nil),
 		httpface.Outcome(ports.DropResult{Replayed: true}, nil),
 		httpface.Outcome(ports.DropResult{}, &domain.Error{Code: domain.EUnauthorizedAuth}),
 		httpface.Outcome(ports.DropResult{}, &domain.Error{Code: domain.EStorage}),
+		httpface.Outcome(ports.DropResult{}, &domain.Error{Code: domain.EStorageUnknown}),
+	} {
+		out = append(out, string(o))
 	}
+	return out
 }
 
 // checkMatchers fails for a label matcher whose values the server never gives that label

@@ -26,7 +26,7 @@ func TestRateLimitRules(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got := refused(t, tmpl, map[string]any{"AWS::Region": tt.region, "WafAllowedCidrs": tt.cidrs, "WafRateLimits": "true",
-				"WebAclArn": tt.arn, "AuthToken": domain.ServerToken("a"), "CdnToken": domain.ServerToken("c"), "AlarmEmail": "", "Monitoring": "true",
+				"WebAclArn": tt.arn, "AuthToken": domain.TokenDigest("a"), "CdnToken": domain.TokenDigest("c"), "AlarmEmail": "", "Monitoring": "true",
 				"ExpireAfterDays": "0", "KeyPrefix": ""})
 			switch {
 			case tt.want == "" && len(got) != 0:

@@ -20,6 +20,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
@@ -272,7 +273,7 @@ func TestOriginalRoleOnS3(t *testing.T) {
 	for range 2 {
 		_, err = c.Send(context.Background(), []byte("keyed-1"), client.WithIdempotencyKey("k-1"))
 		var e *client.Error
-		if !errors.As(err, &e) || e.Status != 500 || e.Refused || e.NotStored || e.Attempts != 1 {
+		if !errors.As(err, &e) || e.Status != 500 || e.Outcome == contract.Refused || e.Outcome == contract.NotStored || e.Attempts != 1 {
 			t.Fatalf("the sender's keyed retry: %v (%+v); want 500 after one attempt, may be stored", err, e)
 		}
 		for _, want := range []string{"s3:GetObject", domain.RecordPrefix + "*", "s3:ListBucket"} {

@@ -118,7 +118,7 @@ func refused(t *testing.T, tmpl object, params map[string]any) []string {
 // token for both layers, and an alarm email with no alarms to send.
 func TestRules(t *testing.T) {
 	tmpl, _ := load(t)
-	auth, cdn := domain.ServerToken("a"), domain.ServerToken("c")
+	auth, cdn := domain.TokenDigest("a"), domain.TokenDigest("c")
 	tests := []struct {
 		name   string
 		region string
@@ -205,7 +205,7 @@ func allowed(t *testing.T, tmpl object, param, value string) bool {
 func TestParametersAgreeWithSettings(t *testing.T) {
 	tmpl, _ := load(t)
 	long := strings.Repeat("s", 255)
-	tok1, tok2, tok3, tok4 := domain.ServerToken("t1"), domain.ServerToken("t2"), domain.ServerToken("t3"), domain.ServerToken("t4")
+	tok1, tok2, tok3, tok4 := domain.TokenDigest("t1"), domain.TokenDigest("t2"), domain.TokenDigest("t3"), domain.TokenDigest("t4")
 	tests := []struct {
 		param, env string
 		wrap       func(string) string // the parameter's value as the variable's
@@ -266,7 +266,7 @@ func TestParametersAgreeWithSettings(t *testing.T) {
 func setBaseline(t *testing.T) {
 	t.Helper()
 	for k, v := range map[string]string{
-		"BUCKET": "b", "AUTH_TOKEN": domain.ServerToken("a"), "CDN_TOKEN": domain.ServerToken("c"),
+		"BUCKET": "b", "AUTH_TOKEN": domain.TokenDigest("a"), "CDN_TOKEN": domain.TokenDigest("c"),
 		"CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn-authorization", "S3_ENDPOINT_URL": "", "MAX_BODY_BYTES": "10240",
 		"KEY_PREFIX": "", "KEY_DATE_PARTITION": "false", "IDEMPOTENCY_TTL": "1d", "LOG_LEVEL": "info", "METRICS_NAMESPACE": "S3Dropbox",
 	} {

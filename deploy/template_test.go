@@ -286,7 +286,7 @@ func TestEnvironmentMatchesSettings(t *testing.T) {
 }
 
 // TestCDNHeader: one parameter names the header in CloudFront's origin and in the function;
-// CloudFront sends the client token, the function checks the server token.
+// CloudFront sends the client token, the function checks the token digest.
 func TestCDNHeader(t *testing.T) {
 	tmpl, _ := load(t)
 	origin := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "Origins", 0).(object)
@@ -555,7 +555,7 @@ func TestDefaultsAreTheOriginals(t *testing.T) {
 			t.Errorf("%s default %v, want %v", name, got, want)
 		}
 	}
-	a, b := domain.ServerToken("a"), domain.ServerToken("b")
+	a, b := domain.TokenDigest("a"), domain.TokenDigest("b")
 	for _, name := range []string{"AuthToken", "CdnToken"} {
 		pattern := regexp.MustCompile(get(t, tmpl, "Parameters", name, "AllowedPattern").(string))
 		for _, ok := range []string{a, a + "," + b, "alice:" + a + ", bob:" + b} {

@@ -15,11 +15,11 @@ func BenchmarkBearer(b *testing.B) {
 		b.Run(strconv.Itoa(n)+"-tokens", func(b *testing.B) {
 			creds := make([]Credential, n)
 			for i := range creds {
-				d, _ := ParseServerToken(ServerToken("token-" + strconv.Itoa(i)))
+				d, _ := ParseTokenDigest(TokenDigest("token-" + strconv.Itoa(i)))
 				creds[i] = Credential{Name: "c" + strconv.Itoa(i), Digest: d}
 			}
 			client, _ := NewClientToken(nil)
-			d, _ := ParseServerToken(ServerToken(client))
+			d, _ := ParseTokenDigest(TokenDigest(client))
 			creds[n-1].Digest = d // the last one matches: every one is compared anyway
 			h := porttest.Header{"authorization": "Bearer " + client}
 			b.ReportAllocs()

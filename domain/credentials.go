@@ -7,7 +7,7 @@ import (
 	"strings"
 )
 
-// Credential is one accepted server token: the SHA-256 of a client token, and the name of the
+// Credential is one accepted token digest: the SHA-256 of a client token, and the name of the
 // client that holds it.
 type Credential struct {
 	Name   string
@@ -20,7 +20,7 @@ const DefaultClient = "default"
 // clientName is what a client's name may be: 1 to 32 of a-z, 0-9 and -.
 var clientName = regexp.MustCompile(`^[a-z0-9-]{1,32}$`)
 
-// ParseCredentials parses a list of server tokens: one token, or a comma-separated list for
+// ParseCredentials parses a list of token digests: one token, or a comma-separated list for
 // rotation, each entry optionally named by its client as name:token (DefaultClient when it is
 // not). Errors give an entry's position, never its text.
 func ParseCredentials(list string) ([]Credential, error) {
@@ -44,7 +44,7 @@ func ParseCredentials(list string) ([]Credential, error) {
 			named[name] = pos
 			c.Name, e = name, token
 		}
-		d, err := ParseServerToken(e)
+		d, err := ParseTokenDigest(e)
 		if err != nil {
 			return nil, fmt.Errorf("entry %d: %w", pos, err)
 		}

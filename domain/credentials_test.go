@@ -10,7 +10,7 @@ import (
 // TestParseCredentials: the list forms for rotation and named clients, and the errors that
 // name the entry's position, never its text.
 func TestParseCredentials(t *testing.T) {
-	a, b := domain.ServerToken("a"), domain.ServerToken("b")
+	a, b := domain.TokenDigest("a"), domain.TokenDigest("b")
 	def := domain.DefaultClient
 	ok := []struct {
 		value string
@@ -106,7 +106,7 @@ func errText(err error) string {
 // repeats an entry; what is accepted is entries that each name a 32-byte digest, in order,
 // and a list CheckCredentials accepts.
 func FuzzParseCredentials(f *testing.F) {
-	a, b := domain.ServerToken("a"), domain.ServerToken("b")
+	a, b := domain.TokenDigest("a"), domain.TokenDigest("b")
 	for _, s := range []string{a, a + "," + b, "alice:" + a + ", bob:" + b, a + ",", "x:" + a + ",x:" + b, ":", "", a[:43] + "!"} {
 		f.Add(s)
 	}
@@ -136,7 +136,7 @@ func FuzzParseCredentials(f *testing.F) {
 			if !named {
 				token = e
 			}
-			if d, err := domain.ParseServerToken(token); err != nil || d != got[i].Digest {
+			if d, err := domain.ParseTokenDigest(token); err != nil || d != got[i].Digest {
 				t.Fatalf("entry %d accepted, but its token does not parse to the digest kept", i+1)
 			}
 		}
@@ -146,7 +146,7 @@ func FuzzParseCredentials(f *testing.F) {
 // vocabulary returns the errors ParseCredentials makes for a few malformed lists: the words
 // its messages are made of.
 func vocabulary() []string {
-	a := domain.ServerToken("a")
+	a := domain.TokenDigest("a")
 	var out []string
 	for _, v := range []string{"", ",", a + "," + a, "x:" + a + ",x:" + a, "X:" + a, "short", strings.Repeat("!", 44)} {
 		if _, err := domain.ParseCredentials(v); err != nil {

@@ -120,15 +120,9 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		}
 		defer done()
 	}
-	data, err := req.Body.Read(s.cfg.MaxBytes)
+	data, err := s.readBody(req.Body)
 	if err != nil {
-		if ErrorCode(err) == EInternal {
-			err = &Error{Code: EBadBody, Message: "The request body could not be read", Err: err}
-		}
 		return res, err
-	}
-	if len(data) > s.cfg.MaxBytes {
-		return res, s.tooLarge()
 	}
 	res.Size = len(data)
 	sum := sha256.Sum256(data)
@@ -152,6 +146,22 @@ func (s *Service) Drop(ctx context.Context, req ports.DropRequest) (ports.DropRe
 		return res, storageError(err, idempotent, s.cfg.IdempotencyTTL)
 	}
 	return res, nil
+}
+
+// readBody reads the payload, decoded, up to the limit: a body over it is ETooLarge, one
+// that cannot be read EBadBody (unless its adapter said why).
+func (s *Service) readBody(body ports.Body) ([]byte, error) {
+	data, err := body.Read(s.cfg.MaxBytes)
+	if err != nil {
+		if ErrorCode(err) == EInternal {
+			err = &Error{Code: EBadBody, Message: "The request body could not be read", Err: err}
+		}
+		return nil, err
+	}
+	if len(data) > s.cfg.MaxBytes {
+		return nil, s.tooLarge()
+	}
+	return data, nil
 }
 
 // clientID returns the identity of an accepted token entry: its name, or for an unnamed one
@@ -186,16 +196,12 @@ var (
 	errFound = errors.New("the payload's key holds an object already")
 )
 
-// writePayload writes obj create-only at a key that only this drop writes (a fresh one, or
-// its record's), and keeps what every attempt proved (docs/promises.md, "What each answer of S3
-// proves"): an attempt answered 2xx stored it; a 412 after any attempt that may have written
-// is that attempt's write, found: stored; a 412 with none before it is another's object
-// (errFound). A 409 says a conditional write of the key is in flight, and the write is tried
-// again: on a fresh key, only an earlier attempt of this drop writes, so it may have written;
-// on a shared key (a record's, which every request with its Idempotency-Key writes), a 409
-// that follows no attempt of this drop that may have written is another request's write. An
-// attempt that may have written, unresolved by a later one, is errMaybeStored; anything else
-// stored nothing.
+// writePayload writes obj create-only at a key only this drop writes: a fresh one, or its
+// record's (shared, with the requests of its Idempotency-Key). It returns nil when an attempt
+// stored obj (a 412 after an attempt that may have written is that write, found), errFound
+// when the key held another's object first, errMaybeStored when an attempt may have written
+// and none settled it, else the error of a write that stored nothing. A 409 is tried again.
+// docs/promises.md, "What each answer of S3 proves", says which answer proves what.
 func (s *Service) writePayload(ctx context.Context, obj ports.Object, shared bool) error {
 	maybe := false // some attempt may have written obj
 	var err error

@@ -22,7 +22,7 @@ const (
 )
 
 func cred(name, client string) domain.Credential {
-	d, err := domain.ParseServerToken(domain.ServerToken(client))
+	d, err := domain.ParseTokenDigest(domain.TokenDigest(client))
 	if err != nil {
 		panic(err)
 	}

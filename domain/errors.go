@@ -3,10 +3,13 @@ package domain
 import (
 	"errors"
 	"fmt"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
-// Error codes. Each names one reason a drop did not succeed; the inbound adapters map them to
-// HTTP statuses in one table, and the request log reports them as the reason.
+// Error codes. Each names one reason a drop did not succeed, whoever gives it (the core, or an
+// inbound adapter before the core); httpface maps them to HTTP statuses in one table, and the
+// request log reports them as the reason.
 const (
 	EUnauthorizedCDN   = "unauthorized_cdn"    // the CDN header is missing, malformed or wrong
 	EUnauthorizedAuth  = "unauthorized_auth"   // the authorization header is missing, malformed or wrong
@@ -26,11 +29,30 @@ const (
 	EStorage           = "storage"             // the object store failed and nothing was stored; retry
 	EStorageUnknown    = "storage_unknown"     // the store's answer was lost: the payload may be stored; retry with the same Idempotency-Key
 	EStorageDenied     = "storage_denied"      // the store refused to read an idempotency record: the service lacks a permission; nothing stored by this request
+	EBusy              = "busy"                // the HTTP server holds too many payloads in flight: nothing stored; retry (the server alone gives it)
+	ENotFound          = "not_found"           // the path is not the drop path (DROP_PATH): nothing read, nothing stored (the adapters alone give it)
+	ETooMany           = "too_many"            // the client is over its share of the server, or its rate (the edge's Admission): nothing stored; retry after a while
 	EInternal          = "internal"            // anything else
-	// ETooMany: the client is over its share of the server, or its rate (the edge's
-	// Admission): nothing stored; retry after a while.
-	ETooMany = "too_many"
 )
+
+// Outcome returns how a drop that ended with err ended: stored (replayed, when an earlier
+// drop with its Idempotency-Key stored it), not stored (EStorage, EBusy, ETooMany: a later
+// retry may store it), unknown (EStorageUnknown, and the codes of a fault in the service, EInternal and
+// EStorageDenied, after which a sender cannot tell that nothing is stored), else refused.
+func Outcome(err error, replayed bool) contract.Outcome {
+	switch ErrorCode(err) {
+	case "":
+		if replayed {
+			return contract.Replayed
+		}
+		return contract.Stored
+	case EStorage, EBusy, ETooMany:
+		return contract.NotStored
+	case EStorageUnknown, EInternal, EStorageDenied:
+		return contract.Unknown
+	}
+	return contract.Refused
+}
 
 // Error is the one error type of the core. Code is for programs (and the status table at the
 // edge); Message is for the client and never holds a secret or payload bytes. Err, when set, is

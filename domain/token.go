@@ -24,16 +24,16 @@ func NewClientToken(r io.Reader) (string, error) {
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
 
-// ServerToken returns the server token for a client token: standard, padded base64 of the
+// TokenDigest returns the token digest for a client token: standard, padded base64 of the
 // SHA-256 of the client token's bytes (44 characters). The server keeps only this.
-func ServerToken(clientToken string) string {
+func TokenDigest(clientToken string) string {
 	sum := sha256.Sum256([]byte(clientToken))
 	return base64.StdEncoding.EncodeToString(sum[:])
 }
 
-// ParseServerToken decodes a server token into the digest it holds. The error never repeats
+// ParseTokenDigest decodes a token digest into the digest it holds. The error never repeats
 // the token.
-func ParseServerToken(s string) ([sha256.Size]byte, error) {
+func ParseTokenDigest(s string) ([sha256.Size]byte, error) {
 	var d [sha256.Size]byte
 	if len(s) != base64.StdEncoding.EncodedLen(sha256.Size) {
 		return d, fmt.Errorf("must be %d characters of standard base64 (the SHA-256 of a client token), not %d",

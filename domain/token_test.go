@@ -21,8 +21,8 @@ func TestServerTokenMatchesOriginal(t *testing.T) {
 		{"", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
 	}
 	for _, tt := range tests {
-		if got := domain.ServerToken(tt.client); got != tt.want {
-			t.Errorf("ServerToken(%q) = %q, want %q", tt.client, got, tt.want)
+		if got := domain.TokenDigest(tt.client); got != tt.want {
+			t.Errorf("TokenDigest(%q) = %q, want %q", tt.client, got, tt.want)
 		}
 	}
 }
@@ -48,11 +48,11 @@ func TestNewClientToken(t *testing.T) {
 	}
 }
 
-func TestParseServerToken(t *testing.T) {
-	good := domain.ServerToken("x")
-	d, err := domain.ParseServerToken(good)
+func TestParseTokenDigest(t *testing.T) {
+	good := domain.TokenDigest("x")
+	d, err := domain.ParseTokenDigest(good)
 	if err != nil || d != sha256.Sum256([]byte("x")) {
-		t.Fatalf("ParseServerToken(%q) = %x, %v; want the SHA-256 of x", good, d, err)
+		t.Fatalf("ParseTokenDigest(%q) = %x, %v; want the SHA-256 of x", good, d, err)
 	}
 	bad := []string{
 		"",
@@ -64,8 +64,8 @@ func TestParseServerToken(t *testing.T) {
 		base64.StdEncoding.EncodeToString(make([]byte, 33)), // 33 bytes
 	}
 	for _, s := range bad {
-		if _, err := domain.ParseServerToken(s); err == nil {
-			t.Errorf("ParseServerToken(%q) succeeded, want an error", s)
+		if _, err := domain.ParseTokenDigest(s); err == nil {
+			t.Errorf("ParseTokenDigest(%q) succeeded, want an error", s)
 		} else if s != "" && strings.Contains(err.Error(), s) {
 			t.Errorf("error %q repeats the token", err)
 		}
@@ -100,18 +100,18 @@ func TestErrorCodeAndMessage(t *testing.T) {
 
 // FuzzParseServerToken: any text. Accepted text is exactly the canonical encoding of the
 // digest it yields.
-func FuzzParseServerToken(f *testing.F) {
-	f.Add(domain.ServerToken("x"))
+func FuzzParseTokenDigest(f *testing.F) {
+	f.Add(domain.TokenDigest("x"))
 	f.Add("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=")
 	f.Add("47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFV=")
 	f.Add(strings.Repeat("A", 44))
 	f.Fuzz(func(t *testing.T, s string) {
-		d, err := domain.ParseServerToken(s)
+		d, err := domain.ParseTokenDigest(s)
 		if err != nil {
 			return
 		}
 		if got := base64.StdEncoding.EncodeToString(d[:]); got != s {
-			t.Fatalf("ParseServerToken accepted %q, whose digest encodes as %q", s, got)
+			t.Fatalf("ParseTokenDigest accepted %q, whose digest encodes as %q", s, got)
 		}
 	})
 }

@@ -24,7 +24,7 @@ func twoClientsEnv(dir string, extra ...string) []string {
 	env := fsEnv(dir, extra...)
 	for i, e := range env {
 		if strings.HasPrefix(e, "AUTH_TOKEN=") {
-			env[i] = "AUTH_TOKEN=alice:" + domain.ServerToken(facetest.AuthToken) + ",bob:" + domain.ServerToken(bobToken)
+			env[i] = "AUTH_TOKEN=alice:" + domain.TokenDigest(facetest.AuthToken) + ",bob:" + domain.TokenDigest(bobToken)
 		}
 	}
 	return env

@@ -29,8 +29,8 @@ import (
 func fsEnv(dir string, extra ...string) []string {
 	return append([]string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 	}, extra...)
 }
@@ -201,7 +201,7 @@ func TestPrometheus(t *testing.T) {
 	text := string(body)
 	for _, want := range []string{
 		`s3dropbox_drops_total{client="` + domain.DefaultClient + `",outcome="stored",reason=""} 3`,
-		`s3dropbox_drops_total{client="",outcome="rejected",reason="unauthorized_auth"} 1`,
+		`s3dropbox_drops_total{client="",outcome="refused",reason="unauthorized_auth"} 1`,
 		`s3dropbox_payload_bytes_count 3`,
 		`s3dropbox_payload_bytes_sum 21`,
 		`s3dropbox_storage_duration_seconds_count{outcome="stored"} 3`,

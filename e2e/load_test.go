@@ -30,14 +30,14 @@ import (
 // its own; no request may fail. It reports requests/s, p50 and p99 latency and the server's
 // peak RSS; it asserts no timing.
 //
-//	LOAD_DROPS=10000 go test -run TestLoad -v ./cmd/s3-dropbox/
+//	LOAD_DROPS=10000 go test -run TestLoad -v ./e2e/
 func TestLoad(t *testing.T) {
 	drops := envInt(t, "LOAD_DROPS", 2000)
 	clients := envInt(t, "LOAD_CLIENTS", 64)
 	common := []string{
 		"ADDR=127.0.0.1:0",
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 	}
 
@@ -163,8 +163,8 @@ func TestKilledMidLoad(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "drops"),
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 	}
 	p, _ := start(t, dir, env)

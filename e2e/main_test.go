@@ -377,8 +377,8 @@ func TestS3Storage(t *testing.T) {
 	bucket := srv.NewBucket(t, client)
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"S3_ENDPOINT_URL=" + srv.Endpoint, "AWS_REGION=" + srv.Region,
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,
@@ -405,7 +405,7 @@ func TestS3Storage(t *testing.T) {
 // TestFailsClosed: a missing, malformed or unsafe setting stops the start (exit 1, no listener),
 // naming the variable, never its value.
 func TestFailsClosed(t *testing.T) {
-	cdn := domain.ServerToken("c")
+	cdn := domain.TokenDigest("c")
 	tests := []struct {
 		name, key, value, want string
 		more                   map[string]string // other variables of the case
@@ -431,7 +431,7 @@ func TestFailsClosed(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"STORAGE": "filesystem", "STORAGE_DIR": t.TempDir(), "ADDR": "127.0.0.1:0",
-				"AUTH_TOKEN": domain.ServerToken("a"), "CDN_TOKEN": cdn, "CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn"}
+				"AUTH_TOKEN": domain.TokenDigest("a"), "CDN_TOKEN": cdn, "CDN_TOKEN_HTTP_HEADER_NAME": "x-cdn"}
 			env[tt.key] = tt.value
 			for k, v := range tt.more {
 				env[k] = v
@@ -462,7 +462,7 @@ func TestEndpointUserInfoRedacted(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{"ADDR=127.0.0.1:0", "BUCKET=b", "AWS_REGION=us-east-1",
 		"S3_ENDPOINT_URL=http://minio-user:pass-never-logged@127.0.0.1:9",
-		"AUTH_TOKEN=" + domain.ServerToken("a"), "CDN_TOKEN=" + domain.ServerToken("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"})
+		"AUTH_TOKEN=" + domain.TokenDigest("a"), "CDN_TOKEN=" + domain.TokenDigest("c"), "CDN_TOKEN_HTTP_HEADER_NAME=x-cdn"})
 	if out := p.stdout.String(); strings.Contains(out, "pass-never-logged") || strings.Contains(out, "minio-user") || !strings.Contains(out, "REDACTED@127.0.0.1:9") {
 		t.Errorf("start-up output %s: want the endpoint with its user information redacted", out)
 	}
@@ -492,8 +492,8 @@ func TestLayoutAndLimitFilesystem(t *testing.T) {
 	dir := t.TempDir()
 	p, _ := start(t, dir, []string{
 		"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + filepath.Join(dir, "store"),
-		"AUTH_TOKEN=carol:" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=carol:" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=X-CDN-Authorization",
 		"KEY_PREFIX=in/box/", "KEY_DATE_PARTITION=true", "MAX_BODY_BYTES=100",
 	})

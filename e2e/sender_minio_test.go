@@ -43,8 +43,8 @@ func TestSenderThroughFaultsMinIO(t *testing.T) {
 	dir := t.TempDir()
 	env := []string{
 		"ADDR=127.0.0.1:0", "STORAGE=s3", "BUCKET=" + bucket,
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-		"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 		"S3_ENDPOINT_URL=" + s3Proxy.URL, "AWS_REGION=" + srv.Region,
 		"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,

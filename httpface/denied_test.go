@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -24,8 +25,8 @@ func TestStorageDenied(t *testing.T) {
 	if reply.Status != 500 || reply.Header["Retry-After"] != "" || reply.Body != "grant s3:GetObject" {
 		t.Errorf("reply %+v, want 500 with the message and no Retry-After", reply)
 	}
-	if got := httpface.Outcome(ports.DropResult{}, err); got != "failed" {
-		t.Errorf("outcome %q, want failed", got)
+	if got := httpface.Outcome(ports.DropResult{}, err); got != contract.Unknown {
+		t.Errorf("outcome %q, want %q", got, contract.Unknown)
 	}
 
 	var buf bytes.Buffer

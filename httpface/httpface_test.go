@@ -76,10 +76,10 @@ func TestRecorder(t *testing.T) {
 		{"stored", ports.DropResult{Key: "k1", Size: 5, Client: "alice", StoreTried: true, StoreDuration: 2500 * time.Microsecond}, nil, "INFO",
 			map[string]any{"outcome": "stored", "status": 202.0, "key": "k1", "bytes": 5.0, "client": "alice",
 				"storage_ms": 2.5, "Drops": 1.0, "PayloadBytes": 5.0, "StorageLatency": 2.5}, 1},
-		{"rejected", ports.DropResult{Client: "alice"}, domain.Errorf(domain.ETooLarge, "too big"), "WARN",
-			map[string]any{"outcome": "rejected", "status": 413.0, "reason": "too_large", "client": "alice", "Drops": 1.0}, 2},
-		{"failed", ports.DropResult{Size: 3, StoreTried: true, StoreDuration: time.Millisecond}, &domain.Error{Code: domain.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
-			map[string]any{"outcome": "failed", "status": 503.0, "reason": "storage", "error": "storage: m: SlowDown", "StorageLatency": 1.0}, 2},
+		{"refused", ports.DropResult{Client: "alice"}, domain.Errorf(domain.ETooLarge, "too big"), "WARN",
+			map[string]any{"outcome": "refused", "status": 413.0, "reason": "too_large", "client": "alice", "Drops": 1.0}, 2},
+		{"not stored", ports.DropResult{Size: 3, StoreTried: true, StoreDuration: time.Millisecond}, &domain.Error{Code: domain.EStorage, Message: "m", Err: errors.New("SlowDown")}, "ERROR",
+			map[string]any{"outcome": "not_stored", "status": 503.0, "reason": "storage", "error": "storage: m: SlowDown", "StorageLatency": 1.0}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

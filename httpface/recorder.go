@@ -66,7 +66,7 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 	attrs = make([]slog.Attr, 0, 16)
 	attrs = append(attrs,
 		slog.String("request_id", requestID),
-		slog.String("outcome", outcome),
+		slog.String("outcome", string(outcome)),
 		slog.Int("status", status),
 	)
 	level := slog.LevelInfo

@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strconv"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -29,26 +30,16 @@ var statuses = map[string]int{
 	domain.EStorage:           http.StatusServiceUnavailable,
 	domain.EStorageUnknown:    http.StatusGatewayTimeout,
 	domain.EStorageDenied:     http.StatusInternalServerError, // a misconfiguration, not a brief failure: not 503
-	EBusy:                     http.StatusServiceUnavailable,
+	domain.EBusy:              http.StatusServiceUnavailable,
 	domain.ETooMany:           http.StatusTooManyRequests,
-	ENotFound:                 http.StatusNotFound,
+	domain.ENotFound:          http.StatusNotFound,
 	domain.EInternal:          http.StatusInternalServerError,
 }
 
-// EBusy is the error code of a drop the HTTP server refused because it holds too many
-// payloads in flight: nothing stored; retry. Only the server gives it, and it is answered
-// like a storage failure (503).
-const EBusy = "busy"
-
-// ENotFound is the error code of a request to a path other than the drop path (DROP_PATH),
-// answered 404 before any header or body is read: nothing stored. The adapters give it; the
-// core never sees such a request.
-const ENotFound = "not_found"
-
-// NotFound returns the error of a request to a path other than dropPath: ENotFound, with a
+// NotFound returns the error of a request to a path other than dropPath: domain.ENotFound, with a
 // message that names the drop path.
 func NotFound(dropPath string) error {
-	return domain.Errorf(ENotFound, "Not found: drops are POSTed to %s (nothing was stored)", dropPath)
+	return domain.Errorf(domain.ENotFound, "Not found: drops are POSTed to %s (nothing was stored)", dropPath)
 }
 
 // StatusClientClosed is the status of a request whose client closed the connection before
@@ -118,17 +109,7 @@ func ReplyTo(res ports.DropResult, err error) Reply {
 	return r
 }
 
-// Outcome names how a drop ended, for logs and metrics: stored, replayed (an idempotent retry
-// of a drop already stored), rejected (4xx) or failed (5xx).
-func Outcome(res ports.DropResult, err error) string {
-	switch {
-	case err == nil && res.Replayed:
-		return "replayed"
-	case err == nil:
-		return "stored"
-	case Status(domain.ErrorCode(err)) >= 500:
-		return "failed"
-	default:
-		return "rejected"
-	}
+// Outcome returns how a drop ended, for logs and metrics (domain.Outcome).
+func Outcome(res ports.DropResult, err error) contract.Outcome {
+	return domain.Outcome(err, res.Replayed)
 }

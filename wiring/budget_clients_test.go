@@ -13,7 +13,7 @@ import (
 // whole, left too little for another's largest drop (503 busy for as long as it arrived). With
 // one entry, the budget need only exceed MAX_BODY_BYTES, as before.
 func TestBudgetHoldsTwoLargestBodies(t *testing.T) {
-	two := "alice:" + domain.ServerToken("a") + ",bob:" + domain.ServerToken("b")
+	two := "alice:" + domain.TokenDigest("a") + ",bob:" + domain.TokenDigest("b")
 	tests := []struct {
 		auth, body, budget string
 		refused            bool

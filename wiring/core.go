@@ -8,7 +8,7 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
@@ -17,8 +17,8 @@ import (
 // not here.
 type CoreSettings struct {
 	Bucket        string `envconfig:"BUCKET" desc:"required on Lambda and with STORAGE=s3: S3 bucket that receives the drops"`
-	AuthToken     Tokens `envconfig:"AUTH_TOKEN" desc:"required: server token(s) of the clients (base64 of the SHA-256 of the client token)"`
-	CDNToken      Tokens `envconfig:"CDN_TOKEN" desc:"required: server token(s) of the CDN header"`
+	AuthToken     Tokens `envconfig:"AUTH_TOKEN" desc:"required: token digest(s) of the clients (base64 of the SHA-256 of the client token)"`
+	CDNToken      Tokens `envconfig:"CDN_TOKEN" desc:"required: token digest(s) of the CDN header"`
 	CDNHeaderName string `envconfig:"CDN_TOKEN_HTTP_HEADER_NAME" desc:"required: name of the header the CDN adds (case-insensitive)"`
 	S3EndpointURL string `envconfig:"S3_ENDPOINT_URL" desc:"S3-compatible endpoint such as MinIO (path-style addressing); unset: AWS"`
 
@@ -115,8 +115,8 @@ func (c *CoreSettings) Validate(needBucket bool) error {
 	if err := domain.CheckLayers(c.AuthToken, c.CDNToken); err != nil {
 		return fmt.Errorf("AUTH_TOKEN and CDN_TOKEN: %w", err)
 	}
-	if c.MaxBodyBytes < 1 || c.MaxBodyBytes > funcurl.MaxBodyLimit {
-		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", funcurl.MaxBodyLimit)
+	if c.MaxBodyBytes < 1 || c.MaxBodyBytes > contract.MaxPayloadBytes {
+		return fmt.Errorf("MAX_BODY_BYTES: must be 1 to %d", contract.MaxPayloadBytes)
 	}
 	if err := domain.CheckKeyPrefix(c.KeyPrefix); err != nil {
 		return fmt.Errorf("KEY_PREFIX: %w", err)

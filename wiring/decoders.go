@@ -131,7 +131,7 @@ func (p *Period) Decode(value string) error {
 	return nil
 }
 
-// Tokens is a list of accepted server tokens, in the domain's grammar (domain.ParseCredentials).
+// Tokens is a list of accepted token digests, in the domain's grammar (domain.ParseCredentials).
 type Tokens []domain.Credential
 
 // Decode parses the list. Errors are the domain's: they give an entry's position, never its

@@ -38,15 +38,15 @@ func LoadDev() (ServerSettings, DevTokens, error) {
 	}
 	s.Addr, s.Storage, s.CDNHeaderName = DevAddr, StorageFilesystem, DevCDNHeader
 	if _, set := os.LookupEnv("DRAIN"); !set {
-		s.Drain = 0 // no load balancer to tell: Ctrl-C stops at once
+		s.DrainPeriod = 0 // no load balancer to tell: Ctrl-C stops at once
 	}
 	if s.StorageDir == "" {
 		s.StorageDir = DevDir
 	}
-	if err := s.AuthToken.Decode(domain.ServerToken(t.Auth)); err != nil {
+	if err := s.AuthToken.Decode(domain.TokenDigest(t.Auth)); err != nil {
 		return ServerSettings{}, t, err
 	}
-	if err := s.CDNToken.Decode(domain.ServerToken(t.CDN)); err != nil {
+	if err := s.CDNToken.Decode(domain.TokenDigest(t.CDN)); err != nil {
 		return ServerSettings{}, t, err
 	}
 	return s, t, s.Validate()

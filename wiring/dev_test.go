@@ -18,12 +18,12 @@ func TestLoadDev(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.MaxBodyBytes != 10240 || time.Duration(cfg.IdempotencyTTL) != 24*time.Hour || cfg.StorageDir != wiring.DevDir || cfg.Drain != 0 ||
+	if cfg.MaxBodyBytes != 10240 || time.Duration(cfg.IdempotencyTTL) != 24*time.Hour || cfg.StorageDir != wiring.DevDir || cfg.DrainPeriod != 0 ||
 		cfg.Storage != wiring.StorageFilesystem || cfg.ListenAddr() != wiring.DevAddr || cfg.CDNHeaderName != wiring.DevCDNHeader {
 		t.Errorf("dev settings %+v: want the settings' defaults and dev mode's own", cfg)
 	}
-	auth, _ := domain.ParseServerToken(domain.ServerToken(tokens.Auth))
-	cdn, _ := domain.ParseServerToken(domain.ServerToken(tokens.CDN))
+	auth, _ := domain.ParseTokenDigest(domain.TokenDigest(tokens.Auth))
+	cdn, _ := domain.ParseTokenDigest(domain.TokenDigest(tokens.CDN))
 	if len(cfg.AuthToken) != 1 || cfg.AuthToken[0].Digest != auth || len(cfg.CDNToken) != 1 || cfg.CDNToken[0].Digest != cdn || tokens.Auth == tokens.CDN {
 		t.Errorf("dev tokens do not match the configuration, or are the same")
 	}

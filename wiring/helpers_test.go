@@ -8,8 +8,8 @@ import (
 )
 
 var (
-	authServer = domain.ServerToken("auth-client")
-	cdnServer  = domain.ServerToken("cdn-client")
+	authServer = domain.TokenDigest("auth-client")
+	cdnServer  = domain.TokenDigest("cdn-client")
 )
 
 // setValid sets a complete, valid environment of the original's variables.

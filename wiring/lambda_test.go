@@ -17,8 +17,8 @@ func TestLoadLambda(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantAuth, _ := domain.ParseServerToken(authServer)
-	wantCDN, _ := domain.ParseServerToken(cdnServer)
+	wantAuth, _ := domain.ParseTokenDigest(authServer)
+	wantCDN, _ := domain.ParseTokenDigest(cdnServer)
 	if got.Bucket != "my-bucket" || got.CDNHeaderName != "X-CDN-Authorization" || got.S3EndpointURL != "http://127.0.0.1:9000/" {
 		t.Errorf("got %+v", got)
 	}
@@ -60,7 +60,7 @@ func TestLoadLambdaFailsClosed(t *testing.T) {
 		{"S3_ENDPOINT_URL no scheme", "S3_ENDPOINT_URL", "minio.internal:9000", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"S3_ENDPOINT_URL ftp", "S3_ENDPOINT_URL", "ftp://example.com", false, "S3_ENDPOINT_URL: must be an http:// or https:// URL"},
 		{"AUTH_TOKEN is the CDN's", "AUTH_TOKEN", cdnServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of the client tokens is entry 1 of the CDN tokens"},
-		{"CDN_TOKEN holds a client's", "CDN_TOKEN", domain.ServerToken("other") + ",edge:" + authServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of the client tokens is entry 2 of the CDN tokens"},
+		{"CDN_TOKEN holds a client's", "CDN_TOKEN", domain.TokenDigest("other") + ",edge:" + authServer, false, "AUTH_TOKEN and CDN_TOKEN: entry 1 of the client tokens is entry 2 of the CDN tokens"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

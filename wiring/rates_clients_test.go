@@ -12,7 +12,7 @@ import (
 // name, default while an entry is unnamed, default#N for an unnamed N-th entry) or be *: a
 // misspelt name limited nobody, silently.
 func TestClientRatesNameTokenEntries(t *testing.T) {
-	auth := "alice:" + domain.ServerToken("a") + "," + domain.ServerToken("b") + ",bob:" + domain.ServerToken("c")
+	auth := "alice:" + domain.TokenDigest("a") + "," + domain.TokenDigest("b") + ",bob:" + domain.TokenDigest("c")
 	tests := []struct {
 		rates   string
 		refused string // what the error names; "": accepted
@@ -42,7 +42,7 @@ func TestClientRatesNameTokenEntries(t *testing.T) {
 	}
 	t.Run("no unnamed entry", func(t *testing.T) {
 		setValid(t)
-		t.Setenv("AUTH_TOKEN", "alice:"+domain.ServerToken("a"))
+		t.Setenv("AUTH_TOKEN", "alice:"+domain.TokenDigest("a"))
 		t.Setenv("CLIENT_RATES", "default=1:1")
 		if _, err := wiring.LoadServer(); err == nil || !strings.Contains(err.Error(), "default") {
 			t.Errorf("CLIENT_RATES=default=1:1 with every entry named: %v; want a refusal", err)

@@ -27,7 +27,7 @@ type ServerSettings struct {
 	MetricsAddr      string      `envconfig:"METRICS_ADDR" desc:"address of a listener of its own, host:port, serving the Prometheus /metrics and the probes /healthz and /readyz, which an attack that fills the drop listener cannot fail; unset: none (never the drop listener's address)"`
 	MaxInflightBytes Decimal     `envconfig:"MAX_INFLIGHT_BYTES" default:"33554432" desc:"bytes of request bodies held at once, more than MAX_BODY_BYTES; beyond, 503 (32 MiB keeps a 128 MB container alive); with MAX_CONNS=0, refused at start if it leaves memory for fewer than 256 connections"`
 	MaxConns         Decimal     `envconfig:"MAX_CONNS" default:"0" desc:"open connections at most, 0 or at least 8; those that serve nobody are closed to make room; 0: what memory allows (GOMEMLIMIT, the cgroup's limit, else 128 MiB), at most half the descriptor limit"`
-	Drain            Period      `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
+	DrainPeriod      Period      `envconfig:"DRAIN" default:"5s" desc:"after SIGTERM, how long /readyz answers 503 while requests are still served, before the listener closes"`
 	ClientRates      ClientRates `envconfig:"CLIENT_RATES" desc:"drops a second each client may send, CLIENT=RATE:BURST comma-separated, CLIENT a token entry's name, default#N (the N-th entry, unnamed) or * (every other client); over it, 429 with Retry-After; unset: none"`
 }
 

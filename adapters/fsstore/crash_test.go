@@ -28,12 +28,11 @@ var crashObject = func() ports.Object {
 func TestCrashBetweenSteps(t *testing.T) {
 	if dir := os.Getenv("FSSTORE_CRASH_DIR"); dir != "" {
 		at := os.Getenv("FSSTORE_CRASH_AT")
-		testHookStep = func(next string) {
+		s, err := newStore(dir, &hooks{step: func(next string) {
 			if next == at {
 				os.Exit(3)
 			}
-		}
-		s, err := New(dir)
+		}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -23,10 +23,25 @@ func (s *Store) settle(dir string) error {
 	return s.mkdirs(dir)
 }
 
+// hooks are what tests run inside a store: between two steps of a write (step, with the name of
+// the next one), and before each fsync of a file ("file") or a folder ("folder") (fsync, whose
+// error stands for the fsync's). A nil *hooks, or a nil field, runs nothing.
+type hooks struct {
+	step  func(next string)
+	fsync func(kind, path string) error
+}
+
+// at runs the step hook before the step next.
+func (h *hooks) at(next string) {
+	if h != nil && h.step != nil {
+		h.step(next)
+	}
+}
+
 // syncFile fsyncs f.
-func syncFile(f *os.File) error {
-	if testHookFsync != nil {
-		if err := testHookFsync("file", f.Name()); err != nil {
+func (h *hooks) syncFile(f *os.File) error {
+	if h != nil && h.fsync != nil {
+		if err := h.fsync("file", f.Name()); err != nil {
 			return err
 		}
 	}
@@ -97,13 +112,13 @@ func (s *Store) syncDir(dir string) error {
 	if !ok {
 		g, _ = s.groups.LoadOrStore(dir, newGroup())
 	}
-	return g.(*group).sync(func() error { return fsyncDir(dir) })
+	return g.(*group).sync(func() error { return s.hooks.fsyncDir(dir) })
 }
 
 // fsyncDir fsyncs a folder.
-func fsyncDir(dir string) error {
-	if testHookFsync != nil {
-		if err := testHookFsync("folder", dir); err != nil {
+func (h *hooks) fsyncDir(dir string) error {
+	if h != nil && h.fsync != nil {
+		if err := h.fsync("folder", dir); err != nil {
 			return fmt.Errorf("sync folder: %w", err)
 		}
 	}

@@ -28,7 +28,13 @@ import (
 // openStore opens a store at dir and closes it when the test ends.
 func openStore(t *testing.T, dir string) *Store {
 	t.Helper()
-	s, err := New(dir)
+	return openStoreWith(t, dir, &hooks{})
+}
+
+// openStoreWith opens a store at dir that runs h (which the test may set later on).
+func openStoreWith(t *testing.T, dir string, h *hooks) *Store {
+	t.Helper()
+	s, err := newStore(dir, h)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -44,10 +50,10 @@ type fsyncFaults struct {
 	folderSyncs atomic.Int64
 }
 
-func injectFsync(t *testing.T) *fsyncFaults {
+func injectFsync(t *testing.T, h *hooks) *fsyncFaults {
 	t.Helper()
 	f := &fsyncFaults{fail: func(string, string) bool { return false }}
-	testHookFsync = func(kind, path string) error {
+	h.fsync = func(kind, path string) error {
 		if kind == "folder" {
 			f.folderSyncs.Add(1)
 		}
@@ -58,7 +64,6 @@ func injectFsync(t *testing.T) *fsyncFaults {
 		}
 		return nil
 	}
-	t.Cleanup(func() { testHookFsync = nil })
 	return f
 }
 
@@ -80,7 +85,7 @@ func exists(path string) bool {
 // fails too.
 func TestFolderSyncFailureKeepsTheName(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
-	faults := injectFsync(t)
+	faults := injectFsync(t, s.hooks)
 	ctx := context.Background()
 	obj := ports.Object{Key: "in/a", Data: []byte("payload")}
 	folder := filepath.Join(s.Dir(), "in")
@@ -123,7 +128,7 @@ func TestFolderSyncFailureKeepsTheName(t *testing.T) {
 // definite error, with nothing published; the next write syncs it again and succeeds.
 func TestNewFolderSyncFailure(t *testing.T) {
 	s := openStore(t, filepath.Join(t.TempDir(), "drops"))
-	faults := injectFsync(t)
+	faults := injectFsync(t, s.hooks)
 	ctx := context.Background()
 	faults.set(func(kind, path string) bool { return kind == "folder" && path == s.Dir() })
 	err := s.Create(ctx, ports.Object{Key: "new/a", Data: []byte("x")})
@@ -165,7 +170,7 @@ func TestFileSyncFailure(t *testing.T) {
 			s.unnamed = s.unnamed && unnamed
 			ctx := context.Background()
 			v1 := storedRecord(t, s)
-			faults := injectFsync(t)
+			faults := injectFsync(t, s.hooks)
 			faults.set(func(kind, _ string) bool { return kind == "file" })
 			err := s.Create(ctx, ports.Object{Key: "in/a", Data: []byte("payload")})
 			if err == nil || errors.Is(err, ports.ErrUnknown) || errors.Is(err, ports.ErrExists) {
@@ -210,7 +215,7 @@ func TestReplayOnlyWhenDurable(t *testing.T) {
 	if w := post("warm-up"); w.Code != 202 { // makes the records' folder
 		t.Fatalf("first drop: %d %s", w.Code, w.Body)
 	}
-	faults := injectFsync(t)
+	faults := injectFsync(t, s.hooks)
 	payloads := func(kind, path string) bool { return kind == "folder" && path == s.Dir() }
 
 	faults.set(payloads)

@@ -38,11 +38,11 @@ func staleFolderCache(t *testing.T, taken bool) {
 	}
 
 	// B stops at its first step, after it found "d" in what it remembers as durable.
-	bAtStage, bGo := stopFirstWrite(t)
+	bAtStage, bGo := stopFirstWrite(t, s.hooks)
 
 	// A's sync of the store's folder, after it made "d" again, fails. Every successful sync
 	// of the store's folder is counted.
-	parentSyncs := failFirstFolderSync(t, s.Dir())
+	parentSyncs := failFirstFolderSync(t, s.hooks, s.Dir())
 
 	bErr := make(chan error, 1)
 	go func() { bErr <- s.Create(ctx, ports.Object{Key: "d/b", Data: []byte("b")}) }()
@@ -72,7 +72,7 @@ func TestRemadeRootParentSyncFails(t *testing.T) {
 	if err := os.RemoveAll(dir); err != nil {
 		t.Fatal(err)
 	}
-	parentSyncs := failFirstFolderSync(t, filepath.Dir(dir))
+	parentSyncs := failFirstFolderSync(t, s.hooks, filepath.Dir(dir))
 
 	for i, key := range []string{"a", "b", "c"} {
 		err := s.Create(ctx, ports.Object{Key: key, Data: []byte("x")})
@@ -93,8 +93,8 @@ func TestRootRemadeUnderWrite(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "drops")
 	s := openStore(t, dir)
 	ctx := context.Background()
-	bAtStage, bGo := stopFirstWrite(t)
-	parentSyncs := failFirstFolderSync(t, filepath.Dir(dir))
+	bAtStage, bGo := stopFirstWrite(t, s.hooks)
+	parentSyncs := failFirstFolderSync(t, s.hooks, filepath.Dir(dir))
 
 	bErr := make(chan error, 1)
 	go func() { bErr <- s.Create(ctx, ports.Object{Key: "b", Data: []byte("b")}) }()
@@ -113,26 +113,25 @@ func TestRootRemadeUnderWrite(t *testing.T) {
 
 // stopFirstWrite stops the next write at its first step, after it met its folders: atStage is
 // closed when it gets there, and it goes on once goOn is closed.
-func stopFirstWrite(t *testing.T) (atStage <-chan struct{}, goOn chan<- struct{}) {
+func stopFirstWrite(t *testing.T, h *hooks) (atStage <-chan struct{}, goOn chan<- struct{}) {
 	t.Helper()
 	at, release := make(chan struct{}), make(chan struct{})
 	var steps atomic.Int32
-	testHookStep = func(next string) {
+	h.step = func(next string) {
 		if next == "create temporary file" && steps.Add(1) == 1 {
 			close(at)
 			<-release
 		}
 	}
-	t.Cleanup(func() { testHookStep = func(string) {} })
 	return at, release
 }
 
 // recordFolderSyncs records the folders synced from now on; synced reports whether path was.
-func recordFolderSyncs(t *testing.T) (synced func(path string) bool) {
+func recordFolderSyncs(t *testing.T, h *hooks) (synced func(path string) bool) {
 	t.Helper()
 	var mu sync.Mutex
 	seen := map[string]bool{}
-	testHookFsync = func(kind, path string) error {
+	h.fsync = func(kind, path string) error {
 		if kind == "folder" {
 			mu.Lock()
 			seen[path] = true
@@ -140,7 +139,6 @@ func recordFolderSyncs(t *testing.T) (synced func(path string) bool) {
 		}
 		return nil
 	}
-	t.Cleanup(func() { testHookFsync = nil })
 	return func(path string) bool {
 		mu.Lock()
 		defer mu.Unlock()
@@ -150,11 +148,11 @@ func recordFolderSyncs(t *testing.T) (synced func(path string) bool) {
 
 // failFirstFolderSync makes the first fsync of folder fail (EIO) and counts the successful
 // ones after it.
-func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
+func failFirstFolderSync(t *testing.T, h *hooks, folder string) *atomic.Int32 {
 	t.Helper()
 	var synced atomic.Int32
 	var once sync.Once
-	testHookFsync = func(kind, path string) error {
+	h.fsync = func(kind, path string) error {
 		if kind != "folder" || path != folder {
 			return nil
 		}
@@ -166,7 +164,6 @@ func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
 		synced.Add(1)
 		return nil
 	}
-	t.Cleanup(func() { testHookFsync = nil })
 	return &synced
 }
 
@@ -176,8 +173,9 @@ func failFirstFolderSync(t *testing.T, folder string) *atomic.Int32 {
 func TestNewFolderNeverSynced(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "a", "b", "drops")
-	synced := recordFolderSyncs(t)
-	s := openStore(t, dir)
+	h := &hooks{}
+	synced := recordFolderSyncs(t, h)
+	s := openStoreWith(t, dir, h)
 	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}
@@ -193,8 +191,9 @@ func TestNewFolderNeverSynced(t *testing.T) {
 func TestNewFolderSyncFails(t *testing.T) {
 	base := t.TempDir()
 	dir := filepath.Join(base, "drops")
-	failFirstFolderSync(t, base)
-	s, err := New(dir)
+	h := &hooks{}
+	failFirstFolderSync(t, h, base)
+	s, err := newStore(dir, h)
 	if err == nil {
 		s.Close()
 		t.Fatal("New succeeded, but the store's folder it made could not be synced into its parent")
@@ -210,13 +209,15 @@ func TestExistingFolderSynced(t *testing.T) {
 	if err := os.Mkdir(dir, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	synced := recordFolderSyncs(t)
-	openStore(t, dir)
+	h := &hooks{}
+	synced := recordFolderSyncs(t, h)
+	openStoreWith(t, dir, h)
 	if !synced(base) {
 		t.Errorf("New returned, but %s, which holds the store's folder, was never synced", base)
 	}
-	failFirstFolderSync(t, base)
-	if s, err := New(dir); err == nil {
+	h = &hooks{}
+	failFirstFolderSync(t, h, base)
+	if s, err := newStore(dir, h); err == nil {
 		s.Close()
 		t.Error("New succeeded, but the store's folder could not be synced into its parent")
 	}
@@ -232,7 +233,7 @@ func TestRemadeAncestorNeverSynced(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(base, "a")); err != nil {
 		t.Fatal(err)
 	}
-	synced := recordFolderSyncs(t)
+	synced := recordFolderSyncs(t, s.hooks)
 	if err := s.Create(context.Background(), ports.Object{Key: "k", Data: []byte("x")}); err != nil {
 		t.Fatal(err)
 	}

@@ -50,6 +50,8 @@ type Store struct {
 	durable sync.Map      // folders known to exist durably, see mkdirs
 	remade  atomic.Uint64 // counts the folders found removed under the store (forget, remake)
 	groups  sync.Map      // folder → *group: the group commit of its syncs
+
+	hooks *hooks // tests' hooks; nil outside tests
 }
 
 var _ ports.ObjectStore = (*Store)(nil)
@@ -59,12 +61,15 @@ var _ ports.ObjectStore = (*Store)(nil)
 // one; removes the temporary files a crash left behind (no write is in flight while nobody
 // holds the lock); and checks that the filesystem keeps extended attributes. Close releases
 // the lock.
-func New(dir string) (*Store, error) {
+func New(dir string) (*Store, error) { return newStore(dir, nil) }
+
+// newStore is New, with the hooks that tests run inside the store (nil: none).
+func newStore(dir string, h *hooks) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("storage folder %s: %w", dir, err)
 	}
-	if err := makeRoot(abs); err != nil {
+	if err := makeRoot(abs, h); err != nil {
 		return nil, err
 	}
 	if err := checkOwner(abs); err != nil {
@@ -77,7 +82,7 @@ func New(dir string) (*Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Store{dir: abs}
+	s := &Store{dir: abs, hooks: h}
 	s.tmp.Store(tmp)
 	if err := s.start(); err != nil {
 		s.Close()
@@ -90,18 +95,18 @@ func New(dir string) (*Store, error) {
 // it made into its parent, so that a crash cannot take the store's folder with what it holds.
 // A dir that exists already is synced into its parent too (a run may have made it and died
 // before that sync), unless the parent cannot be opened for reading.
-func makeRoot(dir string) error {
+func makeRoot(dir string, h *hooks) error {
 	made := missing(dir)
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("create storage folder: %w", err)
 	}
 	for _, d := range made {
-		if err := fsyncDir(filepath.Dir(d)); err != nil {
+		if err := h.fsyncDir(filepath.Dir(d)); err != nil {
 			return fmt.Errorf("create storage folder %s: %w", d, err)
 		}
 	}
 	if len(made) == 0 {
-		if err := fsyncDir(filepath.Dir(dir)); err != nil && !errors.Is(err, fs.ErrPermission) {
+		if err := h.fsyncDir(filepath.Dir(dir)); err != nil && !errors.Is(err, fs.ErrPermission) {
 			return fmt.Errorf("storage folder %s: %w", dir, err)
 		}
 	}

@@ -36,7 +36,7 @@ func sharedKeysUnderFsyncFaults(t *testing.T, expiring bool) {
 	s := &attributed{Store: openStore(t, filepath.Join(t.TempDir(), "drops")), linked: map[string][]int{}}
 	clock := porttest.NewClock(time.Now())
 	var rmu sync.Mutex
-	testHookFsync = func(kind, path string) error {
+	s.hooks.fsync = func(kind, path string) error {
 		rmu.Lock()
 		defer rmu.Unlock()
 		if expiring && rng.IntN(10) == 0 {
@@ -47,12 +47,11 @@ func sharedKeysUnderFsyncFaults(t *testing.T, expiring bool) {
 		}
 		return nil
 	}
-	t.Cleanup(func() { testHookFsync = nil })
 	storetest.SharedKeys{
 		Groups: 40, Sharing: 4, Expiring: expiring, Attributed: true,
 		Drop: storetest.CoreDrop(storetest.NewCore(t, s, clock)),
 		Stored: func(t *testing.T, _ []string) []storetest.Object {
-			testHookFsync = nil
+			s.hooks.fsync = nil
 			all, err := s.Keys()
 			if err != nil {
 				t.Fatal(err)

@@ -18,16 +18,12 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
-// Create writes obj so that no reader ever sees part of it and no existing object is replaced.
-// The bytes and the attributes go to a new file not yet under the key (see stage), which is
-// synced; then it is linked under the key (link fails if the key exists, atomically): the one
-// step that publishes the object, with its attributes. The folder is then synced so that the
-// name survives a crash (one fsync for all the writers of the folder at that moment: group
-// commit); if that fails, the name stays and the outcome is unknown (ErrUnknown). A key found
-// taken is ErrExists only once its name is durable (see found). A crash at any point leaves no
-// object or a whole one with its attributes; what it leaves in TempDir is removed at the next
-// start. A folder of the key's path that was removed under the store is made again, and the
-// write tried once more.
+// Create writes obj so that no reader sees part of it and no object is replaced: a synced new
+// file (stage) is linked under the key, failing if it is taken, then the folder is synced
+// (one fsync for the folder's writers of the moment). A failed folder sync leaves the name:
+// ErrUnknown. A key found taken is ErrExists once its name is durable (found). A folder of
+// the key's path removed under the store is made again, and the write tried once more.
+// docs/promises.md, "What the filesystem store proves", says what a crash leaves.
 func (s *Store) Create(ctx context.Context, obj ports.Object) error {
 	path, err := s.prepare(obj)
 	if err != nil {
@@ -68,7 +64,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	testHookStep("link")
+	s.hooks.at("link")
 	if err := st.link(path); err != nil {
 		if errors.Is(err, fs.ErrExist) {
 			err := s.found(obj.Key, st.dir, path)
@@ -81,7 +77,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 		}
 		return fmt.Errorf("publish %s: %w", obj.Key, gone(err))
 	}
-	testHookStep("sync folder")
+	s.hooks.at("sync folder")
 	if err := s.syncDir(dir); err != nil {
 		// The name is published, and may not survive a crash. It stays: a retry with the same
 		// Idempotency-Key may have found it already (and made it durable, and answered 202),
@@ -96,7 +92,7 @@ func (s *Store) create(ctx context.Context, obj ports.Object, path string, trust
 			return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 		}
 	}
-	testHookStep("remove temporary file")
+	s.hooks.at("remove temporary file")
 	return nil
 }
 
@@ -126,14 +122,6 @@ func (s *Store) found(key string, dirfd int, path string) error {
 	}
 	return fmt.Errorf("%s: %w", key, ports.ErrExists)
 }
-
-// testHookStep runs between two steps of a write, with the name of the next one. Crash tests
-// set it to stop the process there; it does nothing otherwise.
-var testHookStep = func(next string) {}
-
-// testHookFsync, when tests set it, runs before each fsync: of a file ("file") or of a
-// folder ("folder"), with the path; an error it returns stands for the fsync's.
-var testHookFsync func(kind, path string) error
 
 // Replace writes obj over the object at its key if that object's ETag is etag: a synced
 // temporary file (with the attributes) is renamed over the old one, atomically, under the
@@ -205,7 +193,7 @@ type staged struct {
 // sweep after a crash, and fewer folder changes), else named in TempDir. dir "" asks for a
 // named file (a rename needs a name).
 func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
-	testHookStep("create temporary file")
+	s.hooks.at("create temporary file")
 	dirfd := -1
 	if dir != "" {
 		var err error
@@ -221,7 +209,7 @@ func (s *Store) stage(dir string, obj ports.Object) (*staged, error) {
 		return nil, err
 	}
 	st.dir = dirfd
-	if err := st.fill(obj); err != nil {
+	if err := st.fill(obj, s.hooks); err != nil {
 		st.discard()
 		return nil, err
 	}
@@ -249,17 +237,17 @@ func (s *Store) open(dirfd int) (*staged, error) {
 }
 
 // fill writes the data and the attributes, and syncs them.
-func (st *staged) fill(obj ports.Object) error {
-	testHookStep("write")
+func (st *staged) fill(obj ports.Object, h *hooks) error {
+	h.at("write")
 	if _, err := st.f.Write(obj.Data); err != nil {
 		return err
 	}
-	testHookStep("set attributes")
+	h.at("set attributes")
 	if err := setAttrs(st.f, obj); err != nil {
 		return err
 	}
-	testHookStep("sync file")
-	return syncFile(st.f)
+	h.at("sync file")
+	return h.syncFile(st.f)
 }
 
 // link gives the file the name path (in its folder, opened by stage), atomically, failing if

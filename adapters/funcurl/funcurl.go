@@ -26,10 +26,6 @@ type Request struct {
 	Body *string `json:"body,omitempty"`
 }
 
-// MaxBodyLimit is the largest payload a Function URL carries: 6 MiB, its own request payload
-// limit. A payload limit above it could never be reached.
-const MaxBodyLimit = 6291456
-
 // DefaultReserve is how long before the invocation's deadline storage is given up, so that
 // the function still answers with a clear 503 instead of being stopped by Lambda.
 const DefaultReserve = 500 * time.Millisecond
@@ -46,7 +42,7 @@ type Handler struct {
 type Option func(*Handler)
 
 // WithDropPath serves drops on path alone, matched exactly against the event's decoded path:
-// every other path is answered 404 (httpface.ENotFound) before any header or body is read.
+// every other path is answered 404 (domain.ENotFound) before any header or body is read.
 // Without it, every path is the drop path, as in the original (CloudFront routes one path).
 func WithDropPath(path string) Option { return func(h *Handler) { h.dropPath = path } }
 

@@ -161,7 +161,7 @@ func TestStorageFailure(t *testing.T) {
 		t.Errorf("got %d %q, want 503 saying the payload was not stored and may be retried", got.StatusCode, got.Body)
 	}
 	line := logs.String()
-	for _, want := range []string{`"request_id":"req-123"`, `"outcome":"failed"`, `"reason":"storage"`, `"status":503`, "SlowDown"} {
+	for _, want := range []string{`"request_id":"req-123"`, `"outcome":"not_stored"`, `"reason":"storage"`, `"status":503`, "SlowDown"} {
 		if !strings.Contains(line, want) {
 			t.Errorf("log %s lacks %s", line, want)
 		}

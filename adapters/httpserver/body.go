@@ -9,18 +9,12 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
-	"github.com/s3-dropbox/s3-dropbox/httpface"
 )
 
-// The pace a body must keep once the headers are in: it may take BodyGrace for its first
-// bytes, and then must have delivered MinBodyRate bytes for every further second (64 kbit/s,
-// slower than any link a sender is on today), or more for a long body: half the rate it needs
-// to arrive whole within ReadTimeout of the request's start (room for a link that starts slow);
-// never pausing for more than BodyGrace. A
-// body that falls behind, or pauses, is answered 408 and its connection closed: a stalled one
-// holds its connection and its share of the budget for BodyGrace and little more, however much
-// of it came before, and one far too slow to arrive in time is cut once it falls behind, not
-// at ReadTimeout.
+// The pace a body must keep once the headers are in: BodyGrace for its first bytes, then
+// MinBodyRate bytes a second, or for a long body half the rate that brings it whole within
+// ReadTimeout, never pausing longer than BodyGrace. A body behind it is answered 408 and its
+// connection closed. docs/server.md, "Limits of the server", says why these figures.
 const (
 	MinBodyRate = 8 << 10 // bytes a second
 	BodyGrace   = 2 * time.Second
@@ -94,7 +88,7 @@ func (b *body) Read(max int) ([]byte, error) {
 	}
 	switch b.budget.reserve(b.client, int64(size)) {
 	case busy:
-		return nil, domain.Errorf(httpface.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
+		return nil, domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: the payload was not stored. Please retry later")
 	case overShare:
 		return nil, refuseTooMany(1, "This client's payloads in flight hold its share of the server's memory: the payload was not stored. Please retry after 1 s")
 	}

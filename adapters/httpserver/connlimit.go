@@ -170,21 +170,12 @@ func connOf(r *http.Request) *trackedConn {
 	return c
 }
 
-// connLimit is a listener that holds at most max connections. At the cap, once another
-// arrives, it closes one that serves nobody, in this order: one whose request was refused and
-// that sent nothing for evictAfter since; the keep-alive connection idle longest; one silent
-// for evictAfter (its request's headers not all in); one whose body stalled for evictAfter, or
-// whose answer its client left unread for evictAfter (whatever its phase); a refused one
-// whose body, discarded, paused for freshGrace (a sender on a long link pauses for its round
-// trip); the oldest whose headers are not all in after freshGrace; a refused one whose
-// body still arrives (so that a naive client reads its answer whenever anything else can go
-// first), the one refused last; last, the body begun last of the client whose requests hold
-// the most connections, if more than its share (see topHolder). Only when every connection
+// connLimit is a listener that holds at most max connections. At the cap, a newcomer makes it
+// close one that serves nobody, in the order of evictable's ranks, or last the body begun last
+// of a client over its share of the connections (topHolder); only when every connection
 // serves a request (authorized, its body arriving, or in storage) and no client holds more
-// than its share does the newcomer wait. So neither idle, silent, slow nor
-// refused connections can lock a client out. A request Go's server refuses before the handler
-// (an Expect it does not know: 417), whose body it then reads itself, counts as refused once
-// it has waited freshGrace for the handler.
+// than its share does the newcomer wait. docs/server.md, "Limits of the server", says why the
+// order is what it is.
 type connLimit struct {
 	net.Listener
 	closed  atomic.Bool
@@ -302,15 +293,15 @@ func (l *connLimit) Close() error {
 
 // evictable returns the connection to close to make room, or nil. The caller holds mu.
 func (l *connLimit) evictable(now int64) *trackedConn {
-	const (
-		refused = iota // and quiet for evictAfter
-		idle
-		silent
-		stalled
-		pausing    // refused, and quiet for freshGrace
-		fresh      // headers not all in after freshGrace
-		discarding // refused, its body still arriving: last, so that it reads its answer
-		hog        // its body arriving, for the client that holds the most connections, over its share
+	const ( // the ranks, the first closed first; within one, the longest in it
+		refused    = iota // refused, and quiet for evictAfter
+		idle              // keep-alive, between requests
+		silent            // its request's headers not all in after evictAfter
+		stalled           // its body stalled, or its answer left unread, for evictAfter
+		pausing           // refused, its discarded body quiet for freshGrace
+		fresh             // its headers not all in after freshGrace
+		discarding        // refused, its body still arriving: the one refused last first
+		hog               // its body arriving, for the client that holds the most connections, over its share
 		none
 	)
 	top := l.topHolder()
@@ -319,9 +310,7 @@ func (l *connLimit) evictable(now int64) *trackedConn {
 		rank, since := none, c.since.Load()
 		phase := c.phase.Load()
 		if phase == phaseWork && c.awaiting.Load() && now-since >= int64(freshGrace) {
-			// refused by Go's server before the handler (an Expect it does not know): it
-			// reads the rest of the body itself, as an active request
-			phase = phaseRefused
+			phase = phaseRefused // refused by Go's server before the handler (417), which reads the body
 		}
 		switch phase {
 		case phaseRefused:

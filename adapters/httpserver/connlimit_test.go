@@ -1,7 +1,6 @@
 package httpserver
 
 import (
-	"runtime/debug"
 	"syscall"
 	"testing"
 	"time"
@@ -101,9 +100,7 @@ func TestMaxConnsFollowsMemory(t *testing.T) {
 		{32 << 20, 32 << 20, 16}, // at least 16
 	}
 	for _, tt := range tests {
-		prev := debug.SetMemoryLimit(tt.limit) // as GOMEMLIMIT does
-		got := MaxConns(tt.inflight)
-		debug.SetMemoryLimit(prev)
+		got := MaxConns(tt.inflight, tt.limit)
 		if want := max(min(tt.want, byFiles), 16); got != want {
 			t.Errorf("MaxConns(%d) under %d MiB = %d, want %d", tt.inflight, tt.limit>>20, got, want)
 		}

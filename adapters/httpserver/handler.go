@@ -64,7 +64,7 @@ func WithReadiness(check func(context.Context) error) Option {
 
 // WithDropPath serves drops on path alone, matched exactly against the request's decoded path
 // (so "/v1/drop/" is another path): every other request but a probe is answered 404
-// (httpface.ENotFound) before any header or body is read. Without it, every path but the
+// (domain.ENotFound) before any header or body is read. Without it, every path but the
 // probes' is the drop path.
 func WithDropPath(path string) Option { return func(h *Handler) { h.dropPath = path } }
 

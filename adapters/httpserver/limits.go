@@ -1,13 +1,7 @@
 package httpserver
 
 import (
-	"math"
-	"os"
-	"runtime/debug"
-	"strconv"
-	"strings"
 	"sync"
-	"sync/atomic"
 	"syscall"
 )
 
@@ -69,10 +63,10 @@ func (b *bytesInFlight) release(c *client, n int64) {
 	}
 }
 
-// Memory assumed for the default connection cap, and what the cap leaves aside.
+// Memory the connection cap assumes, and what it leaves aside.
 const (
-	// DefaultMemory is the memory the server assumes it may use when neither GOMEMLIMIT nor
-	// a cgroup limit says: the 128 MiB container docs/server.md documents.
+	// DefaultMemory is the memory a Server assumes when neither its caller nor anything else
+	// says: the 128 MiB container docs/server.md documents.
 	DefaultMemory = 128 << 20
 	// baseMemory is the process's own: the runtime, the store's clients, the answers.
 	baseMemory = 24 << 20
@@ -88,22 +82,17 @@ const (
 // default's 1,152 for drops in flight.
 const MinAutoConns = 256
 
-// ConnsByMemory returns the connections that memory allows once the budget of bodies in flight
-// and the process's own are set aside (ConnMemory each, out of GOMEMLIMIT, else the cgroup's
-// limit, else DefaultMemory), and that memory.
-func ConnsByMemory(inflightBytes int64) (conns, memory int64) {
-	memory = memoryLimit()
-	return max((memory-inflightBytes-baseMemory)/ConnMemory, 0), memory
+// ConnsByMemory returns the connections that memory bytes allow once the budget of bodies in
+// flight and the process's own are set aside (ConnMemory each).
+func ConnsByMemory(inflightBytes, memory int64) int64 {
+	return max((memory-inflightBytes-baseMemory)/ConnMemory, 0)
 }
 
-// MaxConns returns the default cap on open connections: what memory allows once the budget
-// of bodies in flight and the process's own are set aside (ConnMemory each, out of
-// GOMEMLIMIT, else the cgroup's limit, else DefaultMemory), and never more than half the
-// descriptor limit (the other half for the store's files and S3's connections); at least 16.
-func MaxConns(inflightBytes int64) int {
-	byMemory, _ := ConnsByMemory(inflightBytes)
+// MaxConns returns the default cap on open connections for a process that may use memory
+// bytes: ConnsByMemory, and never more than ConnsByFiles; at least 16.
+func MaxConns(inflightBytes, memory int64) int {
 	byFiles, _ := ConnsByFiles()
-	return int(max(min(byMemory, byFiles), 16))
+	return int(max(min(ConnsByMemory(inflightBytes, memory), byFiles), 16))
 }
 
 // ConnsByFiles returns the connections the descriptor limit allows, half of it (the other half
@@ -114,40 +103,4 @@ func ConnsByFiles() (conns, limit int64) {
 		return int64(min(rl.Cur/2, 1<<20)), int64(min(rl.Cur, 1<<40))
 	}
 	return 512, 0
-}
-
-// LimitMemory makes the Go runtime keep the process within 7/8 of the memory the default cap
-// follows (GOMEMLIMIT, else the cgroup's limit, else DefaultMemory; the rest for what the
-// runtime does not count, and the soft limit's overshoot), and returns that limit: without
-// one, the collector lets the heap grow to twice what is live, and waves of connections, each
-// within the cap, took a 128 MiB server to 186 MiB of RSS. GOMEMLIMIT, when set, is kept.
-func LimitMemory() int64 {
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
-		return l
-	}
-	l := memoryLimit() / 8 * 7
-	gcLimit.Store(l)
-	debug.SetMemoryLimit(l)
-	return l
-}
-
-// gcLimit is the runtime's memory limit LimitMemory set; 0: none.
-var gcLimit atomic.Int64
-
-// memoryLimit returns the memory the process may use: GOMEMLIMIT, else the cgroup's limit
-// (v2, then v1), else DefaultMemory.
-func memoryLimit() int64 {
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 && l != gcLimit.Load() {
-		return l
-	}
-	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			continue
-		}
-		if n, err := strconv.ParseInt(strings.TrimSpace(string(b)), 10, 64); err == nil && n > 0 && n < 1<<50 {
-			return n
-		}
-	}
-	return DefaultMemory
 }

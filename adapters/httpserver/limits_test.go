@@ -195,7 +195,7 @@ func TestDrainOverHTTP(t *testing.T) {
 	}
 	url := "http://" + ln.Addr().String()
 	core := facetest.Core(t, memstore.New())
-	srv := &httpserver.Server{Handler: httpserver.NewHandler(core, quiet()), Log: slog.New(slog.DiscardHandler), Drain: 700 * time.Millisecond}
+	srv := &httpserver.Server{Handler: httpserver.NewHandler(core, quiet()), Log: slog.New(slog.DiscardHandler), DrainPeriod: 700 * time.Millisecond}
 	draining := make(chan struct{})
 	httpserver.SetTestHooks(srv, func() { close(draining) }, nil)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -28,19 +28,19 @@ const (
 // ShutdownTimeout is how long drops in flight are given to finish once the listener closes.
 const ShutdownTimeout = 25 * time.Second
 
-// DefaultDrain is how long the server keeps serving after its context ends, with /readyz
+// DefaultDrainPeriod is how long the server keeps serving after its context ends, with /readyz
 // answering 503, so that a load balancer stops sending before the listener closes.
-const DefaultDrain = 5 * time.Second
+const DefaultDrainPeriod = 5 * time.Second
 
 // Server serves a Handler on a listener until its context ends, then shuts down gracefully:
-// /readyz answers 503 for Drain while every request is still served; then the listener closes
+// /readyz answers 503 for DrainPeriod while every request is still served; then the listener closes
 // (new connections are refused) and drops in flight finish and are kept (up to
 // ShutdownTimeout).
 type Server struct {
-	Handler  *Handler
-	Log      *slog.Logger
-	Drain    time.Duration // how long /readyz answers 503 before the listener closes
-	MaxConns int           // connections open at once (see connLimit); 0: MaxConns of the handler's budget
+	Handler     *Handler
+	Log         *slog.Logger
+	DrainPeriod time.Duration // how long /readyz answers 503 before the listener closes
+	MaxConns    int           // connections open at once (see connLimit); 0: MaxConns of the handler's budget and DefaultMemory
 
 	limited atomic.Pointer[connLimit] // once serving
 
@@ -53,7 +53,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	h, log := s.Handler, s.Log
 	maxConns := s.MaxConns
 	if maxConns <= 0 {
-		maxConns = MaxConns(h.inflight.max)
+		maxConns = MaxConns(h.inflight.max, DefaultMemory)
 	}
 	h.fair.mu.Lock()
 	h.fair.slots = maxConns
@@ -74,11 +74,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if s.testHookDraining != nil {
 		s.testHookDraining()
 	}
-	log.Info("draining: /readyz answers 503, requests are still served", slog.Duration("drain", s.Drain))
+	log.Info("draining: /readyz answers 503, requests are still served", slog.Duration("drain", s.DrainPeriod))
 	select {
 	case err := <-serveErr:
 		return err
-	case <-time.After(s.Drain):
+	case <-time.After(s.DrainPeriod):
 	}
 	log.Info("shutting down: finishing drops in flight")
 	sctx, cancel := context.WithTimeout(context.Background(), ShutdownTimeout)

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -36,7 +37,7 @@ func New() *Stats {
 		reg: prometheus.NewRegistry(),
 		drops: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "s3dropbox_drops_total",
-			Help: "Requests, by how they ended (outcome: stored, replayed, rejected, failed; reason: the error code, empty when stored) and client (the token entry's name, empty before authorization).",
+			Help: "Requests, by how they ended (outcome: stored, replayed, refused, not_stored, unknown; reason: the error code, empty when stored) and client (the token entry's name, empty before authorization).",
 		}, []string{"outcome", "reason", "client"}),
 		payload: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "s3dropbox_payload_bytes",
@@ -64,13 +65,13 @@ func New() *Stats {
 }
 
 // Request counts one drop request.
-func (s *Stats) Request(outcome, reason string, res ports.DropResult, request time.Duration) {
-	s.drops.WithLabelValues(outcome, reason, res.Client).Inc()
-	if outcome == "stored" {
+func (s *Stats) Request(outcome contract.Outcome, reason string, res ports.DropResult, request time.Duration) {
+	s.drops.WithLabelValues(string(outcome), reason, res.Client).Inc()
+	if outcome == contract.Stored {
 		s.payload.Observe(float64(res.Size))
 	}
 	if res.StoreTried {
-		s.storage.WithLabelValues(outcome).Observe(res.StoreDuration.Seconds())
+		s.storage.WithLabelValues(string(outcome)).Observe(res.StoreDuration.Seconds())
 	}
 	s.request.Observe(request.Seconds())
 }

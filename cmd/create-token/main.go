@@ -1,5 +1,5 @@
 // Command create-token makes a token pair: the client token, which the client sends as
-// "Authorization: Bearer <client>" (or the CDN sends in its header), and the server token, the
+// "Authorization: Bearer <client>" (or the CDN sends in its header), and the token digest, the
 // SHA-256 of it, which the service is configured with (AUTH_TOKEN, CDN_TOKEN). docs/tokens.md
 // shows the output, which scripts may parse.
 package main
@@ -56,6 +56,6 @@ func run(w io.Writer) error {
 		return err
 	}
 	_, err = fmt.Fprintf(w, "Client token (plain text):          %s\nServer token (hashed client token): %s\n",
-		client, domain.ServerToken(client))
+		client, domain.TokenDigest(client))
 	return err
 }

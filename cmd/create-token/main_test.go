@@ -22,7 +22,7 @@ func TestOutput(t *testing.T) {
 		if m == nil {
 			t.Fatalf("output %q does not have the original's format", buf.String())
 		}
-		if got := domain.ServerToken(m[1]); got != m[2] {
+		if got := domain.TokenDigest(m[1]); got != m[2] {
 			t.Errorf("server token %s is not the hash of the client token (want %s)", m[2], got)
 		}
 		if i == 1 && m[1] == first {

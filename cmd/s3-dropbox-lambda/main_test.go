@@ -28,8 +28,8 @@ func env(t *testing.T, srv miniotest.Server, bucket string) {
 	t.Helper()
 	srv.Env(t)
 	t.Setenv("BUCKET", bucket)
-	t.Setenv("AUTH_TOKEN", domain.ServerToken(facetest.AuthToken))
-	t.Setenv("CDN_TOKEN", domain.ServerToken(facetest.CDNToken))
+	t.Setenv("AUTH_TOKEN", domain.TokenDigest(facetest.AuthToken))
+	t.Setenv("CDN_TOKEN", domain.TokenDigest(facetest.CDNToken))
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "X-CDN-Authorization")
 }
 
@@ -164,7 +164,7 @@ func TestStorageUnavailable(t *testing.T) {
 			if took := time.Since(start); took > 3*time.Second {
 				t.Errorf("answered after %v, past the invocation's deadline", took)
 			}
-			if !strings.Contains(logs.String(), tt.logWant) || !strings.Contains(logs.String(), `"outcome":"failed"`) {
+			if !strings.Contains(logs.String(), tt.logWant) || !strings.Contains(logs.String(), `"outcome":"not_stored"`) {
 				t.Errorf("log %s does not report the failure (%s)", logs.String(), tt.logWant)
 			}
 		})
@@ -174,7 +174,7 @@ func TestStorageUnavailable(t *testing.T) {
 // TestSetupFailsClosed: a missing variable stops the start, naming it.
 func TestSetupFailsClosed(t *testing.T) {
 	t.Setenv("BUCKET", "b")
-	t.Setenv("AUTH_TOKEN", domain.ServerToken("a"))
+	t.Setenv("AUTH_TOKEN", domain.TokenDigest("a"))
 	t.Setenv("CDN_TOKEN", "not-a-server-token")
 	t.Setenv("CDN_TOKEN_HTTP_HEADER_NAME", "x-cdn-authorization")
 	_, err := wiring.LambdaHandler(context.Background(), io.Discard)

@@ -28,7 +28,7 @@ func TestNamedClientsIntegrityAndLayoutMinIO(t *testing.T) {
 	client := srv.Client(t)
 	bucket := srv.NewBucket(t, client)
 	env(t, srv, bucket)
-	t.Setenv("AUTH_TOKEN", "alice:"+domain.ServerToken("alice-token")+", bob:"+domain.ServerToken("bob-token"))
+	t.Setenv("AUTH_TOKEN", "alice:"+domain.TokenDigest("alice-token")+", bob:"+domain.TokenDigest("bob-token"))
 	t.Setenv("KEY_PREFIX", "drops/")
 	t.Setenv("KEY_DATE_PARTITION", "true")
 	var logs bytes.Buffer

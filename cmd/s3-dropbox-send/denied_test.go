@@ -10,6 +10,7 @@ import (
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/mocks"
@@ -39,7 +40,7 @@ func TestStorageDeniedReport(t *testing.T) {
 	}
 	o := sendCmd(t, nil, "payload", "-url", url, "-H", cdnHeader, "-idempotency-key", "k-1", "-json", "-")
 	rs := o.results(t)
-	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || rs[0].NotStored || rs[0].Status != 500 || rs[0].Attempts != 1 {
+	if o.code != exitUnknown || len(rs) != 1 || rs[0].Outcome != contract.Unknown || rs[0].Status != 500 || rs[0].Attempts != 1 {
 		t.Fatalf("resend: exit %d, %+v; want 2, failed 500 after one attempt, not said not stored", o.code, rs)
 	}
 	o = sendCmd(t, nil, "payload", "-url", url, "-H", cdnHeader, "-idempotency-key", "k-1", "-")

@@ -35,7 +35,7 @@ func TestHelpSaysWhatIsTrue(t *testing.T) {
 		"Standard input gets a new random key each time",
 		"after the TTL or with a new token",
 		"-new-key sends the same files again",
-		"2 a payload not confirmed (or not sent: interrupted)",
+		"2 a payload's outcome unknown (it may be stored)",
 	} {
 		if !strings.Contains(help, want) {
 			t.Errorf("-h does not say %q:\n%s", want, stderr.String())

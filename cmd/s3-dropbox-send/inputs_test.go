@@ -51,7 +51,7 @@ func (s *silent) Read([]byte) (int, error) {
 }
 
 // TestInterruptWhileReadingStdin: `s3-dropbox-send -` typed at a terminal waits for
-// standard input; Ctrl-C (the context cancelled) ends it at once, nothing sent, exit 2, and
+// standard input; Ctrl-C (the context cancelled) ends it at once, nothing sent, exit 3, and
 // the line says it was not sent.
 func TestInterruptWhileReadingStdin(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
@@ -59,13 +59,13 @@ func TestInterruptWhileReadingStdin(t *testing.T) {
 	os.WriteFile(token, []byte(facetest.AuthToken), 0o600)
 	ctx, cancel := context.WithCancel(context.Background())
 	o := runCancelled(t, ctx, &silent{reading: cancel, until: t.Context()}, "-url", srv.URL, "-token-file", token, "-")
-	if o.code != exitUnconfirmed || !strings.Contains(o.stdout, "-: not sent") || n.Load() != 0 {
-		t.Errorf("exit %d, %q %q, %d request(s); want 2, \"not sent\", none", o.code, o.stdout, o.stderr, n.Load())
+	if o.code != exitNotStored || !strings.Contains(o.stdout, "-: not sent") || n.Load() != 0 {
+		t.Errorf("exit %d, %q %q, %d request(s); want 3, \"not sent\", none", o.code, o.stdout, o.stderr, n.Load())
 	}
 }
 
 // TestTokenFileFIFO: a token file that is a FIFO nobody writes to blocks its opening;
-// Ctrl-C ends the command at once, with exit 2 and nothing sent.
+// Ctrl-C ends the command at once, with exit 3 and nothing sent.
 func TestTokenFileFIFO(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	fifo := filepath.Join(t.TempDir(), "token")
@@ -75,8 +75,8 @@ func TestTokenFileFIFO(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the FIFO's opening blocks until the test ends: the command is cancelled from the start
 	o := runCancelled(t, ctx, strings.NewReader("p"), "-url", srv.URL, "-token-file", fifo, "-")
-	if o.code != exitUnconfirmed || !strings.Contains(o.stderr, "interrupted") || n.Load() != 0 {
-		t.Errorf("exit %d, %q %q, %d request(s); want 2, \"interrupted\", none", o.code, o.stdout, o.stderr, n.Load())
+	if o.code != exitNotStored || !strings.Contains(o.stderr, "interrupted") || n.Load() != 0 {
+		t.Errorf("exit %d, %q %q, %d request(s); want 3, \"interrupted\", none", o.code, o.stdout, o.stderr, n.Load())
 	}
 }
 
@@ -162,7 +162,7 @@ func TestHugeParallel(t *testing.T) {
 }
 
 // TestHeaderFileFIFO: a -H @FILE that is a FIFO nobody writes to blocks its opening;
-// Ctrl-C ends the command at once, with exit 2 and nothing sent.
+// Ctrl-C ends the command at once, with exit 3 and nothing sent.
 func TestHeaderFileFIFO(t *testing.T) {
 	srv, n := answering(t, [2]string{"202", ""})
 	dir := t.TempDir()
@@ -175,7 +175,7 @@ func TestHeaderFileFIFO(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the FIFO's opening blocks until the test ends: the command is cancelled from the start
 	o := runCancelled(t, ctx, strings.NewReader("p"), "-url", srv.URL, "-token-file", token, "-H", "@"+fifo, "-")
-	if o.code != exitUnconfirmed || !strings.Contains(o.stderr, "interrupted") || n.Load() != 0 {
-		t.Errorf("exit %d, %q %q, %d request(s); want 2, \"interrupted\", none", o.code, o.stdout, o.stderr, n.Load())
+	if o.code != exitNotStored || !strings.Contains(o.stderr, "interrupted") || n.Load() != 0 {
+		t.Errorf("exit %d, %q %q, %d request(s); want 3, \"interrupted\", none", o.code, o.stdout, o.stderr, n.Load())
 	}
 }

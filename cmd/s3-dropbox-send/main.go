@@ -11,8 +11,8 @@
 // http:// is refused unless the host is a loopback address (or -allow-plain-http). Each
 // payload is read up to -max-bytes (6 MiB by default) and one byte more.
 //
-// Exit status: 0 every payload stored (or found stored), 1 a payload refused, 2 a payload
-// not confirmed after its attempts, 64 a usage error.
+// Exit status, the worst payload's outcome (docs/api.md, "Outcomes"): 0 stored (or found
+// stored), 1 refused, 3 not stored, 2 unknown (it may be stored), 64 a usage error.
 package main
 
 import (

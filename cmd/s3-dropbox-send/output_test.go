@@ -108,7 +108,7 @@ func TestTokenFileAsPayload(t *testing.T) {
 func TestMayBeStoredLine(t *testing.T) {
 	srv, _ := answering(t, [2]string{"504", "0"}, [2]string{"503", "0"})
 	o := sendCmd(t, nil, "p", "-url", srv.URL, "-attempts", "2", "-")
-	if o.code != exitUnconfirmed || !strings.Contains(o.stdout, "-: not confirmed after 2 attempt(s), may or may not be stored (send it again with -idempotency-key ") {
+	if o.code != exitUnknown || !strings.Contains(o.stdout, "-: unknown after 2 attempt(s), may or may not be stored (send it again with -idempotency-key ") {
 		t.Errorf("exit %d, %q; want 2 and \"may or may not be stored\"", o.code, o.stdout)
 	}
 }

@@ -14,18 +14,36 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 	"unicode"
 
 	"github.com/s3-dropbox/s3-dropbox/client"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
-// Exit statuses.
+// Exit statuses: one for each outcome (stored and replayed alike), and a usage error.
 const (
-	exitStored      = 0
-	exitRefused     = 1
-	exitUnconfirmed = 2
-	exitUsage       = 64 // EX_USAGE
+	exitStored    = 0
+	exitRefused   = 1
+	exitUnknown   = 2
+	exitNotStored = 3
+	exitUsage     = 64 // EX_USAGE
 )
+
+// exitCodes maps each outcome to its exit status.
+var exitCodes = map[contract.Outcome]int{
+	contract.Stored:    exitStored,
+	contract.Replayed:  exitStored,
+	contract.Refused:   exitRefused,
+	contract.NotStored: exitNotStored,
+	contract.Unknown:   exitUnknown,
+}
+
+// severity orders the outcomes for the exit status, which is the worst payload's: unknown
+// (may be stored: resend with the same key) over not stored over refused over stored.
+var severity = map[contract.Outcome]int{
+	contract.Stored: 0, contract.Replayed: 0, contract.Refused: 1, contract.NotStored: 2, contract.Unknown: 3,
+}
 
 // command is what run reads and writes, and what tests replace.
 type command struct {
@@ -94,144 +112,219 @@ func wellFormed(h string) bool {
 
 // result is one payload's line of -json output.
 type result struct {
-	File           string `json:"file"`
-	Outcome        string `json:"outcome"` // stored, replayed, refused, failed
-	Status         int    `json:"status"`
-	Attempts       int    `json:"attempts"`
-	RequestID      string `json:"request_id,omitempty"`
-	IdempotencyKey string `json:"idempotency_key"`
-	NotStored      bool   `json:"not_stored,omitempty"` // failed, yet no attempt may have stored it
-	Error          string `json:"error,omitempty"`
+	File           string           `json:"file"`
+	Outcome        contract.Outcome `json:"outcome"`
+	Status         int              `json:"status"`
+	Attempts       int              `json:"attempts"`
+	RequestID      string           `json:"request_id,omitempty"`
+	IdempotencyKey string           `json:"idempotency_key"`
+	Error          string           `json:"error,omitempty"`
 }
 
 // run sends the files that args name and returns the exit status.
 func run(ctx context.Context, args []string, c command) int {
+	o, code := parseFlags(args, c)
+	if o == nil {
+		return code
+	}
+	cl, code := o.client(ctx, c)
+	if cl == nil {
+		return code
+	}
+	return report(c.stdout, sendAll(ctx, cl, o, c), o.asJSON)
+}
+
+// options are the command line, parsed.
+type options struct {
+	dropURL, tokenFile, contentType, idemKey string
+	headers                                  headerFlags
+	fromContent, newKey, plainHTTP           bool
+	asJSON, verbose                          bool
+	attempts, maxBytes, parallel             int
+	timeout, deadline                        time.Duration
+	files                                    []string
+}
+
+// parseFlags returns the options of args, or nil and the exit status (after -h, or a usage
+// error, said on c.stderr).
+func parseFlags(args []string, c command) (*options, int) {
 	flags := flag.NewFlagSet("s3-dropbox-send", flag.ContinueOnError)
 	flags.SetOutput(c.stderr)
-	var headers headerFlags
-	dropURL := flags.String("url", c.env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
-	tokenFile := flags.String("token-file", "", "file whose first line is the client token, bare, as 'Bearer <token>' or as dev mode's 'authorization: Bearer <token>'; readable by you alone. Without it, the token itself is read from the variable S3_DROPBOX_TOKEN (which holds the token, not a file's name)")
-	flags.Var(&headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
-	contentType := flags.String("content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
-	idemKey := flags.String("idempotency-key", "", "the Idempotency-Key, with one payload only (default: derived from the file's name as given and its content; for standard input, a new random key; kept for all its attempts)")
-	fromContent := flags.Bool("key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the key's TTL on the service)")
-	newKey := flags.Bool("new-key", false, "a new random key for each payload: the same files sent again are stored again")
-	attempts := flags.Int("attempts", client.DefaultAttempts, "attempts per payload")
-	timeout := flags.Duration("timeout", client.DefaultTimeout, "timeout of each attempt")
-	deadline := flags.Duration("deadline", client.DefaultDeadline, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the key's TTL on the server (IDEMPOTENCY_TTL, or DROP_EXPIRY if shorter)")
-	maxBytes := flags.Int("max-bytes", client.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
-	plainHTTP := flags.Bool("allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
-	asJSON := flags.Bool("json", false, "one JSON object per payload on stdout")
-	parallel := flags.Int("parallel", 1, "how many payloads to send at once, each held whole in memory (up to this times -max-bytes)")
-	verbose := flags.Bool("v", false, "say what happens to each payload on stderr")
-	flags.Usage = func() {
-		fmt.Fprintf(c.stderr, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
-		flags.PrintDefaults()
-		fmt.Fprintf(c.stderr, "\nRe-running: the same command run again over the same files stores nothing twice, within\n"+
-			"the key's TTL on the service (IDEMPOTENCY_TTL, 24h by default, or DROP_EXPIRY if shorter)\n"+
-			"and with the same token: each file's key is derived from its name as given and its content,\n"+
-			"so that an edited file, or the same bytes under another name, is a new drop. Standard input\n"+
-			"gets a new random key each time, and a file is stored again after the TTL or with a new\n"+
-			"token; -new-key sends the same files again.\n")
-		fmt.Fprintf(c.stderr, "\nExit status: 0 all stored, 1 a payload refused, 2 a payload not confirmed (or not sent: interrupted), 64 a usage error.\n")
-	}
+	o := defineFlags(flags, c.env)
+	flags.Usage = func() { printUsage(c.stderr, flags) }
 	if err := flags.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return exitStored
+			return nil, exitStored
 		}
-		return exitUsage
+		return nil, exitUsage
 	}
-	usage := func(format string, a ...any) int {
-		fmt.Fprintf(c.stderr, "s3-dropbox-send: "+format+"\n", a...)
-		return exitUsage
+	o.files = flags.Args()
+	if err := o.check(); err != nil {
+		return nil, usage(c.stderr, "%v", err)
 	}
-	files := flags.Args()
+	return o, 0
+}
+
+// defineFlags defines the command's flags on flags, into the options it returns.
+func defineFlags(flags *flag.FlagSet, env func(string) string) *options {
+	o := &options{}
+	flags.StringVar(&o.dropURL, "url", env("S3_DROPBOX_URL"), "the drop URL (default: $S3_DROPBOX_URL)")
+	flags.StringVar(&o.tokenFile, "token-file", "", "file whose first line is the client token, bare, as 'Bearer <token>' or as dev mode's 'authorization: Bearer <token>'; readable by you alone. Without it, the token itself is read from the variable S3_DROPBOX_TOKEN (which holds the token, not a file's name)")
+	flags.Var(&o.headers, "H", "an extra request header, 'Name: value', repeatable (such as the CDN header in dev mode); @FILE reads them from FILE, one a line, out of sight of process lists")
+	flags.StringVar(&o.contentType, "content-type", "", "the payloads' media type (default: guessed from the file name, else application/octet-stream)")
+	flags.StringVar(&o.idemKey, "idempotency-key", "", "the Idempotency-Key, with one payload only (default: derived from the file's name as given and its content; for standard input, a new random key; kept for all its attempts)")
+	flags.BoolVar(&o.fromContent, "key-from-content", false, "derive each payload's key from its content alone (its SHA-256), whatever its name: the same bytes under two names, or from standard input, are one drop (within the key's TTL on the service)")
+	flags.BoolVar(&o.newKey, "new-key", false, "a new random key for each payload: the same files sent again are stored again")
+	flags.IntVar(&o.attempts, "attempts", client.DefaultAttempts, "attempts per payload")
+	flags.DurationVar(&o.timeout, "timeout", client.DefaultTimeout, "timeout of each attempt")
+	flags.DurationVar(&o.deadline, "deadline", client.DefaultPayloadTimeout, "the longest a payload may take, all its attempts and the waits between them included (each wait at most "+client.DefaultMaxBackoff.String()+", whatever Retry-After says); keep it under the key's TTL on the server (IDEMPOTENCY_TTL, or DROP_EXPIRY if shorter)")
+	flags.IntVar(&o.maxBytes, "max-bytes", contract.MaxPayloadBytes, "refuse payloads over this many bytes without sending them, reading no more than that (set it to the service's MAX_BODY_BYTES; at most the service's absolute maximum, the default)")
+	flags.BoolVar(&o.plainHTTP, "allow-plain-http", false, "send the token over plain http:// to a host that is not a loopback address (it crosses the network in clear text)")
+	flags.BoolVar(&o.asJSON, "json", false, "one JSON object per payload on stdout")
+	flags.IntVar(&o.parallel, "parallel", 1, "how many payloads to send at once, each held whole in memory (up to this times -max-bytes)")
+	flags.BoolVar(&o.verbose, "v", false, "say what happens to each payload on stderr")
+	return o
+}
+
+// printUsage writes -h's text.
+func printUsage(w io.Writer, flags *flag.FlagSet) {
+	fmt.Fprintf(w, "Usage: s3-dropbox-send [flags] FILE...   (\"-\" reads standard input)\n\nFlags:\n")
+	flags.PrintDefaults()
+	fmt.Fprintf(w, "\nRe-running: the same command run again over the same files stores nothing twice, within\n"+
+		"the key's TTL on the service (IDEMPOTENCY_TTL, 24h by default, or DROP_EXPIRY if shorter)\n"+
+		"and with the same token: each file's key is derived from its name as given and its content,\n"+
+		"so that an edited file, or the same bytes under another name, is a new drop. Standard input\n"+
+		"gets a new random key each time, and a file is stored again after the TTL or with a new\n"+
+		"token; -new-key sends the same files again.\n")
+	fmt.Fprintf(w, "\nExit status, the worst payload's: 0 all stored, 1 a payload refused, 3 a payload not stored (or\n"+
+		"not sent: interrupted), 2 a payload's outcome unknown (it may be stored), 64 a usage error.\n")
+}
+
+// check returns the usage error of options that do not go together, or nil.
+func (o *options) check() error {
 	switch {
-	case len(files) == 0:
-		return usage("name at least one file (- for standard input)")
-	case *dropURL == "":
-		return usage("give the drop URL: -url or S3_DROPBOX_URL")
-	case *idemKey != "" && len(files) > 1:
-		return usage("-idempotency-key goes with one payload only")
-	case keyChoices(*idemKey != "", *fromContent, *newKey) > 1:
-		return usage("-idempotency-key, -key-from-content and -new-key exclude each other")
-	case *attempts < 1 || *parallel < 1 || *timeout <= 0 || *deadline <= 0:
-		return usage("-attempts, -parallel, -timeout and -deadline must be positive")
-	case *maxBytes < 1 || *maxBytes > client.MaxPayloadBytes:
-		return usage("-max-bytes must be 1 to %d (the service's absolute maximum)", client.MaxPayloadBytes)
-	case stdinUses(files) > 1:
-		return usage("standard input (-) can be read once")
+	case len(o.files) == 0:
+		return errors.New("name at least one file (- for standard input)")
+	case o.dropURL == "":
+		return errors.New("give the drop URL: -url or S3_DROPBOX_URL")
+	case o.idemKey != "" && len(o.files) > 1:
+		return errors.New("-idempotency-key goes with one payload only")
+	case keyChoices(o.idemKey != "", o.fromContent, o.newKey) > 1:
+		return errors.New("-idempotency-key, -key-from-content and -new-key exclude each other")
+	case o.attempts < 1 || o.parallel < 1 || o.timeout <= 0 || o.deadline <= 0:
+		return errors.New("-attempts, -parallel, -timeout and -deadline must be positive")
+	case o.maxBytes < 1 || o.maxBytes > contract.MaxPayloadBytes:
+		return fmt.Errorf("-max-bytes must be 1 to %d (the service's absolute maximum)", contract.MaxPayloadBytes)
+	case stdinUses(o.files) > 1:
+		return errors.New("standard input (-) can be read once")
 	}
-	secretFiles := []string{*tokenFile}
-	for _, h := range headers {
-		if file, ok := strings.CutPrefix(h, "@"); ok {
-			secretFiles = append(secretFiles, file)
-		}
-	}
-	hw, err := interruptible(ctx, func() ([2][]string, error) { // a FIFO blocks its opening
-		h, w, err := expandHeaders(headers)
-		return [2][]string{h, w}, err
+	return nil
+}
+
+// usage says a usage error on w and returns its exit status.
+func usage(w io.Writer, format string, a ...any) int {
+	fmt.Fprintf(w, "s3-dropbox-send: "+format+"\n", a...)
+	return exitUsage
+}
+
+// headerLines are the -H values, files read, and a warning for each file others can read.
+type headerLines struct{ headers, warnings []string }
+
+// tokenLine is the token read, and a warning if its file is open to others.
+type tokenLine struct{ token, warning string }
+
+// client reads the secrets (the -H files, the token), checks that no file to send is one of
+// them or named twice, and returns the client, or nil and the exit status.
+func (o *options) client(ctx context.Context, c command) (*client.Client, int) {
+	h, err := interruptible(ctx, func() (headerLines, error) { // a FIFO blocks its opening
+		headers, warnings, err := expandHeaders(o.headers)
+		return headerLines{headers, warnings}, err
 	})
-	if err != nil && err == ctx.Err() {
-		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the headers: nothing sent\n")
-		return exitUnconfirmed
+	if code, stop := o.secretRead(c, "the headers", err, ctx.Err()); stop {
+		return nil, code
 	}
-	if err != nil {
-		return usage("%v", err)
-	}
-	headers, warnings := hw[0], hw[1]
-	for _, w := range warnings {
+	for _, w := range h.warnings {
 		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", w)
 	}
-	if f, secret, ok := secretFileAmong(secretFiles, files); ok {
-		return usage("%s is the file %s: it would be sent, the credential with it", shown(f), shown(secret))
+	if f, secret, ok := secretFileAmong(o.secretFiles(), o.files); ok {
+		return nil, usage(c.stderr, "%s is the file %s: it would be sent, the credential with it", shown(f), shown(secret))
 	}
-	if a, b, ok := namedTwice(files, c.stdin); ok {
-		return usage("%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
+	if a, b, ok := namedTwice(o.files, c.stdin); ok {
+		return nil, usage(c.stderr, "%s and %s are one file, named twice: it would be sent twice, each with a key of its own", shown(a), shown(b))
 	}
-	tw, err := interruptible(ctx, func() ([2]string, error) {
-		token, warning, err := readToken(*tokenFile, c.env)
-		return [2]string{token, warning}, err
+	t, err := interruptible(ctx, func() (tokenLine, error) {
+		token, warning, err := readToken(o.tokenFile, c.env)
+		return tokenLine{token, warning}, err
 	})
-	if err != nil && err == ctx.Err() {
-		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading the token: nothing sent\n")
-		return exitUnconfirmed
+	if code, stop := o.secretRead(c, "the token", err, ctx.Err()); stop {
+		return nil, code
 	}
-	if err != nil {
-		return usage("%v", err)
+	if t.warning != "" {
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", t.warning)
 	}
-	token, warning := tw[0], tw[1]
-	if warning != "" {
-		fmt.Fprintf(c.stderr, "s3-dropbox-send: warning: %s\n", warning)
+	return o.newClient(c, h.headers, t.token)
+}
+
+// secretRead says why reading what (the headers, the token) failed, if it did (err), and
+// returns the exit status and whether to stop: interrupted (ctxErr), nothing was sent.
+func (o *options) secretRead(c command, what string, err, ctxErr error) (int, bool) {
+	switch {
+	case err == nil:
+		return 0, false
+	case err == ctxErr:
+		fmt.Fprintf(c.stderr, "s3-dropbox-send: interrupted while reading %s: nothing sent\n", what)
+		return exitNotStored, true
 	}
-	opts := []client.Option{client.WithAttempts(*attempts), client.WithTimeout(*timeout), client.WithDeadline(*deadline), client.WithMaxBytes(*maxBytes)}
+	return usage(c.stderr, "%v", err), true
+}
+
+// secretFiles are the files that hold a credential: the token file and each -H @FILE.
+func (o *options) secretFiles() []string {
+	files := []string{o.tokenFile}
+	for _, h := range o.headers {
+		if file, ok := strings.CutPrefix(h, "@"); ok {
+			files = append(files, file)
+		}
+	}
+	return files
+}
+
+// newClient returns the client of the options, the headers and the token, or nil and the
+// exit status of a usage error.
+func (o *options) newClient(c command, headers []string, token string) (*client.Client, int) {
+	opts := []client.Option{client.WithAttempts(o.attempts), client.WithTimeout(o.timeout), client.WithPayloadTimeout(o.deadline), client.WithMaxBytes(o.maxBytes)}
 	if c.httpClient != nil {
 		opts = append(opts, client.WithHTTPClient(c.httpClient))
 	}
-	if *plainHTTP {
+	if o.plainHTTP {
 		opts = append(opts, client.WithPlainHTTP())
 	}
 	for _, h := range headers {
 		name, value, _ := strings.Cut(h, ":")
 		opts = append(opts, client.WithHeader(strings.TrimSpace(name), strings.TrimSpace(value)))
 	}
-	cl, err := client.New(*dropURL, token, opts...)
-	if err != nil {
-		if errors.Is(err, client.ErrPlainHTTP) {
-			return usage("%v: use https://, or -allow-plain-http to send it anyway", err)
-		}
-		return usage("%v", err)
+	cl, err := client.New(o.dropURL, token, opts...)
+	if errors.Is(err, client.ErrPlainHTTP) {
+		return nil, usage(c.stderr, "%v: use https://, or -allow-plain-http to send it anyway", err)
 	}
+	if err != nil {
+		return nil, usage(c.stderr, "%v", err)
+	}
+	return cl, 0
+}
 
-	results := make([]result, len(files))
+// sendAll sends the files, -parallel at once, and returns their results in order.
+func sendAll(ctx context.Context, cl *client.Client, o *options, c command) []result {
+	results := make([]result, len(o.files))
 	var wg sync.WaitGroup
 	var logMu sync.Mutex // -v lines from several workers
 	next := make(chan int)
-	for range min(*parallel, len(files)) { // no more workers than payloads
+	for range min(o.parallel, len(o.files)) { // no more workers than payloads
 		wg.Go(func() {
 			for i := range next {
-				results[i] = send(ctx, cl, files[i], c.stdin, *maxBytes, *contentType, keyOf(files[i], *idemKey, *fromContent, *newKey))
-				if *verbose {
+				file := o.files[i]
+				results[i] = send(ctx, cl, file, c.stdin, o.maxBytes, o.contentType, keyOf(file, o.idemKey, o.fromContent, o.newKey))
+				if o.verbose {
 					logMu.Lock()
 					fmt.Fprintf(c.stderr, "%s: %s after %d attempt(s), key %s\n", shown(results[i].File), results[i].Outcome, results[i].Attempts, results[i].IdempotencyKey)
 					logMu.Unlock()
@@ -239,12 +332,12 @@ func run(ctx context.Context, args []string, c command) int {
 			}
 		})
 	}
-	for i := range files {
+	for i := range o.files {
 		next <- i
 	}
 	close(next)
 	wg.Wait()
-	return report(c.stdout, results, *asJSON)
+	return results
 }
 
 // keyChoices counts the key flags given.
@@ -428,11 +521,11 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 	r := result{File: file}
 	data, err := interruptible(ctx, func() ([]byte, error) { return readPayload(file, stdin, maxBytes) })
 	if err != nil && err == ctx.Err() {
-		r.Outcome, r.Error = "failed", "interrupted before it was read whole"
+		r.Outcome, r.Error = contract.NotStored, "not sent: interrupted before it was read whole"
 		return r
 	}
 	if err != nil {
-		r.Outcome, r.Error = "refused", err.Error()
+		r.Outcome, r.Error = contract.Refused, err.Error()
 		return r
 	}
 	if contentType == "" {
@@ -444,68 +537,62 @@ func send(ctx context.Context, cl *client.Client, file string, stdin io.Reader, 
 	}
 	receipt, err := cl.Send(ctx, data, opts...)
 	if err == nil {
-		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = "stored", http.StatusAccepted, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
+		r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey = contract.Stored, http.StatusAccepted, receipt.Attempts, receipt.RequestID, receipt.IdempotencyKey
 		if receipt.Replayed {
-			r.Outcome = "replayed"
+			r.Outcome = contract.Replayed
 		}
 		return r
 	}
 	var e *client.Error
 	if !errors.As(err, &e) {
-		r.Outcome, r.Error = "failed", err.Error()
+		r.Outcome, r.Error = contract.Unknown, err.Error()
 		return r
 	}
-	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = "failed", e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
-	r.NotStored = e.NotStored
-	if e.Refused {
-		r.Outcome = "refused"
-	}
+	r.Outcome, r.Status, r.Attempts, r.RequestID, r.IdempotencyKey, r.Error = e.Outcome, e.Status, e.Attempts, e.RequestID, e.IdempotencyKey, e.Message
 	return r
 }
 
 // report writes the results, one line each and a summary (or JSON lines), and returns the
 // exit status.
 func report(w io.Writer, results []result, asJSON bool) int {
-	code := exitStored
-	count := map[string]int{}
+	worst := contract.Stored
+	count := map[contract.Outcome]int{}
 	enc := json.NewEncoder(w)
 	for _, r := range results {
 		count[r.Outcome]++
-		switch r.Outcome {
-		case "refused":
-			code = max(code, exitRefused)
-		case "failed":
-			code = exitUnconfirmed
+		if severity[r.Outcome] > severity[worst] {
+			worst = r.Outcome
 		}
 		if asJSON {
 			enc.Encode(r)
 			continue
 		}
-		switch r.Outcome {
-		case "stored":
-			fmt.Fprintf(w, "%s: stored (%d attempt(s))\n", shown(r.File), r.Attempts)
-		case "replayed":
-			fmt.Fprintf(w, "%s: already stored (%d attempt(s))\n", shown(r.File), r.Attempts)
-		case "refused":
-			fmt.Fprintf(w, "%s: refused, not stored: %s\n", shown(r.File), r.Error)
-		case "failed":
-			if r.Attempts == 0 {
-				fmt.Fprintf(w, "%s: not sent: %s\n", shown(r.File), strings.TrimPrefix(r.Error, "not sent: "))
-				break
-			}
-			if r.NotStored {
-				fmt.Fprintf(w, "%s: not stored after %d attempt(s) (send it again later): %s\n", shown(r.File), r.Attempts, r.Error)
-				break
-			}
-			if r.Status == http.StatusInternalServerError {
-				fmt.Fprintf(w, "%s: the service failed (its misconfiguration or fault, for its operators to fix), may or may not be stored (once fixed, send it again with -idempotency-key %s): %s\n", shown(r.File), r.IdempotencyKey, r.Error)
-				break
-			}
-			fmt.Fprintf(w, "%s: not confirmed after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s\n", shown(r.File), r.Attempts, r.IdempotencyKey, r.Error)
-		}
+		fmt.Fprintf(w, "%s: %s\n", shown(r.File), describe(r))
 	}
 	if !asJSON {
-		fmt.Fprintf(w, "%d stored, %d already stored, %d refused, %d not confirmed\n", count["stored"], count["replayed"], count["refused"], count["failed"])
+		fmt.Fprintf(w, "%d stored, %d already stored, %d refused, %d not stored, %d unknown\n",
+			count[contract.Stored], count[contract.Replayed], count[contract.Refused], count[contract.NotStored], count[contract.Unknown])
 	}
-	return code
+	return exitCodes[worst]
+}
+
+// describe says what became of one payload, for its line of the report.
+func describe(r result) string {
+	switch r.Outcome {
+	case contract.Stored:
+		return fmt.Sprintf("stored (%d attempt(s))", r.Attempts)
+	case contract.Replayed:
+		return fmt.Sprintf("already stored (%d attempt(s))", r.Attempts)
+	case contract.Refused:
+		return "refused, not stored: " + r.Error
+	case contract.NotStored:
+		if r.Attempts == 0 {
+			return "not sent: " + strings.TrimPrefix(r.Error, "not sent: ")
+		}
+		return fmt.Sprintf("not stored after %d attempt(s) (send it again later): %s", r.Attempts, r.Error)
+	}
+	if r.Status == http.StatusInternalServerError {
+		return fmt.Sprintf("the service failed (its misconfiguration or fault, for its operators to fix), may or may not be stored (once fixed, send it again with -idempotency-key %s): %s", r.IdempotencyKey, r.Error)
+	}
+	return fmt.Sprintf("unknown after %d attempt(s), may or may not be stored (send it again with -idempotency-key %s): %s", r.Attempts, r.IdempotencyKey, r.Error)
 }

@@ -17,6 +17,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/client/clienttest"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
 	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
@@ -108,7 +109,7 @@ func TestLostAnswers(t *testing.T) {
 func TestStoredAndSummary(t *testing.T) {
 	url, store := clienttest.Dropbox(t, 0)
 	o := sendCmd(t, nil, "hello", "-url", url, "-H", cdnHeader, "-")
-	if o.code != exitStored || !strings.Contains(o.stdout, "-: stored (1 attempt(s))") || !strings.Contains(o.stdout, "1 stored, 0 already stored, 0 refused, 0 not confirmed") {
+	if o.code != exitStored || !strings.Contains(o.stdout, "-: stored (1 attempt(s))") || !strings.Contains(o.stdout, "1 stored, 0 already stored, 0 refused, 0 not stored, 0 unknown") {
 		t.Errorf("exit %d, output %q", o.code, o.stdout)
 	}
 	if got := facetest.Payloads(store); len(got) != 1 || got[0] != "hello" {
@@ -145,14 +146,14 @@ func TestRetryAfter(t *testing.T) {
 
 // TestRetryAfterOfADay: a server that asks to come back in a day (in seconds, or as a date in
 // 2100) is not waited for: the wait is at most the maximum backoff, and when that would pass
-// the -deadline the payload is given up at once (exit 2), saying so.
+// the -deadline the payload is given up at once (exit 3: not stored), saying so.
 func TestRetryAfterOfADay(t *testing.T) {
 	for _, retryAfter := range []string{"86400", "Fri, 01 Jan 2100 00:00:00 GMT"} {
 		srv, n := answering(t, [2]string{"503", retryAfter}, [2]string{"202", ""})
 		o := sendCmd(t, nil, "p", "-url", srv.URL, "-deadline", "10s", "-json", "-")
 		rs := o.results(t)
-		if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Attempts != 1 || n.Load() != 1 || !strings.Contains(rs[0].Error, "due in 20s, would start after the deadline") {
-			t.Errorf("Retry-After %s: exit %d, %+v: want 2 after one attempt, the wait capped at 20s and past the deadline", retryAfter, o.code, rs)
+		if o.code != exitNotStored || len(rs) != 1 || rs[0].Attempts != 1 || n.Load() != 1 || !strings.Contains(rs[0].Error, "due in 20s, would start after the deadline") {
+			t.Errorf("Retry-After %s: exit %d, %+v: want 3 after one attempt, the wait capped at 20s and past the deadline", retryAfter, o.code, rs)
 		}
 	}
 }
@@ -178,7 +179,7 @@ func TestRedirect(t *testing.T) {
 		t.Cleanup(srv.Close)
 		o := sendCmd(t, transport, "secret payload", "-url", srv.URL+"/v1/drop", "-json", "-")
 		rs := o.results(t)
-		if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Status != 307 || rs[0].Attempts != 1 || !strings.Contains(rs[0].Error, "redirected to \""+target.URL+"/v1/drop\": not followed") {
+		if o.code != exitUnknown || len(rs) != 1 || rs[0].Status != 307 || rs[0].Attempts != 1 || !strings.Contains(rs[0].Error, "redirected to \""+target.URL+"/v1/drop\": not followed") {
 			t.Errorf("tls %v: exit %d, %+v: want 2, one attempt, the Location named", tls, o.code, rs)
 		}
 		if asked.Load() != 1 || got.Load() != 0 {
@@ -249,7 +250,7 @@ func TestRemotePlainHTTP(t *testing.T) {
 		t.Errorf("exit %d, %q, %d request(s): want 64, why and the flag, nothing sent", o.code, o.stderr, tr.n.Load())
 	}
 	o = sendCmd(t, tr, "p", "-url", "http://dropbox.example.org/v1/drop", "-allow-plain-http", "-attempts", "1", "-")
-	if o.code != exitUnconfirmed || tr.n.Load() != 1 {
+	if o.code != exitUnknown || tr.n.Load() != 1 {
 		t.Errorf("-allow-plain-http: exit %d, %d request(s): want an attempt", o.code, tr.n.Load())
 	}
 }
@@ -281,14 +282,14 @@ func TestRefusedExit1(t *testing.T) {
 	}
 }
 
-// TestUnreachableExit2: nobody listens: -attempts attempts, then exit 2, the payload said to
-// be not stored (no attempt reached the service).
+// TestUnreachableExit2: nobody listens: -attempts attempts, then exit 3, the payload not
+// stored (no attempt reached the service).
 func TestUnreachableExit2(t *testing.T) {
 	url := "http://" + porttest.FreeAddr(t)
 	o := sendCmd(t, nil, "p", "-url", url, "-attempts", "3", "-json", "-")
 	rs := o.results(t)
-	if o.code != exitUnconfirmed || len(rs) != 1 || rs[0].Outcome != "failed" || !rs[0].NotStored || rs[0].Attempts != 3 || rs[0].Error == "" {
-		t.Errorf("exit %d, %+v: want 2, failed and not stored after 3 attempts", o.code, rs)
+	if o.code != exitNotStored || len(rs) != 1 || rs[0].Outcome != contract.NotStored || rs[0].Attempts != 3 || rs[0].Error == "" {
+		t.Errorf("exit %d, %+v: want 3, not stored after 3 attempts", o.code, rs)
 	}
 	o = sendCmd(t, nil, "p", "-url", url, "-attempts", "1", "-")
 	if !strings.Contains(o.stdout, "-: not stored after 1 attempt(s) (send it again later): ") {

@@ -43,7 +43,7 @@ func TestSignalMidSend(t *testing.T) {
 		err := cmd.Wait()
 		srv.Close()
 		out := stdout.String() + stderr.String()
-		if code := cmd.ProcessState.ExitCode(); code != exitUnconfirmed || !strings.Contains(stdout.String(), "may or may not be stored (send it again with -idempotency-key "+key+")") {
+		if code := cmd.ProcessState.ExitCode(); code != exitUnknown || !strings.Contains(stdout.String(), "may or may not be stored (send it again with -idempotency-key "+key+")") {
 			t.Errorf("%v: exit %d (%v), %q; want 2 and the key %s", sig, code, err, out, key)
 		}
 		if strings.Contains(out, facetest.AuthToken) {

@@ -34,7 +34,7 @@ var KeyPattern = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}
 
 // Credential returns the credential of a client token, as the settings make it.
 func Credential(clientToken string) domain.Credential {
-	d, err := domain.ParseServerToken(domain.ServerToken(clientToken))
+	d, err := domain.ParseTokenDigest(domain.TokenDigest(clientToken))
 	if err != nil {
 		panic(err)
 	}
@@ -147,6 +147,13 @@ func Check(t *testing.T, c Case, got Response, store *memstore.Store) {
 			t.Errorf("body echoes a token")
 		}
 	}
+	checkStored(t, c, store)
+}
+
+// checkStored fails the test unless store holds what c stores, under a key of the layout, with
+// its attributes, or nothing when c stores nothing.
+func checkStored(t *testing.T, c Case, store *memstore.Store) {
+	t.Helper()
 	keys := store.Keys()
 	if c.Stored == nil {
 		if len(keys) != 0 {

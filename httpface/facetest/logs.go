@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
+	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
@@ -40,12 +41,12 @@ func CheckLog(t *testing.T, c Case, logs []byte, store *memstore.Store) {
 	switch {
 	case c.Status == 202:
 		keys := store.Keys()
-		want["outcome"], want["level"], want["client"] = "stored", "INFO", domain.DefaultClient
+		want["outcome"], want["level"], want["client"] = string(contract.Stored), "INFO", domain.DefaultClient
 		if len(keys) == 1 {
 			want["key"], want["bytes"] = keys[0], float64(len(*c.Stored))
 		}
 	default:
-		want["outcome"], want["level"], want["reason"] = "rejected", "WARN", reasons[c.Message]
+		want["outcome"], want["level"], want["reason"] = string(contract.Refused), "WARN", reasons[c.Message]
 		if c.Status != 401 {
 			want["client"] = domain.DefaultClient
 		}

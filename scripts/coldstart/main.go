@@ -78,6 +78,7 @@ type subject struct {
 	runs                   []result
 }
 
+// run measures the cold starts the flags ask for, and prints them.
 func run() error {
 	runs := flag.Int("runs", 10, "how many cold starts (of each bootstrap)")
 	only := flag.Bool("emulator", false, "only install the emulator if it is missing, and print its path")
@@ -102,18 +103,41 @@ func run() error {
 		}
 		defer stop()
 	}
-	endpoint, key, secret := os.Getenv("TEST_S3_ENDPOINT"), os.Getenv("TEST_S3_ACCESS_KEY"), os.Getenv("TEST_S3_SECRET_KEY")
 	out := &report{w: os.Stdout, json: *asJSON}
-
 	tmp, err := os.MkdirTemp("", "coldstart")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(tmp)
 	subjects := []*subject{{name: "s3-dropbox-lambda", pkg: Function}}
-	archs := []string{runtime.GOARCH}
 	if *withFloor {
 		subjects = append(subjects, &subject{name: "floor", pkg: Floor})
+	}
+	if err := build(subjects, tmp, *withFloor, out); err != nil {
+		return err
+	}
+	ctx := context.Background()
+	endpoint, key, secret := os.Getenv("TEST_S3_ENDPOINT"), os.Getenv("TEST_S3_ACCESS_KEY"), os.Getenv("TEST_S3_SECRET_KEY")
+	client, err := s3store.NewClient(ctx, endpoint, config.WithRegion("us-east-1"),
+		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, secret, "")))
+	if err != nil {
+		return err
+	}
+	if err := makeBuckets(ctx, client, subjects); err != nil {
+		return err
+	}
+	if err := measure(rie, subjects, *runs, lambdaEnv(endpoint, key, secret), out); err != nil {
+		return err
+	}
+	return conclude(ctx, client, subjects, *runs, *withFloor, out)
+}
+
+// build compiles each subject for this machine (and, with the floor, for Lambda's
+// architectures), and prints the sizes (with the floor, of Lambda's architectures and their
+// ratios).
+func build(subjects []*subject, tmp string, withFloor bool, out *report) error {
+	archs := []string{runtime.GOARCH}
+	if withFloor {
 		archs = SizeArchs
 		if !slices.Contains(archs, runtime.GOARCH) {
 			archs = append(archs, runtime.GOARCH)
@@ -135,24 +159,22 @@ func run() error {
 			if arch == runtime.GOARCH {
 				s.bin = bin
 			}
-			if !*withFloor || slices.Contains(SizeArchs, arch) {
+			if !withFloor || slices.Contains(SizeArchs, arch) {
 				out.size(s.name, arch, info.Size())
 			}
 		}
 	}
-	if *withFloor {
+	if withFloor {
 		for _, arch := range SizeArchs {
 			r := float64(sizes[subjects[0].name][arch]) / float64(sizes[subjects[1].name][arch])
 			out.ratio(subjects[0].name, subjects[1].name, "size linux/"+arch, spread{r, r, r}, 1)
 		}
 	}
+	return nil
+}
 
-	ctx := context.Background()
-	client, err := s3store.NewClient(ctx, endpoint, config.WithRegion("us-east-1"),
-		config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider(key, secret, "")))
-	if err != nil {
-		return err
-	}
+// makeBuckets makes a new bucket for each subject.
+func makeBuckets(ctx context.Context, client *s3.Client, subjects []*subject) error {
 	stamp := time.Now().UnixNano()
 	for _, s := range subjects {
 		s.bucket = fmt.Sprintf("coldstart-%s-%d", s.name, stamp)
@@ -160,20 +182,28 @@ func run() error {
 			return fmt.Errorf("create bucket: %w", err)
 		}
 	}
-	env := func(bucket string) []string {
+	return nil
+}
+
+// lambdaEnv returns the bootstrap's environment for a bucket of the S3 at endpoint.
+func lambdaEnv(endpoint, key, secret string) func(bucket string) []string {
+	return func(bucket string) []string {
 		return []string{
 			"PATH=" + os.Getenv("PATH"),
 			"BUCKET=" + bucket,
-			"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-			"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+			"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+			"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 			"CDN_TOKEN_HTTP_HEADER_NAME=x-cdn-authorization",
 			"S3_ENDPOINT_URL=" + endpoint,
 			"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=" + key, "AWS_SECRET_ACCESS_KEY=" + secret,
 			"AWS_LAMBDA_FUNCTION_TIMEOUT=10", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128",
 		}
 	}
+}
 
-	for i := range *runs {
+// measure runs each subject's cold starts, alternating which goes first, and prints each.
+func measure(rie string, subjects []*subject, runs int, env func(bucket string) []string, out *report) error {
+	for i := range runs {
 		for j := range subjects {
 			s := subjects[(i+j)%len(subjects)] // each first in turn
 			r, err := once(rie, s.bin, env(s.bucket))
@@ -184,17 +214,23 @@ func run() error {
 			out.run(s.name, i+1, r)
 		}
 	}
+	return nil
+}
+
+// conclude checks that each run stored one object, prints each subject's medians and, with
+// the floor, the paired ratios, and returns the report's error.
+func conclude(ctx context.Context, client *s3.Client, subjects []*subject, runs int, withFloor bool, out *report) error {
 	for _, s := range subjects {
 		n, err := count(ctx, client, s.bucket)
 		if err != nil {
 			return err
 		}
-		if n != *runs {
-			return fmt.Errorf("%s: %d objects stored by %d runs", s.name, n, *runs)
+		if n != runs {
+			return fmt.Errorf("%s: %d objects stored by %d runs", s.name, n, runs)
 		}
 		out.summary(s.name, s.runs, n)
 	}
-	if *withFloor {
+	if withFloor {
 		fn, floor := subjects[0].runs, subjects[1].runs
 		for _, m := range []struct {
 			name  string
@@ -297,77 +333,111 @@ var initReport = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 // once starts a fresh emulator for bootstrap, sends the first drop, and measures it.
 func once(rie, bootstrap string, env []string) (result, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, cmd, out, stop, err := startEmulator(rie, bootstrap, env)
 	if err != nil {
 		return result{}, err
+	}
+	defer stop()
+	var r result
+	if r.FirstDropMS, err = firstDrop(addr, out); err != nil {
+		return result{}, err
+	}
+	// The bootstrap waits for the next invocation: its peak so far is the first drop's.
+	if r.PeakRSS, err = bootstrapPeak(cmd.Process.Pid, bootstrap); err != nil {
+		return result{}, err
+	}
+	if r.InitMS, err = initDuration(out); err != nil {
+		return result{}, err
+	}
+	if *verbose {
+		fmt.Fprintln(os.Stderr, out.String())
+	}
+	return r, nil
+}
+
+// startEmulator starts the emulator for bootstrap on a free address, and returns the address
+// once it listens, its process, its output and what stops it.
+func startEmulator(rie, bootstrap string, env []string) (string, *exec.Cmd, *lockedBuffer, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, nil, nil, err
 	}
 	addr := ln.Addr().String()
 	ln.Close()
 	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, bootstrap)
 	cmd.Env = env
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
-		return result{}, err
+		return "", nil, nil, nil, err
 	}
-	defer func() {
+	stop := func() {
 		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 		cmd.Wait()
-	}()
+	}
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(2 * time.Millisecond) {
 		if c, err := net.Dial("tcp", addr); err == nil {
 			c.Close()
-			break
+			return addr, cmd, out, stop, nil
 		}
 		if time.Now().After(deadline) {
-			return result{}, fmt.Errorf("emulator not listening: %s", out.String())
+			stop()
+			return "", nil, nil, nil, fmt.Errorf("emulator not listening: %s", out.String())
 		}
 	}
+}
 
+// firstDrop sends a drop to the emulator at addr and returns how long its 202 took, in ms.
+func firstDrop(addr string, out *lockedBuffer) (float64, error) {
 	start := time.Now()
 	resp, err := http.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json",
 		bytes.NewReader(funcurltest.JSON("plain")))
 	if err != nil {
-		return result{}, err
+		return 0, err
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	r := result{FirstDropMS: float64(time.Since(start).Microseconds()) / 1000}
+	took := float64(time.Since(start).Microseconds()) / 1000
 	var answer struct {
 		StatusCode int `json:"statusCode"`
 	}
 	if err := json.Unmarshal(body, &answer); err != nil || answer.StatusCode != 202 {
-		return result{}, fmt.Errorf("answer %s, want statusCode 202; emulator said:\n%s", body, out.String())
+		return 0, fmt.Errorf("answer %s, want statusCode 202; emulator said:\n%s", body, out.String())
 	}
+	return took, nil
+}
 
-	// The bootstrap waits for the next invocation: its peak so far is the first drop's.
-	pid, err := childPID(os.DirFS("/proc"), cmd.Process.Pid, bootstrap)
+// bootstrapPeak returns the peak RSS of the bootstrap process under the emulator's process
+// emulatorPID.
+func bootstrapPeak(emulatorPID int, bootstrap string) (int64, error) {
+	pid, err := childPID(os.DirFS("/proc"), emulatorPID, bootstrap)
 	if err != nil {
-		return result{}, err
+		return 0, err
 	}
 	status, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return result{}, err
+		return 0, err
 	}
-	if r.PeakRSS, err = peakRSS(string(status)); err != nil {
-		return result{}, fmt.Errorf("/proc/%d/status: %w", pid, err)
+	peak, err := peakRSS(string(status))
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/status: %w", pid, err)
 	}
+	return peak, nil
+}
 
-	// The emulator writes its INIT REPORT line around the answer; wait for it a little.
+// initDuration returns the init phase the emulator reports, in ms: it writes its INIT REPORT
+// line around the answer, and is waited for a little.
+func initDuration(out *lockedBuffer) (float64, error) {
 	for deadline := time.Now().Add(time.Second); ; time.Sleep(2 * time.Millisecond) {
 		if m := initReport.FindStringSubmatch(out.String()); m != nil {
-			r.InitMS, _ = strconv.ParseFloat(m[1], 64)
-			break
+			ms, _ := strconv.ParseFloat(m[1], 64)
+			return ms, nil
 		}
 		if time.Now().After(deadline) {
-			return result{}, fmt.Errorf("no INIT REPORT line from the emulator:\n%s", out.String())
+			return 0, fmt.Errorf("no INIT REPORT line from the emulator:\n%s", out.String())
 		}
 	}
-	if *verbose {
-		fmt.Fprintln(os.Stderr, out.String())
-	}
-	return r, nil
 }
 
 // lockedBuffer is a buffer the emulator's output is copied into while once reads it.

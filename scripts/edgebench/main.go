@@ -2,7 +2,7 @@
 // a bare net/http handler that reads a drop's body and either puts it to S3 with one
 // PutObject (-s3 BUCKET, the SDK's default chain and S3_ENDPOINT_URL) or writes it the naive
 // durable way into a folder (-dir: a temporary file, fsync, rename, fsync of the folder);
-// answering 202. With -tokens it prints a new client token and its server token.
+// answering 202. With -tokens it prints a new client token and its token digest.
 package main
 
 import (
@@ -29,14 +29,14 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "address to listen on")
 	bucket := flag.String("s3", "", "bucket to put drops to")
 	dir := flag.String("dir", "", "folder to write drops to")
-	tokens := flag.Bool("tokens", false, "print a client token and its server token")
+	tokens := flag.Bool("tokens", false, "print a client token and its token digest")
 	flag.Parse()
 	if *tokens {
 		t, err := domain.NewClientToken(rand.Reader)
 		if err != nil {
 			log.Fatal(err)
 		}
-		fmt.Println(t, domain.ServerToken(t))
+		fmt.Println(t, domain.TokenDigest(t))
 		return
 	}
 	var store func(ctx context.Context, key string, b []byte) error

@@ -161,7 +161,7 @@ func serveFromImage(t *testing.T, bin string) {
 	dir := t.TempDir()
 	cmd := exec.Command(bin)
 	cmd.Env = []string{"ADDR=127.0.0.1:0", "STORAGE=filesystem", "STORAGE_DIR=" + dir, "DRAIN=0s",
-		"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken), "CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken), "CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 		"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader}
 	out, err := cmd.StdoutPipe()
 	if err != nil {

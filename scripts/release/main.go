@@ -89,18 +89,7 @@ func run(args []string, out io.Writer) error {
 		if *version == "" {
 			*version = sourceVersion()
 		}
-		for _, a := range ImageArchs {
-			path, err := buildImage(a, *dist, *version)
-			if err != nil {
-				return err
-			}
-			info, err := os.Stat(path)
-			if err != nil {
-				return err
-			}
-			fmt.Fprintf(out, "%s: %d bytes (image s3-dropbox:%s, linux/%s)\n", path, info.Size(), *version, a)
-		}
-		return nil
+		return buildImages(*dist, *version, out)
 	}
 	for _, a := range archs {
 		path, size, binSize, err := build(a, *dist)
@@ -115,9 +104,32 @@ func run(args []string, out io.Writer) error {
 	if !*withSend {
 		return nil
 	}
+	return buildSenders(*dist, out)
+}
+
+// buildImages builds the server's image for each of ImageArchs into dist, with version, and
+// prints each file and its size.
+func buildImages(dist, version string, out io.Writer) error {
+	for _, a := range ImageArchs {
+		path, err := buildImage(a, dist, version)
+		if err != nil {
+			return err
+		}
+		info, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "%s: %d bytes (image s3-dropbox:%s, linux/%s)\n", path, info.Size(), version, a)
+	}
+	return nil
+}
+
+// buildSenders builds s3-dropbox-send for each of SendPlatforms into dist, and prints each
+// file and its size.
+func buildSenders(dist string, out io.Writer) error {
 	for _, p := range SendPlatforms {
 		goos, goarch, _ := strings.Cut(p, "/")
-		path := filepath.Join(*dist, "s3-dropbox-send-"+goos+"-"+goarch)
+		path := filepath.Join(dist, "s3-dropbox-send-"+goos+"-"+goarch)
 		if err := compile(SendPackage, path, goos, goarch); err != nil {
 			return err
 		}

@@ -72,8 +72,8 @@ func TestShippedArm64(t *testing.T) {
 	env := func(endpoint string) []string {
 		return []string{
 			"PATH=" + os.Getenv("PATH"), "BUCKET=" + bucket,
-			"AUTH_TOKEN=" + domain.ServerToken(facetest.AuthToken),
-			"CDN_TOKEN=" + domain.ServerToken(facetest.CDNToken),
+			"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
+			"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
 			"CDN_TOKEN_HTTP_HEADER_NAME=" + facetest.CDNHeader,
 			"S3_ENDPOINT_URL=" + endpoint, "AWS_REGION=" + srv.Region,
 			"AWS_ACCESS_KEY_ID=" + srv.AccessKey, "AWS_SECRET_ACCESS_KEY=" + srv.SecretKey,

@@ -26,12 +26,12 @@ import (
 // (httpserver.Server). It logs JSON lines to out; with dev tokens, it prints dev mode's banner
 // to banner.
 func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, dev *wiring.DevTokens) error {
-	store, where, closeStore, err := newStore(ctx, cfg)
+	st, err := newStorage(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeStore()
-	core, err := wiring.Core(cfg.CoreSettings, store)
+	defer st.close()
+	core, err := wiring.Core(cfg.CoreSettings, st.store)
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		stats = promstats.New()
 		rec.Stats = stats
 	}
-	memory := httpserver.LimitMemory()
+	memory := LimitMemory()
 	maxConns := int(cfg.MaxConns)
 	if maxConns == 0 {
 		if err := checkAutoConns(int64(cfg.MaxInflightBytes)); err != nil {
@@ -61,8 +61,48 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 			}
 			return err
 		}
-		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes))
+		maxConns = httpserver.MaxConns(int64(cfg.MaxInflightBytes), Memory())
 	}
+	logConfigured(ctx, log, cfg, ln, metricsLn, st.where, maxConns, memory, dev != nil)
+	cfg.WarnKeyTTL(ctx, log)
+	if cfg.MaxConns == 0 {
+		warnFileLimit(ctx, log)
+	}
+	h := httpserver.NewHandler(core, rec, handlerOptions(cfg, st)...)
+	srv := &httpserver.Server{Handler: h, Log: log, DrainPeriod: time.Duration(cfg.DrainPeriod), MaxConns: maxConns}
+	if metricsLn != nil {
+		stats.Connections(func() (int, int, uint64, uint64) {
+			c := srv.ConnStats()
+			return c.Open, c.Max, c.Full, c.Waited
+		})
+		stop := serveMetrics(metricsLn, stats, h.Probes(), log)
+		defer stop()
+	}
+	if dev != nil {
+		Banner(banner, *dev, ln.Addr(), cfg.DropPath, st.where)
+	}
+	return srv.Serve(ctx, ln)
+}
+
+// handlerOptions returns the drop handler's options: the budget, the drop path, the clients'
+// shares and rates, and the store's readiness.
+func handlerOptions(cfg wiring.ServerSettings, st storage) []httpserver.Option {
+	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath), httpserver.WithClients(len(cfg.AuthToken))}
+	if len(cfg.ClientRates) > 0 {
+		rates := map[string]httpserver.Rate{}
+		for k, r := range cfg.ClientRates {
+			rates[k] = httpserver.Rate{PerSecond: r.PerSecond, Burst: r.Burst}
+		}
+		opts = append(opts, httpserver.WithClientRates(rates))
+	}
+	if st.ready != nil {
+		opts = append(opts, httpserver.WithReadiness(st.ready))
+	}
+	return opts
+}
+
+// logConfigured writes the start-up line: the settings (never a token) and what they came to.
+func logConfigured(ctx context.Context, log *slog.Logger, cfg wiring.ServerSettings, ln, metricsLn net.Listener, where string, maxConns int, memory int64, dev bool) {
 	metricsAddr := ""
 	if metricsLn != nil {
 		metricsAddr = metricsLn.Addr().String()
@@ -77,38 +117,9 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 		slog.Int("max_inflight_bytes", int(cfg.MaxInflightBytes)),
 		slog.Int("max_conns", maxConns),
 		slog.Int64("memory_limit", memory),
-		slog.Duration("drain", time.Duration(cfg.Drain)),
-		slog.Bool("dev", dev != nil),
+		slog.Duration("drain", time.Duration(cfg.DrainPeriod)),
+		slog.Bool("dev", dev),
 	)...)
-	cfg.WarnKeyTTL(ctx, log)
-	if cfg.MaxConns == 0 {
-		warnFileLimit(ctx, log)
-	}
-	opts := []httpserver.Option{httpserver.WithMaxInflightBytes(int64(cfg.MaxInflightBytes)), httpserver.WithDropPath(cfg.DropPath), httpserver.WithClients(len(cfg.AuthToken))}
-	if len(cfg.ClientRates) > 0 {
-		rates := map[string]httpserver.Rate{}
-		for k, r := range cfg.ClientRates {
-			rates[k] = httpserver.Rate{PerSecond: r.PerSecond, Burst: r.Burst}
-		}
-		opts = append(opts, httpserver.WithClientRates(rates))
-	}
-	if r, ok := store.(interface{ Ready(context.Context) error }); ok {
-		opts = append(opts, httpserver.WithReadiness(r.Ready))
-	}
-	h := httpserver.NewHandler(core, rec, opts...)
-	srv := &httpserver.Server{Handler: h, Log: log, Drain: time.Duration(cfg.Drain), MaxConns: maxConns}
-	if metricsLn != nil {
-		stats.Connections(func() (int, int, uint64, uint64) {
-			c := srv.ConnStats()
-			return c.Open, c.Max, c.Full, c.Waited
-		})
-		stop := serveMetrics(metricsLn, stats, h.Probes(), log)
-		defer stop()
-	}
-	if dev != nil {
-		Banner(banner, *dev, ln.Addr(), cfg.DropPath, where)
-	}
-	return srv.Serve(ctx, ln)
 }
 
 // checkAutoConns refuses a budget of bodies in flight that leaves the default connection cap
@@ -116,7 +127,8 @@ func Run(ctx context.Context, cfg wiring.ServerSettings, out, banner io.Writer, 
 // silently, and a few slow clients would hold every connection. An explicit MAX_CONNS is the
 // operator's choice.
 func checkAutoConns(inflight int64) error {
-	conns, memory := httpserver.ConnsByMemory(inflight)
+	memory := Memory()
+	conns := httpserver.ConnsByMemory(inflight, memory)
 	if conns >= httpserver.MinAutoConns {
 		return nil
 	}
@@ -137,28 +149,35 @@ func serveMetrics(ln net.Listener, stats *promstats.Stats, probes http.Handler, 
 	return srv.Close
 }
 
-// newStore returns the configured store, a description of where it keeps drops, and what
-// releases it.
-func newStore(ctx context.Context, cfg wiring.ServerSettings) (ports.ObjectStore, string, func() error, error) {
+// storage is the configured store and what the server needs around it.
+type storage struct {
+	store ports.ObjectStore
+	where string                          // where it keeps drops, for the log and the banner
+	ready func(ctx context.Context) error // the readiness probe's check; nil: none
+	close func() error                    // releases it
+}
+
+// newStorage returns the configured store: a folder, whose readiness /readyz checks, or S3.
+func newStorage(ctx context.Context, cfg wiring.ServerSettings) (storage, error) {
 	if cfg.Storage == wiring.StorageFilesystem {
 		s, err := fsstore.New(cfg.StorageDir)
 		if err != nil {
-			return nil, "", nil, err
+			return storage{}, err
 		}
-		return s, s.Dir(), s.Close, nil
+		return storage{store: s, where: s.Dir(), ready: s.Ready, close: s.Close}, nil
 	}
 	client, err := s3store.NewClient(ctx, cfg.S3EndpointURL)
 	if err != nil {
-		return nil, "", nil, err
+		return storage{}, err
 	}
 	if client.Options().Region == "" { // else every drop would be a 503
-		return nil, "", nil, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
+		return storage{}, errors.New("settings: AWS_REGION: required with STORAGE=s3 (or a region in the AWS profile), and not set")
 	}
 	where := "s3://" + cfg.Bucket
 	if cfg.S3EndpointURL != "" {
 		where += " at " + cfg.Endpoint()
 	}
-	return s3store.New(client, cfg.Bucket), where, func() error { return nil }, nil
+	return storage{store: s3store.New(client, cfg.Bucket), where: where, close: func() error { return nil }}, nil
 }
 
 // warnFileLimit logs, at warn, that the limit on open files sets the default connection cap

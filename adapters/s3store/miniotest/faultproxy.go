@@ -138,30 +138,13 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 	target := *p.target
 	rules := p.rules
 	p.mu.Unlock()
-
-	switch fault {
-	case LostBefore:
-		s3script.HangUp(w, false)
-		return
-	case ResetBefore:
-		s3script.HangUp(w, true)
-		return
-	case Error500Before:
-		s3script.WriteError(w, http.StatusInternalServerError, "InternalError")
-		return
-	case SlowDown:
-		s3script.WriteError(w, http.StatusServiceUnavailable, "SlowDown")
-		return
-	case Conflict:
-		s3script.WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
+	if failBefore(w, fault) {
 		return
 	}
-
 	if rules.Denies != nil && rules.Denies(r) {
 		s3script.WriteError(w, http.StatusForbidden, "AccessDenied")
 		return
 	}
-
 	out := r.Clone(r.Context())
 	out.RequestURI = ""
 	out.URL.Scheme, out.URL.Host = target.Scheme, target.Host
@@ -187,8 +170,7 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		s3script.HangUp(w, true)
 	case fault == Error500After:
 		s3script.WriteError(w, http.StatusInternalServerError, "InternalError")
-	case resp.StatusCode == http.StatusNotFound && (r.Method == http.MethodGet || r.Method == http.MethodHead) &&
-		rules.CanList != nil && !rules.CanList(AccessKey(r)) && (r.Method == http.MethodHead || bytes.Contains(answer, []byte("<Code>NoSuchKey</Code>"))):
+	case rules.hidesMissing(r, resp.StatusCode, answer):
 		if r.Method == http.MethodHead {
 			w.WriteHeader(http.StatusForbidden) // a HEAD's answer has no body
 			return
@@ -201,6 +183,35 @@ func (p *FaultProxy) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(resp.StatusCode)
 		w.Write(answer)
 	}
+}
+
+// failBefore answers a fault that acts before the request reaches the target, and reports
+// whether fault is one.
+func failBefore(w http.ResponseWriter, fault Fault) bool {
+	switch fault {
+	case LostBefore:
+		s3script.HangUp(w, false)
+	case ResetBefore:
+		s3script.HangUp(w, true)
+	case Error500Before:
+		s3script.WriteError(w, http.StatusInternalServerError, "InternalError")
+	case SlowDown:
+		s3script.WriteError(w, http.StatusServiceUnavailable, "SlowDown")
+	case Conflict:
+		s3script.WriteError(w, http.StatusConflict, "ConditionalRequestConflict")
+	default:
+		return false
+	}
+	return true
+}
+
+// hidesMissing reports whether the target's answer to r, a missing key (404), is to be said
+// as S3 says it to a caller without s3:ListBucket: 403.
+func (rules S3Rules) hidesMissing(r *http.Request, status int, answer []byte) bool {
+	if status != http.StatusNotFound || rules.CanList == nil || rules.CanList(AccessKey(r)) {
+		return false
+	}
+	return r.Method == http.MethodHead || r.Method == http.MethodGet && bytes.Contains(answer, []byte("<Code>NoSuchKey</Code>"))
 }
 
 // AuditSeed returns the seed of a randomized audit: AUDIT_SEED, or a random one when it is

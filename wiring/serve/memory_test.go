@@ -1,4 +1,4 @@
-package httpserver
+package serve
 
 import (
 	"math"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 )
 
 // TestLimitMemorySetsSevenEighths: without GOMEMLIMIT, LimitMemory sets the runtime's memory
@@ -15,12 +17,12 @@ import (
 func TestLimitMemorySetsSevenEighths(t *testing.T) {
 	prev := debug.SetMemoryLimit(math.MaxInt64)
 	t.Cleanup(func() { debug.SetMemoryLimit(prev); gcLimit.Store(0) })
-	wantConns := MaxConns(DefaultMaxInflightBytes)
+	wantConns := httpserver.MaxConns(httpserver.DefaultMaxInflightBytes, Memory())
 	want := cgroupMemory(t) / 8 * 7
 	if got := LimitMemory(); got != want || debug.SetMemoryLimit(-1) != want {
 		t.Errorf("LimitMemory() = %d, runtime limit %d; want both %d", got, debug.SetMemoryLimit(-1), want)
 	}
-	if got := MaxConns(DefaultMaxInflightBytes); got != wantConns {
+	if got := httpserver.MaxConns(httpserver.DefaultMaxInflightBytes, Memory()); got != wantConns {
 		t.Errorf("MaxConns after LimitMemory = %d, want %d as before", got, wantConns)
 	}
 	gcLimit.Store(0)
