@@ -232,23 +232,6 @@ func TestNew(t *testing.T) {
 	}
 }
 
-// secretTransport fails with an error that repeats the request's Authorization header, as a
-// careless proxy's might.
-type secretTransport struct{}
-
-func (secretTransport) RoundTrip(req *http.Request) (*http.Response, error) {
-	return nil, errors.New("proxy said: bad headers " + req.Header.Get("Authorization") + " and " + req.Header.Get(facetest.CDNHeader) + ".")
-}
-
-// TestTokenScrubbed: whatever a transport puts in an error, neither the token nor a header's
-// credential (the CDN's token) is in the client's.
-func TestTokenScrubbed(t *testing.T) {
-	_, err := newClient(t, "http://127.0.0.1:9", nil, client.WithAttempts(1), client.WithHTTPClient(&http.Client{Transport: secretTransport{}})).Send(context.Background(), []byte("p"))
-	if err == nil || strings.Contains(err.Error(), facetest.AuthToken) || strings.Contains(err.Error(), facetest.CDNToken) {
-		t.Errorf("error %v: want one without the token or the CDN's", err)
-	}
-}
-
 // TestSlowBodyIsRetried: a 408 (the server found the body too slow; nothing stored) is retried
 // with the same key, and the payload is then stored.
 func TestSlowBodyIsRetried(t *testing.T) {

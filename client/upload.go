@@ -150,66 +150,94 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 		f(&o)
 	}
 	var rec UploadReceipt
-	fail := func(status int, format string, a ...any) error {
-		return &Error{Outcome: contract.Unknown, Status: status, Message: fmt.Sprintf(format, a...), Attempts: rec.Requests}
-	}
 	if size > offer.MaxBytes {
 		return rec, &Error{Outcome: contract.Refused, Message: fmt.Sprintf("the file is %d bytes, over the service's upload limit of %d: not sent", size, offer.MaxBytes)}
 	}
 	if o.chunkSize < 1 {
 		return rec, &Error{Outcome: contract.Refused, Message: "the chunk size must be above 0"}
 	}
-	st := uploadState{Size: size}
-	if o.statePath != "" { // the file's SHA-256 names its state: read it once more
-		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
-			return rec, &Error{Outcome: contract.Refused, Message: "the file could not be read: " + err.Error()}
-		}
-		sum := hex.EncodeToString(h.Sum(nil))
-		st.SHA256 = sum
-		if b, err := os.ReadFile(o.statePath); err == nil {
-			var old uploadState
-			if json.Unmarshal(b, &old) == nil && old.Size == size && old.SHA256 == sum && old.URL != "" {
-				st = old
-			}
-		}
+	st, err := loadState(o.statePath, r, size)
+	if err != nil {
+		return rec, err
 	}
 	if st.Done {
 		return UploadReceipt{URL: st.URL, Resumed: size, Replayed: true}, nil
 	}
-	offset := int64(-1)
+	offset, err := c.begin(ctx, offer, &st, o, &rec)
+	if err != nil {
+		return rec, err
+	}
+	rec.URL = st.URL
+	if err := c.sendChunks(ctx, st.URL, r, offset, size, o, &rec); err != nil {
+		return rec, err
+	}
+	st.Done = true
+	if err := saveState(o.statePath, st); err != nil {
+		return rec, err
+	}
+	return rec, nil
+}
+
+// loadState returns the upload's state: that of the state file at path when it is of the same
+// size bytes of r (their SHA-256, read once more), else a new one (no file: a new one, unnamed).
+func loadState(path string, r io.ReaderAt, size int64) (uploadState, error) {
+	st := uploadState{Size: size}
+	if path == "" {
+		return st, nil
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
+		return st, &Error{Outcome: contract.Refused, Message: "the file could not be read: " + err.Error()}
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	st.SHA256 = sum
+	if b, err := os.ReadFile(path); err == nil {
+		var old uploadState
+		if json.Unmarshal(b, &old) == nil && old.Size == size && old.SHA256 == sum && old.URL != "" {
+			st = old
+		}
+	}
+	return st, nil
+}
+
+// begin returns the offset to send from: the service's for the upload of st (HEAD), or 0 for a
+// new upload it creates (when st has none, or the service no longer knows it), saved in st
+// and its file.
+func (c *Client) begin(ctx context.Context, offer Offer, st *uploadState, o upload, rec *UploadReceipt) (int64, error) {
 	if st.URL != "" {
 		off, status, err := c.head(ctx, st.URL)
 		rec.Requests++
 		switch {
 		case err == nil:
-			offset, rec.Resumed = off, off
+			rec.Resumed = off
+			return off, nil
 		case status == http.StatusNotFound || status == http.StatusGone:
 			st.URL = "" // expired, or another's: a new upload
 		default:
-			return rec, err
+			return 0, err
 		}
 	}
-	if st.URL == "" {
-		u, err := c.create(ctx, offer.URL, size, o)
-		rec.Requests++
-		if err != nil {
-			return rec, err
-		}
-		st.URL, offset = u, 0
-		if err := saveState(o.statePath, st); err != nil {
-			return rec, err
-		}
+	u, err := c.create(ctx, offer.URL, st.Size, o)
+	rec.Requests++
+	if err != nil {
+		return 0, err
 	}
-	rec.URL = st.URL
+	st.URL = u
+	return 0, saveState(o.statePath, *st)
+}
+
+// sendChunks sends size bytes of r to the upload at u from offset, a chunk at a time; after a
+// failure it asks the offset again (HEAD) and retries, with the backoff of Send, up to the
+// client's attempts in a row.
+func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset, size int64, o upload, rec *UploadReceipt) error {
 	buf := make([]byte, min(int64(o.chunkSize), max(size, 1)))
 	failures := 0
 	for offset < size || size == 0 {
 		n := min(int64(len(buf)), size-offset)
 		if _, err := r.ReadAt(buf[:n], offset); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
-			return rec, &Error{Outcome: contract.Unknown, Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
+			return &Error{Outcome: contract.Unknown, Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
 		}
-		next, status, err := c.patch(ctx, st.URL, offset, buf[:n])
+		next, status, err := c.patch(ctx, u, offset, buf[:n])
 		rec.Requests++
 		if err == nil {
 			offset, failures = next, 0
@@ -222,26 +250,22 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 			continue
 		}
 		if status >= 400 && status < 500 && status != http.StatusConflict && status != http.StatusLocked && status != http.StatusRequestTimeout && status != http.StatusTooManyRequests {
-			return rec, err
+			return err
 		}
 		failures++
 		if failures >= c.cfg.attempts {
-			return rec, err
+			return err
 		}
 		if werr := c.sleep(ctx, c.wait(failures, nil)); werr != nil {
-			return rec, fail(0, "interrupted at offset %d of %d: run again to resume", offset, size)
+			return &Error{Outcome: contract.Unknown, Message: fmt.Sprintf("interrupted at offset %d of %d: run again to resume", offset, size), Attempts: rec.Requests}
 		}
-		off, _, herr := c.head(ctx, st.URL)
+		off, _, herr := c.head(ctx, u)
 		rec.Requests++
 		if herr == nil {
 			offset = off
 		}
 	}
-	st.Done = true
-	if err := saveState(o.statePath, st); err != nil {
-		return rec, err
-	}
-	return rec, nil
+	return nil
 }
 
 // saveState writes the state file (no file: nothing), atomically.

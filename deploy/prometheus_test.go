@@ -19,6 +19,7 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/contract"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface"
+	"github.com/s3-dropbox/s3-dropbox/internal/buildtest"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
 
@@ -34,10 +35,7 @@ type exported struct {
 func liveMetrics(t *testing.T) exported {
 	t.Helper()
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "s3-dropbox")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/s3-dropbox/s3-dropbox/cmd/s3-dropbox").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildtest.Command(t, buildtest.Module+"/cmd/s3-dropbox")
 	auth, err := domain.NewClientToken(nil)
 	if err != nil {
 		t.Fatal(err)

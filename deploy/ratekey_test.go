@@ -42,10 +42,7 @@ func wafTransform(t *testing.T, typ, s string) string {
 // transformations.
 func TestRateKeyOnePerToken(t *testing.T) {
 	tmpl, _ := load(t)
-	rule := get(t, tmpl, "Resources", "WebAcl", "Properties", "Rules", 1, "Fn::If", 1).(object)
-	if rule["Name"] != "rate-per-client" {
-		t.Fatalf("rule %v: want rate-per-client", rule["Name"])
-	}
+	rule := rateRule(t, tmpl, 1, "rate-per-client")
 	key := get(t, rule, "Statement", "RateBasedStatement", "CustomKeys", 0, "Header").(object)
 	if !strings.EqualFold(key["Name"].(string), "authorization") {
 		t.Fatalf("custom key %v: want the authorization header", key)

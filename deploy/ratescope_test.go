@@ -70,15 +70,23 @@ func wafPathTransform(t *testing.T, typ, p string) string {
 	return ""
 }
 
+// rateRule returns rule i of the web ACL, as the stack makes it with rate limits on, failing
+// the test unless it is named name.
+func rateRule(t *testing.T, tmpl object, i int, name string) object {
+	t.Helper()
+	rule := get(t, tmpl, "Resources", "WebAcl", "Properties", "Rules", i, "Fn::If", 1).(object)
+	if rule["Name"] != name {
+		t.Fatalf("rule %v: want %s", rule["Name"], name)
+	}
+	return rule
+}
+
 // TestRateScopeEverySpelling: the per-IP rate limit counts every request that CloudFront sends
 // to the function, however it spells the drop path (percent-encoded letters, dot segments),
 // and none to other paths.
 func TestRateScopeEverySpelling(t *testing.T) {
 	tmpl, _ := load(t)
-	rule := get(t, tmpl, "Resources", "WebAcl", "Properties", "Rules", 0, "Fn::If", 1).(object)
-	if rule["Name"] != "rate-per-ip" {
-		t.Fatalf("rule %v: want rate-per-ip", rule["Name"])
-	}
+	rule := rateRule(t, tmpl, 0, "rate-per-ip")
 	match := get(t, rule, "Statement", "RateBasedStatement", "ScopeDownStatement", "ByteMatchStatement").(object)
 	dropPath := get(t, tmpl, "Parameters", "DropPath", "Default").(string)
 	if strings.Contains(dropPath, "*") {

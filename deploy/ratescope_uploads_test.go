@@ -81,6 +81,28 @@ func TestUploadsRateScope(t *testing.T) {
 	if u, d := get(t, tmpl, "Parameters", "WafRateLimitUploadsPerClient", "Default").(float64), get(t, tmpl, "Parameters", "WafRateLimitPerClient", "Default").(float64); u <= d {
 		t.Errorf("the uploads' default limit %v, want it above the drops' %v (an upload is many PATCHes)", u, d)
 	}
+	checkRateScopes(t, dropRate, uploadRate)
+	// Without uploads, the drops' rule counts every path, and there is no uploads' rule.
+	params["MaxUploadBytes"] = "0"
+	_, conds = madeWith(t, tmpl, params)
+	off := resolveIf(t, get(t, tmpl, "Resources", "WebAcl", "Properties"), conds).(object)
+	for _, r := range off["Rules"].([]any) {
+		rule := r.(object)
+		switch rule["Name"] {
+		case "rate-uploads-per-client":
+			t.Error("without uploads, a rule for them")
+		case "rate-per-client":
+			if sd := get(t, rule, "Statement", "RateBasedStatement").(object)["ScopeDownStatement"]; sd != nil {
+				t.Errorf("without uploads, the drops' per-client rule is scoped: %v", sd)
+			}
+		}
+	}
+}
+
+// checkRateScopes checks that the uploads' rate rule counts every path the function serves
+// as an upload's, and the drops' every other, each path in one of them only.
+func checkRateScopes(t *testing.T, dropRate, uploadRate object) {
+	t.Helper()
 	countedBy := func(rate object, path string) bool {
 		sd, ok := rate["ScopeDownStatement"].(object)
 		return !ok || wafMatches(t, sd, path)
@@ -108,21 +130,6 @@ func TestUploadsRateScope(t *testing.T) {
 		}
 		if !countedBy(dropRate, p) || countedBy(uploadRate, p) {
 			t.Errorf("%s, not plainly an upload's: counted by the drops' rule %v, the uploads' %v; want the drops' only", p, countedBy(dropRate, p), countedBy(uploadRate, p))
-		}
-	}
-	// Without uploads, the drops' rule counts every path, and there is no uploads' rule.
-	params["MaxUploadBytes"] = "0"
-	_, conds = madeWith(t, tmpl, params)
-	off := resolveIf(t, get(t, tmpl, "Resources", "WebAcl", "Properties"), conds).(object)
-	for _, r := range off["Rules"].([]any) {
-		rule := r.(object)
-		switch rule["Name"] {
-		case "rate-uploads-per-client":
-			t.Error("without uploads, a rule for them")
-		case "rate-per-client":
-			if sd := get(t, rule, "Statement", "RateBasedStatement").(object)["ScopeDownStatement"]; sd != nil {
-				t.Errorf("without uploads, the drops' per-client rule is scoped: %v", sd)
-			}
 		}
 	}
 }

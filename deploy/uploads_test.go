@@ -9,19 +9,10 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
-// TestUploadsDeployed: with MaxUploadBytes (docs/uploads.md), CloudFront routes /v1/uploads*
-// to the function, every method and header, uncached; the function gets MAX_UPLOAD_BYTES; the
-// uploads' state lives among the idempotency records, whose lifecycle rule, conditional-write
-// policy, read grant and absence from the drop queue cover it, and an upload lives as long as
-// those records (UPLOAD_TTL is IdempotencyTtlDays); a lifecycle rule aborts abandoned
-// multipart uploads once their upload has expired (IdempotencyTtlDays after they began); the
-// role may abort one (a terminated upload's parts freed at once); Location's URL and CORS are
-// the stack's parameters, off by default.
-func TestUploadsDeployed(t *testing.T) {
-	tmpl, _ := load(t)
-	if got := get(t, tmpl, "Parameters", "MaxUploadBytes", "Default"); got != "0" {
-		t.Errorf("MaxUploadBytes default %v, want 0 (no uploads, as the original)", got)
-	}
+// checkUploadsBehaviour checks the distribution's behaviour for /v1/uploads*, with uploads:
+// every tus method, to the function URL, caching disabled, every viewer header but Host.
+func checkUploadsBehaviour(t *testing.T, tmpl object) {
+	t.Helper()
 	behaviours := get(t, tmpl, "Resources", "Distribution", "Properties", "DistributionConfig", "CacheBehaviors").([]any)
 	var uploads object
 	for _, b := range behaviours {
@@ -42,6 +33,22 @@ func TestUploadsDeployed(t *testing.T) {
 		uploads["CachePolicyId"] != "4135ea2d-6df8-44a3-9df3-4b5a84be39ad" || uploads["OriginRequestPolicyId"] != "b689b0a8-53d0-40ab-baf2-68738e2966ac" {
 		t.Errorf("the uploads' behaviour %v: want /v1/uploads* to the function URL, caching disabled, every viewer header but Host", uploads)
 	}
+}
+
+// TestUploadsDeployed: with MaxUploadBytes (docs/uploads.md), CloudFront routes /v1/uploads*
+// to the function, every method and header, uncached; the function gets MAX_UPLOAD_BYTES; the
+// uploads' state lives among the idempotency records, whose lifecycle rule, conditional-write
+// policy, read grant and absence from the drop queue cover it, and an upload lives as long as
+// those records (UPLOAD_TTL is IdempotencyTtlDays); a lifecycle rule aborts abandoned
+// multipart uploads once their upload has expired (IdempotencyTtlDays after they began); the
+// role may abort one (a terminated upload's parts freed at once); Location's URL and CORS are
+// the stack's parameters, off by default.
+func TestUploadsDeployed(t *testing.T) {
+	tmpl, _ := load(t)
+	if got := get(t, tmpl, "Parameters", "MaxUploadBytes", "Default"); got != "0" {
+		t.Errorf("MaxUploadBytes default %v, want 0 (no uploads, as the original)", got)
+	}
+	checkUploadsBehaviour(t, tmpl)
 	if got := get(t, tmpl, "Resources", "Function", "Properties", "Environment", "Variables", "MAX_UPLOAD_BYTES"); !reflect.DeepEqual(got, ref("MaxUploadBytes")) {
 		t.Errorf("MAX_UPLOAD_BYTES = %v, want the parameter", got)
 	}

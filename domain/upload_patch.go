@@ -33,27 +33,9 @@ const (
 // bytes that arrived whole (unless it carried an Upload-Checksum, which cannot be checked
 // then). The PATCH that makes the upload whole completes it.
 func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequest, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
-	h := req.Header
-	if ct, _ := h.Get("content-type"); !strings.EqualFold(strings.TrimSpace(ct), PatchContentType) {
-		return res, Errorf(EUploadMediaType, "The Content-Type of a PATCH must be %s", PatchContentType)
-	}
-	ov, ok := h.Get(UploadOffsetHeader)
-	if !ok {
-		return res, Errorf(EBadUpload, "The Upload-Offset header must be present: the offset the body starts at")
-	}
-	offset, err := parseCount(ov)
-	if err != nil {
-		return res, Errorf(EBadUpload, "The Upload-Offset header must be a non-negative decimal integer")
-	}
-	sum, err := parseUploadChecksum(h)
+	offset, sum, declared, err := parsePatch(req.Header)
 	if err != nil {
 		return res, err
-	}
-	declared := int64(-1)
-	if v, ok := h.Get("content-length"); ok {
-		if declared, err = parseCount(v); err != nil {
-			return res, Errorf(EBadLength, "The content-length header must be a non-negative decimal integer")
-		}
 	}
 	done, err := admit()
 	if err != nil {
@@ -65,17 +47,11 @@ func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequ
 		return res, err
 	}
 	res = st.result(req.ID, res)
-	switch {
-	case st.Done && offset == st.Length && declared == 0:
+	if st.Done && offset == st.Length && declared == 0 {
 		return res, nil // a repeat of the last PATCH, whose answer was lost
-	case st.Done:
-		return res, Errorf(EUploadComplete, "The upload is complete: it is stored as a drop")
-	case offset != st.Offset:
-		return res, Errorf(EUploadOffset, "The Upload-Offset must be the upload's offset, %d: ask it with HEAD and resume from it", st.Offset)
-	case declared > st.Length-st.Offset:
-		return res, u.pastLength(st)
-	case st.locked(u.svc.clock.Now()):
-		return res, lockedError()
+	}
+	if err := u.refusePatch(st, offset, declared); err != nil {
+		return res, err
 	}
 	// Take the lock: a conditional write of the state, which a concurrent PATCH's loses.
 	st.Lock, st.LockedUntil = newLock(), u.svc.clock.Now().Add(u.cfg.Lease)
@@ -113,6 +89,47 @@ func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequ
 		res = st.result(req.ID, res)
 	}
 	return res, nil
+}
+
+// parsePatch returns a PATCH's offset, its Upload-Checksum (nil: none) and its declared
+// length (-1: none), or why its headers are refused.
+func parsePatch(h ports.Header) (offset int64, sum *checksum, declared int64, err error) {
+	if ct, _ := h.Get("content-type"); !strings.EqualFold(strings.TrimSpace(ct), PatchContentType) {
+		return 0, nil, 0, Errorf(EUploadMediaType, "The Content-Type of a PATCH must be %s", PatchContentType)
+	}
+	ov, ok := h.Get(UploadOffsetHeader)
+	if !ok {
+		return 0, nil, 0, Errorf(EBadUpload, "The Upload-Offset header must be present: the offset the body starts at")
+	}
+	if offset, err = parseCount(ov); err != nil {
+		return 0, nil, 0, Errorf(EBadUpload, "The Upload-Offset header must be a non-negative decimal integer")
+	}
+	if sum, err = parseUploadChecksum(h); err != nil {
+		return 0, nil, 0, err
+	}
+	declared = -1
+	if v, ok := h.Get("content-length"); ok {
+		if declared, err = parseCount(v); err != nil {
+			return 0, nil, 0, Errorf(EBadLength, "The content-length header must be a non-negative decimal integer")
+		}
+	}
+	return offset, sum, declared, nil
+}
+
+// refusePatch returns why a PATCH at offset of declared length (-1: unknown) cannot append to
+// the upload st, or nil: complete already, another offset, past the length, locked.
+func (u *Uploads) refusePatch(st *uploadState, offset, declared int64) error {
+	switch {
+	case st.Done:
+		return Errorf(EUploadComplete, "The upload is complete: it is stored as a drop")
+	case offset != st.Offset:
+		return Errorf(EUploadOffset, "The Upload-Offset must be the upload's offset, %d: ask it with HEAD and resume from it", st.Offset)
+	case declared > st.Length-st.Offset:
+		return u.pastLength(st)
+	case st.locked(u.svc.clock.Now()):
+		return lockedError()
+	}
+	return nil
 }
 
 var (
@@ -178,113 +195,160 @@ func parseUploadChecksum(h ports.Header) (*checksum, error) {
 // body bytes read, the store's error, and the body's (errPastLength, errChecksum, or the
 // reader's own).
 func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reader, sum *checksum, declared int64) (read int64, storeErr, bodyErr error) {
-	whole := sha256.New()
-	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.Hash); err != nil {
-		return 0, &Error{Code: EInternal, Message: "Internal error", Err: fmt.Errorf("hash state: %w", err)}, nil
+	whole, err := u.wholeHash(st)
+	if err != nil {
+		return 0, err, nil
 	}
-	_, storeHashes := u.store.(ports.UploadHasher) // then the store's SHA-256 is the object's
 	if body == nil {
 		body = strings.NewReader("")
 	}
 	part := int64(u.store.UploadPartSize())
-	size := min(part, max(st.Length-st.Offset, 1))
+	size := min(part, max(st.Length-st.Offset, 1)) // a piece: at most a part, the rest, the body and a byte
 	if declared >= 0 {
 		size = min(size, declared+1)
 	}
-	var bufs [2][]byte
-	// The append in flight, if any: its result arrives on inflight; settle waits for it and
-	// records what the store kept.
-	type appended struct {
-		p    ports.UploadProgress
-		n    int64
-		hash []byte
-		err  error
-	}
-	var inflight chan appended
-	settle := func() error {
-		if inflight == nil {
-			return nil
-		}
-		a := <-inflight
-		inflight = nil
-		if a.err != nil {
-			return a.err
-		}
-		st.Progress, st.Offset, st.Hash = a.p, st.Offset+a.n, a.hash
-		return nil
-	}
+	bufs, pl := [2][]byte{}, &pipeline{u: u, ctx: ctx, st: st}
 	off := st.Offset // the reader's offset: st.Offset and the piece in flight
 	for k := 0; ; k ^= 1 {
 		if bufs[k] == nil {
 			bufs[k] = make([]byte, size)
 		}
-		buf := bufs[k]
 		// Pieces end on the store's part boundaries, so that after a cut PATCH only the first
 		// piece of the next one is short.
-		want := min(part-off%part, int64(len(buf)), st.Length-off)
-		n, err := io.ReadFull(body, buf[:want])
-		read += int64(n)
-		ended := err == io.EOF || err == io.ErrUnexpectedEOF
-		if err == nil && off+int64(n) == st.Length {
-			// The upload's last bytes: anything after them is past the length.
-			var one [1]byte
-			m, rerr := io.ReadFull(body, one[:])
-			read += int64(m)
-			switch {
-			case m > 0:
-				return read, settle(), errPastLength
-			case rerr != io.EOF && rerr != io.ErrUnexpectedEOF:
-				err = rerr // the body's end was not seen: it was cut
-			default:
-				ended = true
-			}
+		want := min(part-off%part, int64(len(bufs[k])), st.Length-off)
+		buf := bufs[k][:want]
+		n, r, ended, err := readPiece(body, buf, off+want == st.Length)
+		read += r
+		switch {
+		case errors.Is(err, errPastLength):
+			return read, pl.settle(), errPastLength
+		case err != nil && !ended && sum != nil:
+			return read, pl.settle(), err // a cut body's checksum cannot be checked: keep nothing
 		}
-		if err != nil && !ended && sum != nil {
-			return read, settle(), err // a cut body's checksum cannot be checked: keep nothing
+		if n > 0 && sum != nil {
+			sum.h.Write(buf[:n])
+		}
+		if ended && sum.mismatch() {
+			return read, pl.settle(), errChecksum
 		}
 		if n > 0 {
-			if sum != nil {
-				sum.h.Write(buf[:n])
+			state, herr := hashState(whole, st.Hash, buf[:n])
+			if herr != nil {
+				return read, errors.Join(pl.settle(), herr), nil
 			}
-			if ended && sum != nil && !bytes.Equal(sum.h.Sum(nil), sum.want) {
-				return read, settle(), errChecksum
-			}
-			state := st.Hash
-			if !storeHashes {
-				whole.Write(buf[:n])
-				var merr error
-				if state, merr = whole.(encoding.BinaryMarshaler).MarshalBinary(); merr != nil {
-					return read, errors.Join(settle(), merr), nil
-				}
-			}
-			if serr := settle(); serr != nil {
+			if serr := pl.settle(); serr != nil {
 				return read, serr, nil
 			}
-			last := off+int64(n) == st.Length
-			piece, progress := buf[:n], st.Progress
-			inflight = make(chan appended, 1)
-			go func(ch chan<- appended) {
-				p, aerr := u.store.AppendUpload(ctx, progress, piece, last)
-				ch <- appended{p: p, n: int64(len(piece)), hash: state, err: aerr}
-			}(inflight)
+			pl.start(buf[:n], off+int64(n) == st.Length, state)
 			if off%part != 0 {
 				// The store fills this piece up to a part with the bytes that waited: a part
 				// of its own in memory, so nothing more is read meanwhile.
-				if serr := settle(); serr != nil {
+				if serr := pl.settle(); serr != nil {
 					return read, serr, nil
 				}
 			}
 			off += int64(n)
-		} else if ended && sum != nil && !bytes.Equal(sum.h.Sum(nil), sum.want) {
-			return read, settle(), errChecksum
 		}
-		switch {
-		case ended:
-			return read, settle(), nil
-		case err != nil:
-			return read, settle(), err // cut short: what arrived whole is kept
+		if ended || err != nil {
+			return read, pl.settle(), err // cut short: what arrived whole is kept
 		}
 	}
+}
+
+// wholeHash returns the SHA-256 of st's bytes so far, to continue, or nil when the store's
+// SHA-256 is the object's (ports.UploadHasher).
+func (u *Uploads) wholeHash(st *uploadState) (hash.Hash, error) {
+	if _, ok := u.store.(ports.UploadHasher); ok {
+		return nil, nil
+	}
+	whole := sha256.New()
+	if err := whole.(encoding.BinaryUnmarshaler).UnmarshalBinary(st.Hash); err != nil {
+		return nil, &Error{Code: EInternal, Message: "Internal error", Err: fmt.Errorf("hash state: %w", err)}
+	}
+	return whole, nil
+}
+
+// readPiece reads buf from body: n bytes, r read in all, and whether the body ended. At the
+// upload's last bytes (last) it reads one more: a byte past them is errPastLength, and a
+// body whose end was not seen is cut (the reader's error).
+func readPiece(body io.Reader, buf []byte, last bool) (n int, r int64, ended bool, err error) {
+	n, err = io.ReadFull(body, buf)
+	r = int64(n)
+	ended = err == io.EOF || err == io.ErrUnexpectedEOF
+	if err == nil && last {
+		var one [1]byte
+		m, rerr := io.ReadFull(body, one[:])
+		r += int64(m)
+		switch {
+		case m > 0:
+			return n, r, false, errPastLength
+		case rerr != io.EOF && rerr != io.ErrUnexpectedEOF:
+			return n, r, false, rerr // the body's end was not seen: it was cut
+		}
+		ended = true
+	}
+	if ended {
+		err = nil
+	}
+	return n, r, ended, err
+}
+
+// hashState returns the SHA-256 state after piece: whole's, having written it, or state (the
+// store's own) when whole is nil.
+func hashState(whole hash.Hash, state, piece []byte) ([]byte, error) {
+	if whole == nil {
+		return state, nil
+	}
+	whole.Write(piece)
+	return whole.(encoding.BinaryMarshaler).MarshalBinary()
+}
+
+// mismatch says whether a body whole does not match the Upload-Checksum c (nil: none).
+func (c *checksum) mismatch() bool {
+	return c != nil && !bytes.Equal(c.h.Sum(nil), c.want)
+}
+
+// appended is what the store kept of one piece: its progress after it, the piece's size, and
+// the upload's SHA-256 state after it.
+type appended struct {
+	p    ports.UploadProgress
+	n    int64
+	hash []byte
+	err  error
+}
+
+// pipeline holds a PATCH's append in flight, at most one: started, it runs while the next
+// piece is read; settled, what the store kept is recorded in st.
+type pipeline struct {
+	u        *Uploads
+	ctx      context.Context
+	st       *uploadState
+	inflight chan appended
+}
+
+// settle waits for the append in flight, if any, and records what the store kept.
+func (pl *pipeline) settle() error {
+	if pl.inflight == nil {
+		return nil
+	}
+	a := <-pl.inflight
+	pl.inflight = nil
+	if a.err != nil {
+		return a.err
+	}
+	pl.st.Progress, pl.st.Offset, pl.st.Hash = a.p, pl.st.Offset+a.n, a.hash
+	return nil
+}
+
+// start appends piece (the upload's last bytes if last) after st's progress, in the
+// background; state is the SHA-256 state after it. The previous append must be settled.
+func (pl *pipeline) start(piece []byte, last bool, state []byte) {
+	progress := pl.st.Progress
+	pl.inflight = make(chan appended, 1)
+	go func(ch chan<- appended) {
+		p, err := pl.u.store.AppendUpload(pl.ctx, progress, piece, last)
+		ch <- appended{p: p, n: int64(len(piece)), hash: state, err: err}
+	}(pl.inflight)
 }
 
 // finish completes a whole upload as one object, create-only at the key fixed at its creation,

@@ -70,17 +70,7 @@ func UploadOutcome(res ports.UploadResult, err error) contract.Outcome {
 // Its metrics are the uploads' own (UploadRequests, UploadBytes; Stats.Upload), never a drop's.
 func (r Recorder) RecordUpload(ctx context.Context, requestID, method string, res ports.UploadResult, err error, took time.Duration, attrs ...slog.Attr) {
 	reason := domain.ErrorCode(err)
-	op, outcome := UploadOperation(method, res), UploadOutcome(res, err)
-	status := Status(reason)
-	if err == nil {
-		status = http.StatusNoContent
-		switch {
-		case method == http.MethodPost:
-			status = http.StatusCreated
-		case method == http.MethodHead:
-			status = http.StatusOK
-		}
-	}
+	op, outcome, status := UploadOperation(method, res), UploadOutcome(res, err), uploadStatus(method, reason)
 	if r.Stats != nil {
 		r.Stats.Upload(op, outcome, reason, res.Client, res.Read, took)
 	}
@@ -106,19 +96,7 @@ func (r Recorder) RecordUpload(ctx context.Context, requestID, method string, re
 		}
 	}
 	attrs = append(attrs, extra...)
-	if res.Client != "" {
-		attrs = append(attrs, slog.String("client", res.Client))
-	}
-	if res.ID != "" {
-		attrs = append(attrs, slog.String("upload", res.ID), slog.Int64("offset", res.Offset), slog.Int64("length", res.Length))
-	}
-	if method == http.MethodPatch {
-		attrs = append(attrs, slog.Int64("bytes", res.Read))
-	}
-	if res.Done && res.Key != "" {
-		attrs = append(attrs, slog.String("key", res.Key))
-	}
-	attrs = append(attrs, slog.Float64("duration_ms", ms(took)))
+	attrs = append(uploadAttrs(attrs, method, res), slog.Float64("duration_ms", ms(took)))
 	if r.Namespace != "" {
 		attrs = append(attrs, slog.Int(MetricUploadRequests, 1))
 		withBytes := method == http.MethodPatch
@@ -135,6 +113,39 @@ func (r Recorder) RecordUpload(ctx context.Context, requestID, method string, re
 		return
 	}
 	r.Log.LogAttrs(ctx, level, "upload", attrs...)
+}
+
+// uploadStatus returns the status answered to an upload request of method that ended with
+// reason ("" when it succeeded).
+func uploadStatus(method, reason string) int {
+	switch {
+	case reason != "":
+		return Status(reason)
+	case method == http.MethodPost:
+		return http.StatusCreated
+	case method == http.MethodHead:
+		return http.StatusOK
+	}
+	return http.StatusNoContent
+}
+
+// uploadAttrs appends to attrs the upload's fields of a request of method that ended with res:
+// its client, the upload's id, offset and length once found, a PATCH's bytes, the key once
+// complete.
+func uploadAttrs(attrs []slog.Attr, method string, res ports.UploadResult) []slog.Attr {
+	if res.Client != "" {
+		attrs = append(attrs, slog.String("client", res.Client))
+	}
+	if res.ID != "" {
+		attrs = append(attrs, slog.String("upload", res.ID), slog.Int64("offset", res.Offset), slog.Int64("length", res.Length))
+	}
+	if method == http.MethodPatch {
+		attrs = append(attrs, slog.Int64("bytes", res.Read))
+	}
+	if res.Done && res.Key != "" {
+		attrs = append(attrs, slog.String("key", res.Key))
+	}
+	return attrs
 }
 
 // uploadDirective returns the CloudWatchMetrics array of an upload request's line.

@@ -47,15 +47,7 @@ func TestRecordUpload(t *testing.T) {
 	read.Read = 40
 	unknown := up
 	unknown.Offset, unknown.Finishing, unknown.Read = 100, true, 60
-	tests := []struct {
-		name, method string
-		res          ports.UploadResult
-		err          error
-		level        string
-		want         map[string]any
-		stat         string
-		dims         int
-	}{
+	tests := []recordUploadCase{
 		{"create", "POST", ports.UploadResult{ID: id, Client: "alice", Length: 100, Metadata: up.Metadata}, nil, "INFO",
 			map[string]any{"operation": "create", "outcome": "not_stored", "status": 201.0, "upload": id, "offset": 0.0, "length": 100.0, "UploadRequests": 1.0}, "create not_stored  alice 0", 1},
 		{"patch", "PATCH", read, nil, "INFO",
@@ -72,46 +64,62 @@ func TestRecordUpload(t *testing.T) {
 			map[string]any{"operation": "delete", "outcome": "not_stored", "status": 204.0}, "delete not_stored  alice 0", 1},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var buf bytes.Buffer
-			stats := &uploadStats{}
-			rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS", Stats: stats}
-			rec.RecordUpload(context.Background(), "req-1", tt.method, tt.res, tt.err, 1500*time.Microsecond, slog.String("method", tt.method))
-			var got map[string]any
-			if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
-				t.Fatalf("log line %q is not JSON: %v", buf.String(), err)
-			}
-			tt.want["msg"], tt.want["level"], tt.want["request_id"], tt.want["client"] = "upload", tt.level, "req-1", "alice"
-			for k, v := range tt.want {
-				if got[k] != v {
-					t.Errorf("%s = %v, want %v (line %s)", k, got[k], v, buf.String())
-				}
-			}
-			for _, k := range []string{"Drops", "PayloadBytes", "Upload-Metadata"} {
-				if _, ok := got[k]; ok {
-					t.Errorf("the line holds %s: %s", k, buf.String())
-				}
-			}
-			if bytes.Contains(buf.Bytes(), []byte("c2VjcmV0")) {
-				t.Errorf("the line holds the upload's metadata: %s", buf.String())
-			}
-			if _, ok := got["key"]; ok != tt.res.Done {
-				t.Errorf("key present %v, want it once complete", ok)
-			}
-			if _, ok := got["bytes"]; ok != (tt.method == "PATCH") {
-				t.Errorf("bytes present %v, want it for a PATCH", ok)
-			}
-			facetest.CheckEMF(t, got, "NS")
-			dir := got["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)
-			if dims := dir["Dimensions"].([]any); len(dims) != tt.dims {
-				t.Errorf("dimension sets %v, want %d", dims, tt.dims)
-			}
-			if first := dir["Dimensions"].([]any)[0].([]any); len(first) != 2 || first[0] != "operation" || first[1] != "outcome" {
-				t.Errorf("dimensions %v, want operation and outcome", first)
-			}
-			if len(stats.drops) != 0 || len(stats.uploads) != 1 || stats.uploads[0] != tt.stat {
-				t.Errorf("counted drops %q, uploads %q; want no drop and the upload %q", stats.drops, stats.uploads, tt.stat)
-			}
-		})
+		t.Run(tt.name, func(t *testing.T) { checkRecordUpload(t, tt) })
+	}
+}
+
+// recordUploadCase is an upload request and the line, the dimension sets and the count it
+// must give.
+type recordUploadCase struct {
+	name, method string
+	res          ports.UploadResult
+	err          error
+	level        string
+	want         map[string]any
+	stat         string
+	dims         int
+}
+
+// checkRecordUpload records tt's request and checks its line, metrics and counts.
+func checkRecordUpload(t *testing.T, tt recordUploadCase) {
+	t.Helper()
+	var buf bytes.Buffer
+	stats := &uploadStats{}
+	rec := httpface.Recorder{Log: slog.New(slog.NewJSONHandler(&buf, nil)), Namespace: "NS", Stats: stats}
+	rec.RecordUpload(context.Background(), "req-1", tt.method, tt.res, tt.err, 1500*time.Microsecond, slog.String("method", tt.method))
+	var got map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &got); err != nil {
+		t.Fatalf("log line %q is not JSON: %v", buf.String(), err)
+	}
+	tt.want["msg"], tt.want["level"], tt.want["request_id"], tt.want["client"] = "upload", tt.level, "req-1", "alice"
+	for k, v := range tt.want {
+		if got[k] != v {
+			t.Errorf("%s = %v, want %v (line %s)", k, got[k], v, buf.String())
+		}
+	}
+	for _, k := range []string{"Drops", "PayloadBytes", "Upload-Metadata"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("the line holds %s: %s", k, buf.String())
+		}
+	}
+	if bytes.Contains(buf.Bytes(), []byte("c2VjcmV0")) {
+		t.Errorf("the line holds the upload's metadata: %s", buf.String())
+	}
+	if _, ok := got["key"]; ok != tt.res.Done {
+		t.Errorf("key present %v, want it once complete", ok)
+	}
+	if _, ok := got["bytes"]; ok != (tt.method == "PATCH") {
+		t.Errorf("bytes present %v, want it for a PATCH", ok)
+	}
+	facetest.CheckEMF(t, got, "NS")
+	dir := got["_aws"].(map[string]any)["CloudWatchMetrics"].([]any)[0].(map[string]any)
+	if dims := dir["Dimensions"].([]any); len(dims) != tt.dims {
+		t.Errorf("dimension sets %v, want %d", dims, tt.dims)
+	}
+	if first := dir["Dimensions"].([]any)[0].([]any); len(first) != 2 || first[0] != "operation" || first[1] != "outcome" {
+		t.Errorf("dimensions %v, want operation and outcome", first)
+	}
+	if len(stats.drops) != 0 || len(stats.uploads) != 1 || stats.uploads[0] != tt.stat {
+		t.Errorf("counted drops %q, uploads %q; want no drop and the upload %q", stats.drops, stats.uploads, tt.stat)
 	}
 }

@@ -22,15 +22,29 @@ func (s *Store) openDir(dir string) (int, error) {
 	if err != nil {
 		return -1, &os.PathError{Op: "open", Path: s.dir, Err: err}
 	}
+	if dir == s.dir { // a key without folders: nothing to walk, nothing to allocate
+		return fd, nil
+	}
 	rel, err := filepath.Rel(s.dir, dir)
 	if err != nil || rel == "." {
-		return fd, err
+		if err != nil {
+			unix.Close(fd)
+			return -1, err
+		}
+		return fd, nil
 	}
-	at := s.dir
-	for _, seg := range strings.Split(filepath.ToSlash(rel), "/") {
-		at = filepath.Join(at, seg)
+	rel = filepath.ToSlash(rel)
+	for end := 0; end < len(rel); {
+		start := end
+		if i := strings.IndexByte(rel[start:], '/'); i >= 0 {
+			end = start + i
+		} else {
+			end = len(rel)
+		}
+		seg := rel[start:end]
 		next, err := unix.Openat(fd, seg, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
 		unix.Close(fd)
+		at := filepath.Join(s.dir, filepath.FromSlash(rel[:end]))
 		if errors.Is(err, unix.ELOOP) || errors.Is(err, unix.ENOTDIR) {
 			return -1, fmt.Errorf("%s is not a folder (a symlink or a file): the store writes only below its folder", at)
 		}
@@ -38,6 +52,7 @@ func (s *Store) openDir(dir string) (int, error) {
 			return -1, &os.PathError{Op: "open", Path: at, Err: err}
 		}
 		fd = next
+		end++ // past the slash
 	}
 	return fd, nil
 }

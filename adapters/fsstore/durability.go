@@ -115,20 +115,25 @@ func (s *Store) syncDir(dir string) error {
 	return g.(*group).sync(func() error { return s.hooks.fsyncDir(dir) })
 }
 
-// fsyncDir fsyncs a folder.
+// fsyncDir fsyncs a folder, opened by its path with a bare descriptor (no poller, no
+// finalizer: one open, one fsync, one close).
 func (h *hooks) fsyncDir(dir string) error {
 	if h != nil && h.fsync != nil {
 		if err := h.fsync("folder", dir); err != nil {
 			return fmt.Errorf("sync folder: %w", err)
 		}
 	}
-	d, err := os.Open(dir)
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
 	if err != nil {
-		return fmt.Errorf("sync folder: %w", err)
+		return fmt.Errorf("sync folder: %w", &os.PathError{Op: "open", Path: dir, Err: err})
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("sync folder: %w", err)
+	defer unix.Close(fd)
+	err = unix.Fsync(fd)
+	for err == unix.EINTR { // as os.File.Sync does
+		err = unix.Fsync(fd)
+	}
+	if err != nil {
+		return fmt.Errorf("sync folder: %w", &os.PathError{Op: "sync", Path: dir, Err: err})
 	}
 	return nil
 }

@@ -148,6 +148,19 @@ func TestNewFolderSyncFailure(t *testing.T) {
 	}
 }
 
+// storedRecord creates the object "rec" ("v1") in s and returns it as Get reads it back.
+func storedRecord(t *testing.T, s *Store) ports.Object {
+	t.Helper()
+	if err := s.Create(context.Background(), ports.Object{Key: "rec", Data: []byte("v1")}); err != nil {
+		t.Fatal(err)
+	}
+	v1, err := s.Get(context.Background(), "rec")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return v1
+}
+
 // TestFileSyncFailure: a file whose fsync fails is never published, and nothing is left of it:
 // a definite error, for Create (unnamed or named file) and for Replace.
 func TestFileSyncFailure(t *testing.T) {
@@ -156,16 +169,10 @@ func TestFileSyncFailure(t *testing.T) {
 			s := openStore(t, filepath.Join(t.TempDir(), "drops"))
 			s.unnamed = s.unnamed && unnamed
 			ctx := context.Background()
-			if err := s.Create(ctx, ports.Object{Key: "rec", Data: []byte("v1")}); err != nil {
-				t.Fatal(err)
-			}
-			v1, err := s.Get(ctx, "rec")
-			if err != nil {
-				t.Fatal(err)
-			}
+			v1 := storedRecord(t, s)
 			faults := injectFsync(t, s.hooks)
 			faults.set(func(kind, _ string) bool { return kind == "file" })
-			err = s.Create(ctx, ports.Object{Key: "in/a", Data: []byte("payload")})
+			err := s.Create(ctx, ports.Object{Key: "in/a", Data: []byte("payload")})
 			if err == nil || errors.Is(err, ports.ErrUnknown) || errors.Is(err, ports.ErrExists) {
 				t.Errorf("Create with the file's sync failing: %v, want a definite error", err)
 			}
@@ -330,13 +337,7 @@ func TestTempDirReplacedBySymlinkWhileRunning(t *testing.T) {
 	root := t.TempDir()
 	s := openStore(t, filepath.Join(root, "drops"))
 	ctx := context.Background()
-	if err := s.Create(ctx, ports.Object{Key: "rec", Data: []byte("v1")}); err != nil {
-		t.Fatal(err)
-	}
-	v1, err := s.Get(ctx, "rec")
-	if err != nil {
-		t.Fatal(err)
-	}
+	v1 := storedRecord(t, s)
 	outside := filepath.Join(root, "outside")
 	if err := os.Mkdir(outside, 0o700); err != nil {
 		t.Fatal(err)

@@ -140,25 +140,7 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 		return err
 	}
 	defer f.Close()
-	if err := f.Truncate(p.Size); err != nil {
-		return fmt.Errorf("upload %s: %w", p.Ref, err)
-	}
-	h := sha256.New()
-	if n, err := io.Copy(h, io.NewSectionReader(f, 0, p.Size)); err != nil || n != obj.Size {
-		return fmt.Errorf("upload %s: read %d of %d bytes: %v: %w", p.Ref, n, obj.Size, err, ports.ErrChecksum)
-	}
-	if [sha256.Size]byte(h.Sum(nil)) != obj.SHA256 {
-		return fmt.Errorf("%s: %w", obj.Key, ports.ErrChecksum)
-	}
-	if err := setAttrs(f, ports.Object{ContentType: obj.ContentType, Client: obj.Client, SHA256: obj.SHA256}); err != nil {
-		return err
-	}
-	if obj.Filename != "" {
-		if err := unix.Fsetxattr(int(f.Fd()), AttrFilename, []byte(obj.Filename), 0); err != nil {
-			return fmt.Errorf("set %s: %w", AttrFilename, err)
-		}
-	}
-	if err := s.hooks.syncFile(f); err != nil {
+	if err := s.finishStaged(f, p, obj); err != nil {
 		return err
 	}
 	dir := filepath.Dir(path)
@@ -184,6 +166,30 @@ func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj 
 		return fmt.Errorf("%s: %w: %w", obj.Key, ports.ErrUnknown, err)
 	}
 	return nil
+}
+
+// finishStaged makes p's staged file f the object obj's, not yet under its key: cut to p's
+// size, its bytes checked against obj.SHA256 (read again), its attributes set, synced.
+func (s *Store) finishStaged(f *os.File, p ports.UploadProgress, obj ports.UploadObject) error {
+	if err := f.Truncate(p.Size); err != nil {
+		return fmt.Errorf("upload %s: %w", p.Ref, err)
+	}
+	h := sha256.New()
+	if n, err := io.Copy(h, io.NewSectionReader(f, 0, p.Size)); err != nil || n != obj.Size {
+		return fmt.Errorf("upload %s: read %d of %d bytes: %v: %w", p.Ref, n, obj.Size, err, ports.ErrChecksum)
+	}
+	if [sha256.Size]byte(h.Sum(nil)) != obj.SHA256 {
+		return fmt.Errorf("%s: %w", obj.Key, ports.ErrChecksum)
+	}
+	if err := setAttrs(f, ports.Object{ContentType: obj.ContentType, Client: obj.Client, SHA256: obj.SHA256}); err != nil {
+		return err
+	}
+	if obj.Filename != "" {
+		if err := unix.Fsetxattr(int(f.Fd()), AttrFilename, []byte(obj.Filename), 0); err != nil {
+			return fmt.Errorf("set %s: %w", AttrFilename, err)
+		}
+	}
+	return s.hooks.syncFile(f)
 }
 
 // AbortUpload removes p's staged file.

@@ -21,12 +21,12 @@ func head(lines int, extra ...string) string {
 	return b.String()
 }
 
-// TestAttackHeadLines: a head of more than MaxHeadLines lines, or a folded field line, fails
+// TestHeadLinesBound: a head of more than MaxHeadLines lines, or a folded field line, fails
 // the scan, however it is split into reads and wherever it comes: first, pipelined after heads
 // without a body, after a body of Content-Length bytes or a chunked one (its trailer counted
 // too). A body, framed as Go's server frames it, is never counted; bytes after a body Go's
 // server would refuse are counted as a head.
-func TestAttackHeadLines(t *testing.T) {
+func TestHeadLinesBound(t *testing.T) {
 	manyLines := strings.Repeat("a\n", 500) // 1,000 bytes of short lines, no blank one
 	chunkedLines := "3e8\r\n" + manyLines + "\r\n0\r\n\r\n"
 	tests := []struct {

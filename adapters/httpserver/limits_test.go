@@ -53,19 +53,6 @@ func (b *syncBuffer) String() string {
 	return b.buf.String()
 }
 
-func post(t *testing.T, url string, payload []byte) *http.Response {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, url+"/v1/drop", bytes.NewReader(payload))
-	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
-	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	return resp
-}
-
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
 	resp, err := http.Get(url)
@@ -94,14 +81,14 @@ func TestInflightBytes(t *testing.T) {
 	var wg sync.WaitGroup
 	for range 2 {
 		wg.Go(func() {
-			if resp := post(t, url, payload); resp.StatusCode != 202 {
+			if resp := facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, string(payload)); resp.StatusCode != 202 {
 				t.Errorf("held drop: %d, want 202", resp.StatusCode)
 			}
 		})
 	}
 	<-entered
 	<-entered // both hold their bodies, in the store
-	resp := post(t, url, payload)
+	resp := facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, string(payload))
 	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" {
 		t.Errorf("over the budget: %d, Retry-After %q; want 503 with Retry-After", resp.StatusCode, resp.Header.Get("Retry-After"))
 	}
@@ -113,7 +100,7 @@ func TestInflightBytes(t *testing.T) {
 	if n := len(mem.Keys()); n != 2 {
 		t.Errorf("%d objects, want the two held drops", n)
 	}
-	if resp := post(t, url, payload); resp.StatusCode != 202 {
+	if resp := facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, string(payload)); resp.StatusCode != 202 {
 		t.Errorf("after: %d, want 202 (the budget given back)", resp.StatusCode)
 	}
 }
@@ -152,13 +139,13 @@ func TestProbes(t *testing.T) {
 		if i == 4 {
 			ready(200, "ready") // four failures are not yet a run
 		}
-		post(t, url, []byte("p"))
+		facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, "p")
 	}
 	ready(503, "storage failing")
 	mu.Lock()
 	failing = false
 	mu.Unlock()
-	post(t, url, []byte("p"))
+	facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, "p")
 	ready(200, "ready")
 	mu.Lock()
 	checkErr = errors.New("read-only file system")
@@ -222,7 +209,7 @@ func TestDrainOverHTTP(t *testing.T) {
 	if code, _ := get(t, url+httpserver.ReadyPath); code != 503 {
 		t.Errorf("/readyz while draining: %d, want 503", code)
 	}
-	if resp := post(t, url, []byte("during the drain")); resp.StatusCode != 202 {
+	if resp := facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, "during the drain"); resp.StatusCode != 202 {
 		t.Errorf("drop while draining: %d, want 202", resp.StatusCode)
 	}
 	if err := <-done; err != nil {
@@ -261,7 +248,7 @@ func TestConnectionCap(t *testing.T) {
 		idle = append(idle, c)
 	}
 	before := evicted.Load()
-	if resp := post(t, url, []byte("new client")); resp.StatusCode != 202 {
+	if resp := facetest.Post(t, url+"/v1/drop", facetest.CDNHeader, "new client"); resp.StatusCode != 202 {
 		t.Errorf("new client: %d, want 202", resp.StatusCode)
 	}
 	// Each connection beyond the cap was let in by closing an idle one: none waited for a

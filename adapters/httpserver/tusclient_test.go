@@ -160,6 +160,31 @@ func serveUploads(t *testing.T, store ports.ObjectStore, limit int64) string {
 	return "http://" + ln.Addr().String()
 }
 
+// tusRefusals runs tus-js-client as run does, without a token, without the CDN header and
+// over the limit: each must end in its refusal.
+func tusRefusals(t *testing.T, run tusRun, limit int64) {
+	t.Helper()
+	noToken := run
+	noToken.Headers = map[string]string{facetest.CDNHeader: "Bearer " + facetest.CDNToken}
+	noCDN := run
+	noCDN.Headers = map[string]string{"authorization": "Bearer " + facetest.AuthToken}
+	tooLarge := run
+	tooLarge.File, tooLarge.Size = "", int(limit)+1
+	for _, tt := range []struct {
+		name string
+		run  tusRun
+		want string
+	}{
+		{"no token", noToken, "error 401 "},
+		{"no CDN header", noCDN, "error 401 "},
+		{"over the limit", tooLarge, "error 413 "},
+	} {
+		if got := tt.run.lines(t); !strings.HasPrefix(got[len(got)-1], tt.want) {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
 // RunTusClient uploads 13 MiB with tus-js-client in 5 MiB chunks, aborts it after the first
 // and resumes it, then checks what the store holds; and the refusals.
 func RunTusClient(t *testing.T, target TusTarget, limit int64) {
@@ -210,25 +235,7 @@ func RunTusClient(t *testing.T, target TusTarget, limit int64) {
 		t.Errorf("the object holds %d bytes (SHA-256 %x), want the %d uploaded (%x)", len(got), sum, len(data), sha256.Sum256(data))
 	}
 
-	noToken := run
-	noToken.Headers = map[string]string{facetest.CDNHeader: "Bearer " + facetest.CDNToken}
-	noCDN := run
-	noCDN.Headers = map[string]string{"authorization": "Bearer " + facetest.AuthToken}
-	tooLarge := run
-	tooLarge.File, tooLarge.Size = "", int(limit)+1
-	for _, tt := range []struct {
-		name string
-		run  tusRun
-		want string
-	}{
-		{"no token", noToken, "error 401 "},
-		{"no CDN header", noCDN, "error 401 "},
-		{"over the limit", tooLarge, "error 413 "},
-	} {
-		if got := tt.run.lines(t); !strings.HasPrefix(got[len(got)-1], tt.want) {
-			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
-		}
-	}
+	tusRefusals(t, run, limit)
 	if got := target.Visible(t); len(got) != 1 {
 		t.Errorf("after the refusals, consumers see %q, want the one object", got)
 	}

@@ -105,30 +105,7 @@ func TestUploadProtocol(t *testing.T) {
 	patch := func(token string, off, end int, hdr ...string) *http.Response {
 		return tusRequest(t, "PATCH", url, token, data[off:end], append([]string{"Content-Type", "application/offset+octet-stream", "Upload-Offset", fmt.Sprint(off)}, hdr...)...)
 	}
-	tests := []struct {
-		name   string
-		resp   func() *http.Response
-		status int
-	}{
-		{"no Tus-Resumable", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Tus-Resumable", "") }, 412},
-		{"another version", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Tus-Resumable", "0.2.2") }, 412},
-		{"no token", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Authorization", "") }, 401},
-		{"no CDN header", func() *http.Response { return patch(facetest.AuthToken, 0, 10, facetest.CDNHeader, "") }, 401},
-		{"another client's", func() *http.Response { return patch(bobToken, 0, 10) }, 404},
-		{"another client's HEAD", func() *http.Response { return tusRequest(t, "HEAD", url, bobToken, nil) }, 404},
-		{"a wrong offset", func() *http.Response { return patch(facetest.AuthToken, 5, 10) }, 409},
-		{"a wrong checksum", func() *http.Response {
-			return patch(facetest.AuthToken, 0, 10, "Upload-Checksum", "sha1 "+base64.StdEncoding.EncodeToString(make([]byte, 20)))
-		}, 460},
-		{"another content type", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Content-Type", "text/plain") }, 415},
-		{"GET", func() *http.Response { return tusRequest(t, "GET", url, facetest.AuthToken, nil) }, 405},
-		{"over the limit", func() *http.Response {
-			return tusRequest(t, "POST", srv.URL+"/v1/uploads", facetest.AuthToken, nil, "Upload-Length", fmt.Sprint(1<<20+1))
-		}, 413},
-	}
-	for _, tt := range tests {
-		wantStatus(t, tt.name, tt.resp(), tt.status)
-	}
+	checkUploadRefusals(t, srv.URL, url, patch)
 	if got := tusRequest(t, "HEAD", url, facetest.AuthToken, nil).Header.Get("Upload-Offset"); got != "0" {
 		t.Fatalf("after the refusals, Upload-Offset %s, want 0", got)
 	}
@@ -155,6 +132,36 @@ func TestUploadProtocol(t *testing.T) {
 		t.Errorf("object: %d bytes, %q, %q", len(o.Data), o.ContentType, store.Filename(objects[0]))
 	}
 	wantStatus(t, "DELETE of a complete upload", tusRequest(t, "DELETE", url, facetest.AuthToken, nil), 409)
+}
+
+// checkUploadRefusals sends the requests to the upload at url (on the server at srvURL) that
+// must be refused, each with its status; patch sends a PATCH of the upload's bytes off to end.
+func checkUploadRefusals(t *testing.T, srvURL, url string, patch func(token string, off, end int, hdr ...string) *http.Response) {
+	t.Helper()
+	tests := []struct {
+		name   string
+		resp   func() *http.Response
+		status int
+	}{
+		{"no Tus-Resumable", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Tus-Resumable", "") }, 412},
+		{"another version", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Tus-Resumable", "0.2.2") }, 412},
+		{"no token", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Authorization", "") }, 401},
+		{"no CDN header", func() *http.Response { return patch(facetest.AuthToken, 0, 10, facetest.CDNHeader, "") }, 401},
+		{"another client's", func() *http.Response { return patch(bobToken, 0, 10) }, 404},
+		{"another client's HEAD", func() *http.Response { return tusRequest(t, "HEAD", url, bobToken, nil) }, 404},
+		{"a wrong offset", func() *http.Response { return patch(facetest.AuthToken, 5, 10) }, 409},
+		{"a wrong checksum", func() *http.Response {
+			return patch(facetest.AuthToken, 0, 10, "Upload-Checksum", "sha1 "+base64.StdEncoding.EncodeToString(make([]byte, 20)))
+		}, 460},
+		{"another content type", func() *http.Response { return patch(facetest.AuthToken, 0, 10, "Content-Type", "text/plain") }, 415},
+		{"GET", func() *http.Response { return tusRequest(t, "GET", url, facetest.AuthToken, nil) }, 405},
+		{"over the limit", func() *http.Response {
+			return tusRequest(t, "POST", srvURL+"/v1/uploads", facetest.AuthToken, nil, "Upload-Length", fmt.Sprint(1<<20+1))
+		}, 413},
+	}
+	for _, tt := range tests {
+		wantStatus(t, tt.name, tt.resp(), tt.status)
+	}
 }
 
 func TestUploadOptionsAndCORS(t *testing.T) {

@@ -124,6 +124,16 @@ func (s *Store) BeginUpload(ctx context.Context, obj ports.UploadObject) (ports.
 	return ports.UploadProgress{Ref: aws.ToString(out.UploadId), State: state}, nil
 }
 
+// resumeMultipart returns p's multipart upload and the SHA-256 state of its bytes so far.
+func resumeMultipart(p ports.UploadProgress) (multipart, hash.Hash, error) {
+	m, err := decodeMultipart(p)
+	if err != nil {
+		return m, nil, err
+	}
+	h, err := m.hash()
+	return m, h, err
+}
+
 // AppendUpload adds data after p: the bytes waiting from earlier appends and data make whole
 // parts, each uploaded with its SHA-256 (S3 checks it); the rest waits in an object under
 // PendingPrefix, unless last, when it is the last part. Parts and waiting objects are named by
@@ -132,11 +142,7 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	if len(data) > UploadPartSize {
 		return p, fmt.Errorf("%d bytes: more than a part (%d)", len(data), UploadPartSize)
 	}
-	m, err := decodeMultipart(p)
-	if err != nil {
-		return p, err
-	}
-	h, err := m.hash()
+	m, h, err := resumeMultipart(p)
 	if err != nil {
 		return p, err
 	}
@@ -179,28 +185,35 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 		}
 		buf = rest
 	}
-	if m.Hash, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
-		return p, err
-	}
-	m.Pending, m.PendingSHA256 = "", ""
-	if len(buf) > 0 {
-		// Named by their place and their SHA-256, and written create-only (the bucket policy
-		// refuses unconditional writes): a key taken holds these very bytes.
-		sum := sha256.Sum256(buf)
-		key := fmt.Sprintf("%s%x/%d-%d-%x", PendingPrefix, sha256.Sum256([]byte(p.Ref)), len(m.Parts)*UploadPartSize, len(buf), sum[:12])
-		obj := ports.Object{Key: key, Data: buf, ContentType: "application/octet-stream", SHA256: sum}
-		if err := s.Create(ctx, obj); err != nil && !errors.Is(err, ports.ErrExists) {
-			return p, err
-		}
-		m.Pending, m.PendingSHA256 = key, hex.EncodeToString(sum[:])
-	}
-	state, err := json.Marshal(m)
+	state, err := s.stash(ctx, p.Ref, m, h, buf)
 	if err != nil {
 		return p, err
 	}
 	p.Size += int64(len(data))
 	p.State = state
 	return p, nil
+}
+
+// stash returns the state of m, whose bytes so far h hashed, with buf (nil: none) waiting for
+// the next part in an object of its own under PendingPrefix.
+func (s *Store) stash(ctx context.Context, ref string, m multipart, h hash.Hash, buf []byte) ([]byte, error) {
+	var err error
+	if m.Hash, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
+		return nil, err
+	}
+	m.Pending, m.PendingSHA256 = "", ""
+	if len(buf) > 0 {
+		// Named by their place and their SHA-256, and written create-only (the bucket policy
+		// refuses unconditional writes): a key taken holds these very bytes.
+		sum := sha256.Sum256(buf)
+		key := fmt.Sprintf("%s%x/%d-%d-%x", PendingPrefix, sha256.Sum256([]byte(ref)), len(m.Parts)*UploadPartSize, len(buf), sum[:12])
+		obj := ports.Object{Key: key, Data: buf, ContentType: "application/octet-stream", SHA256: sum}
+		if err := s.Create(ctx, obj); err != nil && !errors.Is(err, ports.ErrExists) {
+			return nil, err
+		}
+		m.Pending, m.PendingSHA256 = key, hex.EncodeToString(sum[:])
+	}
+	return json.Marshal(m)
 }
 
 // UploadSHA256 returns the SHA-256 of p's bytes so far: of its parts' and of the bytes that

@@ -134,18 +134,7 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 	client := miniotest.Server{Endpoint: proxy.URL, AccessKey: srv.AccessKey, SecretKey: srv.SecretKey, Region: srv.Region}.QuickClient(t)
 	store := &crashing{Store: s3store.New(client, bucket)}
 	clock := porttest.NewClock(time.Date(2026, 12, 6, 5, 0, 0, 0, time.UTC))
-	svc, err := domain.New(domain.Config{
-		CDNHeader:  "x-cdn",
-		CDNTokens:  []domain.Credential{{Name: "cdn", Digest: sha256.Sum256([]byte("cdn-token"))}},
-		AuthTokens: []domain.Credential{{Name: "alice", Digest: sha256.Sum256([]byte("alice-token"))}},
-	}, store, clock, &porttest.IDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := domain.NewUploads(svc, store, domain.UploadConfig{MaxBytes: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := faultUploads(t, store, clock)
 	data := bytes.Repeat([]byte(fmt.Sprintf("seed %d. ", seed)), (11<<20)/10)
 	do := func(method, id string, hdr porttest.Header, body []byte) (ports.UploadResult, error) {
 		mu.Lock()
@@ -175,6 +164,42 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 		}
 		return res, err
 	}
+	chunk := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return []int{3 << 20, 4 << 20, 5 << 20, 6 << 20}[rng.IntN(4)]
+	}
+	if !uploadResuming(t, do, data, chunk) {
+		t.Fatalf("the upload did not complete in 300 tries; faults %v", proxy.Counts())
+	}
+	mu.Lock()
+	faultsOn = false
+	mu.Unlock()
+	wantOneUpload(t, plain, bucket, data, proxy.Counts())
+}
+
+// faultUploads returns the upload use-case of alice over store, at clock.
+func faultUploads(t *testing.T, store *crashing, clock *porttest.Clock) *domain.Uploads {
+	t.Helper()
+	svc, err := domain.New(domain.Config{
+		CDNHeader:  "x-cdn",
+		CDNTokens:  []domain.Credential{{Name: "cdn", Digest: sha256.Sum256([]byte("cdn-token"))}},
+		AuthTokens: []domain.Credential{{Name: "alice", Digest: sha256.Sum256([]byte("alice-token"))}},
+	}, store, clock, &porttest.IDs{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := domain.NewUploads(svc, store, domain.UploadConfig{MaxBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
+}
+
+// uploadResuming creates an upload of data through do and sends it as tus clients do (HEAD,
+// then a PATCH of chunk() bytes from the offset), and says whether it completed in 300 tries.
+func uploadResuming(t *testing.T, do func(method, id string, hdr porttest.Header, body []byte) (ports.UploadResult, error), data []byte, chunk func() int) bool {
+	t.Helper()
 	var id string
 	for tries := 0; id == "" && tries < 50; tries++ {
 		if res, err := do("POST", "", porttest.Header{"upload-length": fmt.Sprint(len(data))}, nil); err == nil {
@@ -184,32 +209,27 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 	if id == "" {
 		t.Fatal("no creation succeeded in 50 tries")
 	}
-	done := false
-	for tries := 0; !done && tries < 300; tries++ {
+	for tries := 0; tries < 300; tries++ {
 		head, err := do("HEAD", id, nil, nil)
 		if err != nil {
 			continue
 		}
 		if head.Done {
-			done = true
-			break
+			return true
 		}
-		mu.Lock()
-		size := []int{3 << 20, 4 << 20, 5 << 20, 6 << 20}[rng.IntN(4)]
-		mu.Unlock()
-		end := min(int(head.Offset)+size, len(data))
+		end := min(int(head.Offset)+chunk(), len(data))
 		res, err := do("PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": fmt.Sprint(head.Offset),
 			"content-length": fmt.Sprint(end - int(head.Offset))}, data[head.Offset:end])
 		if err == nil && res.Done {
-			done = true
+			return true
 		}
 	}
-	if !done {
-		t.Fatalf("the upload did not complete in 300 tries; faults %v", proxy.Counts())
-	}
-	mu.Lock()
-	faultsOn = false
-	mu.Unlock()
+	return false
+}
+
+// wantOneUpload checks that consumers of bucket see one object, data, with its SHA-256.
+func wantOneUpload(t *testing.T, plain *s3.Client, bucket string, data []byte, faults any) {
+	t.Helper()
 	var visible []string
 	for _, k := range miniotest.Keys(t, plain, bucket) {
 		if !strings.HasPrefix(k, ".") {
@@ -217,13 +237,13 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 		}
 	}
 	if len(visible) != 1 {
-		t.Fatalf("the bucket holds %q, want one object; faults %v", visible, proxy.Counts())
+		t.Fatalf("the bucket holds %q, want one object; faults %v", visible, faults)
 	}
 	o, err := s3store.New(plain, bucket).Get(context.Background(), visible[0])
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(o.Data, data) || o.SHA256 != sha256.Sum256(data) {
-		t.Errorf("the object holds %d bytes (SHA-256 %x), want the %d uploaded (%x); faults %v", len(o.Data), o.SHA256, len(data), sha256.Sum256(data), proxy.Counts())
+		t.Errorf("the object holds %d bytes (SHA-256 %x), want the %d uploaded (%x); faults %v", len(o.Data), o.SHA256, len(data), sha256.Sum256(data), faults)
 	}
 }

@@ -57,24 +57,6 @@ func TestUploadUnderEmulatorMinIO(t *testing.T) {
 	})
 	data := make([]byte, 13<<20)
 	rand.Read(data)
-	event := func(method, path string, hdr map[string]string, body []byte) funcurl.Request {
-		h := map[string]string{
-			strings.ToLower(facetest.CDNHeader): "Bearer " + facetest.CDNToken,
-			"authorization":                     "Bearer " + facetest.AuthToken,
-			"tus-resumable":                     "1.0.0",
-		}
-		for k, v := range hdr {
-			h[k] = v
-		}
-		ev := funcurl.Request{}
-		ev.RawPath, ev.Headers = path, h
-		ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path = method, path
-		if body != nil {
-			s := base64.StdEncoding.EncodeToString(body)
-			ev.Body, ev.IsBase64Encoded = &s, true
-		}
-		return ev
-	}
 	created := invoke(event("POST", "/v1/uploads", map[string]string{"upload-length": fmt.Sprint(len(data)),
 		"upload-metadata": "filename " + base64.StdEncoding.EncodeToString([]byte("export.bin"))}, nil))
 	loc := created.Headers["Location"]
@@ -100,6 +82,33 @@ func TestUploadUnderEmulatorMinIO(t *testing.T) {
 	if head.StatusCode != 200 || head.Headers["Upload-Offset"] != fmt.Sprint(len(data)) {
 		t.Errorf("HEAD: %d %v", head.StatusCode, head.Headers)
 	}
+	wantUploaded(t, client, bucket, data)
+}
+
+// event is a Function URL event of a tus request of alice's, through the CDN, with hdr and
+// body (nil: none, else base64 as a Function URL sends a binary body).
+func event(method, path string, hdr map[string]string, body []byte) funcurl.Request {
+	h := map[string]string{
+		strings.ToLower(facetest.CDNHeader): "Bearer " + facetest.CDNToken,
+		"authorization":                     "Bearer " + facetest.AuthToken,
+		"tus-resumable":                     "1.0.0",
+	}
+	for k, v := range hdr {
+		h[k] = v
+	}
+	ev := funcurl.Request{}
+	ev.RawPath, ev.Headers = path, h
+	ev.RequestContext.HTTP.Method, ev.RequestContext.HTTP.Path = method, path
+	if body != nil {
+		s := base64.StdEncoding.EncodeToString(body)
+		ev.Body, ev.IsBase64Encoded = &s, true
+	}
+	return ev
+}
+
+// wantUploaded checks that consumers of bucket see one object, data, with its SHA-256.
+func wantUploaded(t *testing.T, client *s3.Client, bucket string, data []byte) {
+	t.Helper()
 	keys := visibleKeys(t, client, bucket)
 	if len(keys) != 1 {
 		t.Fatalf("consumers see %q, want one object", keys)

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
+	"github.com/s3-dropbox/s3-dropbox/internal/buildtest"
 )
 
 // buildCommand builds the command into a new folder and returns its path; under -short it
@@ -22,11 +23,7 @@ func buildCommand(t *testing.T) string {
 	if testing.Short() {
 		t.Skip("skipped: builds the command (-short)")
 	}
-	bin := filepath.Join(t.TempDir(), "s3-dropbox-send")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
+	return buildtest.Command(t, buildtest.Module+"/cmd/s3-dropbox-send")
 }
 
 // TestEndlessStdinProcess: `yes | s3-dropbox-send -`, the built command with an endless

@@ -64,11 +64,7 @@ func (u *uploader) try(ctx context.Context, file, contentType string, maxBytes i
 	}
 	defer f.Close()
 	fi, err := f.Stat()
-	if err != nil || !fi.Mode().IsRegular() || fi.Size() <= int64(maxBytes) {
-		return result{}, false
-	}
-	u.once.Do(func() { u.offer, u.err = u.cl.Uploads(ctx) })
-	if errors.Is(u.err, client.ErrNoUploads) {
+	if err != nil || !fi.Mode().IsRegular() || fi.Size() <= int64(maxBytes) || !u.offered(ctx) {
 		return result{}, false
 	}
 	r := result{File: file}
@@ -116,6 +112,13 @@ func (u *uploader) try(ctx context.Context, file, contentType string, maxBytes i
 		r.Error += " (run the same command again: it resumes the upload)"
 	}
 	return r, true
+}
+
+// offered asks the service for its uploads once per run, and says whether to try one: it
+// offers them, or asking failed (said in the file's result).
+func (u *uploader) offered(ctx context.Context) bool {
+	u.once.Do(func() { u.offer, u.err = u.cl.Uploads(ctx) })
+	return !errors.Is(u.err, client.ErrNoUploads)
 }
 
 // progressLine returns a progress callback that rewrites one line on w: the bytes sent, the

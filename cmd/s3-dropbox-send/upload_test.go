@@ -26,28 +26,8 @@ import (
 // whole; a third run says it is stored already and stores nothing.
 func TestUploadKilledAndRunAgain(t *testing.T) {
 	bin := buildCommand(t)
-	core, store := facetest.MemCore(t)
-	u, err := domain.NewUploads(core, store, domain.UploadConfig{MaxBytes: 64 << 20})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), ""),
-		httpserver.WithUploads(u, httpserver.UploadOptions{UploadFace: httpface.UploadFace{MaxBytes: 64 << 20}, PartSize: store.UploadPartSize()}))
-	var mu sync.Mutex
-	patches := 0
-	midway := make(chan struct{})
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r)
-		if r.Method == http.MethodPatch {
-			mu.Lock()
-			patches++
-			if patches == 10 {
-				close(midway)
-			}
-			mu.Unlock()
-		}
-	}))
-	t.Cleanup(srv.Close)
+	srv, store, c := uploadsServer(t)
+	midway := c.after(10)
 
 	dir := t.TempDir()
 	token := filepath.Join(dir, "token")
@@ -80,10 +60,7 @@ func TestUploadKilledAndRunAgain(t *testing.T) {
 	if o, _ := store.Get(context.Background(), keys[0]); !bytes.Equal(o.Data, data) {
 		t.Errorf("the object holds %d bytes, not the file's %d", len(o.Data), len(data))
 	}
-	mu.Lock()
-	sent := patches
-	mu.Unlock()
-	if sent >= 10+50 {
+	if sent := c.count(); sent >= 10+50 {
 		t.Errorf("%d PATCHes in all: the second run did not resume (50 from the start)", sent)
 	}
 	out, err = exec.Command(bin, args...).CombinedOutput()
@@ -93,6 +70,59 @@ func TestUploadKilledAndRunAgain(t *testing.T) {
 	if got := visible(store); len(got) != 1 {
 		t.Errorf("after the third run, the store holds %q", got)
 	}
+}
+
+// patchCounter counts the PATCHes a server answered.
+type patchCounter struct {
+	mu      sync.Mutex
+	n       int
+	at      int
+	reached chan struct{}
+}
+
+// after returns a channel closed once n PATCHes were answered.
+func (c *patchCounter) after(n int) <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.at, c.reached = n, make(chan struct{})
+	return c.reached
+}
+
+func (c *patchCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n
+}
+
+func (c *patchCounter) patched() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n++
+	if c.reached != nil && c.n == c.at {
+		close(c.reached)
+	}
+}
+
+// uploadsServer returns a server of drops and uploads (up to 64 MiB) over a memory store, and
+// what counts its PATCHes.
+func uploadsServer(t *testing.T) (*httptest.Server, *memstore.Store, *patchCounter) {
+	t.Helper()
+	core, store := facetest.MemCore(t)
+	u, err := domain.NewUploads(core, store, domain.UploadConfig{MaxBytes: 64 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := httpserver.NewHandler(core, httpface.NewRecorder(slog.New(slog.DiscardHandler), ""),
+		httpserver.WithUploads(u, httpserver.UploadOptions{UploadFace: httpface.UploadFace{MaxBytes: 64 << 20}, PartSize: store.UploadPartSize()}))
+	c := &patchCounter{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r)
+		if r.Method == http.MethodPatch {
+			c.patched()
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv, store, c
 }
 
 func visible(store *memstore.Store) []string {

@@ -29,16 +29,7 @@ func credential(name, token string) domain.Credential {
 // test moves.
 func core(t *testing.T, h Harness, clock *porttest.Clock) *domain.Service {
 	t.Helper()
-	s, err := domain.New(domain.Config{
-		CDNHeader:      "x-cdn",
-		CDNTokens:      []domain.Credential{credential("cdn", cdnToken)},
-		AuthTokens:     []domain.Credential{credential("alice", aliceToken), credential("bob", bobToken)},
-		IdempotencyTTL: time.Hour,
-	}, h.Store, clock, &porttest.IDs{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return s
+	return NewCore(t, h.Store, clock)
 }
 
 // drop sends payload as token's client with an Idempotency-Key.
@@ -59,6 +50,7 @@ func RunIdempotency(t *testing.T, newHarness func(t *testing.T) Harness) {
 	t.Run("OtherPayload", func(t *testing.T) { idempotencyOtherPayload(t, newHarness(t)) })
 	t.Run("TwoClients", func(t *testing.T) { idempotencyTwoClients(t, newHarness(t)) })
 	t.Run("Concurrent", func(t *testing.T) { idempotencyConcurrent(t, newHarness(t)) })
+	t.Run("SharedKeys", func(t *testing.T) { testSharedKeys(t, newHarness(t)) })
 	t.Run("Expiry", func(t *testing.T) { idempotencyExpiry(t, newHarness(t)) })
 }
 

@@ -313,196 +313,214 @@ func wantCode(t *testing.T, what string, err error, code string) {
 }
 
 func testUploadCore(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
-	t.Run("WholeInParts", func(t *testing.T) {
-		c := newUploadCore(t, newHarness(t))
-		part := c.h.Uploads.UploadPartSize()
-		data := payload(2*part + 12345)
-		id := c.create(t, aliceToken, len(data))
-		// PATCHes that do not fall on part boundaries.
-		for off, step := 0, part/3+1; off < len(data); off += step {
-			end := min(off+step, len(data))
-			res, err := c.patch(aliceToken, id, off, data[off:end], nil)
-			if err != nil || res.Offset != int64(end) {
-				t.Fatalf("PATCH at %d: offset %d, %v; want %d", off, res.Offset, err, end)
+	t.Run("WholeInParts", func(t *testing.T) { testUploadWholeInParts(t, newHarness) })
+	t.Run("Refusals", func(t *testing.T) { testUploadRefusals(t, newHarness) })
+	t.Run("InterruptedKeepsWhatArrived", func(t *testing.T) { testUploadInterruptedKeepsWhatArrived(t, newHarness) })
+	t.Run("OnePatchAtATime", func(t *testing.T) { testUploadOnePatchAtATime(t, newHarness) })
+	t.Run("LeaseEnds", func(t *testing.T) { testUploadLeaseEnds(t, newHarness) })
+	t.Run("TerminationAndExpiry", func(t *testing.T) { testUploadTerminationAndExpiry(t, newHarness) })
+}
+
+// testUploadWholeInParts is the upload contract's WholeInParts case.
+func testUploadWholeInParts(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
+	c := newUploadCore(t, newHarness(t))
+	part := c.h.Uploads.UploadPartSize()
+	data := payload(2*part + 12345)
+	id := c.create(t, aliceToken, len(data))
+	// PATCHes that do not fall on part boundaries.
+	for off, step := 0, part/3+1; off < len(data); off += step {
+		end := min(off+step, len(data))
+		res, err := c.patch(aliceToken, id, off, data[off:end], nil)
+		if err != nil || res.Offset != int64(end) {
+			t.Fatalf("PATCH at %d: offset %d, %v; want %d", off, res.Offset, err, end)
+		}
+		if end < len(data) {
+			if got := visible(t, c.h.Harness); len(got) != 0 {
+				t.Fatalf("at offset %d of %d, consumers see %q", end, len(data), got)
 			}
-			if end < len(data) {
-				if got := visible(t, c.h.Harness); len(got) != 0 {
-					t.Fatalf("at offset %d of %d, consumers see %q", end, len(data), got)
-				}
-			} else if !res.Done || !strings.HasPrefix(res.Key, "drops/dt=2026-12-06/2026-12-06T04:00:00.000000-") {
-				t.Fatalf("the last PATCH: %+v; want done, under the drops' layout with the creation time", res)
-			}
+		} else if !res.Done || !strings.HasPrefix(res.Key, "drops/dt=2026-12-06/2026-12-06T04:00:00.000000-") {
+			t.Fatalf("the last PATCH: %+v; want done, under the drops' layout with the creation time", res)
 		}
-		keys := visible(t, c.h.Harness)
-		if len(keys) != 1 {
-			t.Fatalf("consumers see %q, want one object", keys)
+	}
+	keys := visible(t, c.h.Harness)
+	if len(keys) != 1 {
+		t.Fatalf("consumers see %q, want one object", keys)
+	}
+	wantObject(t, c.h, keys[0], data)
+	o, _ := c.h.Store.Get(context.Background(), keys[0])
+	if o.ContentType != "text/csv" || o.Client != "alice" || c.h.Filename(t, keys[0]) != "report.csv" {
+		t.Errorf("object: content type %q, client %q, file name %q; want text/csv, alice, report.csv", o.ContentType, o.Client, c.h.Filename(t, keys[0]))
+	}
+	c.offset(t, id, int64(len(data)))
+	// The last PATCH again (its answer lost): answered as done, nothing more stored.
+	if res, err := c.patch(aliceToken, id, len(data), nil, nil); err != nil || !res.Done {
+		t.Errorf("an empty PATCH at the end of a complete upload: %+v, %v", res, err)
+	}
+	if got := visible(t, c.h.Harness); len(got) != 1 {
+		t.Errorf("consumers see %q, want one object", got)
+	}
+}
+
+// testUploadRefusals is the upload contract's Refusals case.
+func testUploadRefusals(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
+	c := newUploadCore(t, newHarness(t))
+	data := payload(1000)
+	id := c.create(t, aliceToken, len(data))
+	tests := []struct {
+		name   string
+		token  string
+		method string
+		offset int
+		body   []byte
+		hdr    porttest.Header
+		code   string
+	}{
+		{"another client's HEAD", bobToken, "HEAD", 0, nil, nil, domain.EUploadNotFound},
+		{"another client's PATCH", bobToken, "PATCH", 0, data[:10], nil, domain.EUploadNotFound},
+		{"another client's DELETE", bobToken, "DELETE", 0, nil, nil, domain.EUploadNotFound},
+		{"a wrong offset", aliceToken, "PATCH", 5, data[5:10], nil, domain.EUploadOffset},
+		{"past the length", aliceToken, "PATCH", 0, payload(1001), nil, domain.ETooLarge},
+		{"a wrong sha256", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(make([]byte, 32))}, domain.EUploadChecksum},
+		{"an unknown algorithm", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "md5 AAAAAAAAAAAAAAAAAAAAAA=="}, domain.EBadUpload},
+		{"another content type", aliceToken, "PATCH", 0, data[:10], porttest.Header{"content-type": "application/octet-stream"}, domain.EUploadMediaType},
+	}
+	for _, tt := range tests {
+		var err error
+		if tt.method == "PATCH" {
+			_, err = c.patch(tt.token, id, tt.offset, tt.body, tt.hdr)
+		} else {
+			_, err = c.do(tt.token, tt.method, id, nil, nil)
 		}
-		wantObject(t, c.h, keys[0], data)
-		o, _ := c.h.Store.Get(context.Background(), keys[0])
-		if o.ContentType != "text/csv" || o.Client != "alice" || c.h.Filename(t, keys[0]) != "report.csv" {
-			t.Errorf("object: content type %q, client %q, file name %q; want text/csv, alice, report.csv", o.ContentType, o.Client, c.h.Filename(t, keys[0]))
-		}
-		c.offset(t, id, int64(len(data)))
-		// The last PATCH again (its answer lost): answered as done, nothing more stored.
-		if res, err := c.patch(aliceToken, id, len(data), nil, nil); err != nil || !res.Done {
-			t.Errorf("an empty PATCH at the end of a complete upload: %+v, %v", res, err)
-		}
-		if got := visible(t, c.h.Harness); len(got) != 1 {
-			t.Errorf("consumers see %q, want one object", got)
-		}
-	})
-	t.Run("Refusals", func(t *testing.T) {
-		c := newUploadCore(t, newHarness(t))
-		data := payload(1000)
-		id := c.create(t, aliceToken, len(data))
-		tests := []struct {
-			name   string
-			token  string
-			method string
-			offset int
-			body   []byte
-			hdr    porttest.Header
-			code   string
-		}{
-			{"another client's HEAD", bobToken, "HEAD", 0, nil, nil, domain.EUploadNotFound},
-			{"another client's PATCH", bobToken, "PATCH", 0, data[:10], nil, domain.EUploadNotFound},
-			{"another client's DELETE", bobToken, "DELETE", 0, nil, nil, domain.EUploadNotFound},
-			{"a wrong offset", aliceToken, "PATCH", 5, data[5:10], nil, domain.EUploadOffset},
-			{"past the length", aliceToken, "PATCH", 0, payload(1001), nil, domain.ETooLarge},
-			{"a wrong sha256", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(make([]byte, 32))}, domain.EUploadChecksum},
-			{"an unknown algorithm", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "md5 AAAAAAAAAAAAAAAAAAAAAA=="}, domain.EBadUpload},
-			{"another content type", aliceToken, "PATCH", 0, data[:10], porttest.Header{"content-type": "application/octet-stream"}, domain.EUploadMediaType},
-		}
-		for _, tt := range tests {
-			var err error
-			if tt.method == "PATCH" {
-				_, err = c.patch(tt.token, id, tt.offset, tt.body, tt.hdr)
-			} else {
-				_, err = c.do(tt.token, tt.method, id, nil, nil)
-			}
-			wantCode(t, tt.name, err, tt.code)
-		}
-		// Past the length with no content-length (chunked): found at the end, nothing kept.
-		_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0"}, bytes.NewReader(payload(1001)))
-		wantCode(t, "past the length, chunked", err, domain.ETooLarge)
-		c.offset(t, id, 0)
-		_, err = c.do(aliceToken, "POST", "", porttest.Header{"upload-length": fmt.Sprint(uploadLimit + 1)}, nil)
-		wantCode(t, "an Upload-Length over the limit", err, domain.ETooLarge)
-		_, err = c.do(aliceToken, "HEAD", "00000000-0000-4000-8000-999999999999", nil, nil)
-		wantCode(t, "an unknown upload", err, domain.EUploadNotFound)
-		_, err = c.do("wrong", "HEAD", id, nil, nil)
-		wantCode(t, "a wrong token", err, domain.EUnauthorizedAuth)
-		// A right checksum of each algorithm is kept.
-		s256, s1 := sha256.Sum256(data[:400]), sha1.Sum(data[400:1000])
-		if _, err := c.patch(aliceToken, id, 0, data[:400], porttest.Header{"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(s256[:])}); err != nil {
-			t.Fatalf("a PATCH with its sha256: %v", err)
-		}
-		if res, err := c.patch(aliceToken, id, 400, data[400:], porttest.Header{"upload-checksum": "sha1 " + base64.StdEncoding.EncodeToString(s1[:])}); err != nil || !res.Done {
-			t.Fatalf("a PATCH with its sha1: %+v, %v", res, err)
-		}
-		keys := visible(t, c.h.Harness)
-		if len(keys) != 1 {
-			t.Fatalf("consumers see %q, want one object", keys)
-		}
-		wantObject(t, c.h, keys[0], data)
-	})
-	t.Run("InterruptedKeepsWhatArrived", func(t *testing.T) {
-		c := newUploadCore(t, newHarness(t))
-		part := c.h.Uploads.UploadPartSize()
-		data := payload(part + 5000)
-		id := c.create(t, aliceToken, len(data))
-		cut := part/2 + 17
-		_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0",
-			"content-length": fmt.Sprint(len(data))}, cutReader{bytes.NewReader(data[:cut])})
-		wantCode(t, "a cut PATCH", err, domain.EClientGone)
-		c.offset(t, id, int64(cut))
-		// With an Upload-Checksum, a cut body keeps nothing: it cannot be checked.
-		sum := sha256.Sum256(data[cut:])
-		_, err = c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": fmt.Sprint(cut),
-			"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(sum[:])}, cutReader{bytes.NewReader(data[cut : cut+100])})
-		wantCode(t, "a cut PATCH with a checksum", err, domain.EClientGone)
-		c.offset(t, id, int64(cut))
-		if res, err := c.patch(aliceToken, id, cut, data[cut:], nil); err != nil || !res.Done {
-			t.Fatalf("the resume: %+v, %v", res, err)
-		}
-		wantObject(t, c.h, visible(t, c.h.Harness)[0], data)
-	})
-	t.Run("OnePatchAtATime", func(t *testing.T) {
-		c := newUploadCore(t, newHarness(t))
-		data := payload(3000)
-		id := c.create(t, aliceToken, len(data))
-		br := &blockingReader{first: data[:1000], started: make(chan struct{}), release: make(chan struct{})}
-		done := make(chan error, 1)
-		go func() {
-			_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0"}, br)
-			done <- err
-		}()
-		<-br.started
-		_, err := c.patch(aliceToken, id, 0, data[:2000], nil)
-		wantCode(t, "a second PATCH at once", err, domain.EUploadLocked)
-		_, err = c.do(aliceToken, "DELETE", id, nil, nil)
-		wantCode(t, "a DELETE during a PATCH", err, domain.EUploadLocked)
-		close(br.release)
-		if err := <-done; err != nil {
-			t.Fatalf("the first PATCH: %v", err)
-		}
-		c.offset(t, id, 1000)
-		if res, err := c.patch(aliceToken, id, 1000, data[1000:], nil); err != nil || !res.Done {
-			t.Fatalf("the rest: %+v, %v", res, err)
-		}
-		wantObject(t, c.h, visible(t, c.h.Harness)[0], data)
-	})
-	t.Run("LeaseEnds", func(t *testing.T) {
-		c := newUploadCore(t, newHarness(t))
-		data := payload(3000)
-		id := c.create(t, aliceToken, len(data))
-		// A PATCH that outlives its lease (its server stalled) keeps nothing once another took over.
-		stale := &blockingReader{first: bytes.Repeat([]byte("z"), 1000), started: make(chan struct{}), release: make(chan struct{})}
-		done := make(chan error, 1)
-		go func() {
-			_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0"}, stale)
-			done <- err
-		}()
-		<-stale.started
-		c.clock.Advance(domain.DefaultUploadLease + time.Second)
-		if res, err := c.patch(aliceToken, id, 0, data, nil); err != nil || !res.Done {
-			t.Fatalf("a PATCH after the lease: %+v, %v", res, err)
-		}
-		close(stale.release)
-		if err := <-done; err == nil {
-			t.Errorf("the stale PATCH succeeded; want it refused")
-		}
-		keys := visible(t, c.h.Harness)
-		if len(keys) != 1 {
-			t.Fatalf("consumers see %q, want one object", keys)
-		}
-		wantObject(t, c.h, keys[0], data)
-		c.offset(t, id, int64(len(data)))
-	})
-	t.Run("TerminationAndExpiry", func(t *testing.T) {
-		c := newUploadCore(t, newHarness(t))
-		id := c.create(t, aliceToken, 100)
-		if _, err := c.patch(aliceToken, id, 0, payload(50), nil); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := c.do(aliceToken, "DELETE", id, nil, nil); err != nil {
-			t.Fatalf("DELETE: %v", err)
-		}
-		_, err := c.do(aliceToken, "HEAD", id, nil, nil)
-		wantCode(t, "HEAD after DELETE", err, domain.EUploadNotFound)
-		id2 := c.create(t, aliceToken, 100)
-		c.clock.Advance(time.Hour)
-		_, err = c.patch(aliceToken, id2, 0, payload(100), nil)
-		wantCode(t, "PATCH after expiry", err, domain.EUploadNotFound)
-		id3 := c.create(t, aliceToken, 0)
-		res, err := c.do(aliceToken, "HEAD", id3, nil, nil)
-		if err != nil || !res.Done {
-			t.Fatalf("an empty upload: %+v, %v; want complete at creation", res, err)
-		}
-		_, err = c.do(aliceToken, "DELETE", id3, nil, nil)
-		wantCode(t, "DELETE of a complete upload", err, domain.EUploadComplete)
-		if got := visible(t, c.h.Harness); len(got) != 1 {
-			t.Errorf("consumers see %q, want the empty upload's object alone", got)
-		}
-	})
+		wantCode(t, tt.name, err, tt.code)
+	}
+	// Past the length with no content-length (chunked): found at the end, nothing kept.
+	_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0"}, bytes.NewReader(payload(1001)))
+	wantCode(t, "past the length, chunked", err, domain.ETooLarge)
+	c.offset(t, id, 0)
+	_, err = c.do(aliceToken, "POST", "", porttest.Header{"upload-length": fmt.Sprint(uploadLimit + 1)}, nil)
+	wantCode(t, "an Upload-Length over the limit", err, domain.ETooLarge)
+	_, err = c.do(aliceToken, "HEAD", "00000000-0000-4000-8000-999999999999", nil, nil)
+	wantCode(t, "an unknown upload", err, domain.EUploadNotFound)
+	_, err = c.do("wrong", "HEAD", id, nil, nil)
+	wantCode(t, "a wrong token", err, domain.EUnauthorizedAuth)
+	// A right checksum of each algorithm is kept.
+	s256, s1 := sha256.Sum256(data[:400]), sha1.Sum(data[400:1000])
+	if _, err := c.patch(aliceToken, id, 0, data[:400], porttest.Header{"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(s256[:])}); err != nil {
+		t.Fatalf("a PATCH with its sha256: %v", err)
+	}
+	if res, err := c.patch(aliceToken, id, 400, data[400:], porttest.Header{"upload-checksum": "sha1 " + base64.StdEncoding.EncodeToString(s1[:])}); err != nil || !res.Done {
+		t.Fatalf("a PATCH with its sha1: %+v, %v", res, err)
+	}
+	keys := visible(t, c.h.Harness)
+	if len(keys) != 1 {
+		t.Fatalf("consumers see %q, want one object", keys)
+	}
+	wantObject(t, c.h, keys[0], data)
+}
+
+// testUploadInterruptedKeepsWhatArrived is the upload contract's InterruptedKeepsWhatArrived case.
+func testUploadInterruptedKeepsWhatArrived(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
+	c := newUploadCore(t, newHarness(t))
+	part := c.h.Uploads.UploadPartSize()
+	data := payload(part + 5000)
+	id := c.create(t, aliceToken, len(data))
+	cut := part/2 + 17
+	_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0",
+		"content-length": fmt.Sprint(len(data))}, cutReader{bytes.NewReader(data[:cut])})
+	wantCode(t, "a cut PATCH", err, domain.EClientGone)
+	c.offset(t, id, int64(cut))
+	// With an Upload-Checksum, a cut body keeps nothing: it cannot be checked.
+	sum := sha256.Sum256(data[cut:])
+	_, err = c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": fmt.Sprint(cut),
+		"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(sum[:])}, cutReader{bytes.NewReader(data[cut : cut+100])})
+	wantCode(t, "a cut PATCH with a checksum", err, domain.EClientGone)
+	c.offset(t, id, int64(cut))
+	if res, err := c.patch(aliceToken, id, cut, data[cut:], nil); err != nil || !res.Done {
+		t.Fatalf("the resume: %+v, %v", res, err)
+	}
+	wantObject(t, c.h, visible(t, c.h.Harness)[0], data)
+}
+
+// testUploadOnePatchAtATime is the upload contract's OnePatchAtATime case.
+func testUploadOnePatchAtATime(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
+	c := newUploadCore(t, newHarness(t))
+	data := payload(3000)
+	id := c.create(t, aliceToken, len(data))
+	br := &blockingReader{first: data[:1000], started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0"}, br)
+		done <- err
+	}()
+	<-br.started
+	_, err := c.patch(aliceToken, id, 0, data[:2000], nil)
+	wantCode(t, "a second PATCH at once", err, domain.EUploadLocked)
+	_, err = c.do(aliceToken, "DELETE", id, nil, nil)
+	wantCode(t, "a DELETE during a PATCH", err, domain.EUploadLocked)
+	close(br.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the first PATCH: %v", err)
+	}
+	c.offset(t, id, 1000)
+	if res, err := c.patch(aliceToken, id, 1000, data[1000:], nil); err != nil || !res.Done {
+		t.Fatalf("the rest: %+v, %v", res, err)
+	}
+	wantObject(t, c.h, visible(t, c.h.Harness)[0], data)
+}
+
+// testUploadLeaseEnds is the upload contract's LeaseEnds case.
+func testUploadLeaseEnds(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
+	c := newUploadCore(t, newHarness(t))
+	data := payload(3000)
+	id := c.create(t, aliceToken, len(data))
+	// A PATCH that outlives its lease (its server stalled) keeps nothing once another took over.
+	stale := &blockingReader{first: bytes.Repeat([]byte("z"), 1000), started: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := c.do(aliceToken, "PATCH", id, porttest.Header{"content-type": domain.PatchContentType, "upload-offset": "0"}, stale)
+		done <- err
+	}()
+	<-stale.started
+	c.clock.Advance(domain.DefaultUploadLease + time.Second)
+	if res, err := c.patch(aliceToken, id, 0, data, nil); err != nil || !res.Done {
+		t.Fatalf("a PATCH after the lease: %+v, %v", res, err)
+	}
+	close(stale.release)
+	if err := <-done; err == nil {
+		t.Errorf("the stale PATCH succeeded; want it refused")
+	}
+	keys := visible(t, c.h.Harness)
+	if len(keys) != 1 {
+		t.Fatalf("consumers see %q, want one object", keys)
+	}
+	wantObject(t, c.h, keys[0], data)
+	c.offset(t, id, int64(len(data)))
+}
+
+// testUploadTerminationAndExpiry is the upload contract's TerminationAndExpiry case.
+func testUploadTerminationAndExpiry(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
+	c := newUploadCore(t, newHarness(t))
+	id := c.create(t, aliceToken, 100)
+	if _, err := c.patch(aliceToken, id, 0, payload(50), nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.do(aliceToken, "DELETE", id, nil, nil); err != nil {
+		t.Fatalf("DELETE: %v", err)
+	}
+	_, err := c.do(aliceToken, "HEAD", id, nil, nil)
+	wantCode(t, "HEAD after DELETE", err, domain.EUploadNotFound)
+	id2 := c.create(t, aliceToken, 100)
+	c.clock.Advance(time.Hour)
+	_, err = c.patch(aliceToken, id2, 0, payload(100), nil)
+	wantCode(t, "PATCH after expiry", err, domain.EUploadNotFound)
+	id3 := c.create(t, aliceToken, 0)
+	res, err := c.do(aliceToken, "HEAD", id3, nil, nil)
+	if err != nil || !res.Done {
+		t.Fatalf("an empty upload: %+v, %v; want complete at creation", res, err)
+	}
+	_, err = c.do(aliceToken, "DELETE", id3, nil, nil)
+	wantCode(t, "DELETE of a complete upload", err, domain.EUploadComplete)
+	if got := visible(t, c.h.Harness); len(got) != 1 {
+		t.Errorf("consumers see %q, want the empty upload's object alone", got)
+	}
 }

@@ -7,6 +7,8 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/s3-dropbox/s3-dropbox/internal/buildtest"
 )
 
 // TestHelp: -h is not an error (run returns flag.ErrHelp, which main exits 0 on), and the
@@ -18,10 +20,7 @@ func TestHelp(t *testing.T) {
 	if err := run([]string{"-nope"}, io.Discard); !errors.As(err, new(usageError)) {
 		t.Errorf("-nope: %v, want a usage error", err)
 	}
-	bin := t.TempDir() + "/release"
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildtest.Command(t, buildtest.Module+"/scripts/release")
 	out, err := exec.Command(bin, "-h").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "Usage: go run ./scripts/release") {
 		t.Errorf("release -h: %v\n%s\nwant exit 0 and the usage", err, out)

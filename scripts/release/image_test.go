@@ -7,7 +7,6 @@ import (
 	"debug/buildinfo"
 	"debug/elf"
 	"io"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -103,17 +102,9 @@ func checkImage(t *testing.T, path, arch string) string {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	tr := tar.NewReader(r)
 	var names []string
 	bin := filepath.Join(t.TempDir(), "s3-dropbox")
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachTarEntry(t, r, func(h *tar.Header, tr *tar.Reader) {
 		names = append(names, h.Name)
 		if "/"+h.Name == ImageBinary {
 			if h.Mode&0o111 == 0 || h.Uid != 0 {
@@ -122,7 +113,7 @@ func checkImage(t *testing.T, path, arch string) string {
 			b, _ := io.ReadAll(tr)
 			os.WriteFile(bin, b, 0o755)
 		}
-	}
+	})
 	if want := []string{strings.TrimPrefix(ImageDataDir, "/") + "/", strings.TrimPrefix(ImageBinary, "/")}; !slices.Equal(names, want) {
 		t.Fatalf("%s: layer holds %v, want only the storage folder and the server %v", arch, names, want)
 	}
@@ -192,16 +183,8 @@ func serveFromImage(t *testing.T, bin string) {
 		t.Fatal("the image's server did not start")
 	}
 	go io.Copy(io.Discard, out)
-	req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/v1/drop", strings.NewReader("from the image"))
-	req.Header.Set("Authorization", "Bearer "+facetest.AuthToken)
-	req.Header.Set(facetest.CDNHeader, "Bearer "+facetest.CDNToken)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != 202 {
-		t.Errorf("drop through the image's server: %d, want 202", resp.StatusCode)
+	if status := facetest.Post(t, "http://"+addr+"/v1/drop", facetest.CDNHeader, "from the image").StatusCode; status != 202 {
+		t.Errorf("drop through the image's server: %d, want 202", status)
 	}
 	entries, _ := os.ReadDir(dir)
 	n := 0

@@ -47,25 +47,33 @@ func checkDataDir(t *testing.T, img v1.Image) {
 	}
 	fs := mutate.Extract(img)
 	defer fs.Close()
-	tr := tar.NewReader(fs)
 	found := false
-	for {
-		h, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+	eachTarEntry(t, fs, func(h *tar.Header, _ *tar.Reader) {
 		if strings.TrimSuffix("/"+strings.TrimPrefix(h.Name, "./"), "/") != ImageDataDir {
-			continue
+			return
 		}
 		found = true
 		if h.Typeflag != tar.TypeDir || h.Uid != ImageUID || h.Gid != ImageUID || h.Mode&0o777 != 0o700 {
 			t.Errorf("%s: type %c, owner %d:%d, mode %o; want a folder of %s, mode 700", ImageDataDir, h.Typeflag, h.Uid, h.Gid, h.Mode&0o777, ImageUser)
 		}
-	}
+	})
 	if !found {
 		t.Errorf("the image has no %s", ImageDataDir)
+	}
+}
+
+// eachTarEntry calls f with each entry of the tar stream r, and a reader of its content.
+func eachTarEntry(t *testing.T, r io.Reader, f func(h *tar.Header, tr *tar.Reader)) {
+	t.Helper()
+	tr := tar.NewReader(r)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		f(h, tr)
 	}
 }

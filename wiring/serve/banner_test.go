@@ -12,11 +12,11 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/wiring/serve"
 )
 
-// TestAttackBannerOfAnUnspecifiedAddress: dev mode listening on every address (-addr :8080,
+// TestBannerOfAnUnspecifiedAddress: dev mode listening on every address (-addr :8080,
 // 0.0.0.0:8080, [::]:8080) prints curl and sender commands to a loopback address, which the
 // sender takes over plain http (it refuses 0.0.0.0 and ::, which are not loopback), and says
 // where it listens.
-func TestAttackBannerOfAnUnspecifiedAddress(t *testing.T) {
+func TestBannerOfAnUnspecifiedAddress(t *testing.T) {
 	tests := []struct {
 		ip, listening, host string
 	}{

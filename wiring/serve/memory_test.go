@@ -2,20 +2,24 @@ package serve
 
 import (
 	"math"
+	"os"
 	"runtime/debug"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/httpserver"
 )
 
-// TestAttackLimitMemory: without GOMEMLIMIT, LimitMemory sets the runtime's memory limit to
-// 7/8 of Memory, and the cap, which follows Memory, stays what it was; a GOMEMLIMIT set
-// is kept.
-func TestAttackLimitMemory(t *testing.T) {
+// TestLimitMemorySetsSevenEighths: without GOMEMLIMIT, LimitMemory sets the runtime's memory
+// limit to 7/8 of the cgroup's memory limit (128 MiB without one), and the cap stays what it
+// was; a GOMEMLIMIT set is kept.
+func TestLimitMemorySetsSevenEighths(t *testing.T) {
 	prev := debug.SetMemoryLimit(math.MaxInt64)
 	t.Cleanup(func() { debug.SetMemoryLimit(prev); gcLimit.Store(0) })
 	wantConns := httpserver.MaxConns(httpserver.DefaultMaxInflightBytes, Memory())
-	if got, want := LimitMemory(), Memory()/8*7; got != want || debug.SetMemoryLimit(-1) != want {
+	want := cgroupMemory(t) / 8 * 7
+	if got := LimitMemory(); got != want || debug.SetMemoryLimit(-1) != want {
 		t.Errorf("LimitMemory() = %d, runtime limit %d; want both %d", got, debug.SetMemoryLimit(-1), want)
 	}
 	if got := httpserver.MaxConns(httpserver.DefaultMaxInflightBytes, Memory()); got != wantConns {
@@ -26,4 +30,29 @@ func TestAttackLimitMemory(t *testing.T) {
 	if got := LimitMemory(); got != 100<<20 || debug.SetMemoryLimit(-1) != 100<<20 {
 		t.Errorf("with a limit of 100 MiB set: LimitMemory() = %d, runtime limit %d; want both kept", got, debug.SetMemoryLimit(-1))
 	}
+}
+
+// cgroupMemory returns this machine's cgroup memory limit as the kernel reports it, or 128 MiB
+// when it sets none (v2 "max", v1's page-rounded maximum, or no cgroup files).
+func cgroupMemory(t *testing.T) int64 {
+	t.Helper()
+	for _, f := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		s := strings.TrimSpace(string(b))
+		if s == "max" {
+			break
+		}
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			t.Fatalf("%s: %q", f, s)
+		}
+		if n < 1<<50 {
+			return n
+		}
+		break
+	}
+	return 128 << 20
 }

@@ -215,16 +215,16 @@ func (rules S3Rules) hidesMissing(r *http.Request, status int, answer []byte) bo
 }
 
 // AuditSeed returns the seed of a randomized audit: AUDIT_SEED, or a random one when it is
-// unset. The audit prints it, so that a failing run can be repeated.
+// unset, logged so that a failing run can be repeated.
 func AuditSeed(t testing.TB) uint64 {
 	t.Helper()
-	v := os.Getenv("AUDIT_SEED")
-	if v == "" {
-		return rand.Uint64() % 1_000_000
+	seed := rand.Uint64() % 1_000_000
+	if v := os.Getenv("AUDIT_SEED"); v != "" {
+		var err error
+		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
+			t.Fatalf("AUDIT_SEED=%q: want a non-negative number", v)
+		}
 	}
-	seed, err := strconv.ParseUint(v, 10, 64)
-	if err != nil {
-		t.Fatalf("AUDIT_SEED=%q: want a non-negative number", v)
-	}
+	t.Logf("AUDIT_SEED=%d repeats this run", seed)
 	return seed
 }
