@@ -75,7 +75,8 @@ func (u *Uploads) MaxBytes() int64 { return u.cfg.MaxBytes }
 // uploadState is the record kept under UploadPrefix for each upload.
 type uploadState struct {
 	Version     int                  `json:"v"`
-	Client      string               `json:"client"` // the owner: the name of the token entry that created it
+	Client      string               `json:"client"` // the name of the token entry that created it
+	Owner       string               `json:"owner"`  // who may use it: uploadOwner of that entry
 	Length      int64                `json:"length"`
 	Offset      int64                `json:"offset"`
 	Key         string               `json:"key"` // the object's key, fixed at creation
@@ -109,6 +110,7 @@ func (u *Uploads) Upload(ctx context.Context, req ports.UploadRequest) (ports.Up
 		return res, err
 	}
 	res.Client = client.Name
+	owner := uploadOwner(client)
 	admit := func() (func(), error) {
 		if req.Admission == nil {
 			return func() {}, nil
@@ -116,18 +118,18 @@ func (u *Uploads) Upload(ctx context.Context, req ports.UploadRequest) (ports.Up
 		return req.Admission.Admit(ctx, u.svc.clientID(client))
 	}
 	if req.Method == "POST" && req.ID == "" {
-		return u.create(ctx, client.Name, req.Header, admit, res)
+		return u.create(ctx, client.Name, owner, req.Header, admit, res)
 	}
 	if req.ID == "" {
 		return res, Errorf(EMethod, "Only POST is supported on the uploads' URL: it creates an upload")
 	}
 	switch req.Method {
 	case "HEAD":
-		return u.head(ctx, client.Name, req.ID, res)
+		return u.head(ctx, owner, req.ID, res)
 	case "PATCH":
-		return u.patch(ctx, client.Name, req, admit, res)
+		return u.patch(ctx, owner, req, admit, res)
 	case "DELETE":
-		return u.terminate(ctx, client.Name, req.ID, res)
+		return u.terminate(ctx, owner, req.ID, res)
 	}
 	return res, Errorf(EMethod, "Only HEAD, PATCH and DELETE are supported on an upload's URL")
 }
@@ -141,9 +143,21 @@ func (st *uploadState) result(id string, res ports.UploadResult) ports.UploadRes
 	return res
 }
 
+// uploadOwner returns who an upload created with credential c belongs to: a named entry's
+// name (its token may be replaced), and for an entry without a name, which is "default" like
+// every other unnamed one, a fingerprint of its token digest (the SHA-256 of the digest; not
+// its position, which changes when entries are added or removed).
+func uploadOwner(c Credential) string {
+	if c.Name != DefaultClient {
+		return c.Name
+	}
+	sum := sha256.Sum256(c.Digest[:])
+	return DefaultClient + ":" + hex.EncodeToString(sum[:16])
+}
+
 // create starts an upload: its length and metadata checked, its key fixed (the creation
 // time), its bytes' room made in the store, its state written create-only.
-func (u *Uploads) create(ctx context.Context, client string, h ports.Header, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
+func (u *Uploads) create(ctx context.Context, client, owner string, h ports.Header, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
 	length, err := u.uploadLength(h)
 	if err != nil {
 		return res, err
@@ -171,7 +185,7 @@ func (u *Uploads) create(ctx context.Context, client string, h ports.Header, adm
 	}
 	hash, _ := sha256.New().(interface{ MarshalBinary() ([]byte, error) }).MarshalBinary()
 	st := &uploadState{
-		Version: 1, Client: client, Length: length, Key: key,
+		Version: 1, Client: client, Owner: owner, Length: length, Key: key,
 		ContentType: md.contentType, Filename: md.filename, Metadata: meta,
 		Created: now, Expires: now.Add(u.cfg.TTL), Hash: hash,
 	}
@@ -189,7 +203,7 @@ func (u *Uploads) create(ctx context.Context, client string, h ports.Header, adm
 	res = st.result(id, res)
 	if length == 0 { // complete at once
 		res.Finishing = true
-		if st, err = u.load(ctx, client, id); err == nil {
+		if st, err = u.load(ctx, owner, id); err == nil {
 			err = u.finish(ctx, id, st)
 		}
 		if err != nil {
@@ -218,10 +232,10 @@ func (st *uploadState) object(id string) (ports.Object, error) {
 	return ports.Object{Key: UploadPrefix + id, Data: data, ContentType: "application/json", Client: st.Client, SHA256: sha256.Sum256(data)}, nil
 }
 
-// load reads the state of upload id for client: an id of another form, no record, another
-// client's, a terminated one, or one expired unfinished is EUploadNotFound (the same answer:
+// load reads the state of upload id for owner (uploadOwner): an id of another form, no
+// record, another client's, a terminated one, or one expired unfinished is EUploadNotFound (the same answer:
 // a client learns nothing of others' uploads).
-func (u *Uploads) load(ctx context.Context, client, id string) (*uploadState, error) {
+func (u *Uploads) load(ctx context.Context, owner, id string) (*uploadState, error) {
 	notFound := Errorf(EUploadNotFound, "No such upload: it does not exist, it expired or was terminated, or it is another client's")
 	if !uploadID.MatchString(id) {
 		return nil, notFound
@@ -238,7 +252,7 @@ func (u *Uploads) load(ctx context.Context, client, id string) (*uploadState, er
 		return nil, &Error{Code: EInternal, Message: "Internal error: the upload's state is unreadable", Err: fmt.Errorf("upload %s: state: %v", id, err)}
 	}
 	st.etag = obj.ETag
-	if st.Client != client || st.Terminated || !st.Done && !u.svc.clock.Now().Before(st.Expires) {
+	if st.Owner != owner || st.Terminated || !st.Done && !u.svc.clock.Now().Before(st.Expires) {
 		return nil, notFound
 	}
 	return st, nil
@@ -277,8 +291,8 @@ func (u *Uploads) save(ctx context.Context, id string, st *uploadState) error {
 // head returns an upload's offset; a whole upload whose completion is not yet confirmed is
 // completed first (completion is create-only on a key only it writes, so this is safe to
 // repeat).
-func (u *Uploads) head(ctx context.Context, client, id string, res ports.UploadResult) (ports.UploadResult, error) {
-	st, err := u.load(ctx, client, id)
+func (u *Uploads) head(ctx context.Context, owner, id string, res ports.UploadResult) (ports.UploadResult, error) {
+	st, err := u.load(ctx, owner, id)
 	if err != nil {
 		return res, err
 	}
@@ -292,8 +306,8 @@ func (u *Uploads) head(ctx context.Context, client, id string, res ports.UploadR
 }
 
 // terminate ends an unfinished upload and frees its bytes. A finished one is a drop, and stays.
-func (u *Uploads) terminate(ctx context.Context, client, id string, res ports.UploadResult) (ports.UploadResult, error) {
-	st, err := u.load(ctx, client, id)
+func (u *Uploads) terminate(ctx context.Context, owner, id string, res ports.UploadResult) (ports.UploadResult, error) {
+	st, err := u.load(ctx, owner, id)
 	if err != nil {
 		return res, err
 	}

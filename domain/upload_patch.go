@@ -32,7 +32,7 @@ const (
 // length, or whose Upload-Checksum does not match, keeps nothing; a body cut short keeps the
 // bytes that arrived whole (unless it carried an Upload-Checksum, which cannot be checked
 // then). The PATCH that makes the upload whole completes it.
-func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequest, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
+func (u *Uploads) patch(ctx context.Context, owner string, req ports.UploadRequest, admit func() (func(), error), res ports.UploadResult) (ports.UploadResult, error) {
 	offset, sum, declared, err := parsePatch(req.Header)
 	if err != nil {
 		return res, err
@@ -42,7 +42,7 @@ func (u *Uploads) patch(ctx context.Context, client string, req ports.UploadRequ
 		return res, err
 	}
 	defer done()
-	st, err := u.load(ctx, client, req.ID)
+	st, err := u.load(ctx, owner, req.ID)
 	if err != nil {
 		return res, err
 	}
