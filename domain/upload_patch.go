@@ -13,6 +13,7 @@ import (
 	"io"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -419,8 +420,7 @@ const (
 
 // parseUploadMetadata parses Upload-Metadata: comma-separated "key base64value" pairs (the
 // value may be absent), keys unique ASCII without spaces or commas. filetype is checked as a
-// drop's Content-Type; filename must be UTF-8 without control characters, at most
-// MaxFilenameBytes.
+// drop's Content-Type; filename must be at most MaxFilenameBytes and pass validName.
 func parseUploadMetadata(v string) (uploadMetadata, error) {
 	md := uploadMetadata{contentType: DefaultContentType}
 	if strings.TrimSpace(v) == "" {
@@ -451,7 +451,7 @@ func parseUploadMetadata(v string) (uploadMetadata, error) {
 			}
 		case "filename":
 			if len(dec) > MaxFilenameBytes || !validName(string(dec)) {
-				return md, Errorf(EBadUpload, "The filename in Upload-Metadata must be UTF-8 of at most %d bytes, with no control characters", MaxFilenameBytes)
+				return md, Errorf(EBadUpload, "The filename in Upload-Metadata must be UTF-8 of at most %d bytes, with no control characters, line separators or bidirectional overrides", MaxFilenameBytes)
 			}
 			md.filename = string(dec)
 		}
@@ -459,9 +459,14 @@ func parseUploadMetadata(v string) (uploadMetadata, error) {
 	return md, nil
 }
 
+// validName reports whether s is a file name to keep: valid UTF-8 without control characters
+// (C0, DEL, C1), line or paragraph separators, or bidirectional embeddings, overrides and
+// isolates (which make a name display as another: "evil\u202egpj.exe" as "evilexe.jpg").
 func validName(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == '\uFFFD' {
+		switch {
+		case r == '\uFFFD', unicode.IsControl(r), r == '\u2028', r == '\u2029',
+			r >= '\u202A' && r <= '\u202E', r >= '\u2066' && r <= '\u2069':
 			return false
 		}
 	}
