@@ -47,11 +47,8 @@ func (u *UploadSettings) Validate() error {
 	if u.MaxUploadBytes > MaxUploadLimit {
 		return fmt.Errorf("MAX_UPLOAD_BYTES: must be at most %d (5 TiB, S3's largest object)", int64(MaxUploadLimit))
 	}
-	if u.UploadPublicURL != "" {
-		p, err := url.Parse(u.UploadPublicURL)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil || p.RawQuery != "" || p.Fragment != "" || strings.TrimSuffix(p.Path, "/") != "" {
-			return errors.New("UPLOAD_PUBLIC_URL: must be an http:// or https:// URL without a path, such as https://dropbox.example.com")
-		}
+	if u.UploadPublicURL != "" && !baseURL(u.UploadPublicURL) {
+		return errors.New("UPLOAD_PUBLIC_URL: must be an http:// or https:// URL without a path, query or fragment, such as https://dropbox.example.com")
 	}
 	for _, o := range u.Origins() {
 		if o == "*" {
@@ -63,6 +60,22 @@ func (u *UploadSettings) Validate() error {
 		}
 	}
 	return nil
+}
+
+// baseURL reports whether v is a scheme and a host (with a port from 1 to 65535, if any) to
+// put a path after: no user, path, query or fragment, not even an empty "?" or "#", which
+// would swallow the path.
+func baseURL(v string) bool {
+	p, err := url.Parse(v)
+	if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Hostname() == "" || p.User != nil ||
+		strings.ContainsAny(v, "?#") || strings.TrimSuffix(p.Path, "/") != "" {
+		return false
+	}
+	if port := p.Port(); port != "" || strings.HasSuffix(p.Host, ":") {
+		n, err := strconv.Atoi(port)
+		return err == nil && n >= 1 && n <= 65535
+	}
+	return true
 }
 
 // PublicURL returns UPLOAD_PUBLIC_URL without a trailing slash.
