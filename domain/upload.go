@@ -305,7 +305,8 @@ func (u *Uploads) head(ctx context.Context, owner, id string, res ports.UploadRe
 	return st.result(id, res), nil
 }
 
-// terminate ends an unfinished upload and frees its bytes. A finished one is a drop, and stays.
+// terminate ends an unfinished upload and frees its bytes. A finished one is a drop, and stays;
+// so does a whole one, whose completion may have stored it.
 func (u *Uploads) terminate(ctx context.Context, owner, id string, res ports.UploadResult) (ports.UploadResult, error) {
 	st, err := u.load(ctx, owner, id)
 	if err != nil {
@@ -315,6 +316,10 @@ func (u *Uploads) terminate(ctx context.Context, owner, id string, res ports.Upl
 	switch {
 	case st.Done:
 		return res, Errorf(EUploadComplete, "The upload is complete: it is stored as a drop, which is not removed")
+	case st.Offset == st.Length:
+		// Its completion may have stored it already (an answer lost, a 500 after the write):
+		// terminated, it would be a drop that a 204 said was not.
+		return res, Errorf(EUploadComplete, "The upload is whole: it is stored as a drop, or will be on the next HEAD, and is not removed")
 	case st.locked(u.svc.clock.Now()):
 		return res, lockedError()
 	}
