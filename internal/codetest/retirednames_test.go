@@ -28,6 +28,10 @@ var retired = map[string]string{
 	"drops_failed":        "drops_5xx",
 	`outcome="failed"`:    `outcome="not_stored" or "unknown"`,
 	`outcome="rejected"`:  `outcome="refused"`,
+	"AUDIT_SEED":          "FAULT_SEED",
+	"AUDIT_DROPS":         "FAULT_DROPS",
+	"HOSTILE_SECONDS":     "LOAD_SECONDS",
+	"AuditSeed":           "FaultSeed",
 }
 
 // TestNoRetiredNames: no file of the repository but the changelog (and this test) says a
