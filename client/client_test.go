@@ -166,14 +166,14 @@ func TestRefusedIsNotRetried(t *testing.T) {
 	}
 }
 
-// TestUnreachable: no server: every attempt fails, and the error is unconfirmed, not refused.
+// TestUnreachable: no server: every attempt fails, and the payload is not stored (no attempt connected), not refused.
 func TestUnreachable(t *testing.T) {
 	url := "http://" + porttest.FreeAddr(t)
 	waits := &noWait{}
 	_, err := newClient(t, url, waits, client.WithAttempts(4)).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
-		t.Errorf("%#v after %d waits, want unconfirmed after 4 attempts", err, len(waits.waits))
+	if !errors.As(err, &e) || e.Outcome != contract.NotStored || e.Status != 0 || e.Attempts != 4 || len(waits.waits) != 3 {
+		t.Errorf("%#v after %d waits, want not stored after 4 attempts: none could connect", err, len(waits.waits))
 	}
 	if strings.Contains(err.Error(), facetest.AuthToken) {
 		t.Errorf("error %q holds the token", err)

@@ -18,8 +18,8 @@ func TestDeadline(t *testing.T) {
 	waits := &noWait{}
 	_, err := newClient(t, srv.URL, waits, client.WithPayloadTimeout(time.Second)).Send(context.Background(), []byte("p"))
 	var e *client.Error
-	if !errors.As(err, &e) || e.Outcome == contract.Refused || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
-		t.Errorf("%v: want unconfirmed after one attempt, saying the deadline", err)
+	if !errors.As(err, &e) || e.Outcome != contract.NotStored || e.Attempts != 1 || !strings.Contains(e.Message, "after the deadline") {
+		t.Errorf("%v: want not stored after one attempt (a 503), saying the deadline", err)
 	}
 	if len(waits.waits) != 0 || len(*seen) != 1 {
 		t.Errorf("waits %v, %d request(s); want none and 1", waits.waits, len(*seen))

@@ -26,7 +26,7 @@ func dropbox() *httptest.Server {
 }
 
 // A program that sends a payload with a key of its own (such as an invoice number) and tells
-// a refusal from an unconfirmed delivery. Sending it again with the same key is a replay.
+// a refusal from an unknown outcome. Sending it again with the same key is a replay.
 func Example() {
 	srv := dropbox()
 	defer srv.Close()

@@ -15,7 +15,7 @@ import (
 // TestRefusalAfterLostAnswer: an attempt that may have stored the payload (its answer
 // lost, or a 504 or 502) and then a refusal (a 4xx, here from a CDN or a rotated token): the
 // payload may be stored, so the client must not say it was refused (not stored), only that it
-// is not confirmed.
+// is unknown.
 func TestRefusalAfterLostAnswer(t *testing.T) {
 	tests := []struct {
 		name  string

@@ -13,9 +13,9 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/domain"
 )
 
-// TestServerTokenMatchesOriginal: the values of the original's Python
+// TestTokenDigestMatchesOriginal: the values of the original's Python
 // b64encode(hashlib.sha256(token.encode()).digest()).
-func TestServerTokenMatchesOriginal(t *testing.T) {
+func TestTokenDigestMatchesOriginal(t *testing.T) {
 	tests := []struct{ client, want string }{
 		{"cdn_header_value", "wPzS+/l5yV0MPN7H+8oQxSXq+x6UWiSRyTH305L1N+k="},
 		{"", "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU="},
@@ -98,7 +98,7 @@ func TestErrorCodeAndMessage(t *testing.T) {
 	}
 }
 
-// FuzzParseServerToken: any text. Accepted text is exactly the canonical encoding of the
+// FuzzParseTokenDigest: any text. Accepted text is exactly the canonical encoding of the
 // digest it yields.
 func FuzzParseTokenDigest(f *testing.F) {
 	f.Add(domain.TokenDigest("x"))

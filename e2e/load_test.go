@@ -242,7 +242,7 @@ func TestKilledMidLoad(t *testing.T) {
 	}
 }
 
-// TestLoadFromManyClients: for HOSTILE_SECONDS (5 by default), with default settings but a 1 MiB
+// TestLoadFromManyClients: for LOAD_SECONDS (5 by default), with default settings but a 1 MiB
 // limit, attackers and naive clients at once: 3,000 silent connections and 300 idle
 // keep-alive ones held from the start; slow bodies (unauthorized and authorized, 10,000 bytes
 // declared, 3 sent) and slow headers opened without pause; clients that write 256 KiB bodies
@@ -253,7 +253,7 @@ func TestKilledMidLoad(t *testing.T) {
 // their p99 under a second; every naive client reads its answer; the server's peak RSS stays
 // under MemoryBound, what the default cap and budget are set for.
 func TestLoadFromManyClients(t *testing.T) {
-	seconds := envInt(t, "HOSTILE_SECONDS", 5)
+	seconds := envInt(t, "LOAD_SECONDS", 5)
 	dir := t.TempDir()
 	p, _ := start(t, dir, fsEnv(dir, "MAX_BODY_BYTES=1048576"))
 	addr := logged(t, p, "addr")

@@ -29,10 +29,10 @@ import (
 // (lost, reset, 500, 503 SlowDown, 409). Once 40 drops have passed, the server is SIGKILLed
 // and started again (the proxy answers 502 meanwhile). Every payload the sender reports
 // stored is in the bucket exactly once; none is there twice; none is refused. The faults are
-// drawn from AUDIT_SEED (printed; random when unset), in the order the requests come.
+// drawn from FAULT_SEED (printed; random when unset), in the order the requests come.
 func TestSenderThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
-	seed := miniotest.AuditSeed(t)
+	seed := miniotest.FaultSeed(t)
 	sender := buildtest.Command(t, buildtest.Module+"/cmd/s3-dropbox-send")
 	plain := srv.Client(t)
 	bucket := srv.NewBucket(t, plain)

@@ -14,37 +14,9 @@ import (
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
+	"github.com/s3-dropbox/s3-dropbox/internal/naivewrite"
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
-
-// naiveWrite is a durable write done the simple way: a temporary file, fsync, rename, fsync of
-// the folder, each writer on its own.
-func naiveWrite(dir, name string, data []byte) error {
-	f, err := os.CreateTemp(dir, ".tmp-*")
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, name)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
-}
 
 // drive runs write from clients goroutines until n writes are done, and returns the writes
 // per second.
@@ -88,7 +60,7 @@ func BenchmarkDurableWrite(b *testing.B) {
 			naiveDir := filepath.Join(dir, "naive")
 			os.Mkdir(naiveDir, 0o700)
 			naiveRates = append(naiveRates, drive(b, clients, writes, func(i int) error {
-				return naiveWrite(naiveDir, fmt.Sprintf("drop-%d-%d", r, i), data)
+				return naivewrite.Write(naiveDir, fmt.Sprintf("drop-%d-%d", r, i), data)
 			}))
 			s, err := fsstore.New(filepath.Join(dir, "store"))
 			if err != nil {

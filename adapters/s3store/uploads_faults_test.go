@@ -106,11 +106,10 @@ func (c *crashing) CompleteUpload(ctx context.Context, p ports.UploadProgress, o
 // complete, tag, state) with a fault, while a fifth of the requests stop at a random step, as a
 // process that dies between two steps; a client resumes as tus clients do (HEAD, then PATCH
 // from the offset) until the upload is complete. Then the bucket holds exactly one object,
-// whole, with its SHA-256, whatever the seed: 20 seeds, from AUDIT_SEED (printed).
+// whole, with its SHA-256, whatever the seed: 20 seeds, from FAULT_SEED (printed).
 func TestUploadFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
-	base := miniotest.AuditSeed(t)
-	t.Logf("AUDIT_SEED=%d repeats this run", base)
+	base := miniotest.FaultSeed(t)
 	plain := srv.Client(t)
 	for i := range uint64(20) {
 		seed := base + i

@@ -23,7 +23,7 @@ func TestOutput(t *testing.T) {
 			t.Fatalf("output %q does not have the original's format", buf.String())
 		}
 		if got := domain.TokenDigest(m[1]); got != m[2] {
-			t.Errorf("server token %s is not the hash of the client token (want %s)", m[2], got)
+			t.Errorf("token digest %s is not the hash of the client token (want %s)", m[2], got)
 		}
 		if i == 1 && m[1] == first {
 			t.Error("two runs printed the same client token")

@@ -28,24 +28,24 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/ports/storetest"
 )
 
-// TestDropsThroughFaultsMinIO sends AUDIT_DROPS drops without an Idempotency-Key and as many with one
+// TestDropsThroughFaultsMinIO sends FAULT_DROPS drops without an Idempotency-Key and as many with one
 // (500 each by default), 16 at a time, through the Function URL handler, the core, s3store and
 // the real SDK, to MinIO through a fault proxy that meets 35% of the requests with a fault:
 // answers lost (the connection closed or reset) before or after MinIO acted, 500 before or
 // after, 503 SlowDown, 409 ConditionalRequestConflict (GETs: lost, reset, 500, 503). Each
-// request's fault follows from the seed (AUDIT_SEED, printed; random when unset), the
+// request's fault follows from the seed (FAULT_SEED, printed; random when unset), the
 // request's object and how many times it was sent. It then reconciles the bucket with the
 // answers: every 202 stored exactly once, every 503 absent, every 504 at most once. Then the
 // drops with a key that were not answered 202 (and a tenth of those that were) are sent again
 // without faults: a 202, a replay exactly when it was stored, and stored exactly once in all.
 func TestDropsThroughFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
-	seed := miniotest.AuditSeed(t)
+	seed := miniotest.FaultSeed(t)
 	n := 500
-	if v := os.Getenv("AUDIT_DROPS"); v != "" {
+	if v := os.Getenv("FAULT_DROPS"); v != "" {
 		var err error
 		if n, err = strconv.Atoi(v); err != nil || n < 1 {
-			t.Fatalf("AUDIT_DROPS=%q: want a positive number", v)
+			t.Fatalf("FAULT_DROPS=%q: want a positive number", v)
 		}
 	}
 	rig := newChaosRig(t, srv, seed)

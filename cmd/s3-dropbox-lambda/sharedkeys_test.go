@@ -21,7 +21,7 @@ import (
 // (answerOf) and reconciled with the bucket.
 func TestSharedKeysMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
-	seed := miniotest.AuditSeed(t)
+	seed := miniotest.FaultSeed(t)
 	rig := newChaosRig(t, srv, seed)
 	storetest.SharedKeys{
 		Groups: 60, Sharing: 6, Parallel: 16, Prefix: fmt.Sprintf("shared-%d-", seed),

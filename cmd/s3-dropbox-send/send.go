@@ -119,6 +119,7 @@ type result struct {
 	RequestID      string           `json:"request_id,omitempty"`
 	IdempotencyKey string           `json:"idempotency_key"`
 	Error          string           `json:"error,omitempty"`
+	keyRepeats     bool             // the key is one an earlier run may have sent (not a random one)
 }
 
 // run sends the files that args name and returns the exit status.
@@ -346,7 +347,9 @@ func sendAll(ctx context.Context, cl *client.Client, o *options, c command) []re
 				if r, ok := up.try(ctx, file, o.contentType, o.maxBytes); ok {
 					results[i] = r
 				} else {
-					results[i] = send(ctx, cl, file, c.stdin, o.maxBytes, o.contentType, keyOf(file, o.idemKey, o.fromContent, o.newKey))
+					key := keyOf(file, o.idemKey, o.fromContent, o.newKey)
+					results[i] = send(ctx, cl, file, c.stdin, o.maxBytes, o.contentType, key)
+					results[i].keyRepeats = key != nil
 				}
 				if o.verbose {
 					logMu.Lock()
@@ -612,6 +615,9 @@ func describe(r result) string {
 	case contract.NotStored:
 		if r.Attempts == 0 {
 			return "not sent: " + strings.TrimPrefix(r.Error, "not sent: ")
+		}
+		if r.keyRepeats {
+			return fmt.Sprintf("not stored by this run after %d attempt(s), though an earlier run with its key %s may have stored it (send it again later: the key makes that safe): %s", r.Attempts, r.IdempotencyKey, r.Error)
 		}
 		return fmt.Sprintf("not stored after %d attempt(s) (send it again later): %s", r.Attempts, r.Error)
 	}

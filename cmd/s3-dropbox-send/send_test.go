@@ -282,9 +282,9 @@ func TestRefusedExit1(t *testing.T) {
 	}
 }
 
-// TestUnreachableExit2: nobody listens: -attempts attempts, then exit 3, the payload not
+// TestUnreachableNotStored: nobody listens: -attempts attempts, then exit 3, the payload not
 // stored (no attempt reached the service).
-func TestUnreachableExit2(t *testing.T) {
+func TestUnreachableNotStored(t *testing.T) {
 	url := "http://" + porttest.FreeAddr(t)
 	o := sendCmd(t, nil, "p", "-url", url, "-attempts", "3", "-json", "-")
 	rs := o.results(t)
@@ -294,6 +294,16 @@ func TestUnreachableExit2(t *testing.T) {
 	o = sendCmd(t, nil, "p", "-url", url, "-attempts", "1", "-")
 	if !strings.Contains(o.stdout, "-: not stored after 1 attempt(s) (send it again later): ") {
 		t.Errorf("human output %q: want what to do", o.stdout)
+	}
+	// A file's key is its name's and content's: an earlier run may have stored it, and the
+	// line says only what this run did.
+	file := filepath.Join(t.TempDir(), "report.csv")
+	if err := os.WriteFile(file, []byte("p"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o = sendCmd(t, nil, "", "-url", url, "-attempts", "1", file)
+	if !strings.Contains(o.stdout, ": not stored by this run after 1 attempt(s), though an earlier run with its key ") {
+		t.Errorf("a file's line %q: want 'not stored by this run'", o.stdout)
 	}
 }
 

@@ -16,10 +16,11 @@ import (
 	"log"
 	"net/http"
 	"os"
-	"path/filepath"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+
+	"github.com/s3-dropbox/s3-dropbox/internal/naivewrite"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -51,7 +52,7 @@ func main() {
 			return err
 		}
 	case *dir != "":
-		store = func(_ context.Context, key string, b []byte) error { return naiveWrite(*dir, key, b) }
+		store = func(_ context.Context, key string, b []byte) error { return naivewrite.Write(*dir, key, b) }
 	default:
 		log.Fatal("-s3 BUCKET or -dir FOLDER")
 	}
@@ -70,33 +71,4 @@ func main() {
 		w.WriteHeader(http.StatusAccepted)
 	})
 	log.Fatal(http.ListenAndServe(*addr, nil))
-}
-
-// naiveWrite writes b durably under dir/key: a temporary file, fsync, rename, fsync of dir.
-func naiveWrite(dir, key string, b []byte) error {
-	f, err := os.CreateTemp(dir, ".tmp-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(f.Name())
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), filepath.Join(dir, key)); err != nil {
-		return err
-	}
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
 }

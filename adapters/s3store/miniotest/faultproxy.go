@@ -214,17 +214,17 @@ func (rules S3Rules) hidesMissing(r *http.Request, status int, answer []byte) bo
 	return r.Method == http.MethodHead || r.Method == http.MethodGet && bytes.Contains(answer, []byte("<Code>NoSuchKey</Code>"))
 }
 
-// AuditSeed returns the seed of a randomized audit: AUDIT_SEED, or a random one when it is
+// FaultSeed returns the seed of a randomized run of faults: FAULT_SEED, or a random one when it is
 // unset, logged so that a failing run can be repeated.
-func AuditSeed(t testing.TB) uint64 {
+func FaultSeed(t testing.TB) uint64 {
 	t.Helper()
 	seed := rand.Uint64() % 1_000_000
-	if v := os.Getenv("AUDIT_SEED"); v != "" {
+	if v := os.Getenv("FAULT_SEED"); v != "" {
 		var err error
 		if seed, err = strconv.ParseUint(v, 10, 64); err != nil {
-			t.Fatalf("AUDIT_SEED=%q: want a non-negative number", v)
+			t.Fatalf("FAULT_SEED=%q: want a non-negative number", v)
 		}
 	}
-	t.Logf("AUDIT_SEED=%d repeats this run", seed)
+	t.Logf("FAULT_SEED=%d repeats this run", seed)
 	return seed
 }

@@ -138,20 +138,11 @@ func (s Server) NewBucket(t testing.TB, c *s3.Client) string {
 	return name
 }
 
-// Keys lists every key in the bucket.
+// Keys lists every key in the bucket, in S3's order.
 func Keys(t testing.TB, c *s3.Client, bucket string) []string {
 	t.Helper()
 	var keys []string
-	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
-	for p.HasMorePages() {
-		page, err := p.NextPage(context.Background())
-		if err != nil {
-			t.Fatalf("list %s: %v", bucket, err)
-		}
-		for _, o := range page.Contents {
-			keys = append(keys, aws.ToString(o.Key))
-		}
-	}
+	list(t, c, bucket, func(o types.Object) { keys = append(keys, aws.ToString(o.Key)) })
 	return keys
 }
 
@@ -160,6 +151,13 @@ func Keys(t testing.TB, c *s3.Client, bucket string) []string {
 func ETags(t testing.TB, c *s3.Client, bucket string) map[string]string {
 	t.Helper()
 	tags := map[string]string{}
+	list(t, c, bucket, func(o types.Object) { tags[aws.ToString(o.Key)] = strings.Trim(aws.ToString(o.ETag), `"`) })
+	return tags
+}
+
+// list calls each with every object of the bucket, page by page.
+func list(t testing.TB, c *s3.Client, bucket string, each func(types.Object)) {
+	t.Helper()
 	p := s3.NewListObjectsV2Paginator(c, &s3.ListObjectsV2Input{Bucket: aws.String(bucket)})
 	for p.HasMorePages() {
 		page, err := p.NextPage(context.Background())
@@ -167,10 +165,9 @@ func ETags(t testing.TB, c *s3.Client, bucket string) map[string]string {
 			t.Fatalf("list %s: %v", bucket, err)
 		}
 		for _, o := range page.Contents {
-			tags[aws.ToString(o.Key)] = strings.Trim(aws.ToString(o.ETag), `"`)
+			each(o)
 		}
 	}
-	return tags
 }
 
 // Get returns the object under key, and whether there is one.
