@@ -69,19 +69,7 @@ func (r Recorder) Record(ctx context.Context, requestID string, res ports.DropRe
 		slog.String("outcome", string(outcome)),
 		slog.Int("status", status),
 	)
-	level := slog.LevelInfo
-	if err != nil {
-		attrs = append(attrs, slog.String("reason", reason))
-		level = slog.LevelWarn
-		if status >= 500 {
-			level = slog.LevelError
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-		if reason == domain.EStorageDenied {
-			level = slog.LevelWarn // the misconfiguration is said once, at error level
-			r.deniedOnce(ctx, err)
-		}
-	}
+	attrs, level := r.failure(ctx, attrs, reason, status, err)
 	attrs = append(attrs, extra...)
 	if res.Client != "" {
 		attrs = append(attrs, slog.String("client", res.Client))
@@ -121,3 +109,21 @@ func (r Recorder) deniedOnce(ctx context.Context, err error) {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// failure adds a failed request's reason (and, for a 5xx, its error) to attrs and returns the
+// line's level: info for a success, warn for a refusal and for storage_denied (said once at
+// error level by deniedOnce), error for another 5xx.
+func (r Recorder) failure(ctx context.Context, attrs []slog.Attr, reason string, status int, err error) ([]slog.Attr, slog.Level) {
+	if err == nil {
+		return attrs, slog.LevelInfo
+	}
+	attrs = append(attrs, slog.String("reason", reason))
+	if reason == domain.EStorageDenied {
+		r.deniedOnce(ctx, err)
+		return append(attrs, slog.String("error", err.Error())), slog.LevelWarn
+	}
+	if status >= 500 {
+		return append(attrs, slog.String("error", err.Error())), slog.LevelError
+	}
+	return attrs, slog.LevelWarn
+}

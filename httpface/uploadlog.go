@@ -82,19 +82,7 @@ func (r Recorder) RecordUpload(ctx context.Context, requestID, method string, re
 		slog.String("outcome", string(outcome)),
 		slog.Int("status", status),
 	)
-	level := slog.LevelInfo
-	if err != nil {
-		attrs = append(attrs, slog.String("reason", reason))
-		level = slog.LevelWarn
-		if status >= 500 {
-			level = slog.LevelError
-			attrs = append(attrs, slog.String("error", err.Error()))
-		}
-		if reason == domain.EStorageDenied {
-			level = slog.LevelWarn
-			r.deniedOnce(ctx, err)
-		}
-	}
+	attrs, level := r.failure(ctx, attrs, reason, status, err)
 	attrs = append(attrs, extra...)
 	attrs = append(uploadAttrs(attrs, method, res), slog.Float64("duration_ms", ms(took)))
 	if r.Namespace != "" {
