@@ -7,9 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +20,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -189,20 +188,5 @@ func emulateLambda(t *testing.T, rie, bootstrap string, env []string) func(funcu
 		}
 	}()
 	<-ready
-	client := &http.Client{Timeout: 60 * time.Second}
-	return func(ev funcurl.Request) events.LambdaFunctionURLResponse {
-		t.Helper()
-		body, _ := json.Marshal(ev)
-		resp, err := client.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var got events.LambdaFunctionURLResponse
-		b, _ := io.ReadAll(resp.Body)
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("emulator answered %s: %v", b, err)
-		}
-		return got
-	}
+	return funcurltest.Invoker(t, addr)
 }

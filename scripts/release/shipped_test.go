@@ -3,10 +3,8 @@ package main
 import (
 	"archive/zip"
 	"bytes"
-	"encoding/json"
 	"io"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -169,20 +167,5 @@ func emulate(t *testing.T, rie string, runtime, env []string) func(funcurl.Reque
 			t.Fatalf("emulator not listening after 20 s:\n%s", out.String())
 		}
 	}
-	client := &http.Client{Timeout: 60 * time.Second}
-	return func(ev funcurl.Request) events.LambdaFunctionURLResponse {
-		t.Helper()
-		body, _ := json.Marshal(ev)
-		resp, err := client.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json", bytes.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		var got events.LambdaFunctionURLResponse
-		b, _ := io.ReadAll(resp.Body)
-		if err := json.Unmarshal(b, &got); err != nil {
-			t.Fatalf("emulator answered %s: %v", b, err)
-		}
-		return got
-	}
+	return funcurltest.Invoker(t, addr)
 }

@@ -5,9 +5,15 @@
 package funcurltest
 
 import (
+	"bytes"
 	"embed"
 	"encoding/json"
+	"io"
+	"net/http"
 	"testing"
+	"time"
+
+	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 )
@@ -33,4 +39,25 @@ func Event(t testing.TB, name string) funcurl.Request {
 		t.Fatalf("event %s: %v", name, err)
 	}
 	return r
+}
+
+// Invoker returns a function that sends an event to the Lambda Runtime Interface Emulator
+// listening on addr and returns the function's response.
+func Invoker(t testing.TB, addr string) func(funcurl.Request) lambdaevents.LambdaFunctionURLResponse {
+	client := &http.Client{Timeout: 60 * time.Second}
+	return func(ev funcurl.Request) lambdaevents.LambdaFunctionURLResponse {
+		t.Helper()
+		body, _ := json.Marshal(ev)
+		resp, err := client.Post("http://"+addr+"/2015-03-31/functions/function/invocations", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got lambdaevents.LambdaFunctionURLResponse
+		b, _ := io.ReadAll(resp.Body)
+		if err := json.Unmarshal(b, &got); err != nil {
+			t.Fatalf("emulator answered %s: %v", b, err)
+		}
+		return got
+	}
 }
