@@ -43,16 +43,19 @@ type pacer struct {
 	answered chan int // each status read, when someone listens
 }
 
-func (p *pacer) run(conns int, wg *sync.WaitGroup) {
+func (p *pacer) run(conns int, wg *sync.WaitGroup) { repeat(conns, wg, p.stop, p.one) }
+
+// repeat runs one on conns goroutines, each over and over until stop is closed.
+func repeat(conns int, wg *sync.WaitGroup, stop <-chan struct{}, one func()) {
 	for range conns {
 		wg.Go(func() {
 			for {
 				select {
-				case <-p.stop:
+				case <-stop:
 					return
 				default:
 				}
-				p.one()
+				one()
 			}
 		})
 	}
@@ -60,9 +63,27 @@ func (p *pacer) run(conns int, wg *sync.WaitGroup) {
 
 // one holds one connection: a drop whose body arrives chunk by chunk, until its answer.
 func (p *pacer) one() {
-	c, err := net.DialTimeout("tcp", p.addr, 5*time.Second)
-	if err != nil {
+	head := dropHead(int64(p.length), true, "Content-Digest: sha-256=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:")
+	s, ok := paceBody(p.addr, head, p.length, p.chunk, p.tick, p.stop)
+	if !ok {
 		return
+	}
+	p.mu.Lock()
+	p.statuses[s]++
+	p.mu.Unlock()
+	select {
+	case p.answered <- s:
+	default:
+	}
+}
+
+// paceBody sends head on a new connection to addr, then a body of length bytes in pieces of
+// chunk, one a tick, and returns the answer's status (0 for none readable), or false when it
+// could not connect or stop was closed first.
+func paceBody(addr, head string, length, chunk int, tick time.Duration, stop <-chan struct{}) (int, bool) {
+	c, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return 0, false
 	}
 	defer c.Close()
 	got := make(chan int, 1)
@@ -75,26 +96,19 @@ func (p *pacer) one() {
 		resp.Body.Close()
 		got <- resp.StatusCode
 	}()
-	io.WriteString(c, dropHead(int64(p.length), true, "Content-Digest: sha-256=:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=:"))
-	chunk := bytes.Repeat([]byte("p"), p.chunk)
-	t := time.NewTicker(p.tick)
+	io.WriteString(c, head)
+	piece := bytes.Repeat([]byte("p"), chunk)
+	t := time.NewTicker(tick)
 	defer t.Stop()
 	for sent := 0; ; {
 		select {
 		case s := <-got:
-			p.mu.Lock()
-			p.statuses[s]++
-			p.mu.Unlock()
-			select {
-			case p.answered <- s:
-			default:
-			}
-			return
-		case <-p.stop:
-			return
+			return s, true
+		case <-stop:
+			return 0, false
 		case <-t.C:
-			if sent < p.length {
-				n, _ := c.Write(chunk[:min(len(chunk), p.length-sent)])
+			if sent < length {
+				n, _ := c.Write(piece[:min(len(piece), length-sent)])
 				sent += n
 			}
 		}

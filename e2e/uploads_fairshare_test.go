@@ -1,11 +1,8 @@
 package e2e
 
 import (
-	"bufio"
-	"bytes"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"slices"
 	"sync"
@@ -41,20 +38,7 @@ func (u *uploader) count(method string, status int) {
 	}
 }
 
-func (u *uploader) run(conns int, wg *sync.WaitGroup) {
-	for range conns {
-		wg.Go(func() {
-			for {
-				select {
-				case <-u.stop:
-					return
-				default:
-				}
-				u.one()
-			}
-		})
-	}
-}
+func (u *uploader) run(conns int, wg *sync.WaitGroup) { repeat(conns, wg, u.stop, u.one) }
 
 // one creates an upload and holds one PATCH of it until its answer.
 func (u *uploader) one() {
@@ -82,39 +66,10 @@ func (u *uploader) one() {
 	if resp.StatusCode != http.StatusCreated {
 		return
 	}
-	c, err := net.DialTimeout("tcp", u.addr, 5*time.Second)
-	if err != nil {
-		return
-	}
-	defer c.Close()
-	got := make(chan int, 1)
-	go func() {
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
-		if err != nil {
-			got <- 0
-			return
-		}
-		resp.Body.Close()
-		got <- resp.StatusCode
-	}()
-	fmt.Fprintf(c, "PATCH %s HTTP/1.1\r\nHost: dropbox\r\nContent-Length: %d\r\nAuthorization: Bearer %s\r\n%s: Bearer %s\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n\r\n",
+	head := fmt.Sprintf("PATCH %s HTTP/1.1\r\nHost: dropbox\r\nContent-Length: %d\r\nAuthorization: Bearer %s\r\n%s: Bearer %s\r\nTus-Resumable: 1.0.0\r\nUpload-Offset: 0\r\nContent-Type: application/offset+octet-stream\r\n\r\n",
 		resp.Header.Get("Location"), u.length, facetest.AuthToken, facetest.CDNHeader, facetest.CDNToken)
-	chunk := bytes.Repeat([]byte("u"), u.chunk)
-	t := time.NewTicker(u.tick)
-	defer t.Stop()
-	for sent := 0; ; {
-		select {
-		case s := <-got:
-			u.count(http.MethodPatch, s)
-			return
-		case <-u.stop:
-			return
-		case <-t.C:
-			if sent < u.length {
-				n, _ := c.Write(chunk[:min(len(chunk), u.length-sent)])
-				sent += n
-			}
-		}
+	if s, ok := paceBody(u.addr, head, u.length, u.chunk, u.tick, u.stop); ok {
+		u.count(http.MethodPatch, s)
 	}
 }
 
