@@ -7,16 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
@@ -25,7 +21,6 @@ import (
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/httpface/facetest"
-	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 // FunctionURLEventLimit is the Function URL's limit on an invocation's event: 6 MB.
@@ -45,7 +40,7 @@ func TestUploadUnderEmulatorMinIO(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	invoke := emulateLambda(t, rie, bootstrap, []string{
+	invoke := funcurltest.Emulate(t, rie, []string{bootstrap}, []string{
 		"PATH=" + os.Getenv("PATH"), "BUCKET=" + bucket,
 		"AUTH_TOKEN=" + domain.TokenDigest(facetest.AuthToken),
 		"CDN_TOKEN=" + domain.TokenDigest(facetest.CDNToken),
@@ -155,38 +150,3 @@ func emulatorBin(t *testing.T) string {
 }
 
 func fileExists(p string) bool { _, err := os.Stat(p); return err == nil }
-
-// emulateLambda starts the emulator running bootstrap with env, and returns a function that
-// invokes it with a Function URL event. The emulator stops when the test ends.
-func emulateLambda(t *testing.T, rie, bootstrap string, env []string) func(funcurl.Request) events.LambdaFunctionURLResponse {
-	t.Helper()
-	addr, api := porttest.FreeAddr(t), porttest.FreeAddr(t)
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr, "--runtime-api-address", api, bootstrap)
-	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", out.String())
-		}
-	})
-	ready := make(chan struct{})
-	go func() {
-		defer close(ready)
-		for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
-			if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-				c.Close()
-				return
-			}
-			time.Sleep(10 * time.Millisecond) // polling a port that is not yet open: no signal to wait on
-		}
-	}()
-	<-ready
-	return funcurltest.Invoker(t, addr)
-}

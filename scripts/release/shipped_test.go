@@ -4,17 +4,11 @@ import (
 	"archive/zip"
 	"bytes"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"syscall"
 	"testing"
-	"time"
 
-	"github.com/aws/aws-lambda-go/events"
-
-	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl/funcurltest"
 	"github.com/s3-dropbox/s3-dropbox/adapters/s3store/miniotest"
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -78,7 +72,7 @@ func TestShippedArm64(t *testing.T) {
 			"AWS_LAMBDA_FUNCTION_TIMEOUT=20",
 		}
 	}
-	invoke := emulate(t, rie, []string{qemu, bootstrap}, env(srv.Endpoint))
+	invoke := funcurltest.Emulate(t, rie, []string{qemu, bootstrap}, env(srv.Endpoint))
 
 	if got := invoke(funcurltest.Event(t, "plain")); got.StatusCode != 202 {
 		t.Fatalf("drop: %d %q, want 202", got.StatusCode, got.Body)
@@ -107,7 +101,7 @@ func TestShippedArm64(t *testing.T) {
 	}
 
 	down := "http://" + porttest.FreeAddr(t) // nothing listens there
-	invokeDown := emulate(t, rie, []string{qemu, bootstrap}, env(down))
+	invokeDown := funcurltest.Emulate(t, rie, []string{qemu, bootstrap}, env(down))
 	if got := invokeDown(funcurltest.Event(t, "plain")); got.StatusCode != 503 || got.Headers["Retry-After"] == "" {
 		t.Errorf("storage down: %d %q %v, want 503 with Retry-After", got.StatusCode, got.Body, got.Headers)
 	}
@@ -136,36 +130,4 @@ func unzipBootstrap(t *testing.T, zipPath string) string {
 		t.Fatal(err)
 	}
 	return path
-}
-
-// emulate starts the emulator running the runtime command with env, and returns a function
-// that invokes it with a Function URL event. The emulator stops when the test ends.
-func emulate(t *testing.T, rie string, runtime, env []string) func(funcurl.Request) events.LambdaFunctionURLResponse {
-	t.Helper()
-	addr, api := porttest.FreeAddr(t), porttest.FreeAddr(t)
-	cmd := exec.Command(rie, append([]string{"--runtime-interface-emulator-address", addr, "--runtime-api-address", api}, runtime...)...)
-	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("emulator output:\n%s", out.String())
-		}
-	})
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if c, err := net.Dial("tcp", addr); err == nil {
-			c.Close()
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("emulator not listening after 20 s:\n%s", out.String())
-		}
-	}
-	return funcurltest.Invoker(t, addr)
 }

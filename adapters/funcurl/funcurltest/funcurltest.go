@@ -9,13 +9,17 @@ import (
 	"embed"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
+	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 
 	lambdaevents "github.com/aws/aws-lambda-go/events"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/funcurl"
+	"github.com/s3-dropbox/s3-dropbox/ports/porttest"
 )
 
 //go:embed testdata/events/*.json
@@ -41,9 +45,9 @@ func Event(t testing.TB, name string) funcurl.Request {
 	return r
 }
 
-// Invoker returns a function that sends an event to the Lambda Runtime Interface Emulator
+// invoker returns a function that sends an event to the Lambda Runtime Interface Emulator
 // listening on addr and returns the function's response.
-func Invoker(t testing.TB, addr string) func(funcurl.Request) lambdaevents.LambdaFunctionURLResponse {
+func invoker(t testing.TB, addr string) func(funcurl.Request) lambdaevents.LambdaFunctionURLResponse {
 	client := &http.Client{Timeout: 60 * time.Second}
 	return func(ev funcurl.Request) lambdaevents.LambdaFunctionURLResponse {
 		t.Helper()
@@ -60,4 +64,36 @@ func Invoker(t testing.TB, addr string) func(funcurl.Request) lambdaevents.Lambd
 		}
 		return got
 	}
+}
+
+// Emulate starts the emulator running the runtime command with env, and returns a function
+// that invokes it with a Function URL event. The emulator stops when the test ends.
+func Emulate(t *testing.T, rie string, runtime, env []string) func(funcurl.Request) lambdaevents.LambdaFunctionURLResponse {
+	t.Helper()
+	addr, api := porttest.FreeAddr(t), porttest.FreeAddr(t)
+	cmd := exec.Command(rie, append([]string{"--runtime-interface-emulator-address", addr, "--runtime-api-address", api}, runtime...)...)
+	cmd.Env = env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("emulator output:\n%s", out.String())
+		}
+	})
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("emulator not listening after 20 s:\n%s", out.String())
+		}
+	}
+	return invoker(t, addr)
 }
