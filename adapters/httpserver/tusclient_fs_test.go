@@ -3,8 +3,6 @@
 package httpserver_test
 
 import (
-	"context"
-	"crypto/sha256"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -24,13 +22,7 @@ func TestTusClientFolder(t *testing.T) {
 	RunTusClient(t, TusTarget{
 		URL:     serveUploads(t, store, limit),
 		Visible: func(t *testing.T) []string { return visibleFiles(t, store.Dir()) },
-		Object: func(t *testing.T, key string) ([]byte, [sha256.Size]byte) {
-			o, err := store.Get(context.Background(), key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return o.Data, o.SHA256
-		},
+		Store:   store,
 	}, limit)
 }
 

@@ -1,8 +1,6 @@
 package httpserver_test
 
 import (
-	"context"
-	"crypto/sha256"
 	"strings"
 	"testing"
 
@@ -28,12 +26,6 @@ func TestTusClientMinIO(t *testing.T) {
 			}
 			return out
 		},
-		Object: func(t *testing.T, key string) ([]byte, [sha256.Size]byte) {
-			o, err := store.Get(context.Background(), key)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return o.Data, o.SHA256
-		},
+		Store: store,
 	}, limit)
 }

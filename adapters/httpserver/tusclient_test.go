@@ -127,8 +127,8 @@ type TusTarget struct {
 	URL string
 	// Visible returns the keys a consumer of drops sees.
 	Visible func(t *testing.T) []string
-	// Object returns an object's bytes and the SHA-256 kept with it.
-	Object func(t *testing.T, key string) ([]byte, [sha256.Size]byte)
+	// Store is where the server keeps the finished objects.
+	Store ports.ObjectStore
 }
 
 // serveUploads serves drops and uploads over store (which keeps their bytes too) on a real
@@ -230,7 +230,11 @@ func RunTusClient(t *testing.T, target TusTarget, limit int64) {
 	if len(keys) != 1 {
 		t.Fatalf("consumers see %q, want one object", keys)
 	}
-	got, sum := target.Object(t, keys[0])
+	o, err := target.Store.Get(context.Background(), keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, sum := o.Data, o.SHA256
 	if !bytes.Equal(got, data) || sum != sha256.Sum256(data) {
 		t.Errorf("the object holds %d bytes (SHA-256 %x), want the %d uploaded (%x)", len(got), sum, len(data), sha256.Sum256(data))
 	}
