@@ -50,10 +50,7 @@ func TestFolderMustBeTheServices(t *testing.T) {
 			if err := os.Chmod(dir, tt.mode); err != nil {
 				t.Fatal(err)
 			}
-			s, err := fsstore.New(dir)
-			if err == nil {
-				s.Close()
-			}
+			err := newErr(dir)
 			switch {
 			case tt.refused == "" && err != nil:
 				t.Errorf("New: %v; want the folder accepted", err)
@@ -62,4 +59,13 @@ func TestFolderMustBeTheServices(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newErr opens a store in dir, closes it, and returns New's error.
+func newErr(dir string) error {
+	s, err := fsstore.New(dir)
+	if err == nil {
+		s.Close()
+	}
+	return err
 }

@@ -7,8 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/s3-dropbox/s3-dropbox/adapters/fsstore"
 )
 
 // TestFolderAboveMustBeTheServices: New refuses a storage folder below a folder that another
@@ -59,10 +57,7 @@ func TestFolderAboveMustBeTheServices(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			s, err := fsstore.New(dir)
-			if err == nil {
-				s.Close()
-			}
+			err := newErr(dir)
 			switch {
 			case tt.refused == "" && err != nil:
 				t.Errorf("New: %v; want the folder accepted", err)

@@ -62,13 +62,7 @@ func tusRequest(t *testing.T, method, url, token string, body []byte, hdr ...str
 			req.Header.Set(hdr[i], hdr[i+1])
 		}
 	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp
+	return facetest.Do(t, req)
 }
 
 func wantStatus(t *testing.T, what string, resp *http.Response, status int) {

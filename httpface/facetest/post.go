@@ -17,6 +17,12 @@ func Post(t testing.TB, url, cdnHeader, payload string) *http.Response {
 	}
 	req.Header.Set("Authorization", "Bearer "+AuthToken)
 	req.Header.Set(cdnHeader, "Bearer "+CDNToken)
+	return Do(t, req)
+}
+
+// Do sends req with the default client and returns the answer, its body read and closed.
+func Do(t testing.TB, req *http.Request) *http.Response {
+	t.Helper()
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
