@@ -26,7 +26,7 @@ func (s committedErrorStore) CompleteUpload(ctx context.Context, p ports.UploadP
 }
 
 // TestTerminateRefusedOnceWhole: a DELETE of an upload whose bytes are all there, its
-// completion unconfirmed (here: stored, answered 500), is refused (409 upload_complete) and
+// completion's outcome unknown (here: stored, answered 500), is refused (409 upload_complete) and
 // keeps it: the upload may be a drop already, and a 204 would say it is not. The next HEAD
 // confirms the completion; exactly one object holds the bytes.
 func TestTerminateRefusedOnceWhole(t *testing.T) {
