@@ -54,10 +54,9 @@ func (u *Uploads) patch(ctx context.Context, owner string, req ports.UploadReque
 	if err := u.refusePatch(st, offset, declared); err != nil {
 		return res, err
 	}
-	// Take the lock: a conditional write of the state, which a concurrent PATCH's loses.
-	st.Lock, st.LockedUntil = newLock(), u.svc.clock.Now().Add(u.cfg.Lease)
-	if err := u.save(ctx, req.ID, st); err != nil {
-		return res, stateError(err)
+	lock, err := u.takeLock(ctx, owner, req.ID, st)
+	if err != nil {
+		return res, err
 	}
 	kept := *st
 	read, appendErr, bodyErr := u.appendBody(ctx, st, req.Body, sum, declared)
@@ -70,6 +69,7 @@ func (u *Uploads) patch(ctx context.Context, owner string, req ports.UploadReque
 		st.etag, st.Lock, st.LockedUntil = etag, "", time.Time{}
 	}
 	if err := u.save(ctx, req.ID, st); err != nil {
+		u.releaseAfterUnknown(ctx, owner, req.ID, lock, err)
 		if discard {
 			return res, bodyOrStoreError(bodyErr, st, u)
 		}
@@ -90,6 +90,36 @@ func (u *Uploads) patch(ctx context.Context, owner string, req ports.UploadReque
 		res = st.result(req.ID, res)
 	}
 	return res, nil
+}
+
+// takeLock takes the lock of upload id for a PATCH, by a conditional write of its state st,
+// which a concurrent PATCH's loses, and returns the lock's name.
+func (u *Uploads) takeLock(ctx context.Context, owner, id string, st *uploadState) (string, error) {
+	lock := newLock()
+	st.Lock, st.LockedUntil = lock, u.svc.clock.Now().Add(u.cfg.Lease)
+	if err := u.save(ctx, id, st); err != nil {
+		u.releaseAfterUnknown(ctx, owner, id, lock, err)
+		return "", stateError(err)
+	}
+	return lock, nil
+}
+
+// releaseAfterUnknown frees the lock a PATCH took, after a write of the state that took or
+// released it was answered err: when err is ports.ErrUnknown, that write may have landed or
+// not, and the state is read again; if it still carries lock, it is written unlocked as read
+// (its offset, progress and hash: only what a write committed before), on the condition that
+// it is still the version read, so that a lock another PATCH took since stays. If the read or
+// the write fails, the lock stays until its lease ends.
+func (u *Uploads) releaseAfterUnknown(ctx context.Context, owner, id, lock string, err error) {
+	if !errors.Is(err, ports.ErrUnknown) {
+		return
+	}
+	st, err := u.load(ctx, owner, id)
+	if err != nil || st.Lock != lock {
+		return
+	}
+	st.Lock, st.LockedUntil = "", time.Time{}
+	_ = u.save(ctx, id, st)
 }
 
 // parsePatch returns a PATCH's offset, its Upload-Checksum (nil: none) and its declared
