@@ -48,8 +48,8 @@ type UploadFace struct {
 	// https://dropbox.example.com); unset, Location is a path, which a client resolves
 	// against the URL it sent to (through CloudFront, CloudFront's).
 	PublicURL string
-	// AllowedOrigins are the browser origins answered with CORS headers ("*": every one);
-	// none: no CORS.
+	// AllowedOrigins are the browser origins answered with CORS headers ("*": every one),
+	// matched whatever the case of their scheme and host; none: no CORS.
 	AllowedOrigins []string
 }
 
@@ -66,7 +66,7 @@ func (f *UploadFace) Early(method string, get Header) (common map[string]string,
 	if origin := get("Origin"); origin != "" && len(f.AllowedOrigins) > 0 {
 		common["Vary"] = "Origin"
 		for _, o := range f.AllowedOrigins {
-			allowed = allowed || o == "*" || o == origin
+			allowed = allowed || o == "*" || sameOrigin(o, origin)
 		}
 		if allowed {
 			common["Access-Control-Allow-Origin"] = origin

@@ -20,6 +20,7 @@ func TestUploadSettings(t *testing.T) {
 		{"a public URL", UploadSettings{MaxUploadBytes: 1, UploadPublicURL: "https://x.example.com/"}, "/v1/drop", ""},
 		{"an origin with a path", UploadSettings{MaxUploadBytes: 1, CORSAllowedOrigins: "https://a.example.com/x"}, "/v1/drop", "CORS_ALLOWED_ORIGINS"},
 		{"origins", UploadSettings{MaxUploadBytes: 1, CORSAllowedOrigins: "https://a.example.com, http://localhost:3000"}, "/v1/drop", ""},
+		{"origins with capitals", UploadSettings{MaxUploadBytes: 1, CORSAllowedOrigins: "HTTPS://App.Example.com, http://LocalHost:3000"}, "/v1/drop", ""},
 		{"the drop path under the uploads", UploadSettings{MaxUploadBytes: 1}, "/v1/uploads/drop", "DROP_PATH"},
 	}
 	for _, tt := range tests {
