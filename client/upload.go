@@ -1,7 +1,6 @@
 package client
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -230,14 +229,32 @@ func (c *Client) begin(ctx context.Context, offer Offer, st *uploadState, o uplo
 // failure it asks the offset again (HEAD) and retries, with the backoff of Send, up to the
 // client's attempts in a row.
 func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset, size int64, o upload, rec *UploadReceipt) error {
-	buf := make([]byte, min(int64(o.chunkSize), max(size, 1)))
+	chunk := int64(o.chunkSize)
+	var ahead *chunkSum // the next chunk's SHA-256, computed while this one is sent
+	defer func() {
+		if ahead != nil {
+			ahead.wait() // nothing reads r once Upload returns
+		}
+	}()
 	failures := 0
 	for offset < size || size == 0 {
-		n := min(int64(len(buf)), size-offset)
-		if _, err := r.ReadAt(buf[:n], offset); err != nil && !(errors.Is(err, io.EOF) && n == 0) {
+		n := min(chunk, size-offset)
+		cur := ahead
+		if cur == nil || cur.off != offset || cur.n != n {
+			if cur != nil {
+				cur.wait()
+			}
+			cur = sumAhead(r, offset, n)
+		}
+		ahead = nil
+		sum, err := cur.wait()
+		if err != nil {
 			return &Error{Outcome: contract.Unknown, Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
 		}
-		next, status, err := c.patch(ctx, u, offset, buf[:n])
+		if end := offset + n; end < size {
+			ahead = sumAhead(r, end, min(chunk, size-end))
+		}
+		next, status, err := c.patch(ctx, u, offset, io.NewSectionReader(r, offset, n), sum)
 		rec.Requests++
 		if err == nil {
 			offset, failures = next, 0
@@ -268,6 +285,36 @@ func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset
 	return nil
 }
 
+// chunkSum is the SHA-256 of the n bytes of a file at off, computed in the background.
+type chunkSum struct {
+	off, n int64
+	done   chan struct{}
+	sum    [sha256.Size]byte
+	err    error
+}
+
+// sumAhead starts hashing the n bytes of r at off.
+func sumAhead(r io.ReaderAt, off, n int64) *chunkSum {
+	cs := &chunkSum{off: off, n: n, done: make(chan struct{})}
+	go func() {
+		defer close(cs.done)
+		h := sha256.New()
+		var got int64
+		got, cs.err = io.Copy(h, io.NewSectionReader(r, off, n))
+		if cs.err == nil && got < n {
+			cs.err = io.ErrUnexpectedEOF // the file is shorter than it was
+		}
+		h.Sum(cs.sum[:0])
+	}()
+	return cs
+}
+
+// wait returns the chunk's SHA-256 once computed.
+func (cs *chunkSum) wait() ([sha256.Size]byte, error) {
+	<-cs.done
+	return cs.sum, cs.err
+}
+
 // saveState writes the state file (no file: nothing), atomically.
 func saveState(path string, st uploadState) error {
 	if path == "" {
@@ -289,16 +336,20 @@ func saveState(path string, st uploadState) error {
 
 // request sends one request of an upload with the token, and returns its answer's status,
 // headers and message.
-func (c *Client) request(ctx context.Context, method, u string, hdr map[string]string, body []byte) (int, http.Header, string, error) {
+func (c *Client) request(ctx context.Context, method, u string, hdr map[string]string, body *io.SectionReader) (int, http.Header, string, error) {
 	ctx, cancel := context.WithTimeout(ctx, c.cfg.timeout)
 	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, u, rd)
+	req, err := http.NewRequestWithContext(ctx, method, u, nil)
 	if err != nil {
 		return 0, nil, "", err
+	}
+	if body != nil {
+		// Sent from the file as it is read: no copy of the chunk in memory.
+		req.Body, req.ContentLength = io.NopCloser(io.NewSectionReader(body, 0, body.Size())), body.Size()
+		req.GetBody = func() (io.ReadCloser, error) { return io.NopCloser(io.NewSectionReader(body, 0, body.Size())), nil }
+		if body.Size() == 0 {
+			req.Body, req.GetBody = http.NoBody, func() (io.ReadCloser, error) { return http.NoBody, nil }
+		}
 	}
 	c.setHeaders(req)
 	req.Header.Set("Authorization", "Bearer "+c.token)
@@ -385,8 +436,7 @@ func (c *Client) head(ctx context.Context, u string) (int64, int, error) {
 }
 
 // patch sends one chunk at offset with its SHA-256, and returns the new offset.
-func (c *Client) patch(ctx context.Context, u string, offset int64, chunk []byte) (int64, int, error) {
-	sum := sha256.Sum256(chunk)
+func (c *Client) patch(ctx context.Context, u string, offset int64, chunk *io.SectionReader, sum [sha256.Size]byte) (int64, int, error) {
 	status, h, msg, err := c.request(ctx, http.MethodPatch, u, map[string]string{
 		"Content-Type":    "application/offset+octet-stream",
 		"Upload-Offset":   strconv.FormatInt(offset, 10),
@@ -399,7 +449,7 @@ func (c *Client) patch(ctx context.Context, u string, offset int64, chunk []byte
 		return 0, status, &Error{Status: status, Message: msg, Outcome: refusedOr(status/100 == 4 && status != http.StatusConflict && status != http.StatusLocked, contract.Unknown)}
 	}
 	off, perr := strconv.ParseInt(h.Get("Upload-Offset"), 10, 64)
-	if perr != nil || off <= offset && len(chunk) > 0 {
+	if perr != nil || off <= offset && chunk.Size() > 0 {
 		return 0, status, &Error{Outcome: contract.Unknown, Status: status, Message: "the service's PATCH answer gave no new Upload-Offset"}
 	}
 	return off, status, nil

@@ -59,7 +59,7 @@ func (u *Uploads) patch(ctx context.Context, owner string, req ports.UploadReque
 		return res, err
 	}
 	kept := *st
-	read, appendErr, bodyErr := u.appendBody(ctx, st, req.Body, sum, declared)
+	read, appendErr, bodyErr := u.appendBody(ctx, st, req.Body, sum, declared, grantedParts(req.Admission))
 	res.Read = read
 	st.Lock, st.LockedUntil = "", time.Time{}
 	discard := errors.Is(bodyErr, errPastLength) || errors.Is(bodyErr, errChecksum) || bodyErr != nil && sum != nil
@@ -217,15 +217,12 @@ func parseUploadChecksum(h ports.Header) (*checksum, error) {
 	return &c, nil
 }
 
-// appendBody reads body one part at a time and appends each to the store, from st's progress,
-// updating st (offset, progress, SHA-256 state) after each part the store kept. A piece that
-// starts on a part boundary is appended while the next one is read (one append at a time, in
-// order): at most two pieces in memory, each no larger than a part or the declared body (and
-// a byte); a piece that does not (the first after a short PATCH, which the store fills up to a
-// part from the bytes that waited) is appended before anything more is read. It returns the
-// body bytes read, the store's error, and the body's (errPastLength, errChecksum, or the
-// reader's own).
-func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reader, sum *checksum, declared int64) (read int64, storeErr, bodyErr error) {
+// appendBody reads body one piece at a time, each at most a part and ending on the store's
+// part boundaries, and hands each to a window that appends it to the store (see window):
+// while pieces are written, the next is read. It returns the body bytes read, the store's
+// error, and the body's (errPastLength, errChecksum, or the reader's own). parts is what the
+// PATCH may hold in memory: one piece read and parts-1 being written.
+func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reader, sum *checksum, declared int64, parts int) (read int64, storeErr, bodyErr error) {
 	whole, err := u.wholeHash(st)
 	if err != nil {
 		return 0, err, nil
@@ -238,50 +235,39 @@ func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reade
 	if declared >= 0 {
 		size = min(size, declared+1)
 	}
-	bufs, pl := [2][]byte{}, &pipeline{u: u, ctx: ctx, st: st}
-	off := st.Offset // the reader's offset: st.Offset and the piece in flight
-	for k := 0; ; k ^= 1 {
-		if bufs[k] == nil {
-			bufs[k] = make([]byte, size)
-		}
+	w := newWindow(ctx, u, st, parts, int(size))
+	off := st.Offset // the reader's offset: st.Offset and the pieces in flight
+	for {
 		// Pieces end on the store's part boundaries, so that after a cut PATCH only the first
 		// piece of the next one is short.
-		want := min(part-off%part, int64(len(bufs[k])), st.Length-off)
-		buf := bufs[k][:want]
+		want := min(part-off%part, size, st.Length-off)
+		buf := w.buffer()[:want]
 		n, r, ended, err := readPiece(body, buf, off+want == st.Length)
 		read += r
 		switch {
 		case errors.Is(err, errPastLength):
-			return read, pl.settle(), errPastLength
+			return read, w.settle(), errPastLength
 		case err != nil && !ended && sum != nil:
-			return read, pl.settle(), err // a cut body's checksum cannot be checked: keep nothing
+			return read, w.settle(), err // a cut body's checksum cannot be checked: keep nothing
 		}
 		if n > 0 && sum != nil {
 			sum.h.Write(buf[:n])
 		}
 		if ended && sum.mismatch() {
-			return read, pl.settle(), errChecksum
+			return read, w.settle(), errChecksum
 		}
 		if n > 0 {
 			state, herr := hashState(whole, st.Hash, buf[:n])
 			if herr != nil {
-				return read, errors.Join(pl.settle(), herr), nil
+				return read, errors.Join(w.settle(), herr), nil
 			}
-			if serr := pl.settle(); serr != nil {
+			if serr := w.start(off, buf[:n], off+int64(n) == st.Length, state); serr != nil {
 				return read, serr, nil
-			}
-			pl.start(buf[:n], off+int64(n) == st.Length, state)
-			if off%part != 0 {
-				// The store fills this piece up to a part with the bytes that waited: a part
-				// of its own in memory, so nothing more is read meanwhile.
-				if serr := pl.settle(); serr != nil {
-					return read, serr, nil
-				}
 			}
 			off += int64(n)
 		}
 		if ended || err != nil {
-			return read, pl.settle(), err // cut short: what arrived whole is kept
+			return read, w.settle(), err // cut short: what arrived whole is kept
 		}
 	}
 }
@@ -337,49 +323,6 @@ func hashState(whole hash.Hash, state, piece []byte) ([]byte, error) {
 // mismatch says whether a body whole does not match the Upload-Checksum c (nil: none).
 func (c *checksum) mismatch() bool {
 	return c != nil && !bytes.Equal(c.h.Sum(nil), c.want)
-}
-
-// appended is what the store kept of one piece: its progress after it, the piece's size, and
-// the upload's SHA-256 state after it.
-type appended struct {
-	p    ports.UploadProgress
-	n    int64
-	hash []byte
-	err  error
-}
-
-// pipeline holds a PATCH's append in flight, at most one: started, it runs while the next
-// piece is read; settled, what the store kept is recorded in st.
-type pipeline struct {
-	u        *Uploads
-	ctx      context.Context
-	st       *uploadState
-	inflight chan appended
-}
-
-// settle waits for the append in flight, if any, and records what the store kept.
-func (pl *pipeline) settle() error {
-	if pl.inflight == nil {
-		return nil
-	}
-	a := <-pl.inflight
-	pl.inflight = nil
-	if a.err != nil {
-		return a.err
-	}
-	pl.st.Progress, pl.st.Offset, pl.st.Hash = a.p, pl.st.Offset+a.n, a.hash
-	return nil
-}
-
-// start appends piece (the upload's last bytes if last) after st's progress, in the
-// background; state is the SHA-256 state after it. The previous append must be settled.
-func (pl *pipeline) start(piece []byte, last bool, state []byte) {
-	progress := pl.st.Progress
-	pl.inflight = make(chan appended, 1)
-	go func(ch chan<- appended) {
-		p, err := pl.u.store.AppendUpload(pl.ctx, progress, piece, last)
-		ch <- appended{p: p, n: int64(len(piece)), hash: state, err: err}
-	}(pl.inflight)
 }
 
 // finish completes a whole upload as one object, create-only at the key fixed at its creation,

@@ -105,6 +105,39 @@ type UploadHasher interface {
 	UploadSHA256(ctx context.Context, p UploadProgress) ([32]byte, error)
 }
 
+// PartWriter is an UploadStore that can write the parts of an upload's bytes ahead of its
+// progress, several at once (the S3 store: a part's round trip is hidden behind the next
+// ones'), and add each to the progress later, in order. The core keeps a PATCH's whole parts
+// in flight this way, as many as its admission grants memory for (see PartGrant).
+type PartWriter interface {
+	// WritePart writes data as the part of p's upload that starts at offset, without changing
+	// p: offset is a multiple of UploadPartSize at or after p.Size, and p.Size is one too
+	// (no bytes wait for a part); data is UploadPartSize bytes, or fewer when last (the
+	// upload's last bytes). It is read-only. A part written again at its offset replaces the
+	// earlier one.
+	WritePart(ctx context.Context, p UploadProgress, offset int64, data []byte, last bool) (UploadPart, error)
+
+	// AddPart returns the progress after p with part, which WritePart wrote at p.Size from
+	// data (given again: a store may hash it). It makes no call to the store's backend.
+	AddPart(p UploadProgress, part UploadPart, data []byte) (UploadProgress, error)
+}
+
+// UploadPart is a part that a PartWriter wrote: where it starts, its size, and the store's
+// record of it (opaque to the core).
+type UploadPart struct {
+	Offset int64
+	Size   int
+	Record []byte
+}
+
+// PartGrant is an Admission that grants an admitted PATCH memory for parts: the core holds at
+// most Parts() pieces of the PATCH's body at once, one being read and the others being
+// written (at least 2). An Admission that is not a PartGrant grants 2.
+type PartGrant interface {
+	Admission
+	Parts() int
+}
+
 // ErrUploadGone is a store's answer to a progress whose bytes are gone (aborted or expired).
 var ErrUploadGone = errors.New("the upload's bytes are gone")
 

@@ -182,3 +182,12 @@ func (a uploadAdmission) Admit(_ context.Context, id string) (func(), error) {
 	}
 	return done, nil
 }
+
+// Parts returns what Admit granted a PATCH (ports.PartGrant): the pieces of its body it may
+// hold at once; 0 for a creation.
+func (a uploadAdmission) Parts() int {
+	if a.patch == nil {
+		return 0
+	}
+	return a.patch.Parts()
+}

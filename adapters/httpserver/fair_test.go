@@ -106,3 +106,39 @@ func TestFairShareOfBytes(t *testing.T) {
 		t.Error("the only entry could not take the whole budget")
 	}
 }
+
+// TestPatchPartsWithinShare: a PATCH takes its two parts, then more parts up to its bound
+// while the budget and its client's share leave them free: alone of two entries, half the
+// budget; beside another client's bytes, her share of what is left; the only entry, up to the
+// bound.
+func TestPatchPartsWithinShare(t *testing.T) {
+	tests := []struct {
+		name       string
+		entries    int
+		bobHolds   int64
+		wantGot    int64
+		wantResult int
+	}{
+		{"alone of two entries: half the budget", 2, 0, 15, reserved},
+		{"beside bob's few bytes: her share", 2, 5, 15, reserved},
+		{"beside bob's many bytes: what is left", 2, 17, 10, reserved},
+		{"the only entry: up to the bound", 1, 0, 25, reserved},
+		{"not even two parts free", 2, 22, 0, busy},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			alice, bob := &client{id: "alice"}, &client{id: "bob"}
+			b := &bytesInFlight{max: 30, entries: tt.entries}
+			if tt.bobHolds > 0 && b.reserve(bob, tt.bobHolds) != reserved {
+				t.Fatal("bob could not take his bytes")
+			}
+			got, r := b.reserveUpTo(alice, 10, 25, 5) // two parts of 5 bytes, five at most
+			if got != tt.wantGot || r != tt.wantResult {
+				t.Errorf("got %d bytes (%d), want %d (%d)", got, r, tt.wantGot, tt.wantResult)
+			}
+			if r == reserved && (alice.bytes != got || b.used != got+tt.bobHolds) {
+				t.Errorf("alice holds %d, the budget %d used; want %d and %d", alice.bytes, b.used, got, got+tt.bobHolds)
+			}
+		})
+	}
+}

@@ -34,6 +34,30 @@ const (
 func (b *bytesInFlight) reserve(c *client, n int64) int {
 	b.mu.Lock()
 	defer b.mu.Unlock()
+	return b.take(c, n)
+}
+
+// reserveUpTo takes least bytes as reserve does, then as many more steps of step bytes, up to
+// most in all, as the budget and c's share leave free; it returns what it took.
+func (b *bytesInFlight) reserveUpTo(c *client, least, most, step int64) (int64, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if r := b.take(c, least); r != reserved {
+		return 0, r
+	}
+	n := least
+	if c == nil {
+		return n, reserved
+	}
+	share := b.max / int64(shareDivisor(b.holders-1, b.entries))
+	for n+step <= most && b.used+step <= b.max && c.bytes+step <= share {
+		b.used, c.bytes, n = b.used+step, c.bytes+step, n+step
+	}
+	return n, reserved
+}
+
+// take is reserve, under the budget's mutex.
+func (b *bytesInFlight) take(c *client, n int64) int {
 	if b.used+n > b.max {
 		return busy
 	}

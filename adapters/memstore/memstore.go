@@ -21,6 +21,7 @@ type Store struct {
 	version int // the last ETag given
 
 	staged    map[string][]byte // uploads' bytes, by their progress's Ref (uploads.go)
+	parts     map[string][]byte // parts written ahead of their uploads' progress, by record
 	filenames map[string]string // the file names of objects that uploads made, by key
 }
 

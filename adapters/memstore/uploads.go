@@ -54,6 +54,52 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	return p, nil
 }
 
+var _ ports.PartWriter = (*Store)(nil)
+
+// WritePart keeps a copy of data as the part of p's upload at offset, apart from its staged
+// bytes until AddPart.
+func (s *Store) WritePart(ctx context.Context, p ports.UploadProgress, offset int64, data []byte, last bool) (ports.UploadPart, error) {
+	if err := ctx.Err(); err != nil {
+		return ports.UploadPart{}, err
+	}
+	switch {
+	case p.Size%UploadPartSize != 0 || offset%UploadPartSize != 0 || offset < p.Size:
+		return ports.UploadPart{}, fmt.Errorf("%s: a part at %d after %d bytes: not a part's place", p.Ref, offset, p.Size)
+	case len(data) > UploadPartSize || len(data) < UploadPartSize && !last || len(data) == 0:
+		return ports.UploadPart{}, fmt.Errorf("%s: a part of %d bytes (last %t): a part is %d bytes, the last at most", p.Ref, len(data), last, UploadPartSize)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.staged[p.Ref]; !ok {
+		return ports.UploadPart{}, fmt.Errorf("%s: %w", p.Ref, ports.ErrUploadGone)
+	}
+	if s.parts == nil {
+		s.parts = make(map[string][]byte)
+	}
+	rec := p.Ref + "@" + strconv.FormatInt(offset, 10)
+	s.parts[rec] = bytes.Clone(data)
+	return ports.UploadPart{Offset: offset, Size: len(data), Record: []byte(rec)}, nil
+}
+
+// AddPart appends the part that WritePart kept at p.Size to the staged bytes of p (bytes
+// beyond p.Size are dropped, as AppendUpload drops them).
+func (s *Store) AddPart(p ports.UploadProgress, pt ports.UploadPart, data []byte) (ports.UploadProgress, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.staged[p.Ref]
+	kept, written := s.parts[string(pt.Record)]
+	switch {
+	case !ok || int64(len(b)) < p.Size:
+		return p, fmt.Errorf("%s: %w", p.Ref, ports.ErrUploadGone)
+	case !written || pt.Offset != p.Size || !bytes.Equal(kept, data):
+		return p, fmt.Errorf("%s: the part at %d is not the one written there, after %d bytes", p.Ref, pt.Offset, p.Size)
+	}
+	s.staged[p.Ref] = append(b[:p.Size:p.Size], data...)
+	delete(s.parts, string(pt.Record))
+	p.Size += int64(len(data))
+	return p, nil
+}
+
 // CompleteUpload stores the staged bytes of p as obj, create-only, and frees them.
 func (s *Store) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj ports.UploadObject) error {
 	if err := ctx.Err(); err != nil {

@@ -150,7 +150,7 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 		if len(m.Parts) >= MaxParts {
 			return fmt.Errorf("upload %s: more than %d parts", p.Ref, MaxParts)
 		}
-		pt, err := s.uploadPart(ctx, p, int32(len(m.Parts)+1), b)
+		pt, err := s.uploadPart(ctx, m.Key, p.Ref, int32(len(m.Parts)+1), b)
 		if err != nil {
 			return err
 		}
@@ -191,6 +191,55 @@ func (s *Store) AppendUpload(ctx context.Context, p ports.UploadProgress, data [
 	}
 	p.Size += int64(len(data))
 	p.State = state
+	return p, nil
+}
+
+var _ ports.PartWriter = (*Store)(nil)
+
+// WritePart uploads data as the part at offset (part number offset/UploadPartSize+1), with
+// its CRC-32C, without changing p: several parts of one upload go at once.
+func (s *Store) WritePart(ctx context.Context, p ports.UploadProgress, offset int64, data []byte, last bool) (ports.UploadPart, error) {
+	m, err := decodeMultipart(p)
+	if err != nil {
+		return ports.UploadPart{}, err
+	}
+	switch {
+	case m.Pending != "" || p.Size%UploadPartSize != 0 || offset%UploadPartSize != 0 || offset < p.Size:
+		return ports.UploadPart{}, fmt.Errorf("upload %s: a part at %d after %d bytes (bytes waiting: %t): not a part's place", p.Ref, offset, p.Size, m.Pending != "")
+	case len(data) > UploadPartSize || len(data) < UploadPartSize && !last || len(data) == 0:
+		return ports.UploadPart{}, fmt.Errorf("upload %s: a part of %d bytes (last %t): a part is %d bytes, the last at most", p.Ref, len(data), last, UploadPartSize)
+	case offset/UploadPartSize >= MaxParts:
+		return ports.UploadPart{}, fmt.Errorf("upload %s: more than %d parts", p.Ref, MaxParts)
+	}
+	pt, err := s.uploadPart(ctx, m.Key, p.Ref, int32(offset/UploadPartSize+1), data)
+	if err != nil {
+		return ports.UploadPart{}, err
+	}
+	rec, _ := json.Marshal(pt)
+	return ports.UploadPart{Offset: offset, Size: len(data), Record: rec}, nil
+}
+
+// AddPart returns p with part, which WritePart wrote at p.Size, and the SHA-256 state after
+// data, its bytes.
+func (s *Store) AddPart(p ports.UploadProgress, pt ports.UploadPart, data []byte) (ports.UploadProgress, error) {
+	m, h, err := resumeMultipart(p)
+	if err != nil {
+		return p, err
+	}
+	var rec part
+	if err := json.Unmarshal(pt.Record, &rec); err != nil {
+		return p, fmt.Errorf("upload %s: a part's record: %w", p.Ref, err)
+	}
+	if pt.Offset != p.Size || m.Pending != "" || len(data) != pt.Size || int64(rec.N) != p.Size/UploadPartSize+1 {
+		return p, fmt.Errorf("upload %s: part %d (%d bytes at %d) does not follow %d bytes", p.Ref, rec.N, pt.Size, pt.Offset, p.Size)
+	}
+	m.Parts = append(m.Parts, rec)
+	h.Write(data)
+	if m.Hash, err = h.(encoding.BinaryMarshaler).MarshalBinary(); err != nil {
+		return p, err
+	}
+	p.State, _ = json.Marshal(m)
+	p.Size += int64(len(data))
 	return p, nil
 }
 
@@ -262,12 +311,12 @@ func (s *Store) pending(ctx context.Context, m multipart) ([]byte, error) {
 
 // uploadPart uploads one part with its CRC-32C, which S3 checks: the part arrived as sent.
 // (The bytes' SHA-256 is the store's running hash, once, and the object's tag.)
-func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32, data []byte) (part, error) {
+func (s *Store) uploadPart(ctx context.Context, key, ref string, n int32, data []byte) (part, error) {
 	b64 := base64.StdEncoding.EncodeToString(binary.BigEndian.AppendUint32(nil, crc32.Checksum(data, castagnoli)))
 	out, err := s.client.UploadPart(ctx, &s3.UploadPartInput{
 		Bucket:         aws.String(s.bucket),
-		Key:            aws.String(s.uploadKey(p)),
-		UploadId:       aws.String(p.Ref),
+		Key:            aws.String(key),
+		UploadId:       aws.String(ref),
 		PartNumber:     aws.Int32(n),
 		Body:           bytes.NewReader(data),
 		ContentLength:  aws.Int64(int64(len(data))),
@@ -277,7 +326,7 @@ func (s *Store) uploadPart(ctx context.Context, p ports.UploadProgress, n int32,
 		if code(err) == "NoSuchUpload" {
 			err = fmt.Errorf("%w: %w", ports.ErrUploadGone, err)
 		}
-		return part{}, fmt.Errorf("upload part %d of %s: %w", n, p.Ref, err)
+		return part{}, fmt.Errorf("upload part %d of %s: %w", n, ref, err)
 	}
 	return part{N: n, ETag: aws.ToString(out.ETag), CRC32C: b64}, nil
 }

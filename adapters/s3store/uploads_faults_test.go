@@ -39,6 +39,8 @@ type crashing struct {
 	after   bool // the call at the step is made before the stop
 	step    int
 	crashed bool
+	parts   int // WriteParts in flight
+	most    int // the most at once
 }
 
 func (c *crashing) begin(at int, after bool) {
@@ -97,11 +99,22 @@ func (c *crashing) AppendUpload(ctx context.Context, p ports.UploadProgress, dat
 	return q, err
 }
 
+func (c *crashing) WritePart(ctx context.Context, p ports.UploadProgress, off int64, data []byte, last bool) (pt ports.UploadPart, err error) {
+	c.mu.Lock()
+	c.parts++
+	c.most = max(c.most, c.parts)
+	c.mu.Unlock()
+	defer func() { c.mu.Lock(); c.parts--; c.mu.Unlock() }()
+	err = c.call(func() error { pt, err = c.Store.WritePart(ctx, p, off, data, last); return err })
+	return pt, err
+}
+
 func (c *crashing) CompleteUpload(ctx context.Context, p ports.UploadProgress, obj ports.UploadObject) error {
 	return c.call(func() error { return c.Store.CompleteUpload(ctx, p, obj) })
 }
 
-// TestUploadFaultsMinIO uploads 11 MiB through the upload use-case and s3store to MinIO,
+// TestUploadFaultsMinIO uploads 11 MiB through the upload use-case and s3store to MinIO (up
+// to three parts of a PATCH at once),
 // behind a fault proxy that meets a quarter of the requests (create, part, pending bytes,
 // complete, tag, state) with a fault, while a fifth of the requests stop at a random step, as a
 // process that dies between two steps; a client resumes as tus clients do (HEAD, then PATCH
@@ -111,13 +124,18 @@ func TestUploadFaultsMinIO(t *testing.T) {
 	srv := miniotest.Require(t)
 	base := miniotest.FaultSeed(t)
 	plain := srv.Client(t)
+	most := 0
 	for i := range uint64(20) {
 		seed := base + i
-		t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) { uploadUnderFaults(t, srv, plain, seed) })
+		t.Run(fmt.Sprint("seed-", seed), func(t *testing.T) { most = max(most, uploadUnderFaults(t, srv, plain, seed)) })
+	}
+	if most < 2 {
+		t.Errorf("at most %d part in flight at once in 20 seeds: the faults never met parts written together", most)
 	}
 }
 
-func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, seed uint64) {
+// uploadUnderFaults runs one seed, and returns the most parts that were in flight at once.
+func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, seed uint64) int {
 	bucket := srv.NewBucket(t, plain)
 	var mu sync.Mutex
 	rng := rand.New(rand.NewPCG(seed, 27))
@@ -153,7 +171,7 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 		if body != nil {
 			r = bytes.NewReader(body)
 		}
-		req := ports.UploadRequest{Method: method, ID: id, Header: h}
+		req := ports.UploadRequest{Method: method, ID: id, Header: h, Admission: partsInFlight(4)}
 		if r != nil {
 			req.Body = r
 		}
@@ -166,7 +184,7 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 	chunk := func() int {
 		mu.Lock()
 		defer mu.Unlock()
-		return []int{3 << 20, 4 << 20, 5 << 20, 6 << 20}[rng.IntN(4)]
+		return []int{3 << 20, 4 << 20, 5 << 20, 6 << 20, 16 << 20}[rng.IntN(5)]
 	}
 	if !uploadResuming(t, do, data, chunk) {
 		t.Fatalf("the upload did not complete in 300 tries; faults %v", proxy.Counts())
@@ -175,7 +193,15 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 	faultsOn = false
 	mu.Unlock()
 	wantOneUpload(t, plain, bucket, data, proxy.Counts())
+	return store.most
 }
+
+// partsInFlight is an admission that grants a PATCH that many pieces in memory
+// (ports.PartGrant): parts of a longer PATCH go to S3 several at once.
+type partsInFlight int
+
+func (g partsInFlight) Admit(context.Context, string) (func(), error) { return func() {}, nil }
+func (g partsInFlight) Parts() int                                    { return int(g) }
 
 // faultUploads returns the upload use-case of alice over store, at clock.
 func faultUploads(t *testing.T, store *crashing, clock *porttest.Clock) *domain.Uploads {

@@ -59,6 +59,7 @@ func RunUploads(t *testing.T, newHarness func(t *testing.T) UploadHarness) {
 	t.Run("StoreCompleteCreateOnly", func(t *testing.T) { testCompleteCreateOnly(t, newHarness(t)) })
 	t.Run("StoreCompleteWrongSHA256", func(t *testing.T) { testCompleteWrongSHA(t, newHarness(t)) })
 	t.Run("StoreEmptyAndAbort", func(t *testing.T) { testEmptyAndAbort(t, newHarness(t)) })
+	t.Run("StorePartsAhead", func(t *testing.T) { testPartsAhead(t, newHarness(t)) })
 	t.Run("Core", func(t *testing.T) { testUploadCore(t, newHarness) })
 }
 
@@ -125,6 +126,71 @@ func testUploadRoundTrip(t *testing.T, h UploadHarness) {
 	if got := visible(t, h.Harness); len(got) != 1 || got[0] != obj.Key {
 		t.Errorf("after completion, consumers see %q, want only %s", got, obj.Key)
 	}
+}
+
+// testPartsAhead: a ports.PartWriter writes parts ahead of the progress, out of order and at
+// once, and AddPart takes them in order into a progress whose completion is the object; a part
+// written again replaces the first; a part off its place is refused. Stores that are not
+// PartWriters skip it.
+func testPartsAhead(t *testing.T, h UploadHarness) {
+	pw, ok := h.Uploads.(ports.PartWriter)
+	if !ok {
+		t.Skip("the store writes no part ahead of its progress (not a ports.PartWriter)")
+	}
+	ctx := context.Background()
+	part := h.Uploads.UploadPartSize()
+	data := payload(3*part + part/2)
+	key := "up/2026-01-02T03:04:05.000000-parts"
+	p, err := h.Uploads.BeginUpload(ctx, uploadObject(key, nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pw.WritePart(ctx, p, int64(part/2), data[part/2:part*3/2], false); err == nil {
+		t.Error("WritePart off a part's place: want an error")
+	}
+	if _, err := pw.WritePart(ctx, p, 0, data[:part/2], false); err == nil {
+		t.Error("WritePart of less than a part, not the last: want an error")
+	}
+	pieces := make([]ports.UploadPart, 4)
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := 3; i >= 0; i-- { // the last first, all at once
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			end := min((i+1)*part, len(data))
+			piece := data[i*part : end]
+			if i == 1 { // written once with other bytes, then again below
+				piece = bytes.Repeat([]byte("x"), part)
+			}
+			pieces[i], errs[i] = pw.WritePart(ctx, p, int64(i*part), piece, end == len(data))
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("WritePart: %v", err)
+	}
+	if pieces[1], err = pw.WritePart(ctx, p, int64(part), data[part:2*part], false); err != nil {
+		t.Fatalf("WritePart again: %v", err)
+	}
+	if _, err := pw.AddPart(p, pieces[1], data[part:2*part]); err == nil {
+		t.Error("AddPart of the second part to an empty progress: want an error")
+	}
+	for i, pt := range pieces {
+		if p, err = pw.AddPart(p, pt, data[i*part:min((i+1)*part, len(data))]); err != nil {
+			t.Fatalf("AddPart %d: %v", i, err)
+		}
+	}
+	if p.Size != int64(len(data)) {
+		t.Fatalf("progress holds %d bytes, want %d", p.Size, len(data))
+	}
+	if got := visible(t, h.Harness); len(got) != 0 {
+		t.Fatalf("before completion, consumers see %q", got)
+	}
+	if err := h.Uploads.CompleteUpload(ctx, p, uploadObject(key, data)); err != nil {
+		t.Fatalf("CompleteUpload: %v", err)
+	}
+	wantObject(t, h, key, data)
 }
 
 func testAppendOver(t *testing.T, h UploadHarness) {

@@ -1,0 +1,134 @@
+package domain
+
+import (
+	"context"
+
+	"github.com/s3-dropbox/s3-dropbox/ports"
+)
+
+// MaxPartsInFlight bounds the pieces of one PATCH being written at once, whatever its
+// admission grants: past it a store's parts no longer go faster (docs/uploads.md, "Speed").
+const MaxPartsInFlight = 4
+
+// grantedParts returns the pieces a PATCH may hold in memory at once: its admission's grant
+// (ports.PartGrant), else 2: one read while one is written.
+func grantedParts(a ports.Admission) int {
+	if g, ok := a.(ports.PartGrant); ok {
+		return min(max(g.Parts(), 2), MaxPartsInFlight+1)
+	}
+	return 2
+}
+
+// window holds the pieces of a PATCH being written to the store while the next is read, in
+// order. A whole part on a part's place (or the upload's last bytes there) of a store that is
+// a ports.PartWriter is written by WritePart, several at once, and added to the progress when
+// it and every piece before it are written; any other piece is appended by AppendUpload, which
+// needs the progress after every piece before it: alone. At most max pieces are in flight and
+// max+1 buffers exist.
+type window struct {
+	ctx    context.Context
+	u      *Uploads
+	st     *uploadState
+	pw     ports.PartWriter // nil: the store writes no part ahead of its progress
+	part   int64
+	max    int
+	size   int
+	flight []*piece
+	free   [][]byte
+	made   int
+}
+
+// piece is one piece in flight: its bytes, the upload's SHA-256 state after it, and the
+// store's answer, once written.
+type piece struct {
+	data   []byte
+	hash   []byte
+	byPart bool // written by WritePart: added to the progress when settled
+	done   chan written
+}
+
+type written struct {
+	p    ports.UploadProgress // AppendUpload's progress after the piece
+	part ports.UploadPart     // WritePart's part
+	err  error
+}
+
+func newWindow(ctx context.Context, u *Uploads, st *uploadState, parts, size int) *window {
+	w := &window{ctx: ctx, u: u, st: st, part: int64(u.store.UploadPartSize()), max: max(parts-1, 1), size: size}
+	w.pw, _ = u.store.(ports.PartWriter)
+	return w
+}
+
+// buffer returns a buffer for the next piece: a free one, or a new one while fewer than max+1
+// exist. Every buffer in flight is settled before it is handed out again.
+func (w *window) buffer() []byte {
+	if len(w.free) > 0 {
+		b := w.free[len(w.free)-1]
+		w.free = w.free[:len(w.free)-1]
+		return b[:cap(b)]
+	}
+	w.made++
+	return make([]byte, w.size)
+}
+
+// start writes data, the piece at off (the upload's last bytes if last; state the SHA-256
+// state after it), in the background, once the window has room for it. It returns the
+// error of a piece before it that failed: data is not written then.
+func (w *window) start(off int64, data []byte, last bool, state []byte) error {
+	byPart := w.pw != nil && off%w.part == 0 && w.st.Offset%w.part == 0 && (int64(len(data)) == w.part || last)
+	for len(w.flight) > 0 && (len(w.flight) >= w.max || !byPart || !w.flight[0].byPart) {
+		if err := w.settleOldest(); err != nil {
+			return err
+		}
+	}
+	pc := &piece{data: data, hash: state, byPart: byPart, done: make(chan written, 1)}
+	w.flight = append(w.flight, pc)
+	progress := w.st.Progress
+	go func() {
+		var r written
+		if pc.byPart {
+			r.part, r.err = w.pw.WritePart(w.ctx, progress, off, data, last)
+		} else {
+			r.p, r.err = w.u.store.AppendUpload(w.ctx, progress, data, last)
+		}
+		pc.done <- r
+	}()
+	if off%w.part != 0 {
+		// The store fills this piece up to a part with the bytes that waited: a part of its
+		// own in memory, so nothing more is read meanwhile.
+		return w.settle()
+	}
+	return nil
+}
+
+// settleOldest waits for the oldest piece in flight and records what the store kept in st;
+// on a failure it waits for every other piece too, and keeps none of them.
+func (w *window) settleOldest() error {
+	pc := w.flight[0]
+	w.flight = w.flight[1:]
+	r := <-pc.done
+	if r.err == nil && pc.byPart {
+		r.p, r.err = w.pw.AddPart(w.st.Progress, r.part, pc.data)
+	}
+	w.free = append(w.free, pc.data)
+	if r.err != nil {
+		for _, later := range w.flight {
+			<-later.done
+			w.free = append(w.free, later.data)
+		}
+		w.flight = nil
+		return r.err
+	}
+	w.st.Progress, w.st.Offset, w.st.Hash = r.p, w.st.Offset+int64(len(pc.data)), pc.hash
+	return nil
+}
+
+// settle waits for every piece in flight, in order: the first failure, or nil.
+func (w *window) settle() error {
+	for len(w.flight) > 0 {
+		if err := w.settleOldest(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
