@@ -8,7 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/s3-dropbox/s3-dropbox/contract"
+	"hash"
+	"hash/crc32"
 	"io"
 	"net/http"
 	"net/url"
@@ -16,6 +17,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/s3-dropbox/s3-dropbox/contract"
 )
 
 // DefaultChunkSize is the bytes an upload sends per request: 4 MiB, within a Function URL's
@@ -42,6 +45,9 @@ func UploadsURL(dropURL string) (string, error) {
 type Offer struct {
 	URL      string // the uploads' URL
 	MaxBytes int64  // Tus-Max-Size: the largest upload
+	// Checksum is the Upload-Checksum algorithm each chunk is sent with: crc32c when the
+	// service offers it (Tus-Checksum-Algorithm), else sha256.
+	Checksum string
 }
 
 // ErrNoUploads is Uploads' answer when the service offers no uploads.
@@ -75,7 +81,13 @@ func (c *Client) Uploads(ctx context.Context) (Offer, error) {
 	if err != nil || max <= 0 {
 		return Offer{}, ErrNoUploads
 	}
-	return Offer{URL: u, MaxBytes: max}, nil
+	o := Offer{URL: u, MaxBytes: max, Checksum: "sha256"}
+	for _, alg := range strings.Split(resp.Header.Get("Tus-Checksum-Algorithm"), ",") {
+		if strings.TrimSpace(alg) == "crc32c" {
+			o.Checksum = "crc32c"
+		}
+	}
+	return o, nil
 }
 
 // do sends req without following redirects.
@@ -139,7 +151,8 @@ type uploadState struct {
 }
 
 // Upload sends size bytes of r to the uploads' URL of offer as one upload, in chunks, each
-// with its SHA-256 (Upload-Checksum); a chunk whose answer is lost is resumed from the offset
+// with its checksum (Upload-Checksum, offer.Checksum; the next chunk's computed while one is
+// sent); a chunk whose answer is lost is resumed from the offset
 // the service says (HEAD), with the same backoff as Send, within the deadline per chunk. With
 // WithStateFile, a call for the same bytes resumes the upload an earlier call left, or says
 // Replayed when it was stored whole: the bytes are stored once.
@@ -167,7 +180,7 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 		return rec, err
 	}
 	rec.URL = st.URL
-	if err := c.sendChunks(ctx, st.URL, r, offset, size, o, &rec); err != nil {
+	if err := c.sendChunks(ctx, st.URL, r, offset, size, offer.Checksum, o, &rec); err != nil {
 		return rec, err
 	}
 	st.Done = true
@@ -228,9 +241,9 @@ func (c *Client) begin(ctx context.Context, offer Offer, st *uploadState, o uplo
 // sendChunks sends size bytes of r to the upload at u from offset, a chunk at a time; after a
 // failure it asks the offset again (HEAD) and retries, with the backoff of Send, up to the
 // client's attempts in a row.
-func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset, size int64, o upload, rec *UploadReceipt) error {
+func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset, size int64, alg string, o upload, rec *UploadReceipt) error {
 	chunk := int64(o.chunkSize)
-	var ahead *chunkSum // the next chunk's SHA-256, computed while this one is sent
+	var ahead *chunkSum // the next chunk's checksum, computed while this one is sent
 	defer func() {
 		if ahead != nil {
 			ahead.wait() // nothing reads r once Upload returns
@@ -244,7 +257,7 @@ func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset
 			if cur != nil {
 				cur.wait()
 			}
-			cur = sumAhead(r, offset, n)
+			cur = sumAhead(r, offset, n, alg)
 		}
 		ahead = nil
 		sum, err := cur.wait()
@@ -252,9 +265,9 @@ func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset
 			return &Error{Outcome: contract.Unknown, Message: "the file could not be read: " + err.Error(), Attempts: rec.Requests}
 		}
 		if end := offset + n; end < size {
-			ahead = sumAhead(r, end, min(chunk, size-end))
+			ahead = sumAhead(r, end, min(chunk, size-end), alg)
 		}
-		next, status, err := c.patch(ctx, u, offset, io.NewSectionReader(r, offset, n), sum)
+		next, status, err := c.patch(ctx, u, offset, io.NewSectionReader(r, offset, n), alg+" "+base64.StdEncoding.EncodeToString(sum))
 		rec.Requests++
 		if err == nil {
 			offset, failures = next, 0
@@ -285,32 +298,35 @@ func (c *Client) sendChunks(ctx context.Context, u string, r io.ReaderAt, offset
 	return nil
 }
 
-// chunkSum is the SHA-256 of the n bytes of a file at off, computed in the background.
+// chunkSum is the checksum of the n bytes of a file at off, computed in the background.
 type chunkSum struct {
 	off, n int64
 	done   chan struct{}
-	sum    [sha256.Size]byte
+	sum    []byte
 	err    error
 }
 
-// sumAhead starts hashing the n bytes of r at off.
-func sumAhead(r io.ReaderAt, off, n int64) *chunkSum {
+// sumAhead starts computing the checksum alg (crc32c or sha256) of the n bytes of r at off.
+func sumAhead(r io.ReaderAt, off, n int64, alg string) *chunkSum {
 	cs := &chunkSum{off: off, n: n, done: make(chan struct{})}
 	go func() {
 		defer close(cs.done)
-		h := sha256.New()
+		var h hash.Hash = sha256.New()
+		if alg == "crc32c" {
+			h = crc32.New(crc32.MakeTable(crc32.Castagnoli))
+		}
 		var got int64
 		got, cs.err = io.Copy(h, io.NewSectionReader(r, off, n))
 		if cs.err == nil && got < n {
 			cs.err = io.ErrUnexpectedEOF // the file is shorter than it was
 		}
-		h.Sum(cs.sum[:0])
+		cs.sum = h.Sum(nil)
 	}()
 	return cs
 }
 
-// wait returns the chunk's SHA-256 once computed.
-func (cs *chunkSum) wait() ([sha256.Size]byte, error) {
+// wait returns the chunk's checksum once computed.
+func (cs *chunkSum) wait() ([]byte, error) {
 	<-cs.done
 	return cs.sum, cs.err
 }
@@ -435,12 +451,12 @@ func (c *Client) head(ctx context.Context, u string) (int64, int, error) {
 	return off, status, nil
 }
 
-// patch sends one chunk at offset with its SHA-256, and returns the new offset.
-func (c *Client) patch(ctx context.Context, u string, offset int64, chunk *io.SectionReader, sum [sha256.Size]byte) (int64, int, error) {
+// patch sends one chunk at offset with its Upload-Checksum, and returns the new offset.
+func (c *Client) patch(ctx context.Context, u string, offset int64, chunk *io.SectionReader, checksum string) (int64, int, error) {
 	status, h, msg, err := c.request(ctx, http.MethodPatch, u, map[string]string{
 		"Content-Type":    "application/offset+octet-stream",
 		"Upload-Offset":   strconv.FormatInt(offset, 10),
-		"Upload-Checksum": "sha256 " + base64.StdEncoding.EncodeToString(sum[:]),
+		"Upload-Checksum": checksum,
 	}, chunk)
 	if err != nil {
 		return 0, 0, err

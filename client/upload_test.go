@@ -5,8 +5,10 @@ import (
 	"context"
 	"crypto/rand"
 	"errors"
+	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
@@ -39,8 +41,8 @@ func TestUploadsURL(t *testing.T) {
 func TestUploadsOffered(t *testing.T) {
 	url, _ := clienttest.DropboxWithUploads(t, 0, 1<<20)
 	offer, err := newClient(t, url, nil).Uploads(context.Background())
-	if err != nil || offer.MaxBytes != 1<<20 || !strings.HasSuffix(offer.URL, "/v1/uploads") {
-		t.Errorf("Uploads() = %+v, %v; want the uploads' URL and 1 MiB", offer, err)
+	if err != nil || offer.MaxBytes != 1<<20 || !strings.HasSuffix(offer.URL, "/v1/uploads") || offer.Checksum != "crc32c" {
+		t.Errorf("Uploads() = %+v, %v; want the uploads' URL, 1 MiB and crc32c", offer, err)
 	}
 	plain, _ := clienttest.Dropbox(t, 0)
 	if _, err := newClient(t, plain, nil).Uploads(context.Background()); !errors.Is(err, client.ErrNoUploads) {
@@ -94,5 +96,56 @@ func TestUploadResumes(t *testing.T) {
 	}
 	if _, err := c.Upload(context.Background(), offer, bytes.NewReader(make([]byte, 9<<20)), 9<<20); err == nil || !strings.Contains(err.Error(), "over the service's upload limit") {
 		t.Errorf("an upload over the limit: %v", err)
+	}
+}
+
+// changing is a file whose bytes change after they were first read (checksummed): the chunk
+// sent is not the one checksummed.
+type changing struct {
+	data  []byte
+	mu    sync.Mutex
+	reads int
+}
+
+func (c *changing) ReadAt(p []byte, off int64) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.reads++
+	n := copy(p, c.data[off:])
+	if c.reads > 1 && off == 0 && n > 0 {
+		p[0] ^= 0xff
+	}
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// TestUploadChecksumEachChunk: each chunk goes with its Upload-Checksum, in the algorithm the
+// offer names (crc32c, or sha256 from a service that offers no crc32c), which the service
+// checks: a chunk that is not what was checksummed is refused, nothing of it kept.
+func TestUploadChecksumEachChunk(t *testing.T) {
+	for _, alg := range []string{"crc32c", "sha256"} {
+		t.Run(alg, func(t *testing.T) {
+			url, store := clienttest.DropboxWithUploads(t, 0, 8<<20)
+			c := newClient(t, url, nil)
+			offer, err := c.Uploads(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			offer.Checksum = alg
+			data := bytes.Repeat([]byte("chunk "), 100_000)
+			_, err = c.Upload(context.Background(), offer, &changing{data: data}, int64(len(data)), client.WithChunkSize(256<<10))
+			var ce *client.Error
+			if !errors.As(err, &ce) || ce.Status != 460 {
+				t.Fatalf("a chunk changed after its checksum: %v, want a 460 answer", err)
+			}
+			if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(256<<10)); err != nil {
+				t.Fatalf("the same file unchanged: %v", err)
+			}
+			if keys := objects(store); len(keys) != 1 {
+				t.Fatalf("the store holds %q, want one object", keys)
+			}
+		})
 	}
 }

@@ -7,44 +7,38 @@ import (
 )
 
 // MaxPartsInFlight bounds the pieces of one PATCH being written at once, whatever its
-// admission grants: past it a store's parts no longer go faster (docs/uploads.md, "Speed").
+// admission lends: past it a store's parts no longer go faster (docs/uploads.md, "Speed").
 const MaxPartsInFlight = 4
-
-// grantedParts returns the pieces a PATCH may hold in memory at once: its admission's grant
-// (ports.PartGrant), else 2: one read while one is written.
-func grantedParts(a ports.Admission) int {
-	if g, ok := a.(ports.PartGrant); ok {
-		return min(max(g.Parts(), 2), MaxPartsInFlight+1)
-	}
-	return 2
-}
 
 // window holds the pieces of a PATCH being written to the store while the next is read, in
 // order. A whole part on a part's place (or the upload's last bytes there) of a store that is
 // a ports.PartWriter is written by WritePart, several at once, and added to the progress when
 // it and every piece before it are written; any other piece is appended by AppendUpload, which
-// needs the progress after every piece before it: alone. At most max pieces are in flight and
-// max+1 buffers exist.
+// needs the progress after every piece before it: alone. One piece is in flight while the next
+// is read, and more while the PATCH's admission lends memory for them (ports.PartLender), a
+// part at a time, each returned when its piece is written, up to MaxPartsInFlight: at most
+// 2 + borrowed buffers are held.
 type window struct {
-	ctx    context.Context
-	u      *Uploads
-	st     *uploadState
-	pw     ports.PartWriter // nil: the store writes no part ahead of its progress
-	part   int64
-	max    int
-	size   int
-	flight []*piece
-	free   [][]byte
-	made   int
+	ctx      context.Context
+	u        *Uploads
+	st       *uploadState
+	pw       ports.PartWriter // nil: the store writes no part ahead of its progress
+	lender   ports.PartLender // nil: nothing is lent
+	part     int64
+	size     int
+	flight   []*piece
+	free     [][]byte
+	borrowed int // parts lent, one to each of as many pieces in flight
 }
 
 // piece is one piece in flight: its bytes, the upload's SHA-256 state after it, and the
 // store's answer, once written.
 type piece struct {
-	data   []byte
-	hash   []byte
-	byPart bool // written by WritePart: added to the progress when settled
-	done   chan written
+	data     []byte
+	hash     []byte
+	byPart   bool // written by WritePart: added to the progress when settled
+	borrowed bool // its memory is lent: returned when it is settled
+	done     chan written
 }
 
 type written struct {
@@ -53,22 +47,42 @@ type written struct {
 	err  error
 }
 
-func newWindow(ctx context.Context, u *Uploads, st *uploadState, parts, size int) *window {
-	w := &window{ctx: ctx, u: u, st: st, part: int64(u.store.UploadPartSize()), max: max(parts-1, 1), size: size}
+func newWindow(ctx context.Context, u *Uploads, st *uploadState, adm ports.Admission, size int) *window {
+	w := &window{ctx: ctx, u: u, st: st, part: int64(u.store.UploadPartSize()), size: size}
 	w.pw, _ = u.store.(ports.PartWriter)
+	w.lender, _ = adm.(ports.PartLender)
 	return w
 }
 
-// buffer returns a buffer for the next piece: a free one, or a new one while fewer than max+1
-// exist. Every buffer in flight is settled before it is handed out again.
+// buffer returns a buffer for the next piece: a free one, or a new one. Every buffer in
+// flight is settled before it is handed out again.
 func (w *window) buffer() []byte {
 	if len(w.free) > 0 {
 		b := w.free[len(w.free)-1]
 		w.free = w.free[:len(w.free)-1]
 		return b[:cap(b)]
 	}
-	w.made++
 	return make([]byte, w.size)
+}
+
+// room makes room for a piece written by WritePart: a part borrowed for it when one piece is in
+// flight already (borrowed says so), else the oldest piece settled.
+func (w *window) room() (borrowed bool, err error) {
+	for len(w.flight) > 0 && !w.flight[0].byPart { // an append needs the progress of all before it
+		if err := w.settleOldest(); err != nil {
+			return false, err
+		}
+	}
+	for len(w.flight) >= 1+w.borrowed {
+		if w.lender != nil && len(w.flight) < MaxPartsInFlight && w.lender.Borrow() {
+			w.borrowed++
+			return true, nil
+		}
+		if err := w.settleOldest(); err != nil {
+			return false, err
+		}
+	}
+	return false, nil
 }
 
 // start writes data, the piece at off (the upload's last bytes if last; state the SHA-256
@@ -76,12 +90,16 @@ func (w *window) buffer() []byte {
 // error of a piece before it that failed: data is not written then.
 func (w *window) start(off int64, data []byte, last bool, state []byte) error {
 	byPart := w.pw != nil && off%w.part == 0 && w.st.Offset%w.part == 0 && (int64(len(data)) == w.part || last)
-	for len(w.flight) > 0 && (len(w.flight) >= w.max || !byPart || !w.flight[0].byPart) {
-		if err := w.settleOldest(); err != nil {
+	borrowed := false
+	if byPart {
+		var err error
+		if borrowed, err = w.room(); err != nil {
 			return err
 		}
+	} else if err := w.settle(); err != nil {
+		return err
 	}
-	pc := &piece{data: data, hash: state, byPart: byPart, done: make(chan written, 1)}
+	pc := &piece{data: data, hash: state, byPart: byPart, borrowed: borrowed, done: make(chan written, 1)}
 	w.flight = append(w.flight, pc)
 	progress := w.st.Progress
 	go func() {
@@ -110,17 +128,27 @@ func (w *window) settleOldest() error {
 	if r.err == nil && pc.byPart {
 		r.p, r.err = w.pw.AddPart(w.st.Progress, r.part, pc.data)
 	}
-	w.free = append(w.free, pc.data)
+	w.done(pc)
 	if r.err != nil {
 		for _, later := range w.flight {
 			<-later.done
-			w.free = append(w.free, later.data)
+			w.done(later)
 		}
 		w.flight = nil
 		return r.err
 	}
 	w.st.Progress, w.st.Offset, w.st.Hash = r.p, w.st.Offset+int64(len(pc.data)), pc.hash
 	return nil
+}
+
+// done takes back a written piece's buffer, or lets it go with the part lent for it.
+func (w *window) done(pc *piece) {
+	if pc.borrowed {
+		w.borrowed--
+		w.lender.Return()
+		return
+	}
+	w.free = append(w.free, pc.data)
 }
 
 // settle waits for every piece in flight, in order: the first failure, or nil.

@@ -186,7 +186,7 @@ func (s *gatedParts) WritePart(ctx context.Context, p ports.UploadProgress, off 
 		select {
 		case <-s.open:
 		case <-time.After(10 * time.Second): // a guard: a core that keeps fewer parts in flight would wait here
-			return ports.UploadPart{}, errors.New("the gate never opened: fewer parts were in flight at once than the grant")
+			return ports.UploadPart{}, errors.New("the gate never opened: fewer parts were in flight at once than were lent")
 		}
 	}
 	s.mu.Lock()
@@ -201,31 +201,46 @@ func (s *gatedParts) WritePart(ctx context.Context, p ports.UploadProgress, off 
 	return s.Store.WritePart(ctx, p, off, data, last)
 }
 
-// grant is an Admission that grants a PATCH parts pieces in memory (ports.PartGrant).
-type grant int
+// lender is an Admission that lends a PATCH up to parts parts at once (ports.PartLender).
+type lender struct {
+	mu    sync.Mutex
+	parts int
+	lent  int
+}
 
-func (g grant) Admit(context.Context, string) (func(), error) { return func() {}, nil }
-func (g grant) Parts() int                                    { return int(g) }
+func (l *lender) Admit(context.Context, string) (func(), error) { return func() {}, nil }
+
+func (l *lender) Borrow() bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.lent >= l.parts {
+		return false
+	}
+	l.lent++
+	return true
+}
+
+func (l *lender) Return() { l.mu.Lock(); l.lent--; l.mu.Unlock() }
 
 // TestPatchWritesPartsAtOnce: into a store that writes parts ahead of its progress, a PATCH
-// keeps as many parts in flight as its admission grants, less the one it reads (never more
-// buffers than the grant), and completes the upload whole; a failed part stops the PATCH at
-// the parts before it, those after it not kept, and a resume from there stores the upload
-// whole.
+// keeps one part in flight and one more for each part its admission lends it, up to
+// MaxPartsInFlight (never more buffers than those and the one it reads), returns every part
+// lent, and completes the upload whole; a failed part stops the PATCH at the parts before it,
+// those after it not kept, and a resume from there stores the upload whole.
 func TestPatchWritesPartsAtOnce(t *testing.T) {
 	part := memstore.UploadPartSize
 	for _, tt := range []struct {
 		name       string
-		grant      int
+		lends      int
 		fail       int
 		wantFlight int
 		wantOffset int64
 		wantCode   string
 	}{
-		{"four parts at once", 5, 0, 4, 6 * int64(part), ""},
-		{"a grant over the bound", 99, 0, domain.MaxPartsInFlight, 6 * int64(part), ""},
-		{"no grant: one part while one is read", 0, 0, 1, 6 * int64(part), ""},
-		{"the second part fails", 5, 2, 4, int64(part), domain.EStorage},
+		{"three lent: four parts at once", 3, 0, 4, 6 * int64(part), ""},
+		{"more lent than the bound", 99, 0, domain.MaxPartsInFlight, 6 * int64(part), ""},
+		{"none lent: one part while one is read", 0, 0, 1, 6 * int64(part), ""},
+		{"the second part fails", 3, 2, 4, int64(part), domain.EStorage},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &gatedParts{Store: memstore.New(), started: make(chan int, 16), open: make(chan struct{}), fail: tt.fail, buffers: map[*byte]bool{}}
@@ -244,10 +259,7 @@ func TestPatchWritesPartsAtOnce(t *testing.T) {
 				}
 				close(s.open)
 			}()
-			var adm ports.Admission
-			if tt.grant > 0 {
-				adm = grant(tt.grant)
-			}
+			adm := &lender{parts: tt.lends}
 			got, err := patchUpload(u, id, 0, bytes.NewReader(data), adm)
 			if domain.ErrorCode(err) != tt.wantCode || got.Offset != tt.wantOffset {
 				t.Fatalf("PATCH: offset %d, %v; want %d, %q", got.Offset, err, tt.wantOffset, tt.wantCode)
@@ -262,6 +274,9 @@ func TestPatchWritesPartsAtOnce(t *testing.T) {
 			}
 			if !got.Done {
 				t.Fatalf("the upload is not complete: %+v", got)
+			}
+			if adm.lent != 0 {
+				t.Errorf("%d parts lent not returned", adm.lent)
 			}
 			if obj, err := s.Get(context.Background(), got.Key); err != nil || !bytes.Equal(obj.Data, data) {
 				t.Errorf("stored %d bytes (%v); want the %d bytes sent", len(obj.Data), err, len(data))

@@ -3,6 +3,7 @@ package httpface
 import (
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
 	"github.com/s3-dropbox/s3-dropbox/ports"
@@ -79,7 +80,7 @@ func (f *UploadFace) Early(method string, get Header) (common map[string]string,
 			"Tus-Version":            TusVersion,
 			"Tus-Extension":          TusExtensions,
 			"Tus-Max-Size":           strconv.FormatInt(f.MaxBytes, 10),
-			"Tus-Checksum-Algorithm": "sha1,sha256",
+			"Tus-Checksum-Algorithm": strings.Join(domain.UploadChecksumAlgorithms, ","),
 		}}
 		if allowed && get("Access-Control-Request-Method") != "" {
 			reply.Header["Access-Control-Allow-Methods"] = "POST, HEAD, PATCH, DELETE, OPTIONS"

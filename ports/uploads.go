@@ -108,7 +108,7 @@ type UploadHasher interface {
 // PartWriter is an UploadStore that can write the parts of an upload's bytes ahead of its
 // progress, several at once (the S3 store: a part's round trip is hidden behind the next
 // ones'), and add each to the progress later, in order. The core keeps a PATCH's whole parts
-// in flight this way, as many as its admission grants memory for (see PartGrant).
+// in flight this way, as many as its admission lends it memory for (see PartLender).
 type PartWriter interface {
 	// WritePart writes data as the part of p's upload that starts at offset, without changing
 	// p: offset is a multiple of UploadPartSize at or after p.Size, and p.Size is one too
@@ -130,12 +130,13 @@ type UploadPart struct {
 	Record []byte
 }
 
-// PartGrant is an Admission that grants an admitted PATCH memory for parts: the core holds at
-// most Parts() pieces of the PATCH's body at once, one being read and the others being
-// written (at least 2). An Admission that is not a PartGrant grants 2.
-type PartGrant interface {
+// PartLender is an Admission that lends an admitted PATCH memory for more of its parts in
+// flight than the one it holds besides the one it reads, a part at a time: Borrow takes a part
+// (false: none free now), Return gives one back once written.
+type PartLender interface {
 	Admission
-	Parts() int
+	Borrow() bool
+	Return()
 }
 
 // ErrUploadGone is a store's answer to a progress whose bytes are gone (aborted or expired).

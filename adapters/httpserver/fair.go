@@ -183,11 +183,9 @@ func (a uploadAdmission) Admit(_ context.Context, id string) (func(), error) {
 	return done, nil
 }
 
-// Parts returns what Admit granted a PATCH (ports.PartGrant): the pieces of its body it may
-// hold at once; 0 for a creation.
-func (a uploadAdmission) Parts() int {
-	if a.patch == nil {
-		return 0
-	}
-	return a.patch.Parts()
-}
+// Borrow lends a PATCH a part more of the budget (ports.PartLender); a creation borrows
+// nothing.
+func (a uploadAdmission) Borrow() bool { return a.patch != nil && a.patch.Borrow() }
+
+// Return gives back a part that Borrow lent.
+func (a uploadAdmission) Return() { a.patch.Return() }

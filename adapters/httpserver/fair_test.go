@@ -3,6 +3,7 @@ package httpserver
 import (
 	"errors"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/domain"
@@ -107,38 +108,76 @@ func TestFairShareOfBytes(t *testing.T) {
 	}
 }
 
-// TestPatchPartsWithinShare: a PATCH takes its two parts, then more parts up to its bound
-// while the budget and its client's share leave them free: alone of two entries, half the
-// budget; beside another client's bytes, her share of what is left; the only entry, up to the
-// bound.
-func TestPatchPartsWithinShare(t *testing.T) {
+// TestLendWithinShare: a PATCH borrows parts within its client's share and only while the
+// budget keeps room for another PATCH's two parts besides.
+func TestLendWithinShare(t *testing.T) {
 	tests := []struct {
-		name       string
-		entries    int
-		bobHolds   int64
-		wantGot    int64
-		wantResult int
+		name     string
+		entries  int
+		bobHolds int64
+		want     int // parts of 5 bytes lent to alice, who holds 10 bytes
 	}{
-		{"alone of two entries: half the budget", 2, 0, 15, reserved},
-		{"beside bob's few bytes: her share", 2, 5, 15, reserved},
-		{"beside bob's many bytes: what is left", 2, 17, 10, reserved},
-		{"the only entry: up to the bound", 1, 0, 25, reserved},
-		{"not even two parts free", 2, 22, 0, busy},
+		{"alone of two entries: up to half the budget", 2, 0, 1},
+		{"the only entry: all but the room kept", 1, 0, 2},
+		{"beside bob's bytes: the room kept", 2, 10, 0},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			alice, bob := &client{id: "alice"}, &client{id: "bob"}
 			b := &bytesInFlight{max: 30, entries: tt.entries}
-			if tt.bobHolds > 0 && b.reserve(bob, tt.bobHolds) != reserved {
-				t.Fatal("bob could not take his bytes")
+			if b.reserve(alice, 10) != reserved || tt.bobHolds > 0 && b.reserve(bob, tt.bobHolds) != reserved {
+				t.Fatal("the first bodies could not be reserved")
 			}
-			got, r := b.reserveUpTo(alice, 10, 25, 5) // two parts of 5 bytes, five at most
-			if got != tt.wantGot || r != tt.wantResult {
-				t.Errorf("got %d bytes (%d), want %d (%d)", got, r, tt.wantGot, tt.wantResult)
+			got := 0
+			for got < 10 && b.lend(alice, 5, 10) {
+				got++
 			}
-			if r == reserved && (alice.bytes != got || b.used != got+tt.bobHolds) {
-				t.Errorf("alice holds %d, the budget %d used; want %d and %d", alice.bytes, b.used, got, got+tt.bobHolds)
+			if got != tt.want || b.lent != int64(5*got) || alice.bytes != 10+int64(5*got) {
+				t.Errorf("lent %d parts (%d bytes, alice holds %d); want %d", got, b.lent, alice.bytes, tt.want)
 			}
+			for range got {
+				b.giveBack(alice, 5)
+			}
+			if b.lent != 0 || b.used != 10+tt.bobHolds {
+				t.Errorf("after giving back: %d lent, %d used; want 0 and %d", b.lent, b.used, 10+tt.bobHolds)
+			}
+		})
+	}
+}
+
+// TestReservationWaitsForLentBytes: a body that finds the budget spent only by bytes lent to a
+// PATCH waits until they come back, and is reserved then; if they do not come back within
+// lentWait, it is busy. Bytes held, not lent, are never waited for.
+func TestReservationWaitsForLentBytes(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		give    bool
+		wantRes int
+	}{
+		{"given back", true, reserved},
+		{"never given back", false, busy},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				alice, bob := &client{id: "alice"}, &client{id: "bob"}
+				b := &bytesInFlight{max: 30, entries: 1}
+				if b.reserve(alice, 10) != reserved || !b.lend(alice, 5, 0) || !b.lend(alice, 5, 0) || b.reserve(bob, 10) != reserved {
+					t.Fatal("setting up the budget failed")
+				}
+				got := make(chan int, 1)
+				go func() { got <- b.reserve(&client{id: "carol"}, 10) }() // 40 > 30: waits for the lent 10
+				synctest.Wait()
+				if tt.give {
+					b.giveBack(alice, 5)
+					b.giveBack(alice, 5)
+				}
+				if r := <-got; r != tt.wantRes {
+					t.Errorf("carol's reservation: %d, want %d", r, tt.wantRes)
+				}
+				if r := b.reserve(&client{id: "dave"}, 20); r != busy {
+					t.Errorf("a reservation over held (not lent) bytes: %d, want busy at once", r)
+				}
+			})
 		})
 	}
 }

@@ -3,6 +3,7 @@ package httpserver
 import (
 	"sync"
 	"syscall"
+	"time"
 )
 
 // DefaultMaxInflightBytes bounds the bytes of request bodies the server holds at once, so that
@@ -15,11 +16,13 @@ const DefaultMaxInflightBytes = 32 << 20
 // once every token entry holds some); a client holding nothing may always take one body, if
 // the bytes are free.
 type bytesInFlight struct {
-	mu      sync.Mutex
-	max     int64
-	used    int64
-	holders int // clients holding bytes
-	entries int // token entries: the clients there can be (1 when unknown)
+	mu       sync.Mutex
+	max      int64
+	used     int64
+	holders  int           // clients holding bytes
+	entries  int           // token entries: the clients there can be (1 when unknown)
+	lent     int64         // of used, lent to PATCHes for parts in flight (lend)
+	returned chan struct{} // closed when lent bytes come back; nil: nobody waits
 }
 
 // Outcomes of a reservation.
@@ -32,28 +35,57 @@ const (
 // reserve takes n bytes of the budget for c (nil: no client), if they are free and within c's
 // share.
 func (b *bytesInFlight) reserve(c *client, n int64) int {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.take(c, n)
+	deadline := time.NewTimer(lentWait)
+	defer deadline.Stop()
+	for {
+		b.mu.Lock()
+		r := b.take(c, n)
+		if r != busy || b.used-b.lent+n > b.max {
+			b.mu.Unlock()
+			return r
+		}
+		// Busy only for bytes lent to PATCHes, each returned once its part is written.
+		if b.returned == nil {
+			b.returned = make(chan struct{})
+		}
+		returned := b.returned
+		b.mu.Unlock()
+		select {
+		case <-returned:
+		case <-deadline.C:
+			return busy
+		}
+	}
 }
 
-// reserveUpTo takes least bytes as reserve does, then as many more steps of step bytes, up to
-// most in all, as the budget and c's share leave free; it returns what it took.
-func (b *bytesInFlight) reserveUpTo(c *client, least, most, step int64) (int64, int) {
+// lentWait bounds how long a reservation waits for bytes lent to PATCHes (a part's write).
+const lentWait = 2 * time.Second
+
+// lend takes n bytes for c, lent while a part of its PATCH is written: only within c's share,
+// and only if the budget keeps keep bytes free besides, so that a lent part never takes the
+// room of another client's first body.
+func (b *bytesInFlight) lend(c *client, n, keep int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if r := b.take(c, least); r != reserved {
-		return 0, r
+	if c == nil || c.bytes == 0 || b.used+n+keep > b.max {
+		return false
 	}
-	n := least
-	if c == nil {
-		return n, reserved
+	if share := b.max / int64(shareDivisor(b.holders-1, b.entries)); c.bytes+n > share {
+		return false
 	}
-	share := b.max / int64(shareDivisor(b.holders-1, b.entries))
-	for n+step <= most && b.used+step <= b.max && c.bytes+step <= share {
-		b.used, c.bytes, n = b.used+step, c.bytes+step, n+step
+	b.used, c.bytes, b.lent = b.used+n, c.bytes+n, b.lent+n
+	return true
+}
+
+// giveBack returns n bytes that lend took for c.
+func (b *bytesInFlight) giveBack(c *client, n int64) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.used, c.bytes, b.lent = b.used-n, c.bytes-n, b.lent-n
+	if b.returned != nil {
+		close(b.returned) // wake the reservations waiting for lent bytes
+		b.returned = nil
 	}
-	return n, reserved
 }
 
 // take is reserve, under the budget's mutex.

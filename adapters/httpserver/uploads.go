@@ -99,45 +99,45 @@ func writeReply(w http.ResponseWriter, r *http.Request, reply httpface.Reply) {
 // drop's are.
 type streamBody struct {
 	*body
-	src   io.Reader
-	part  int64
-	parts int // granted by reserve
+	src  io.Reader
+	part int64
 }
 
 func newStreamBody(w http.ResponseWriter, r *http.Request, budget *bytesInFlight, part int) *streamBody {
 	return &streamBody{body: newBody(w, r, budget), part: int64(part)}
 }
 
-// reserve takes what a PATCH holds at most of the budget, in its client's share: two parts,
-// the core's buffer of a part (less for a shorter body) and the store's (the S3 store fills a
-// part from the bytes that waited), then for a longer body up to domain.MaxPartsInFlight-1
-// more parts while the budget and the client's share leave them free, which the core keeps in
-// flight (Parts). Refused, nothing of the PATCH is kept: 503 when the budget is spent, 429 when
-// the client's share is.
+// reserve takes what a PATCH holds at least of the budget, in its client's share: the core's
+// buffer of a part (less for a shorter body) and the store's (the S3 store fills a part from
+// the bytes that waited, or one part is written while the next is read). Refused, nothing of
+// the PATCH is kept: 503 when the budget is spent, 429 when the client's share is.
 func (s *streamBody) reserve() error {
-	n, most := s.part, s.part
+	n := s.part
 	if cl := s.r.ContentLength; cl >= 0 && cl < n {
 		n = cl + 1
-	} else {
-		most = s.part * domain.MaxPartsInFlight
-		if cl >= 0 {
-			most = min(most, (cl/s.part+1)*s.part) // no more pieces than the body has
-		}
 	}
-	got, r := s.budget.reserveUpTo(s.client, n+s.part, n+most, s.part)
-	switch r {
+	n += s.part
+	switch s.budget.reserve(s.client, n) {
 	case busy:
 		return domain.Errorf(domain.EBusy, "The server holds too many payloads at the moment: nothing of this PATCH was kept. Please retry later")
 	case overShare:
 		return refuseTooMany(1, "This client's uploads and drops in flight hold its share of the server's memory: nothing of this PATCH was kept. Please retry after 1 s")
 	}
-	s.reserved = got
-	s.parts = int((got-n)/s.part) + 1
+	s.reserved = n
 	return nil
 }
 
-// Parts returns the pieces of its body the admitted PATCH may hold at once (ports.PartGrant).
-func (s *streamBody) Parts() int { return s.parts }
+// Borrow lends the PATCH a part more of the budget (ports.PartLender), if its client's share
+// has room and the budget keeps room besides for another PATCH (lendKeep).
+func (s *streamBody) Borrow() bool {
+	return s.budget.lend(s.client, s.part, lendKeep*s.part)
+}
+
+// Return gives back a part that Borrow lent.
+func (s *streamBody) Return() { s.budget.giveBack(s.client, s.part) }
+
+// lendKeep is the parts the budget keeps free when it lends one: another PATCH's two.
+const lendKeep = 2
 
 func (s *streamBody) Read(p []byte) (int, error) {
 	if !s.started {

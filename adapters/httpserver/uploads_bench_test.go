@@ -42,8 +42,8 @@ func benchUploadBytes(b *testing.B) int {
 }
 
 // BenchmarkUploadThroughServer uploads the file with the client package (chunks of a part,
-// 5 MiB, and of 20 parts, one chunk at a time) to the server (tus), which stores it in MinIO by
-// multipart upload (5 MiB parts).
+// 5 MiB, of 20 parts, and the whole file in one PATCH; one chunk at a time) to the server
+// (tus), which stores it in MinIO by multipart upload (5 MiB parts, several at once).
 // Compare with BenchmarkUploadManager, the SDK's upload manager writing the same bytes to the
 // same MinIO with the same part size (docs/uploads.md has the figures).
 func BenchmarkUploadThroughServer(b *testing.B) {
@@ -62,10 +62,16 @@ func BenchmarkUploadThroughServer(b *testing.B) {
 	}
 	chunks := []int{benchChunk(b)}
 	if os.Getenv("UPLOAD_BENCH_CHUNK") == "" {
-		chunks = append(chunks, 20*s3store.UploadPartSize) // the server reads a part while it sends the one before
+		// Whole parts, several at once, while the server reads the next; the whole file in one
+		// PATCH is tus-js-client's default (chunkSize Infinity).
+		chunks = append(chunks, 20*s3store.UploadPartSize, len(data))
 	}
 	for _, chunk := range chunks {
-		b.Run("chunk="+strconv.Itoa(chunk>>20)+"MiB", func(b *testing.B) {
+		name := "chunk=" + strconv.Itoa(chunk>>20) + "MiB"
+		if chunk == len(data) {
+			name = "chunk=all"
+		}
+		b.Run(name, func(b *testing.B) {
 			b.SetBytes(int64(len(data)))
 			for b.Loop() {
 				if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(chunk)); err != nil {

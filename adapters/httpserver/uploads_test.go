@@ -173,7 +173,7 @@ func TestUploadOptionsAndCORS(t *testing.T) {
 		"Access-Control-Allow-Origin": "https://app.example.com",
 		"Tus-Version":                 "1.0.0",
 		"Tus-Max-Size":                fmt.Sprint(1 << 20),
-		"Tus-Checksum-Algorithm":      "sha1,sha256",
+		"Tus-Checksum-Algorithm":      "sha1,sha256,crc32c",
 		"Tus-Extension":               "creation,termination,expiration,checksum",
 	} {
 		if got := resp.Header.Get(name); got != want {

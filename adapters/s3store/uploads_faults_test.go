@@ -171,7 +171,7 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 		if body != nil {
 			r = bytes.NewReader(body)
 		}
-		req := ports.UploadRequest{Method: method, ID: id, Header: h, Admission: partsInFlight(4)}
+		req := ports.UploadRequest{Method: method, ID: id, Header: h, Admission: lendAlways{}}
 		if r != nil {
 			req.Body = r
 		}
@@ -196,12 +196,13 @@ func uploadUnderFaults(t *testing.T, srv miniotest.Server, plain *s3.Client, see
 	return store.most
 }
 
-// partsInFlight is an admission that grants a PATCH that many pieces in memory
-// (ports.PartGrant): parts of a longer PATCH go to S3 several at once.
-type partsInFlight int
+// lendAlways is an admission that lends a PATCH every part it asks for (ports.PartLender):
+// parts of a longer PATCH go to S3 several at once.
+type lendAlways struct{}
 
-func (g partsInFlight) Admit(context.Context, string) (func(), error) { return func() {}, nil }
-func (g partsInFlight) Parts() int                                    { return int(g) }
+func (lendAlways) Admit(context.Context, string) (func(), error) { return func() {}, nil }
+func (lendAlways) Borrow() bool                                  { return true }
+func (lendAlways) Return()                                       {}
 
 // faultUploads returns the upload use-case of alice over store, at clock.
 func faultUploads(t *testing.T, store *crashing, clock *porttest.Clock) *domain.Uploads {

@@ -6,8 +6,10 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"io"
 	"strings"
 	"sync"
@@ -447,6 +449,8 @@ func testUploadRefusals(t *testing.T, newHarness func(t *testing.T) UploadHarnes
 		{"a wrong offset", aliceToken, "PATCH", 5, data[5:10], nil, domain.EUploadOffset},
 		{"past the length", aliceToken, "PATCH", 0, payload(1001), nil, domain.ETooLarge},
 		{"a wrong sha256", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(make([]byte, 32))}, domain.EUploadChecksum},
+		{"a wrong crc32c", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "crc32c AAAAAA=="}, domain.EUploadChecksum},
+		{"a crc32c of another size", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "crc32c " + base64.StdEncoding.EncodeToString(make([]byte, 32))}, domain.EBadUpload},
 		{"an unknown algorithm", aliceToken, "PATCH", 0, data[:10], porttest.Header{"upload-checksum": "md5 AAAAAAAAAAAAAAAAAAAAAA=="}, domain.EBadUpload},
 		{"another content type", aliceToken, "PATCH", 0, data[:10], porttest.Header{"content-type": "application/octet-stream"}, domain.EUploadMediaType},
 	}
@@ -470,11 +474,15 @@ func testUploadRefusals(t *testing.T, newHarness func(t *testing.T) UploadHarnes
 	_, err = c.do("wrong", "HEAD", id, nil, nil)
 	wantCode(t, "a wrong token", err, domain.EUnauthorizedAuth)
 	// A right checksum of each algorithm is kept.
-	s256, s1 := sha256.Sum256(data[:400]), sha1.Sum(data[400:1000])
+	s256, s1 := sha256.Sum256(data[:400]), sha1.Sum(data[700:1000])
+	c32 := binary.BigEndian.AppendUint32(nil, crc32.Checksum(data[400:700], crc32.MakeTable(crc32.Castagnoli)))
 	if _, err := c.patch(aliceToken, id, 0, data[:400], porttest.Header{"upload-checksum": "sha256 " + base64.StdEncoding.EncodeToString(s256[:])}); err != nil {
 		t.Fatalf("a PATCH with its sha256: %v", err)
 	}
-	if res, err := c.patch(aliceToken, id, 400, data[400:], porttest.Header{"upload-checksum": "sha1 " + base64.StdEncoding.EncodeToString(s1[:])}); err != nil || !res.Done {
+	if _, err := c.patch(aliceToken, id, 400, data[400:700], porttest.Header{"upload-checksum": "crc32c " + base64.StdEncoding.EncodeToString(c32)}); err != nil {
+		t.Fatalf("a PATCH with its crc32c: %v", err)
+	}
+	if res, err := c.patch(aliceToken, id, 700, data[700:], porttest.Header{"upload-checksum": "sha1 " + base64.StdEncoding.EncodeToString(s1[:])}); err != nil || !res.Done {
 		t.Fatalf("a PATCH with its sha1: %+v, %v", res, err)
 	}
 	keys := visible(t, c.h.Harness)

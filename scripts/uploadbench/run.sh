@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # scripts/uploadbench/run.sh: a tus upload through the server into MinIO against the SDK's
 # upload manager writing the same bytes to the same MinIO, side by side in one run, rounds
-# alternating (ROUNDS, 3; UPLOAD_BENCH_BYTES, 1 GiB): BenchmarkUploadThroughServer (100 MiB and
-# 5 MiB chunks) and BenchmarkUploadManager (5 parts at once, its default, and 1) of
-# adapters/httpserver. Prints each round, then the medians and ratios. Needs MinIO (installed
+# alternating (ROUNDS, 3; UPLOAD_BENCH_BYTES, 1 GiB): BenchmarkUploadThroughServer (the whole
+# file in one PATCH, 100 MiB and 5 MiB chunks) and BenchmarkUploadManager (5 parts at once, its
+# default, and 1) of adapters/httpserver. Prints each round, then the medians and ratios. Needs MinIO (installed
 # and started as ./scripts/test does).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -13,7 +13,7 @@ eval "$(scripts/minio start)"
 trap 'scripts/minio stop "$MINIO_PID" "$MINIO_DATA" >/dev/null 2>&1 || true' EXIT
 go test -c -o "$MINIO_DATA/bench.test" ./adapters/httpserver
 declare -A runs
-names=("UploadThroughServer/chunk=100MiB" "UploadThroughServer/chunk=5MiB" "UploadManager/concurrency=5" "UploadManager/concurrency=1")
+names=("UploadThroughServer/chunk=all" "UploadThroughServer/chunk=100MiB" "UploadThroughServer/chunk=5MiB" "UploadManager/concurrency=5" "UploadManager/concurrency=1")
 for r in $(seq 1 "$ROUNDS"); do
 	for name in "${names[@]}"; do
 		mbs=$("$MINIO_DATA/bench.test" -test.run '^$' -test.bench "^Benchmark${name%%/*}\$/^${name#*/}\$" -test.benchtime 1x | awk '/MB\/s/ {print $(NF-1)}')
