@@ -108,8 +108,9 @@ func TestFairShareOfBytes(t *testing.T) {
 	}
 }
 
-// TestLendWithinShare: a PATCH borrows parts within its client's share and only while the
-// budget keeps room for another PATCH's two parts besides.
+// TestLendWithinShare: a PATCH borrows parts within its client's share among the clients
+// holding bytes now, and only while the budget keeps room for another PATCH's two parts
+// besides.
 func TestLendWithinShare(t *testing.T) {
 	tests := []struct {
 		name     string
@@ -117,9 +118,10 @@ func TestLendWithinShare(t *testing.T) {
 		bobHolds int64
 		want     int // parts of 5 bytes lent to alice, who holds 10 bytes
 	}{
-		{"alone of two entries: up to half the budget", 2, 0, 1},
+		{"alone of two entries: all but the room kept", 2, 0, 2},
 		{"the only entry: all but the room kept", 1, 0, 2},
 		{"beside bob's bytes: the room kept", 2, 10, 0},
+		{"beside bob's few bytes: her half", 2, 3, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -61,16 +61,17 @@ func (b *bytesInFlight) reserve(c *client, n int64) int {
 // lentWait bounds how long a reservation waits for bytes lent to PATCHes (a part's write).
 const lentWait = 2 * time.Second
 
-// lend takes n bytes for c, lent while a part of its PATCH is written: only within c's share,
-// and only if the budget keeps keep bytes free besides, so that a lent part never takes the
-// room of another client's first body.
+// lend takes n bytes for c, lent while a part of its PATCH is written: only within c's share
+// among the clients holding bytes now (lent bytes come back within a part's write, and a
+// reservation waits for them: no room need be kept for a client yet to come), and only if the
+// budget keeps keep bytes free besides, so that another client's first body finds room at once.
 func (b *bytesInFlight) lend(c *client, n, keep int64) bool {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if c == nil || c.bytes == 0 || b.used+n+keep > b.max {
 		return false
 	}
-	if share := b.max / int64(shareDivisor(b.holders-1, b.entries)); c.bytes+n > share {
+	if share := b.max / int64(b.holders); c.bytes+n > share {
 		return false
 	}
 	b.used, c.bytes, b.lent = b.used+n, c.bytes+n, b.lent+n
