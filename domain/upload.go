@@ -342,12 +342,12 @@ func lockedError() error {
 // stateError is the error of a write of an upload's state that failed.
 func stateError(err error) error {
 	switch {
+	case errors.Is(err, ports.ErrUnknown): // a 412 after an attempt whose answer was lost too: that attempt may be the version found
+		return &Error{Code: EStorageUnknown, Err: err, Message: "Storage gave no definite answer: ask the upload's offset with HEAD, and resume from it"}
 	case errors.Is(err, ports.ErrVersion) || errors.Is(err, ports.ErrConcurrent):
 		return lockedError()
 	case errors.Is(err, ports.ErrNotFound):
 		return Errorf(EUploadNotFound, "No such upload: it does not exist, it expired or was terminated, or it is another client's")
-	case errors.Is(err, ports.ErrUnknown):
-		return &Error{Code: EStorageUnknown, Err: err, Message: "Storage gave no definite answer: ask the upload's offset with HEAD, and resume from it"}
 	}
 	return &Error{Code: EStorage, Err: err, Message: "Storage is unavailable: ask the upload's offset with HEAD later, and resume from it"}
 }

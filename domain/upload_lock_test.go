@@ -142,18 +142,22 @@ func (f *lockFixture) finish(off int) {
 // stored whole, once.
 func TestPatchReleasesItsLockAfterALostAnswer(t *testing.T) {
 	for _, tt := range []struct {
-		name   string
-		lose   int // the state's replacement whose answer is lost
-		landed bool
-		offset int64 // HEAD's after the PATCH
+		name    string
+		lose    int // the state's replacement whose answer is lost
+		landed  bool
+		asRetry bool  // answered as S3 answers the retry of a write that landed: 412 too
+		offset  int64 // HEAD's after the PATCH
 	}{
-		{"the lock's write landed", 1, true, 0},
-		{"the lock's write did not land", 1, false, 0},
-		{"the unlocking write landed", 2, true, 5},
-		{"the unlocking write did not land", 2, false, 0},
+		{"the lock's write landed", 1, true, false, 0},
+		{"the lock's write landed, its retry refused", 1, true, true, 0},
+		{"the lock's write did not land", 1, false, false, 0},
+		{"the unlocking write landed", 2, true, false, 5},
+		{"the unlocking write did not land", 2, false, false, 0},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			f := newLockFixture(t, newRereadStore(tt.lose, tt.landed))
+			store := newRereadStore(tt.lose, tt.landed)
+			store.AsRetry = tt.asRetry
+			f := newLockFixture(t, store)
 			if _, err := f.patch(0, 5, nil); domain.ErrorCode(err) != domain.EStorageUnknown {
 				t.Fatalf("PATCH: %v (code %q), want %q", err, domain.ErrorCode(err), domain.EStorageUnknown)
 			}

@@ -23,6 +23,10 @@ type LostAnswers struct {
 	// whether it is written first. Nil: no answer is lost. It is called from every
 	// goroutine that replaces an object.
 	Lose func(obj ports.Object) (lost, landed bool)
+	// AsRetry reports a landed write's lost answer as S3 does when the SDK's retry of it is
+	// refused (412: the object is no longer at etag, the first attempt having written it):
+	// ports.ErrVersion and ports.ErrUnknown together.
+	AsRetry bool
 }
 
 var _ ETagStore = (*LostAnswers)(nil)
@@ -46,6 +50,9 @@ func (s *LostAnswers) ReplaceETag(ctx context.Context, obj ports.Object, etag st
 		if _, err := s.ETagStore.ReplaceETag(ctx, obj, etag); err != nil {
 			return "", err
 		}
+	}
+	if landed && s.AsRetry {
+		return "", fmt.Errorf("replace %s: %w after an attempt whose answer was lost: %w", obj.Key, ports.ErrVersion, ports.ErrUnknown)
 	}
 	return "", fmt.Errorf("replace %s: %w: the answer was lost (landed: %t)", obj.Key, ports.ErrUnknown, landed)
 }
