@@ -13,9 +13,10 @@ import (
 
 // LimitMemory makes the Go runtime keep the process within 7/8 of the memory it may use
 // (Memory; the rest for what the runtime does not count and the soft limit's overshoot), and
-// returns that limit; a GOMEMLIMIT set is kept. docs/server.md says why.
+// returns that limit; a GOMEMLIMIT set is kept, and GOMEMLIMIT=off sets none (math.MaxInt64).
+// docs/server.md says why.
 func LimitMemory() int64 {
-	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 {
+	if l := debug.SetMemoryLimit(-1); l < math.MaxInt64 || memoryLimitOff() {
 		return l
 	}
 	l := Memory() / 8 * 7
@@ -23,6 +24,9 @@ func LimitMemory() int64 {
 	debug.SetMemoryLimit(l)
 	return l
 }
+
+// memoryLimitOff says whether GOMEMLIMIT asks for no limit ("off", as the runtime reads it).
+func memoryLimitOff() bool { return os.Getenv("GOMEMLIMIT") == "off" }
 
 // gcLimit is the runtime's memory limit LimitMemory set; 0: none.
 var gcLimit atomic.Int64

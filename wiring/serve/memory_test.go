@@ -32,6 +32,20 @@ func TestLimitMemorySetsSevenEighths(t *testing.T) {
 	}
 }
 
+// TestLimitMemoryOff: GOMEMLIMIT=off, which the runtime reads as no limit, is kept: no limit
+// is set, and the cap follows the cgroup's memory (128 MiB without one).
+func TestLimitMemoryOff(t *testing.T) {
+	prev := debug.SetMemoryLimit(math.MaxInt64) // as GOMEMLIMIT=off leaves it
+	t.Cleanup(func() { debug.SetMemoryLimit(prev); gcLimit.Store(0) })
+	t.Setenv("GOMEMLIMIT", "off")
+	if got := LimitMemory(); got != math.MaxInt64 || debug.SetMemoryLimit(-1) != math.MaxInt64 {
+		t.Errorf("LimitMemory() = %d, runtime limit %d; want none (%d)", got, debug.SetMemoryLimit(-1), int64(math.MaxInt64))
+	}
+	if got, want := Memory(), cgroupMemory(t); got != want {
+		t.Errorf("Memory() = %d, want the cgroup's %d", got, want)
+	}
+}
+
 // cgroupMemory returns this machine's cgroup memory limit as the kernel reports it, or 128 MiB
 // when it sets none (v2 "max", v1's page-rounded maximum, or no cgroup files).
 func cgroupMemory(t *testing.T) int64 {
