@@ -38,6 +38,14 @@ type pipelineStore struct {
 	started chan int      // the append's number, as it starts
 	release chan struct{} // one value lets one append finish
 	fail    int           // the append (1-based) that fails; 0: none
+	writes
+}
+
+var errAppend = errors.New("storage unavailable")
+
+// writes counts a store's writes of pieces: in all, in flight, the most in flight at once, and
+// the buffers they were given.
+type writes struct {
 	mu      sync.Mutex
 	n       int
 	flight  int
@@ -45,17 +53,23 @@ type pipelineStore struct {
 	buffers map[*byte]bool
 }
 
-var errAppend = errors.New("storage unavailable")
+// enter counts a write of data; it returns its number, and leave, to call when it ends.
+func (w *writes) enter(data []byte) (n int, leave func()) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.n++
+	w.flight++
+	w.most = max(w.most, w.flight)
+	if w.buffers == nil {
+		w.buffers = map[*byte]bool{}
+	}
+	w.buffers[&data[:1][0]] = true
+	return w.n, func() { w.mu.Lock(); w.flight--; w.mu.Unlock() }
+}
 
 func (s *pipelineStore) AppendUpload(ctx context.Context, p ports.UploadProgress, data []byte, last bool) (ports.UploadProgress, error) {
-	s.mu.Lock()
-	s.n++
-	n := s.n
-	s.flight++
-	s.most = max(s.most, s.flight)
-	s.buffers[&data[:1][0]] = true
-	s.mu.Unlock()
-	defer func() { s.mu.Lock(); s.flight--; s.mu.Unlock() }()
+	n, leave := s.enter(data)
+	defer leave()
 	if last { // nothing is read after the last piece: nobody waits for it
 		return s.appendOnly.AppendUpload(ctx, p, data, last)
 	}
@@ -101,7 +115,7 @@ func (r *aheadReader) Read(p []byte) (int, error) {
 
 func newPipeline(t *testing.T, fail int) (*domain.Uploads, *pipelineStore, porttest.Header) {
 	t.Helper()
-	s := &pipelineStore{appendOnly: newAppendOnly(), started: make(chan int, 16), release: make(chan struct{}, 16), fail: fail, buffers: map[*byte]bool{}}
+	s := &pipelineStore{appendOnly: newAppendOnly(), started: make(chan int, 16), release: make(chan struct{}, 16), fail: fail}
 	u, err := domain.NewUploads(newService(t, s, system.Clock{}, system.UUIDs{}), s, domain.UploadConfig{MaxBytes: 1 << 30})
 	if err != nil {
 		t.Fatal(err)
@@ -165,22 +179,12 @@ type gatedParts struct {
 	started chan int
 	open    chan struct{}
 	fail    int
-	mu      sync.Mutex
-	n       int
-	flight  int
-	most    int
-	buffers map[*byte]bool
+	writes
 }
 
 func (s *gatedParts) WritePart(ctx context.Context, p ports.UploadProgress, off int64, data []byte, last bool) (ports.UploadPart, error) {
-	s.mu.Lock()
-	s.n++
-	n := s.n
-	s.flight++
-	s.most = max(s.most, s.flight)
-	s.buffers[&data[:1][0]] = true
-	s.mu.Unlock()
-	defer func() { s.mu.Lock(); s.flight--; s.mu.Unlock() }()
+	n, leave := s.enter(data)
+	defer leave()
 	if !last {
 		s.started <- n
 		select {
@@ -243,7 +247,7 @@ func TestPatchWritesPartsAtOnce(t *testing.T) {
 		{"the second part fails", 3, 2, 4, int64(part), domain.EStorage},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			s := &gatedParts{Store: memstore.New(), started: make(chan int, 16), open: make(chan struct{}), fail: tt.fail, buffers: map[*byte]bool{}}
+			s := &gatedParts{Store: memstore.New(), started: make(chan int, 16), open: make(chan struct{}), fail: tt.fail}
 			u, err := domain.NewUploads(newService(t, s, system.Clock{}, system.UUIDs{}), s, domain.UploadConfig{MaxBytes: 1 << 30})
 			if err != nil {
 				t.Fatal(err)
