@@ -46,8 +46,17 @@ type Offer struct {
 	URL      string // the uploads' URL
 	MaxBytes int64  // Tus-Max-Size: the largest upload
 	// Checksum is the Upload-Checksum algorithm each chunk is sent with: crc32c when the
-	// service offers it (Tus-Checksum-Algorithm), else sha256.
+	// service offers it (Tus-Checksum-Algorithm), else sha256 (also for any other value, the
+	// empty one of an Offer made by hand included).
 	Checksum string
+}
+
+// checksum returns the Upload-Checksum algorithm the chunks are sent with: crc32c, or sha256.
+func (o Offer) checksum() string {
+	if o.Checksum == "crc32c" {
+		return "crc32c"
+	}
+	return "sha256"
 }
 
 // ErrNoUploads is Uploads' answer when the service offers no uploads.
@@ -180,7 +189,7 @@ func (c *Client) Upload(ctx context.Context, offer Offer, r io.ReaderAt, size in
 		return rec, err
 	}
 	rec.URL = st.URL
-	if err := c.sendChunks(ctx, st.URL, r, offset, size, offer.Checksum, o, &rec); err != nil {
+	if err := c.sendChunks(ctx, st.URL, r, offset, size, offer.checksum(), o, &rec); err != nil {
 		return rec, err
 	}
 	st.Done = true

@@ -149,3 +149,22 @@ func TestUploadChecksumEachChunk(t *testing.T) {
 		})
 	}
 }
+
+// TestUploadOfferWithoutChecksum: an Offer made by hand, its Checksum left empty, uploads with
+// sha256 (tus's own), stored once.
+func TestUploadOfferWithoutChecksum(t *testing.T) {
+	url, store := clienttest.DropboxWithUploads(t, 0, 8<<20)
+	c := newClient(t, url, nil)
+	got, err := c.Uploads(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	offer := client.Offer{URL: got.URL, MaxBytes: got.MaxBytes}
+	data := bytes.Repeat([]byte("chunk "), 100_000)
+	if _, err := c.Upload(context.Background(), offer, bytes.NewReader(data), int64(len(data)), client.WithChunkSize(256<<10)); err != nil {
+		t.Fatalf("an Offer without Checksum: %v, want the upload stored", err)
+	}
+	if keys := objects(store); len(keys) != 1 {
+		t.Fatalf("the store holds %q, want one object", keys)
+	}
+}

@@ -245,6 +245,7 @@ func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reade
 		size = min(size, declared+1)
 	}
 	w := newWindow(ctx, u, st, adm, int(size))
+	body = settling{r: body, w: w}
 	off := st.Offset // the reader's offset: st.Offset and the pieces in flight
 	for {
 		// Pieces end on the store's part boundaries, so that after a cut PATCH only the first

@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"io"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -28,7 +29,8 @@ type window struct {
 	size     int
 	flight   []*piece
 	free     [][]byte
-	borrowed int // parts lent, one to each of as many pieces in flight
+	borrowed int   // parts lent, one to each of as many pieces in flight
+	err      error // a piece's failure found by settleReady, answered by the next start or settle
 }
 
 // piece is one piece in flight: its bytes, the upload's SHA-256 state after it, and the
@@ -68,6 +70,9 @@ func (w *window) buffer() []byte {
 // room makes room for a piece written by WritePart: a part borrowed for it when one piece is in
 // flight already (borrowed says so), else the oldest piece settled.
 func (w *window) room() (borrowed bool, err error) {
+	if err := w.settleReady(); err != nil {
+		return false, err
+	}
 	for len(w.flight) > 0 && !w.flight[0].byPart { // an append needs the progress of all before it
 		if err := w.settleOldest(); err != nil {
 			return false, err
@@ -89,6 +94,9 @@ func (w *window) room() (borrowed bool, err error) {
 // state after it), in the background, once the window has room for it. It returns the
 // error of a piece before it that failed: data is not written then.
 func (w *window) start(off int64, data []byte, last bool, state []byte) error {
+	if w.err != nil {
+		return w.err
+	}
 	byPart := w.pw != nil && off%w.part == 0 && w.st.Offset%w.part == 0 && (int64(len(data)) == w.part || last)
 	borrowed := false
 	if byPart {
@@ -153,10 +161,41 @@ func (w *window) done(pc *piece) {
 
 // settle waits for every piece in flight, in order: the first failure, or nil.
 func (w *window) settle() error {
+	if w.err != nil {
+		return w.err
+	}
 	for len(w.flight) > 0 {
 		if err := w.settleOldest(); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// settleReady settles the oldest pieces in flight whose writes have ended, without waiting for
+// the others, so that a part lent for one goes back as soon as it is written and not when the
+// window next needs room (a body read slowly would hold it meanwhile). A failure is kept in
+// w.err too.
+func (w *window) settleReady() error {
+	for w.err == nil && len(w.flight) > 0 {
+		select {
+		case r := <-w.flight[0].done:
+			w.flight[0].done <- r // the piece's own answer, back for settleOldest
+			w.err = w.settleOldest()
+		default:
+			return nil
+		}
+	}
+	return w.err
+}
+
+// settling is a PATCH's body that settles the pieces written so far before each read.
+type settling struct {
+	r io.Reader
+	w *window
+}
+
+func (s settling) Read(p []byte) (int, error) {
+	s.w.settleReady() // a failure is answered by the next start or settle
+	return s.r.Read(p)
 }

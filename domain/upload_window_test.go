@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/s3-dropbox/s3-dropbox/adapters/memstore"
@@ -305,4 +306,70 @@ func patchUpload(u *domain.Uploads, id string, offset int64, body io.Reader, adm
 	h := porttest.Header{"x-cdn-authorization": "Bearer " + cdnClient, "authorization": "Bearer " + authClient,
 		"upload-offset": strconv.FormatInt(offset, 10), "content-type": domain.PatchContentType}
 	return u.Upload(context.Background(), ports.UploadRequest{Method: "PATCH", ID: id, Header: h, Body: body, Admission: adm})
+}
+
+// pausedBody is a PATCH body that gives pause parts quickly, then one byte, then pauses: in
+// its next read it waits until every write in flight has ended (synctest.Wait) and gives one
+// byte; in the read after the pause it records the parts still lent.
+type pausedBody struct {
+	data  []byte
+	pause int // the offset it pauses at
+	off   int
+	adm   *lender
+	held  int // parts lent during the pause; -1: not reached
+}
+
+func (b *pausedBody) Read(p []byte) (int, error) {
+	if b.off >= len(b.data) {
+		return 0, io.EOF
+	}
+	end := len(b.data)
+	switch {
+	case b.off < b.pause:
+		end = b.pause
+	case b.off == b.pause:
+		end = b.pause + 1
+	case b.off == b.pause+1:
+		synctest.Wait() // the parts before the pause are written
+		end = b.pause + 2
+	case b.off == b.pause+2:
+		b.adm.mu.Lock()
+		b.held = b.adm.lent
+		b.adm.mu.Unlock()
+	}
+	n := copy(p, b.data[b.off:end])
+	b.off += n
+	return n, nil
+}
+
+// TestPausedPatchReturnsLentParts: the parts lent to a PATCH go back once they are written,
+// not when the PATCH next needs room: a body that pauses after three parts holds none lent
+// once its next bytes arrive (other clients wait for lent bytes), and the upload completes
+// whole.
+func TestPausedPatchReturnsLentParts(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		part := memstore.UploadPartSize
+		s := memstore.New()
+		u, err := domain.NewUploads(newService(t, s, system.Clock{}, system.UUIDs{}), s, domain.UploadConfig{MaxBytes: 1 << 30})
+		if err != nil {
+			t.Fatal(err)
+		}
+		data := make([]byte, 6*part)
+		for i := range data {
+			data[i] = byte(i % 251)
+		}
+		id := createUpload(t, u, len(data))
+		adm := &lender{parts: 3}
+		body := &pausedBody{data: data, pause: 3 * part, adm: adm, held: -1}
+		got, err := patchUpload(u, id, 0, body, adm)
+		if err != nil || !got.Done {
+			t.Fatalf("PATCH: %+v, %v; want the upload complete", got, err)
+		}
+		if body.held != 0 {
+			t.Errorf("%d parts lent while the body paused after the parts were written; want 0", body.held)
+		}
+		if obj, err := s.Get(context.Background(), got.Key); err != nil || !bytes.Equal(obj.Data, data) {
+			t.Errorf("stored %d bytes (%v); want the %d bytes sent", len(obj.Data), err, len(data))
+		}
+	})
 }
