@@ -249,15 +249,7 @@ func TestPatchWritesPartsAtOnce(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			s := &gatedParts{Store: memstore.New(), started: make(chan int, 16), open: make(chan struct{}), fail: tt.fail}
-			u, err := domain.NewUploads(newService(t, s, system.Clock{}, system.UUIDs{}), s, domain.UploadConfig{MaxBytes: 1 << 30})
-			if err != nil {
-				t.Fatal(err)
-			}
-			data := make([]byte, 6*part)
-			for i := range data {
-				data[i] = byte(i % 251)
-			}
-			id := createUpload(t, u, len(data))
+			u, data, id := newUploadOf(t, s, 6*part)
 			go func() {
 				for range tt.wantFlight {
 					<-s.started // as many parts as the window holds, in flight at once
@@ -288,6 +280,24 @@ func TestPatchWritesPartsAtOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newUploadOf returns the upload use-case over the store s, n bytes that differ from one
+// offset to the next, and an upload created for them.
+func newUploadOf(t *testing.T, s interface {
+	ports.ObjectStore
+	ports.UploadStore
+}, n int) (*domain.Uploads, []byte, string) {
+	t.Helper()
+	u, err := domain.NewUploads(newService(t, s, system.Clock{}, system.UUIDs{}), s, domain.UploadConfig{MaxBytes: 1 << 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := make([]byte, n)
+	for i := range data {
+		data[i] = byte(i % 251)
+	}
+	return u, data, createUpload(t, u, n)
 }
 
 // createUpload creates an upload of length bytes with the test's tokens and returns its id.
@@ -350,15 +360,7 @@ func TestPausedPatchReturnsLentParts(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		part := memstore.UploadPartSize
 		s := memstore.New()
-		u, err := domain.NewUploads(newService(t, s, system.Clock{}, system.UUIDs{}), s, domain.UploadConfig{MaxBytes: 1 << 30})
-		if err != nil {
-			t.Fatal(err)
-		}
-		data := make([]byte, 6*part)
-		for i := range data {
-			data[i] = byte(i % 251)
-		}
-		id := createUpload(t, u, len(data))
+		u, data, id := newUploadOf(t, s, 6*part)
 		adm := &lender{parts: 3}
 		body := &pausedBody{data: data, pause: 3 * part, adm: adm, held: -1}
 		got, err := patchUpload(u, id, 0, body, adm)
