@@ -35,8 +35,7 @@ const (
 // reserve takes n bytes of the budget for c (nil: no client), if they are free and within c's
 // share.
 func (b *bytesInFlight) reserve(c *client, n int64) int {
-	deadline := time.NewTimer(lentWait)
-	defer deadline.Stop()
+	var deadline <-chan time.Time // made at the first wait: most reservations never wait
 	for {
 		b.mu.Lock()
 		r := b.take(c, n)
@@ -50,9 +49,14 @@ func (b *bytesInFlight) reserve(c *client, n int64) int {
 		}
 		returned := b.returned
 		b.mu.Unlock()
+		if deadline == nil {
+			t := time.NewTimer(lentWait)
+			defer t.Stop()
+			deadline = t.C
+		}
 		select {
 		case <-returned:
-		case <-deadline.C:
+		case <-deadline:
 			return busy
 		}
 	}
