@@ -183,3 +183,34 @@ func TestReservationWaitsForLentBytes(t *testing.T) {
 		})
 	}
 }
+
+// TestReservationWaitingTakesReleasedBytes: a body waiting for bytes lent to a PATCH is
+// reserved as soon as other bytes make room, held bytes released while it waits, and not
+// answered busy while the room is there: it waits for any bytes that come back, not only the
+// lent ones.
+func TestReservationWaitingTakesReleasedBytes(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		alice, bob := &client{id: "alice"}, &client{id: "bob"}
+		b := &bytesInFlight{max: 30, entries: 1}
+		if b.reserve(alice, 10) != reserved || !b.lend(alice, 5, 0) || !b.lend(alice, 5, 0) || b.reserve(bob, 10) != reserved {
+			t.Fatal("setting up the budget failed")
+		}
+		start := time.Now()
+		got := make(chan int, 1)
+		go func() { got <- b.reserve(&client{id: "carol"}, 10) }() // 40 > 30: waits for the lent 10
+		synctest.Wait()
+		b.release(bob, 10) // bob's drop is done: room for carol, while alice's parts stay lent
+		synctest.Wait()
+		select {
+		case r := <-got:
+			if r != reserved {
+				t.Errorf("carol's reservation: %d, want reserved", r)
+			}
+		default:
+			t.Fatal("carol still waits with 10 bytes free")
+		}
+		if waited := time.Since(start); waited != 0 {
+			t.Errorf("carol waited %v with room free", waited)
+		}
+	})
+}

@@ -22,7 +22,7 @@ type bytesInFlight struct {
 	holders  int           // clients holding bytes
 	entries  int           // token entries: the clients there can be (1 when unknown)
 	lent     int64         // of used, lent to PATCHes for parts in flight (lend)
-	returned chan struct{} // closed when lent bytes come back; nil: nobody waits
+	returned chan struct{} // closed when bytes come back, lent or held; nil: nobody waits
 }
 
 // Outcomes of a reservation.
@@ -43,7 +43,8 @@ func (b *bytesInFlight) reserve(c *client, n int64) int {
 			b.mu.Unlock()
 			return r
 		}
-		// Busy only for bytes lent to PATCHes, each returned once its part is written.
+		// Busy only for bytes lent to PATCHes, each returned once its part is written; any
+		// bytes that come back meanwhile, lent or held, may make room.
 		if b.returned == nil {
 			b.returned = make(chan struct{})
 		}
@@ -57,7 +58,9 @@ func (b *bytesInFlight) reserve(c *client, n int64) int {
 		select {
 		case <-returned:
 		case <-deadline:
-			return busy
+			b.mu.Lock()
+			defer b.mu.Unlock()
+			return b.take(c, n) // room made as the wait ended is taken too
 		}
 	}
 }
@@ -87,8 +90,13 @@ func (b *bytesInFlight) giveBack(c *client, n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.used, c.bytes, b.lent = b.used-n, c.bytes-n, b.lent-n
+	b.wake()
+}
+
+// wake wakes the reservations waiting for bytes, under the budget's mutex.
+func (b *bytesInFlight) wake() {
 	if b.returned != nil {
-		close(b.returned) // wake the reservations waiting for lent bytes
+		close(b.returned)
 		b.returned = nil
 	}
 }
@@ -113,6 +121,7 @@ func (b *bytesInFlight) take(c *client, n int64) int {
 	return reserved
 }
 
+// release gives back n bytes that reserve took for c.
 func (b *bytesInFlight) release(c *client, n int64) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -122,6 +131,7 @@ func (b *bytesInFlight) release(c *client, n int64) {
 			b.holders--
 		}
 	}
+	b.wake() // a reservation waiting for lent bytes may fit in these
 }
 
 // Memory the connection cap assumes, and what it leaves aside.
