@@ -245,7 +245,6 @@ func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reade
 		size = min(size, declared+1)
 	}
 	w := newWindow(ctx, u, st, adm, int(size))
-	body = settling{r: body, w: w}
 	off := st.Offset // the reader's offset: st.Offset and the pieces in flight
 	for {
 		// Pieces end on the store's part boundaries, so that after a cut PATCH only the first
@@ -267,7 +266,7 @@ func (u *Uploads) appendBody(ctx context.Context, st *uploadState, body io.Reade
 			return read, w.settle(), errChecksum
 		}
 		if n > 0 {
-			state, herr := hashState(whole, st.Hash, buf[:n])
+			state, herr := hashState(whole, buf[:n])
 			if herr != nil {
 				return read, errors.Join(w.settle(), herr), nil
 			}
@@ -320,11 +319,11 @@ func readPiece(body io.Reader, buf []byte, last bool) (n int, r int64, ended boo
 	return n, r, ended, err
 }
 
-// hashState returns the SHA-256 state after piece: whole's, having written it, or state (the
-// store's own) when whole is nil.
-func hashState(whole hash.Hash, state, piece []byte) ([]byte, error) {
+// hashState returns the SHA-256 state after piece: whole's, having written it, or nil when
+// whole is nil (the store hashes: ports.UploadHasher).
+func hashState(whole hash.Hash, piece []byte) ([]byte, error) {
 	if whole == nil {
-		return state, nil
+		return nil, nil
 	}
 	whole.Write(piece)
 	return whole.(encoding.BinaryMarshaler).MarshalBinary()

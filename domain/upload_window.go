@@ -2,7 +2,7 @@ package domain
 
 import (
 	"context"
-	"io"
+	"sync"
 
 	"github.com/s3-dropbox/s3-dropbox/ports"
 )
@@ -18,8 +18,11 @@ const MaxPartsInFlight = 4
 // needs the progress after every piece before it: alone. One piece is in flight while the next
 // is read, and more while the PATCH's admission lends memory for them (ports.PartLender), a
 // part at a time, each returned when its piece is written, up to MaxPartsInFlight: at most
-// 2 + borrowed buffers are held.
+// 2 + borrowed buffers are held. A piece's writer settles, as soon as its write ends, the
+// pieces written in order up to it: a part lent for it goes back then, even while the body's
+// next bytes are awaited. mu guards the window and st.
 type window struct {
+	mu       sync.Mutex
 	ctx      context.Context
 	u        *Uploads
 	st       *uploadState
@@ -30,7 +33,7 @@ type window struct {
 	flight   []*piece
 	free     [][]byte
 	borrowed int   // parts lent, one to each of as many pieces in flight
-	err      error // a piece's failure found by settleReady, answered by the next start or settle
+	err      error // a piece's failure found by a writer (settleReady), answered by the next start or settle
 }
 
 // piece is one piece in flight: its bytes, the upload's SHA-256 state after it, and the
@@ -59,6 +62,8 @@ func newWindow(ctx context.Context, u *Uploads, st *uploadState, adm ports.Admis
 // buffer returns a buffer for the next piece: a free one, or a new one. Every buffer in
 // flight is settled before it is handed out again.
 func (w *window) buffer() []byte {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if len(w.free) > 0 {
 		b := w.free[len(w.free)-1]
 		w.free = w.free[:len(w.free)-1]
@@ -68,7 +73,7 @@ func (w *window) buffer() []byte {
 }
 
 // room makes room for a piece written by WritePart: a part borrowed for it when one piece is in
-// flight already (borrowed says so), else the oldest piece settled.
+// flight already (borrowed says so), else the oldest piece settled. mu is held.
 func (w *window) room() (borrowed bool, err error) {
 	if err := w.settleReady(); err != nil {
 		return false, err
@@ -94,6 +99,8 @@ func (w *window) room() (borrowed bool, err error) {
 // state after it), in the background, once the window has room for it. It returns the
 // error of a piece before it that failed: data is not written then.
 func (w *window) start(off int64, data []byte, last bool, state []byte) error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if w.err != nil {
 		return w.err
 	}
@@ -104,7 +111,7 @@ func (w *window) start(off int64, data []byte, last bool, state []byte) error {
 		if borrowed, err = w.room(); err != nil {
 			return err
 		}
-	} else if err := w.settle(); err != nil {
+	} else if err := w.settleAll(); err != nil {
 		return err
 	}
 	pc := &piece{data: data, hash: state, byPart: byPart, borrowed: borrowed, done: make(chan written, 1)}
@@ -118,17 +125,20 @@ func (w *window) start(off int64, data []byte, last bool, state []byte) error {
 			r.p, r.err = w.u.store.AppendUpload(w.ctx, progress, data, last)
 		}
 		pc.done <- r
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.settleReady() // a failure is answered by the next start or settle
 	}()
 	if off%w.part != 0 {
 		// The store fills this piece up to a part with the bytes that waited: a part of its
 		// own in memory, so nothing more is read meanwhile.
-		return w.settle()
+		return w.settleAll()
 	}
 	return nil
 }
 
 // settleOldest waits for the oldest piece in flight and records what the store kept in st;
-// on a failure it waits for every other piece too, and keeps none of them.
+// on a failure it waits for every other piece too, and keeps none of them. mu is held.
 func (w *window) settleOldest() error {
 	pc := w.flight[0]
 	w.flight = w.flight[1:]
@@ -145,7 +155,10 @@ func (w *window) settleOldest() error {
 		w.flight = nil
 		return r.err
 	}
-	w.st.Progress, w.st.Offset, w.st.Hash = r.p, w.st.Offset+int64(len(pc.data)), pc.hash
+	w.st.Progress, w.st.Offset = r.p, w.st.Offset+int64(len(pc.data))
+	if pc.hash != nil { // nil: the store hashes (ports.UploadHasher)
+		w.st.Hash = pc.hash
+	}
 	return nil
 }
 
@@ -161,6 +174,13 @@ func (w *window) done(pc *piece) {
 
 // settle waits for every piece in flight, in order: the first failure, or nil.
 func (w *window) settle() error {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.settleAll()
+}
+
+// settleAll is settle, mu held.
+func (w *window) settleAll() error {
 	if w.err != nil {
 		return w.err
 	}
@@ -175,7 +195,7 @@ func (w *window) settle() error {
 // settleReady settles the oldest pieces in flight whose writes have ended, without waiting for
 // the others, so that a part lent for one goes back as soon as it is written and not when the
 // window next needs room (a body read slowly would hold it meanwhile). A failure is kept in
-// w.err too.
+// w.err too. mu is held.
 func (w *window) settleReady() error {
 	for w.err == nil && len(w.flight) > 0 {
 		select {
@@ -187,15 +207,4 @@ func (w *window) settleReady() error {
 		}
 	}
 	return w.err
-}
-
-// settling is a PATCH's body that settles the pieces written so far before each read.
-type settling struct {
-	r io.Reader
-	w *window
-}
-
-func (s settling) Read(p []byte) (int, error) {
-	s.w.settleReady() // a failure is answered by the next start or settle
-	return s.r.Read(p)
 }
