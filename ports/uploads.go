@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
 	"time"
 )
@@ -120,6 +121,19 @@ type PartWriter interface {
 	// AddPart returns the progress after p with part, which WritePart wrote at p.Size from
 	// data (given again: a store may hash it). It makes no call to the store's backend.
 	AddPart(p UploadProgress, part UploadPart, data []byte) (UploadProgress, error)
+}
+
+// CheckPart returns why data of size bytes at offset is not a part that a PartWriter of
+// partSize parts may write ahead of p (WritePart's rules), or nil.
+func CheckPart(p UploadProgress, offset int64, size, partSize int, last bool) error {
+	part := int64(partSize)
+	switch {
+	case p.Size%part != 0 || offset%part != 0 || offset < p.Size:
+		return fmt.Errorf("upload %s: a part at %d after %d bytes: not a part's place", p.Ref, offset, p.Size)
+	case size > partSize || size < partSize && !last || size == 0:
+		return fmt.Errorf("upload %s: a part of %d bytes (last %t): a part is %d bytes, the last at most", p.Ref, size, last, partSize)
+	}
+	return nil
 }
 
 // UploadPart is a part that a PartWriter wrote: where it starts, its size, and the store's

@@ -62,11 +62,8 @@ func (s *Store) WritePart(ctx context.Context, p ports.UploadProgress, offset in
 	if err := ctx.Err(); err != nil {
 		return ports.UploadPart{}, err
 	}
-	switch {
-	case p.Size%UploadPartSize != 0 || offset%UploadPartSize != 0 || offset < p.Size:
-		return ports.UploadPart{}, fmt.Errorf("%s: a part at %d after %d bytes: not a part's place", p.Ref, offset, p.Size)
-	case len(data) > UploadPartSize || len(data) < UploadPartSize && !last || len(data) == 0:
-		return ports.UploadPart{}, fmt.Errorf("%s: a part of %d bytes (last %t): a part is %d bytes, the last at most", p.Ref, len(data), last, UploadPartSize)
+	if err := ports.CheckPart(p, offset, len(data), UploadPartSize, last); err != nil {
+		return ports.UploadPart{}, err
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -203,11 +203,12 @@ func (s *Store) WritePart(ctx context.Context, p ports.UploadProgress, offset in
 	if err != nil {
 		return ports.UploadPart{}, err
 	}
+	if err := ports.CheckPart(p, offset, len(data), UploadPartSize, last); err != nil {
+		return ports.UploadPart{}, err
+	}
 	switch {
-	case m.Pending != "" || p.Size%UploadPartSize != 0 || offset%UploadPartSize != 0 || offset < p.Size:
-		return ports.UploadPart{}, fmt.Errorf("upload %s: a part at %d after %d bytes (bytes waiting: %t): not a part's place", p.Ref, offset, p.Size, m.Pending != "")
-	case len(data) > UploadPartSize || len(data) < UploadPartSize && !last || len(data) == 0:
-		return ports.UploadPart{}, fmt.Errorf("upload %s: a part of %d bytes (last %t): a part is %d bytes, the last at most", p.Ref, len(data), last, UploadPartSize)
+	case m.Pending != "":
+		return ports.UploadPart{}, fmt.Errorf("upload %s: bytes wait for a part after %d: no part is written ahead of them", p.Ref, p.Size)
 	case offset/UploadPartSize >= MaxParts:
 		return ports.UploadPart{}, fmt.Errorf("upload %s: more than %d parts", p.Ref, MaxParts)
 	}
