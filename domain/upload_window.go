@@ -73,15 +73,12 @@ func (w *window) buffer() []byte {
 }
 
 // room makes room for a piece written by WritePart: a part borrowed for it when one piece is in
-// flight already (borrowed says so), else the oldest piece settled. mu is held.
+// flight already (borrowed says so), else the oldest piece settled. No piece AppendUpload
+// writes is in flight then: one that starts on a part's place is the body's last, and one that
+// does not is settled as soon as it starts. mu is held.
 func (w *window) room() (borrowed bool, err error) {
 	if err := w.settleReady(); err != nil {
 		return false, err
-	}
-	for len(w.flight) > 0 && !w.flight[0].byPart { // an append needs the progress of all before it
-		if err := w.settleOldest(); err != nil {
-			return false, err
-		}
 	}
 	for len(w.flight) >= 1+w.borrowed {
 		if w.lender != nil && len(w.flight) < MaxPartsInFlight && w.lender.Borrow() {
@@ -104,7 +101,7 @@ func (w *window) start(off int64, data []byte, last bool, state []byte) error {
 	if w.err != nil {
 		return w.err
 	}
-	byPart := w.pw != nil && off%w.part == 0 && w.st.Offset%w.part == 0 && (int64(len(data)) == w.part || last)
+	byPart := w.pw != nil && ports.CheckPart(w.st.Progress, off, len(data), int(w.part), last) == nil
 	borrowed := false
 	if byPart {
 		var err error
